@@ -1,0 +1,14 @@
+/* events: ingest of error events (single and bulk), listing and reading them. */
+#ifndef TELLTALE_EVENTS_H
+#define TELLTALE_EVENTS_H
+
+#include "db.h"
+#include "request.h"
+
+extern const struct db_statement events_statements[];
+
+void events_create(struct request *req);
+void events_list(struct request *req);
+void events_get(struct request *req);
+
+#endif

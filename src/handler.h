@@ -1,0 +1,62 @@
+/* handler: the checks every handler starts with. Each *_or_respond function
+ * returns 0 when the value is good, or writes the 4xx itself and returns -1, so
+ * a handler reads as a straight line:
+ *     if (handler_path_id_or_respond(req, 1, &app_id) != 0) return;      */
+#ifndef TELLTALE_HANDLER_H
+#define TELLTALE_HANDLER_H
+
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "db.h"
+#include "request.h"
+
+/* The id in path segment i: 404 NOT_FOUND unless a positive 64-bit integer. */
+int handler_path_id_or_respond(struct request *req, size_t i, int64_t *out);
+
+/* Integer query parameter name in [min, max], def when absent: else 422. */
+int handler_query_int_or_respond(struct request *req, const char *name, int64_t def,
+				 int64_t min, int64_t max, int64_t *out);
+
+/* Timestamp query parameter: *out set when present, def kept when absent; 422 when bad. */
+int handler_query_time_or_respond(struct request *req, const char *name, int64_t *out);
+
+/* level query parameter: *out is the upper-case name, or NULL when absent; 422 when bad. */
+int handler_query_level_or_respond(struct request *req, const char **out);
+
+/* since/until of a window: absent until is now, absent since is until - default_span
+ * (or no bound when default_span is 0, leaving *since at INT64_MIN); since >= until
+ * is 400 BAD_REQUEST. */
+int handler_query_window_or_respond(struct request *req, int64_t default_span,
+				    int64_t *since, int64_t *until);
+
+/* Reads the body (413 past limit), requires a JSON content type when one is given
+ * (400), and parses it (400 or 422). *doc is the caller's to put. */
+int handler_json_body_or_respond(struct request *req, size_t limit, struct json_object **doc);
+
+/* Answers a failed statement: 503 for DB_UNAVAILABLE, 500 otherwise. Returns -1. */
+int handler_db_failure(struct request *req, enum db_status status);
+
+/* Text parameters for a statement, with room for the digits of integers. */
+#define SQL_ARGS_MAX 10
+struct sql_args {
+	const char *values[SQL_ARGS_MAX];
+	char digits[SQL_ARGS_MAX][24];
+	int n;
+};
+
+void sql_arg_text(struct sql_args *a, const char *text);   /* NULL is SQL NULL */
+void sql_arg_int(struct sql_args *a, int64_t value);
+
+/* db_exec with the arguments; on failure answers (503/500) and returns -1. */
+int handler_exec_or_respond(struct request *req, const char *stmt, const struct sql_args *a,
+			    PGresult **result);
+
+/* Reads column col of row as int64 (the statements return integers as text). */
+int64_t sql_int(const PGresult *res, int row, int col);
+
+/* Current UTC time in microseconds since the epoch. */
+int64_t handler_now_usec(void);
+
+#endif

@@ -1,0 +1,42 @@
+/* json: parsing request bodies under API.md's rules, and small builders for
+ * response objects. */
+#ifndef TELLTALE_JSON_H
+#define TELLTALE_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "jsoncheck.h"
+
+/* JSON nesting deeper than this is a 422. */
+#define JSON_MAX_DEPTH 32
+
+/* Why a body was refused: status is 400 (not one JSON document) or 422 (a value
+ * breaks a rule); field names the value for a 422. */
+struct json_parse_error {
+	int status;
+	char field[JSONCHECK_FIELD_MAX];
+	char message[128];
+};
+
+/* Parses text[0..len), which must be followed by a NUL, as exactly one JSON document with json-c's strict mode,
+ * after jsoncheck has found no syntax, depth, NUL or UTF-8 fault.
+ * Returns the document (the caller puts it), or NULL and fills *err. */
+struct json_object *json_parse_body(const char *text, size_t len, struct json_parse_error *err);
+
+/* Builders: add key to obj. The new json_object belongs to obj. */
+void json_add_string(struct json_object *obj, const char *key, const char *value);
+void json_add_string_len(struct json_object *obj, const char *key, const char *value, size_t len);
+void json_add_int(struct json_object *obj, const char *key, int64_t value);
+void json_add_null(struct json_object *obj, const char *key);
+/* An RFC 3339 UTC timestamp from microseconds since the epoch. */
+void json_add_time(struct json_object *obj, const char *key, int64_t usec);
+/* A JSON document as text (a jsonb column), or null when text is NULL. */
+void json_add_raw(struct json_object *obj, const char *key, const char *text);
+
+/* The compact text of obj, owned by obj. */
+const char *json_text(struct json_object *obj);
+
+#endif

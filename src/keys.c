@@ -1,0 +1,35 @@
+/* keys: random keys from OpenSSL's CSPRNG and SHA-256 digests in hex. */
+#include "keys.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+static void hex_encode(const unsigned char *in, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+int keys_random_hex(char *out, size_t nbytes)
+{
+	unsigned char buf[64];
+
+	if (nbytes > sizeof(buf) || RAND_bytes(buf, (int)nbytes) != 1)
+		return -1;
+	hex_encode(buf, nbytes, out);
+	return 0;
+}
+
+void keys_sha256_hex(const void *data, size_t len, char out[KEYS_SHA256_HEX_LEN + 1])
+{
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+
+	EVP_Digest(data, len, digest, &n, EVP_sha256(), NULL);
+	hex_encode(digest, n, out);
+}

@@ -1,0 +1,16 @@
+/* keys: random keys and their SHA-256 digests. Raw keys never reach the database. */
+#ifndef TELLTALE_KEYS_H
+#define TELLTALE_KEYS_H
+
+#include <stddef.h>
+
+#define KEYS_SHA256_HEX_LEN 64
+
+/* Fills out with 2 * nbytes lower-case hex digits of fresh random bytes and a NUL
+ * (out holds 2 * nbytes + 1). Returns 0, or -1 when the random source fails. */
+int keys_random_hex(char *out, size_t nbytes);
+
+/* Writes the lower-case hex SHA-256 of data[0..len) and a NUL into out. */
+void keys_sha256_hex(const void *data, size_t len, char out[KEYS_SHA256_HEX_LEN + 1]);
+
+#endif

@@ -1,0 +1,117 @@
+/* telltale-worker: a FastCGI worker. spawn-fcgi hands it the listening socket
+ * as fd 0 and multiwatch keeps N of them alive; each serves one request at a
+ * time over its own PostgreSQL connection.
+ *
+ * Environment: DATABASE_URL (libpq conninfo or URI; empty means libpq's
+ * defaults), TELLTALE_STATEMENT_TIMEOUT_MS (default 5000). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <fcgiapp.h>
+
+#include "apps.h"
+#include "db.h"
+#include "events.h"
+#include "log.h"
+#include "request.h"
+#include "response.h"
+#include "router.h"
+#include "stats.h"
+
+#define LISTEN_FD 0
+
+static const struct db_statement *const statement_tables[] = {
+	apps_statements, events_statements, stats_statements, NULL
+};
+
+static volatile sig_atomic_t stopping;
+
+/* A stop signal lets the request in hand finish; the loop then exits. */
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;   /* no SA_RESTART: poll() must wake up */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Waits until a connection is pending or a stop signal came. Returns 1 to
+ * accept, 0 to stop. The listening socket is non-blocking, so a worker that
+ * loses the race for a connection returns here instead of blocking in accept. */
+static int wait_for_connection(void)
+{
+	struct pollfd pfd = { .fd = LISTEN_FD, .events = POLLIN };
+
+	while (!stopping) {
+		int n = poll(&pfd, 1, -1);
+
+		if (n > 0)
+			return 1;
+		if (n < 0 && errno != EINTR)
+			return 0;
+	}
+	return 0;
+}
+
+static int env_int(const char *name, int def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? atoi(v) : def;
+}
+
+static void serve(FCGX_Request *fcgi)
+{
+	struct request req;
+
+	if (request_init(&req, fcgi) != 0)
+		respond_internal(&req);
+	else
+		router_dispatch(&req);
+	log_request(req.method, req.path ? req.path : "-", req.status,
+		    (double)(log_now_usec() - req.started_usec) / 1000.0);
+	request_free(&req);
+}
+
+int main(void)
+{
+	FCGX_Request fcgi;
+
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fcgi, LISTEN_FD, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		log_msg("cannot initialise FastCGI");
+		return 1;
+	}
+	install_signals();
+	fcntl(LISTEN_FD, F_SETFL, fcntl(LISTEN_FD, F_GETFL) | O_NONBLOCK);
+	if (db_init(getenv("DATABASE_URL"), env_int("TELLTALE_STATEMENT_TIMEOUT_MS", 5000),
+		    statement_tables) != 0) {
+		log_msg("out of memory");
+		return 1;
+	}
+	log_msg("worker ready");
+	while (wait_for_connection()) {
+		if (FCGX_Accept_r(&fcgi) < 0)
+			continue;
+		serve(&fcgi);
+		FCGX_Finish_r(&fcgi);
+	}
+	log_msg("worker stopping");
+	FCGX_Free(&fcgi, 1);
+	db_close();
+	return 0;
+}

@@ -1,0 +1,118 @@
+/* Unit tests for event_input: the rules of an ingested event, one row a case. */
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "event_input.h"
+#include "tap.h"
+#include "timefmt.h"
+
+#define VALID "\"occurred_at\":\"2026-02-10T10:00:00Z\",\"level\":\"error\",\"message\":\"boom\""
+
+static void test_rules(void)
+{
+	static const struct { const char *body; const char *field; } cases[] = {
+		{ "{" VALID "}", NULL },
+		{ "{" VALID ",\"stack\":null,\"tags\":null}", NULL },
+		{ "{" VALID ",\"stack\":{\"frames\":[]},\"tags\":{\"env\":\"prod\"}}", NULL },
+		{ "{" VALID ",\"event_id\":\"0123456789abcdef0123456789ABCDEF\"}", NULL },
+		{ "{" VALID ",\"event_id\":\"01234567-89ab-cdef-0123-456789abcdef\"}", NULL },
+		{ "{" VALID ",\"event_id\":\"xyz\"}", "event_id" },
+		{ "{" VALID ",\"event_id\":\"01234567-89ab-cdef-0123-456789abcde\"}", "event_id" },
+		{ "{" VALID ",\"event_id\":\"0123456789abcdef0123456789abcdeg\"}", "event_id" },
+		{ "{" VALID ",\"event_id\":5}", "event_id" },
+		{ "{" VALID ",\"stack\":[1]}", "stack" },
+		{ "{" VALID ",\"stack\":\"x\"}", "stack" },
+		{ "{" VALID ",\"stack\":5}", "stack" },
+		{ "{" VALID ",\"tags\":[]}", "tags" },
+		{ "{" VALID ",\"tags\":true}", "tags" },
+		{ "{\"level\":\"error\",\"message\":\"m\"}", "occurred_at" },
+		{ "{\"occurred_at\":null,\"level\":\"error\",\"message\":\"m\"}", "occurred_at" },
+		{ "{\"occurred_at\":\"2026-02-30T00:00:00Z\",\"level\":\"error\",\"message\":\"m\"}", "occurred_at" },
+		{ "{\"occurred_at\":\"yesterday\",\"level\":\"error\",\"message\":\"m\"}", "occurred_at" },
+		{ "{\"occurred_at\":1e308,\"level\":\"error\",\"message\":\"m\"}", "occurred_at" },
+		{ "{\"occurred_at\":true,\"level\":\"error\",\"message\":\"m\"}", "occurred_at" },
+		{ "{\"occurred_at\":1770717600,\"level\":\"error\",\"message\":\"m\"}", NULL },
+		{ "{\"occurred_at\":1770717600.5,\"level\":\"error\",\"message\":\"m\"}", NULL },
+		{ "{\"occurred_at\":\"2026-02-10\",\"level\":\"error\",\"message\":\"m\"}", NULL },
+		{ "{\"occurred_at\":\"2026-02-10T10:00:00Z\",\"message\":\"m\"}", "level" },
+		{ "{\"occurred_at\":\"2026-02-10T10:00:00Z\",\"level\":\"fatal\",\"message\":\"m\"}", "level" },
+		{ "{\"occurred_at\":\"2026-02-10T10:00:00Z\",\"level\":3,\"message\":\"m\"}", "level" },
+		{ "{\"occurred_at\":\"2026-02-10T10:00:00Z\",\"level\":\"Critical\",\"message\":\"m\"}", NULL },
+		{ "{\"occurred_at\":\"2026-02-10T10:00:00Z\",\"level\":\"info\"}", "message" },
+		{ "{\"occurred_at\":\"2026-02-10T10:00:00Z\",\"level\":\"info\",\"message\":\"\"}", "message" },
+		{ "{\"occurred_at\":\"2026-02-10T10:00:00Z\",\"level\":\"info\",\"message\":7}", "message" },
+		{ "[]", "" },
+		{ "\"x\"", "" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_object *doc = json_tokener_parse(cases[i].body);
+		struct event_input ev;
+		struct input_error err;
+		char name[300];
+		int rc = event_input_parse(doc, "", &ev, &err);
+
+		snprintf(name, sizeof(name), "%s -> %s", cases[i].body,
+			 cases[i].field ? cases[i].field : "accepted");
+		if (cases[i].field)
+			ok(rc == -1 && strcmp(err.field, cases[i].field) == 0, name);
+		else
+			ok(rc == 0, name);
+		json_object_put(doc);
+	}
+}
+
+static void test_values(void)
+{
+	struct json_object *doc = json_tokener_parse(
+		"{\"occurred_at\":\"2026-02-10T12:00:00.5+02:00\",\"level\":\"warning\","
+		"\"message\":\"disk full\",\"event_id\":\"01234567-89AB-cdef-0123-456789abcdef\","
+		"\"tags\":{\"a\":\"b\"}}");
+	struct event_input ev;
+	struct input_error err;
+
+	ok(event_input_parse(doc, "", &ev, &err) == 0, "a full event parses");
+	is_int(ev.occurred_at, 1770717600LL * USEC_PER_SEC + 500000, "offset folded into UTC");
+	is_str(level_names[ev.level], "WARNING", "level stored upper case");
+	is_str(ev.event_id, "0123456789abcdef0123456789abcdef", "event_id normalised to 32 hex");
+	ok(ev.stack == NULL && ev.tags != NULL, "absent stack is NULL, tags kept");
+
+	struct json_object *row = event_input_row(&ev, 3);
+	is_str(json_object_to_json_string_ext(row, JSON_C_TO_STRING_PLAIN),
+	       "{\"i\":3,\"event_id\":\"0123456789abcdef0123456789abcdef\","
+	       "\"occurred_us\":1770717600500000,\"level\":\"WARNING\",\"message\":\"disk full\","
+	       "\"tags\":{\"a\":\"b\"}}", "row object for the ingest statement");
+	json_object_put(row);
+	json_object_put(doc);
+}
+
+static void test_prefix_and_cut(void)
+{
+	struct json_object *doc = json_tokener_parse("{\"occurred_at\":\"2026-02-10\",\"level\":\"nope\",\"message\":\"m\"}");
+	struct event_input ev;
+	struct input_error err;
+
+	ok(event_input_parse(doc, "[7]", &ev, &err) == -1, "bulk element refused");
+	is_str(err.field, "[7].level", "bulk field is prefixed with its index");
+	json_object_put(doc);
+
+	/* 3000 three-byte characters: 9000 bytes, cut to 8190 (a whole character). */
+	static char msg[9001];
+	for (int i = 0; i < 3000; i++)
+		memcpy(msg + 3 * i, "\xe2\x82\xac", 3);
+	struct json_object *big = json_object_new_object();
+	json_object_object_add(big, "occurred_at", json_object_new_string("2026-02-10"));
+	json_object_object_add(big, "level", json_object_new_string("info"));
+	json_object_object_add(big, "message", json_object_new_string(msg));
+	ok(event_input_parse(big, "", &ev, &err) == 0, "long message accepted");
+	is_int(ev.message_len, 8190, "long message cut at a character boundary");
+	json_object_put(big);
+}
+
+int main(void)
+{
+	test_rules();
+	test_values();
+	test_prefix_and_cut();
+	return tap_done();
+}
