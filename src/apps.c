@@ -96,7 +96,7 @@ void apps_create(struct request *req)
 	struct sql_args a = { 0 };
 	struct new_key k;
 	PGresult *res = NULL;
-	char *name;
+	char *name = NULL;
 	enum db_status st;
 
 	if (app_name_or_respond(req, &name) != 0 || new_key_or_respond(req, &k) != 0)

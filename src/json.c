@@ -35,6 +35,14 @@ struct json_object *json_parse_body(const char *text, size_t len, struct json_pa
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	/* The terminating NUL goes in too, so a bare number at the end is complete. */
 	doc = json_tokener_parse_ex(tok, text, (int)len + 1);
+	/* A well-formed "null" also parses to NULL: it is a wrong value, not bad JSON. */
+	if (!doc && json_tokener_get_error(tok) == json_tokener_success) {
+		json_tokener_free(tok);
+		err->status = 422;
+		err->field[0] = '\0';
+		snprintf(err->message, sizeof(err->message), "the body must not be null");
+		return NULL;
+	}
 	json_tokener_free(tok);
 	if (doc)
 		return doc;

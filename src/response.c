@@ -31,15 +31,20 @@ static void write_response(struct request *req, int status, const char *extra_he
 			   const char *body, size_t len)
 {
 	FCGX_Stream *out = req->fcgi->out;
+	char head[512];
+	int n;
 
 	req->status = status;
-	FCGX_FPrintF(out, "Status: %d %s\r\n%s", status, reason(status), extra_headers);
-	if (body) {
-		FCGX_FPrintF(out, "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n", len);
+	/* snprintf, not FCGX_FPrintF: libfcgi's printf knows no %zu. */
+	if (body)
+		n = snprintf(head, sizeof(head), "Status: %d %s\r\n%sContent-Type: application/json\r\n"
+			     "Content-Length: %zu\r\n\r\n", status, reason(status), extra_headers, len);
+	else
+		n = snprintf(head, sizeof(head), "Status: %d %s\r\n%s\r\n",
+			     status, reason(status), extra_headers);
+	FCGX_PutStr(head, n < (int)sizeof(head) ? n : (int)sizeof(head) - 1, out);
+	if (body)
 		FCGX_PutStr(body, (int)len, out);
-	} else {
-		FCGX_PutS("\r\n", out);
-	}
 }
 
 static void write_json(struct request *req, int status, const char *extra_headers,
