@@ -185,6 +185,12 @@ void events_create(struct request *req)
 	    key_digest_or_respond(req, digest) != 0 ||
 	    handler_json_body_or_respond(req, REQUEST_BODY_LIMIT_BULK, &doc) != 0)
 		goto out;
+	/* nginx lets 10 MiB through for bulk arrays; one event keeps the 1 MiB limit. */
+	if (!json_object_is_type(doc, json_type_array) && req->body_len > REQUEST_BODY_LIMIT) {
+		respond_error(req, 413, "PAYLOAD_TOO_LARGE", NULL,
+			      "an event body is limited to %d bytes", REQUEST_BODY_LIMIT);
+		goto out;
+	}
 	rows = ingest_rows(doc, &err);
 	if (!rows) {
 		respond_invalid_event(req, app_id, digest, &err);

@@ -7,16 +7,30 @@
 #include <time.h>
 #include <unistd.h>
 
+/* One line per call, written with one write() so that the lines of several
+ * workers sharing the file never interleave; control characters (libpq's
+ * messages hold newlines and tabs) become spaces. */
 void log_msg(const char *fmt, ...)
 {
+	char line[1024];
 	va_list ap;
+	int head = snprintf(line, sizeof(line), "telltale[%ld]: ", (long)getpid());
+	int n;
 
-	fprintf(stderr, "telltale[%ld]: ", (long)getpid());
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vsnprintf(line + head, sizeof(line) - (size_t)head - 1, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	fflush(stderr);
+	n = n < 0 ? head : head + n;
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	while (n > head && (line[n - 1] == '\n' || line[n - 1] == ' '))
+		n--;
+	for (int i = head; i < n; i++)
+		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
+			line[i] = ' ';
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+		return;   /* nowhere left to report it */
 }
 
 void log_request(const char *method, const char *path, int status, double ms)

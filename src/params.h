@@ -10,8 +10,9 @@
  * Returns 0 and sets *out, or -1. */
 int params_parse_int64(const char *s, int64_t *out);
 
-/* A path id: a positive 64-bit decimal integer. s[0..len) may hold anything
- * (a decoded path segment). Returns 0 and sets *out, or -1. */
+/* A path id: a positive 64-bit decimal integer. s is NUL-terminated at s[len]
+ * (a decoded path segment) and may hold anything before, embedded NULs
+ * included. Returns 0 and sets *out, or -1. */
 int params_parse_id(const char *s, size_t len, int64_t *out);
 
 /* A timestamp in a query string: RFC 3339, a bare date, or Unix seconds
