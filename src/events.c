@@ -133,12 +133,18 @@ static struct json_object *ingest_rows(struct json_object *doc, struct input_err
 
 /* Runs events_ingest; a row without an id lost a race with a concurrent ingest
  * of the same event_id, and a second run finds the stored event. */
-static int run_ingest_or_respond(struct request *req, const struct sql_args *a, PGresult **res)
+int events_store_or_respond(struct request *req, int64_t app_id, const char *key_digest,
+			    struct json_object *rows, PGresult **res)
 {
+	struct sql_args a = { 0 };
+
+	sql_arg_int(&a, app_id);
+	sql_arg_text(&a, key_digest);
+	sql_arg_text(&a, json_text(rows));
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int complete = 1;
 
-		if (handler_exec_or_respond(req, "events_ingest", a, res) != 0)
+		if (handler_exec_or_respond(req, "events_ingest", &a, res) != 0)
 			return -1;
 		for (int i = 0; i < PQntuples(*res); i++)
 			complete &= !PQgetisnull(*res, i, 1);
@@ -176,7 +182,6 @@ void events_create(struct request *req)
 {
 	char digest[KEYS_SHA256_HEX_LEN + 1];
 	struct json_object *doc = NULL, *rows = NULL;
-	struct sql_args a = { 0 };
 	struct input_error err;
 	PGresult *res = NULL;
 	int64_t app_id;
@@ -196,10 +201,7 @@ void events_create(struct request *req)
 		respond_invalid_event(req, app_id, digest, &err);
 		goto out;
 	}
-	sql_arg_int(&a, app_id);
-	sql_arg_text(&a, digest);
-	sql_arg_text(&a, json_text(rows));
-	if (run_ingest_or_respond(req, &a, &res) != 0)
+	if (events_store_or_respond(req, app_id, digest, rows, &res) != 0)
 		goto out;
 	if (PQntuples(res) == 0)
 		respond_error(req, 403, "FORBIDDEN", NULL, INVALID_KEY);

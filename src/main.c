@@ -17,15 +17,22 @@
 #include "db.h"
 #include "events.h"
 #include "log.h"
+#include "logs.h"
+#include "metrics.h"
 #include "request.h"
 #include "response.h"
 #include "router.h"
+#include "sentry.h"
+#include "service_keys.h"
+#include "services.h"
 #include "stats.h"
 
 #define LISTEN_FD 0
 
 static const struct db_statement *const statement_tables[] = {
-	apps_statements, events_statements, stats_statements, NULL
+	apps_statements, events_statements, stats_statements, sentry_statements,
+	services_statements, service_keys_statements, logs_statements, metrics_statements,
+	NULL
 };
 
 static volatile sig_atomic_t stopping;

@@ -7,7 +7,12 @@
 #include "apps.h"
 #include "events.h"
 #include "health.h"
+#include "logs.h"
+#include "metrics.h"
 #include "response.h"
+#include "sentry.h"
+#include "service_keys.h"
+#include "services.h"
 #include "stats.h"
 
 struct route {
@@ -29,6 +34,21 @@ static const struct route routes[] = {
 	{ "GET",    "/apps/*/stats/timeseries",       stats_timeseries },
 	{ "GET",    "/apps/*/stats/by-level",         stats_by_level },
 	{ "GET",    "/apps/*/stats/top-messages",     stats_top_messages },
+	{ "POST",    "/api/*/store",                  sentry_store },
+	{ "OPTIONS", "/api/*/store",                  sentry_preflight },
+	{ "POST",    "/api/*/envelope",               sentry_envelope },
+	{ "OPTIONS", "/api/*/envelope",               sentry_preflight },
+	{ "POST",   "/v1/services",                   services_create },
+	{ "GET",    "/v1/services",                   services_list },
+	{ "GET",    "/v1/services/*",                 services_get },
+	{ "DELETE", "/v1/services/*",                 services_delete },
+	{ "POST",   "/v1/services/*/keys",            service_keys_create },
+	{ "GET",    "/v1/services/*/keys",            service_keys_list },
+	{ "DELETE", "/v1/services/*/keys/*",          service_keys_revoke },
+	{ "POST",   "/v1/logs",                       logs_create },
+	{ "GET",    "/v1/logs",                       logs_list },
+	{ "GET",    "/v1/logs/*",                     logs_get },
+	{ "GET",    "/v1/metrics",                    metrics_get },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
