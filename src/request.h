@@ -31,6 +31,8 @@ struct request {
 	struct urlcode_query query;
 	char *body;                         /* NUL-terminated; NULL until read */
 	size_t body_len;
+	const char *headers;                /* static "Name: value\r\n" lines every response
+	                                       to this request carries (CORS), or NULL */
 	int status;                         /* set when the response is written */
 	int64_t started_usec;
 };

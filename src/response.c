@@ -31,17 +31,18 @@ static void write_response(struct request *req, int status, const char *extra_he
 			   const char *body, size_t len)
 {
 	FCGX_Stream *out = req->fcgi->out;
-	char head[512];
+	const char *own = req->headers ? req->headers : "";
+	char head[1024];
 	int n;
 
 	req->status = status;
 	/* snprintf, not FCGX_FPrintF: libfcgi's printf knows no %zu. */
 	if (body)
-		n = snprintf(head, sizeof(head), "Status: %d %s\r\n%sContent-Type: application/json\r\n"
-			     "Content-Length: %zu\r\n\r\n", status, reason(status), extra_headers, len);
+		n = snprintf(head, sizeof(head), "Status: %d %s\r\n%s%sContent-Type: application/json\r\n"
+			     "Content-Length: %zu\r\n\r\n", status, reason(status), own, extra_headers, len);
 	else
-		n = snprintf(head, sizeof(head), "Status: %d %s\r\n%s\r\n",
-			     status, reason(status), extra_headers);
+		n = snprintf(head, sizeof(head), "Status: %d %s\r\n%s%s\r\n",
+			     status, reason(status), own, extra_headers);
 	FCGX_PutStr(head, n < (int)sizeof(head) ? n : (int)sizeof(head) - 1, out);
 	if (body)
 		FCGX_PutStr(body, (int)len, out);
