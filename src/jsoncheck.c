@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hex.h"
+#include "utf8.h"
+
 #define JSONCHECK_FRAMES 64
 
 /* U+FFFD REPLACEMENT CHARACTER, for a key's bad characters in the path. */
@@ -54,56 +57,6 @@ struct path {
 	size_t len;
 };
 
-/* Decodes the UTF-8 character at s[0..n) into *cp. Returns its length, or 0
- * when it is not well formed (stray continuation, overlong, surrogate, above
- * U+10FFFF, cut short). Kept here rather than shared with utf8.c because
- * utf8.h, the contract, has no single-character decoder. */
-static size_t decode_utf8(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned char lo = 0x80, hi = 0xBF;
-	size_t len;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		return 1;
-	}
-	if (s[0] < 0xC2 || s[0] > 0xF4)
-		return 0;
-	if (s[0] < 0xE0) {
-		len = 2;
-		*cp = s[0] & 0x1Fu;
-	} else if (s[0] < 0xF0) {
-		len = 3;
-		*cp = s[0] & 0x0Fu;
-		lo = s[0] == 0xE0 ? 0xA0 : 0x80;
-		hi = s[0] == 0xED ? 0x9F : 0xBF;
-	} else {
-		len = 4;
-		*cp = s[0] & 0x07u;
-		lo = s[0] == 0xF0 ? 0x90 : 0x80;
-		hi = s[0] == 0xF4 ? 0x8F : 0xBF;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		*cp = (*cp << 6) | (s[i] & 0x3Fu);
-	}
-	return len;
-}
-
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Reads "\uXXXX" at s[0..n). Returns 0 and sets *unit, or -1. */
 static int read_u_escape(const unsigned char *s, size_t n, uint32_t *unit)
 {
@@ -111,7 +64,7 @@ static int read_u_escape(const unsigned char *s, size_t n, uint32_t *unit)
 	if (n < 6 || s[0] != '\\' || s[1] != 'u')
 		return -1;
 	for (int i = 2; i < 6; i++) {
-		int v = hex_value(s[i]);
+		int v = hex_digit_value(s[i]);
 
 		if (v < 0)
 			return -1;
@@ -155,7 +108,7 @@ static void path_put_bad_key(struct path *p, const unsigned char *s, size_t n)
 		} else if (s[i] < 0x20) {
 			len = 0;
 		} else {
-			len = decode_utf8(s + i, n - i, &cp);
+			len = utf8_decode(s + i, n - i, &cp);
 		}
 		if (len > 0) {
 			path_put(p, (const char *)s + i, len);
@@ -292,7 +245,7 @@ static enum jsoncheck_status scan_string(struct checker *c)
 			return fail(c, JSONCHECK_NUL, c->pos);
 		if (ch < 0x20)
 			return fail(c, JSONCHECK_SYNTAX, c->pos);
-		len = decode_utf8(c->s + c->pos, c->len - c->pos, &cp);
+		len = utf8_decode(c->s + c->pos, c->len - c->pos, &cp);
 		if (len == 0)
 			return fail(c, JSONCHECK_UTF8, c->pos);
 		c->pos += len;

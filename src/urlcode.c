@@ -4,17 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The value of a hex digit, or -1. */
-static int urlcode_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "hex.h"
 
 /* 1 when every '%' in s[0..n) starts a two-hex-digit escape. Checked apart
  * from decoding so that a NULL from urlcode_decode after it means no memory. */
@@ -23,7 +13,7 @@ static int urlcode_well_formed(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] != '%')
 			continue;
-		if (n - i < 3 || urlcode_hex(s[i + 1]) < 0 || urlcode_hex(s[i + 2]) < 0)
+		if (n - i < 3 || hex_digit_value(s[i + 1]) < 0 || hex_digit_value(s[i + 2]) < 0)
 			return 0;
 		i += 2;
 	}
@@ -43,7 +33,7 @@ char *urlcode_decode(const char *s, size_t n, int plus_is_space, size_t *out_len
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '%') {
-			out[len++] = (char)(urlcode_hex(s[i + 1]) << 4 | urlcode_hex(s[i + 2]));
+			out[len++] = (char)(hex_digit_value(s[i + 1]) << 4 | hex_digit_value(s[i + 2]));
 			i += 2;
 		} else {
 			out[len++] = plus_is_space && s[i] == '+' ? ' ' : s[i];

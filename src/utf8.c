@@ -4,12 +4,9 @@
 
 #include <stdint.h>
 
-/* Decodes the character at s[0..n) into *cp. Returns its length in bytes, or 0
- * when it is not well formed: a stray continuation byte, an overlong form, an
- * encoded surrogate, a value above U+10FFFF or a sequence cut short. The ranges
- * of the second byte are what exclude the overlong, surrogate and too-large
- * forms, so no check on the decoded value is needed. */
-static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+/* The ranges of the second byte are what exclude the overlong, surrogate and
+ * too-large forms, so no check on the decoded value is needed. */
+size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	unsigned char lo = 0x80, hi = 0xBF;
 	size_t len;

@@ -3,6 +3,12 @@
 #define TELLTALE_UTF8_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+/* Decodes the character at s[0..n) (n >= 1) into *cp. Returns its length in
+ * bytes, or 0 when it is not well formed: a stray continuation byte, an overlong
+ * form, an encoded surrogate, a value above U+10FFFF or a sequence cut short. */
+size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 
 /* 1 when s[0..n) is valid UTF-8 (no overlong forms, no surrogates, nothing above
  * U+10FFFF) and holds no NUL byte; else 0. */
