@@ -1,6 +1,8 @@
-/* stats: each statistic is one statement over [since, until) of received_at.
- * The database returns only the buckets that have events; the worker lays out
- * every bucket of the window, so empty ones show as zeros. */
+/* stats: each statistic is one statement over [since, until) of received_at,
+ * reading the hourly counts that telltale-rollup keeps for whole hours and the
+ * events themselves for the rest. The database returns only the buckets that
+ * have events; the worker lays out every bucket of the window, so empty ones
+ * show as zeros. */
 #include "stats.h"
 
 #include "handler.h"
@@ -18,27 +20,55 @@
 #define FOR_APP(select, from_where) \
 	"SELECT " select " FROM applications a LEFT JOIN LATERAL (" from_where ") s ON true" \
 	" WHERE a.id = $1"
+#define LEVEL_IS "($4::text IS NULL OR level = $4)"
 #define IN_WINDOW \
 	" WHERE application_id = a.id AND received_at >= usec_to_ts($2)" \
-	" AND received_at < usec_to_ts($3) AND ($4::text IS NULL OR level = $4)"
+	" AND received_at < usec_to_ts($3) AND " LEVEL_IS
+
+/* The rows of a window, from the hourly table for [w.lo, w.hi) (see
+ * stats_window in sql/003_event_rollups.sql) and from events for the edges.
+ * Each row is (time, level, count, message key, message, last seen). */
+#define WINDOW_ROWS(table, hourly_cols, raw_cols) \
+	"SELECT " hourly_cols " FROM stats_window(usec_to_ts($2), usec_to_ts($3)) w, " table \
+	"  WHERE application_id = a.id AND hour >= w.lo AND hour < w.hi AND " LEVEL_IS \
+	" UNION ALL SELECT " raw_cols " FROM stats_window(usec_to_ts($2), usec_to_ts($3)) w, events" \
+	"  WHERE application_id = a.id AND received_at >= usec_to_ts($2)" \
+	"    AND received_at < w.lo AND " LEVEL_IS \
+	" UNION ALL SELECT " raw_cols " FROM stats_window(usec_to_ts($2), usec_to_ts($3)) w, events" \
+	"  WHERE application_id = a.id AND received_at >= w.hi" \
+	"    AND received_at < usec_to_ts($3) AND " LEVEL_IS
+#define COUNT_ROWS \
+	WINDOW_ROWS("event_counts_hourly", "hour AS t, level, count AS n", \
+		    "received_at, level, 1")
+#define MESSAGE_ROWS \
+	WINDOW_ROWS("message_counts_hourly", \
+		    "message_md5 AS k, message, count AS n, last_seen", \
+		    "md5(message)::uuid, message, 1, received_at")
 
 const struct db_statement stats_statements[] = {
-	/* $5 bucket width in microseconds, $6 the origin buckets count from. */
+	/* $5 bucket width in microseconds (whole hours), $6 the origin buckets
+	 * count from. */
 	{ "stats_timeseries",
+	  FOR_APP("s.bucket, s.n",
+		  "SELECT ts_to_usec(date_bin($5 * interval '1 microsecond', t,"
+		  " usec_to_ts($6))) AS bucket, sum(n) AS n FROM (" COUNT_ROWS ") x"
+		  " GROUP BY 1 ORDER BY 1") },
+	/* The same for minutes, which the hourly table cannot split: from events. */
+	{ "stats_timeseries_minutes",
 	  FOR_APP("s.bucket, s.n",
 		  "SELECT ts_to_usec(date_bin($5 * interval '1 microsecond', received_at,"
 		  " usec_to_ts($6))) AS bucket, count(*) AS n FROM events" IN_WINDOW
 		  " GROUP BY 1 ORDER BY 1") },
 	{ "stats_by_level",
 	  FOR_APP("s.level, s.n",
-		  "SELECT level, count(*) AS n FROM events" IN_WINDOW
+		  "SELECT level, sum(n) AS n FROM (" COUNT_ROWS ") x"
 		  " GROUP BY level ORDER BY n DESC, level") },
 	/* $5 limit. */
 	{ "stats_top_messages",
 	  FOR_APP("s.message, s.n, s.last_seen",
-		  "SELECT message, count(*) AS n, ts_to_usec(max(received_at)) AS last_seen"
-		  " FROM events" IN_WINDOW
-		  " GROUP BY message ORDER BY n DESC, last_seen DESC LIMIT $5") },
+		  "SELECT min(message) AS message, sum(n) AS n, ts_to_usec(max(last_seen)) AS last_seen"
+		  " FROM (" MESSAGE_ROWS ") x"
+		  " GROUP BY k ORDER BY n DESC, last_seen DESC LIMIT $5") },
 	{ NULL, NULL }
 };
 
@@ -138,7 +168,8 @@ void stats_timeseries(struct request *req)
 	window_args(&a, app_id, since, until, level);
 	sql_arg_int(&a, interval_usec[iv]);
 	sql_arg_int(&a, params_bucket_start(iv, 0));
-	if ((rows = run_stat_or_respond(req, "stats_timeseries", &a, &res)) < 0)
+	if ((rows = run_stat_or_respond(req, iv == INTERVAL_MINUTE ? "stats_timeseries_minutes"
+					: "stats_timeseries", &a, &res)) < 0)
 		return;
 	body = window_json(since, until);
 	json_object_object_add(body, "interval", json_object_new_string(interval_names[iv]));
