@@ -78,14 +78,18 @@ END
 $$;
 
 -- Splits a statistics window [since, until) in three: [lo, hi) is answered by
--- the hourly counts (whole hours, up to rolled_until; the hour holding
--- rolled_until counts exactly the events before it), and [since, lo) and
--- [hi, until) by the events themselves. lo = hi = since when no hour fits.
+-- the hourly counts, and [since, lo) and [hi, until) by the events themselves.
+-- lo is the first hour boundary at or after since. hi is rolled_until when the
+-- window reaches it (the hour holding rolled_until counts exactly the events
+-- before it), else the last hour boundary before until. lo = hi = since when no
+-- hour fits.
 CREATE FUNCTION stats_window(since timestamptz, until timestamptz,
                              OUT lo timestamptz, OUT hi timestamptz)
 LANGUAGE sql STABLE AS $$
 	SELECT CASE WHEN s.hi > s.lo THEN s.lo ELSE since END,
 	       CASE WHEN s.hi > s.lo THEN s.hi ELSE since END
 	  FROM (SELECT hour_floor(since - interval '1 microsecond') + interval '1 hour' AS lo,
-	               least(hour_floor(until), (SELECT rolled_until FROM rollup_state)) AS hi) s
+	               CASE WHEN until >= r.rolled_until THEN r.rolled_until
+	                    ELSE hour_floor(until) END AS hi
+	          FROM rollup_state r) s
 $$;
