@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,9 +98,25 @@ static void serve(FCGX_Request *fcgi)
 	request_free(&req);
 }
 
-int main(void)
+/* `telltale-worker --statement NAME` prints the SQL of a prepared statement,
+ * so that a benchmark can run exactly what the worker runs. Returns the exit
+ * status. */
+static int print_statement(const char *name)
+{
+	for (const struct db_statement *const *t = statement_tables; *t; t++)
+		for (const struct db_statement *s = *t; s->name; s++)
+			if (strcmp(s->name, name) == 0)
+				return puts(s->sql) < 0;
+	fprintf(stderr, "no statement %s\n", name);
+	return 2;
+}
+
+int main(int argc, char **argv)
 {
 	FCGX_Request fcgi;
+
+	if (argc == 3 && strcmp(argv[1], "--statement") == 0)
+		return print_statement(argv[2]);
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fcgi, LISTEN_FD, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_msg("cannot initialise FastCGI");
