@@ -421,4 +421,168 @@ sub is_rfc3339_z {
 	return defined ts_usec($s) ? 1 : 0;
 }
 
+
+# ---------------------------------------------------------------------------
+# Sentry-compatible ingest (/api)
+
+push @EXPORT, qw(sentry_auth sentry_dsn sentry_envelope sentry_post brotli_stored);
+
+# The X-Sentry-Auth value an SDK sends for $key.
+sub sentry_auth {
+	my ($key) = @_;
+	return "Sentry sentry_key=$key, sentry_version=7, sentry_client=telltale-it/1.0";
+}
+
+# The DSN an SDK is given for $app: http://<ingest_key>[:secret]@<host>:<port>/<app_id>.
+sub sentry_dsn {
+	my ($app, %o) = @_;
+	my ($host, $port) = _host_port();
+	my $secret = defined $o{secret} ? ":$o{secret}" : '';
+	return "http://$app->{ingest_key}$secret\@$host:$port/$app->{id}";
+}
+
+# sentry_envelope(\%header, [\%item_header, $payload], ...): the bytes of an
+# envelope, each item as header line, payload and newline. A payload that is a
+# reference is sent as JSON; an item header's length is left as given.
+sub sentry_envelope {
+	my ($header, @items) = @_;
+	my $out = json_bytes($header) . "\n";
+	for my $item (@items) {
+		my ($h, $payload) = @$item;
+		$payload = json_bytes($payload) if ref $payload;
+		$out .= json_bytes($h) . "\n" . $payload . "\n";
+	}
+	return $out;
+}
+
+# sentry_post($app, 'store'|'envelope', $bytes, key => KEY, headers => {...},
+#             query => 'a=b', app_id => ID, path => '/api/...')
+# POSTs to /api/{app_id}/{kind}/ with X-Sentry-Auth for key (default: the
+# app's; undef sends none); waits out 429s. Returns req()'s answer.
+sub sentry_post {
+	my ($app, $kind, $bytes, %o) = @_;
+	my $key = exists $o{key} ? $o{key} : $app->{ingest_key};
+	my %headers = ('Content-Type' => $kind eq 'envelope' ? 'application/x-sentry-envelope'
+					: 'application/json', %{ $o{headers} || {} });
+	$headers{'X-Sentry-Auth'} = sentry_auth($key) if defined $key;
+	my $id = exists $o{app_id} ? $o{app_id} : $app->{id};
+	my $path = $o{path} // "/api/$id/$kind/" . (defined $o{query} ? "?$o{query}" : '');
+	my $res;
+	for my $try (1 .. 30) {
+		$res = req('POST', $path, body => $bytes, headers => \%headers);
+		last unless $res->{status} == 429;
+		Time::HiRes::sleep(($res->{headers}{'retry-after'} || 1) * 1.0);
+	}
+	return $res;
+}
+
+# A brotli stream (RFC 7932) holding $bytes in stored (uncompressed)
+# meta-blocks: no encoder in Perl's core, and this is brotli all the same. Bits
+# go out least significant first: WBITS 0 (a 64 KiB window), then per chunk of
+# up to 65536 bytes ISLAST 0, MNIBBLES 0 (four nibbles), MLEN-1 (16 bits),
+# ISUNCOMPRESSED 1, zero padding to a byte and the bytes; then ISLAST 1 and
+# ISLASTEMPTY 1.
+sub brotli_stored {
+	my ($data) = @_;
+	my ($out, $bits, $nbits) = ('', 0, 1);
+	for (my $off = 0; $off < length $data; $off += 65536) {
+		my $chunk = substr($data, $off, 65536);
+		$bits |= (((length($chunk) - 1) << 3) | (1 << 19)) << $nbits;
+		$nbits += 20;
+		while ($nbits > 0) {
+			$out .= chr($bits & 0xff);
+			$bits >>= 8;
+			$nbits = $nbits > 8 ? $nbits - 8 : 0;
+		}
+		$out .= $chunk;
+		$bits = 0;
+	}
+	$bits |= 3 << $nbits;
+	return $out . chr($bits & 0xff);
+}
+
+
+# ---------------------------------------------------------------------------
+# API monitoring (/v1): services, keys, request logs
+
+push @EXPORT, qw(new_service new_key log_ev ingest_log logs_of is_uuid);
+
+my $service_counter = 0;
+
+# 1 when $s is a UUID in its lower-case 8-4-4-4-12 form.
+sub is_uuid {
+	my ($s) = @_;
+	return defined $s && !ref $s && $s =~ /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\z/ ? 1 : 0;
+}
+
+# Creates a service with a unique name (and %fields); returns the SERVICE.
+sub new_service {
+	my ($label, %fields) = @_;
+	$label = defined $label ? "-$label" : '';
+	$service_counter++;
+	my $name = "s-$$-$service_counter-" . time() . $label;
+	my $res = req('POST', '/v1/services', json => { name => $name, %fields });
+	croak "cannot create service $name: $res->{status} " . ($res->{body} // '')
+		unless $res->{status} == 201 && $res->{json} && $res->{json}{id};
+	return { %{ $res->{json} } };
+}
+
+# Creates a key of $service; returns the key object with raw_key.
+sub new_key {
+	my ($service, $name) = @_;
+	my $res = req('POST', "/v1/services/$service->{id}/keys", json => { name => $name // 'test key' });
+	croak "cannot create a key for $service->{id}: $res->{status} " . ($res->{body} // '')
+		unless $res->{status} == 201 && $res->{json} && $res->{json}{raw_key};
+	return { %{ $res->{json} } };
+}
+
+# A valid request log, with fields overridden by %o (undef deletes the field).
+sub log_ev {
+	my (%o) = @_;
+	my %l = (method => 'GET', url => 'https://api.example.com/v1/items?page=1',
+		 path => '/v1/items', status_code => 200, latency_ms => 12.5);
+	for my $k (keys %o) {
+		if (defined $o{$k}) { $l{$k} = $o{$k} } else { delete $l{$k} }
+	}
+	return \%l;
+}
+
+# ingest_log($raw_key, \%log, body => BYTES, headers => {...}, auth => HEADER)
+# POSTs to /v1/logs with "Authorization: Bearer $raw_key" (auth replaces the
+# whole header; undef $raw_key and no auth send none); waits out 429s.
+sub ingest_log {
+	my ($key, $log, %o) = @_;
+	my %headers = %{ $o{headers} || {} };
+	if (exists $o{auth}) {
+		$headers{Authorization} = $o{auth} if defined $o{auth};
+	} elsif (defined $key) {
+		$headers{Authorization} = "Bearer $key";
+	}
+	my @payload = exists $o{body} ? (body => $o{body}) : (json => $log);
+	my $res;
+	for my $try (1 .. 30) {
+		$res = req('POST', '/v1/logs', @payload, headers => \%headers);
+		last unless $res->{status} == 429;
+		Time::HiRes::sleep(($res->{headers}{'retry-after'} || 1) * 1.0);
+	}
+	return $res;
+}
+
+# Every log that GET /v1/logs?$query lists, newest first (pages through).
+sub logs_of {
+	my ($query) = @_;
+	my @items;
+	my $offset = 0;
+	$query = defined $query && length $query ? "&$query" : '';
+	for (1 .. 10000) {
+		my $res = req('GET', "/v1/logs?limit=500&offset=$offset$query");
+		croak "listing logs ($query): $res->{status} " . ($res->{body} // '')
+			unless $res->{status} == 200 && $res->{json};
+		push @items, @{ $res->{json}{items} };
+		last unless defined $res->{json}{next_offset};
+		$offset = $res->{json}{next_offset};
+	}
+	return @items;
+}
+
 1;

@@ -1,0 +1,127 @@
+#!/usr/bin/perl
+# Real Sentry SDKs, unmodified, report into the stack with the DSN
+# http://<ingest_key>@<host>:<port>/<app_id>, and their events are read back
+# through /apps: Debian's python3-sentry-sdk (t/sentry/python_client.py) and
+# npm's @sentry/node (t/sentry/node_client.js, installed by `npm ci` in
+# t/sentry). A missing SDK is a failure, not a skip: ./stack installs both.
+use strict;
+use warnings;
+use Test::More;
+use Telltale;
+
+my $root = $ENV{TELLTALE_ROOT} or BAIL_OUT('TELLTALE_ROOT is not set');
+my $dir = "$root/t/sentry";
+
+# Runs a client; returns its JSON report, or undef after a failed assertion.
+sub run_client {
+	my ($what, @cmd) = @_;
+	my $pid = open(my $fh, '-|') // die "fork: $!";
+	if (!$pid) {
+		open STDERR, '>&', \*STDOUT;
+		exec @cmd or do { print "cannot run $cmd[0]: $!\n"; exit 127 };
+	}
+	local $/;
+	my $out = <$fh> // '';
+	close $fh;
+	my $rc = $? >> 8;
+	my ($line) = $out =~ /^(\{"ids".*)$/m;
+	my $report = $line ? eval { JSON::PP->new->decode($line) } : undef;
+	ok($rc == 0 && $report, "$what ran and reported") or diag("exit $rc:\n$out");
+	return $report;
+}
+
+# Every request the SDK made was answered 200.
+sub all_accepted {
+	my ($what, $report) = @_;
+	my @st = @{ $report->{statuses} || [] };
+	ok(@st && !grep({ ($_->[1] // '') ne '200' } @st), "$what: every request it sent was answered 200")
+		or diag(json_bytes(\@st));
+}
+
+sub by_id {
+	my ($app) = @_;
+	return { map { ($_->{event_id} // '') => $_ } events_of($app) };
+}
+
+# The function names of the frames of the last exception value, innermost last.
+sub functions {
+	my ($e) = @_;
+	my $values = $e->{stack}{values} || [];
+	return [ map { $_->{function} // '' } @{ $values->[-1]{stacktrace}{frames} || [] } ];
+}
+
+# --- python3-sentry-sdk ---------------------------------------------------------------
+
+{
+	my $app = new_app('sdk-python');
+	my $marker = "py$$" . time;
+	my $python = '/usr/bin/python3';    # Debian's: the package installs there
+	ok(-x $python, 'Debian\'s /usr/bin/python3 is there (./stack installs python3-sentry-sdk)');
+	my $report = run_client('python3-sentry-sdk', $python, "$dir/python_client.py", sentry_dsn($app), $marker);
+	note("python3-sentry-sdk $report->{sdk}") if $report;
+	all_accepted('python3-sentry-sdk', $report || {});
+	my $ids = $report ? $report->{ids} : {};
+	my $events = by_id($app);
+	is(scalar keys %$events, 3, 'three events stored (the session envelope stored nothing)');
+
+	my $m = $events->{ $ids->{message} // '' } || {};
+	is($m->{level}, 'WARNING', 'capture_message: level');
+	is($m->{message}, "python message $marker", 'capture_message: message');
+	is_deeply($m->{tags}, { runner => 'python', marker => $marker, environment => 'py-test',
+				release => 'py-app@1.2.3', server_name => 'py-host', platform => 'python',
+				'sdk.name' => 'sentry.python' }, 'capture_message: tags, release, environment, server_name, sdk');
+	ok(is_rfc3339_z($m->{occurred_at}) && abs((ts_usec($m->{occurred_at}) // 0) - now_usec()) < 600_000_000,
+	   'capture_message: occurred_at is the SDK\'s timestamp');
+
+	my $x = $events->{ $ids->{exception} // '' } || {};
+	is($x->{level}, 'ERROR', 'capture_exception: level');
+	is($x->{message}, "ValueError: python exception $marker", 'capture_exception: "type: value"');
+	my $f = functions($x);
+	is_deeply([ @$f[-3 .. -1] ], [qw(main outer inner)], 'capture_exception: the frames, innermost last')
+		or diag(json_bytes($f));
+	my $frame = $x->{stack}{values}[-1]{stacktrace}{frames}[-1] || {};
+	like($frame->{filename} // '', qr/python_client\.py\z/, 'a frame names its file');
+	ok(($frame->{lineno} // 0) > 0, 'and its line');
+	is($x->{tags}{release}, 'py-app@1.2.3', 'capture_exception: release');
+	is($x->{tags}{environment}, 'py-test', 'capture_exception: environment');
+
+	my $c = $events->{ $ids->{chained} // '' } || {};
+	is($c->{message}, "RuntimeError: python chained $marker", 'a chained exception: the last value names it');
+	is_deeply([ map { $_->{type} } @{ $c->{stack}{values} || [] } ], [qw(KeyError RuntimeError)],
+		  'a chained exception: both values, cause first');
+}
+
+# --- @sentry/node ------------------------------------------------------------------------
+
+{
+	my $app = new_app('sdk-node');
+	my $marker = "node$$" . time;
+	my $node = (grep { -x } map { "$_/node" } split /:/, $ENV{PATH} // '')[0] // 'node';
+	ok(-x $node, 'node is installed (./stack installs nodejs)');
+	ok(-d "$dir/node_modules/\@sentry/node", '@sentry/node is installed (./stack runs npm ci in t/sentry)');
+	my $report = run_client('@sentry/node', $node, "$dir/node_client.js", sentry_dsn($app), $marker);
+	note("\@sentry/node $report->{sdk}") if $report;
+	all_accepted('@sentry/node', $report || {});
+	my $ids = $report ? $report->{ids} : {};
+	my $events = by_id($app);
+	is(scalar keys %$events, 2, 'two events stored (session envelopes stored nothing)');
+
+	my $m = $events->{ $ids->{message} // '' } || {};
+	is($m->{level}, 'WARNING', 'captureMessage: level');
+	is($m->{message}, "node message $marker", 'captureMessage: message');
+	is_deeply($m->{tags}, { runner => 'node', marker => $marker, environment => 'node-test',
+				release => 'node-app@2.0.0', server_name => 'node-host', platform => 'node',
+				'sdk.name' => 'sentry.javascript.node' }, 'captureMessage: tags, release, environment, server_name, sdk');
+
+	my $x = $events->{ $ids->{exception} // '' } || {};
+	is($x->{level}, 'ERROR', 'captureException: level');
+	is($x->{message}, "TypeError: node exception $marker", 'captureException: "type: value"');
+	my $f = functions($x);
+	is_deeply([ @$f[-2, -1] ], [qw(outer inner)], 'captureException: the frames, innermost last')
+		or diag(json_bytes($f));
+	like($x->{stack}{values}[-1]{stacktrace}{frames}[-1]{filename} // '', qr/node_client\.js\z/,
+	     'a frame names its file');
+	is($x->{tags}{release}, 'node-app@2.0.0', 'captureException: release');
+}
+
+done_testing();

@@ -1,0 +1,274 @@
+/* Unit tests for sentry_event: one row a rule of API.md's mapping. A row names
+ * the event body and the field it checks, with the expected value as text:
+ * level and message as stored, occurred_at in RFC 3339, stack and tags as
+ * compact JSON ("null" when absent), event_id as 32 hex digits or "". */
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "sentry_event.h"
+#include "tap.h"
+#include "timefmt.h"
+
+/* The caller's "now": 2030-01-02T03:04:05Z. */
+#define NOW_USEC (1893553445LL * USEC_PER_SEC)
+#define NOW "2030-01-02T03:04:05Z"
+
+enum field { F_LEVEL, F_MESSAGE, F_TIME, F_STACK, F_TAGS, F_ID };
+
+static const char *const field_names[] = { "level", "message", "occurred_at", "stack", "tags", "event_id" };
+
+struct mapping_case {
+	enum field field;
+	const char *body;
+	const char *want;
+};
+
+static const struct mapping_case cases[] = {
+	/* level */
+	{ F_LEVEL, "{\"level\":\"fatal\"}", "CRITICAL" },
+	{ F_LEVEL, "{\"level\":\"critical\"}", "CRITICAL" },
+	{ F_LEVEL, "{\"level\":\"error\"}", "ERROR" },
+	{ F_LEVEL, "{\"level\":\"warning\"}", "WARNING" },
+	{ F_LEVEL, "{\"level\":\"info\"}", "INFO" },
+	{ F_LEVEL, "{\"level\":\"log\"}", "INFO" },
+	{ F_LEVEL, "{\"level\":\"debug\"}", "DEBUG" },
+	{ F_LEVEL, "{\"level\":\"FATAL\"}", "CRITICAL" },
+	{ F_LEVEL, "{\"level\":\"Warning\"}", "WARNING" },
+	{ F_LEVEL, "{}", "ERROR" },
+	{ F_LEVEL, "{\"level\":null}", "ERROR" },
+	{ F_LEVEL, "{\"level\":\"\"}", "ERROR" },
+	{ F_LEVEL, "{\"level\":\"verbose\"}", "ERROR" },
+	{ F_LEVEL, "{\"level\":\"warn\"}", "ERROR" },
+	{ F_LEVEL, "{\"level\":40}", "ERROR" },
+	{ F_LEVEL, "{\"level\":[\"info\"]}", "ERROR" },
+	/* message: the order of precedence */
+	{ F_MESSAGE, "{\"logentry\":{\"formatted\":\"f\",\"message\":\"m %s\"},\"message\":\"plain\","
+		     "\"exception\":{\"values\":[{\"type\":\"T\",\"value\":\"v\"}]}}", "f" },
+	{ F_MESSAGE, "{\"logentry\":{\"message\":\"m %s\",\"params\":[1]},\"message\":\"plain\"}", "m %s" },
+	{ F_MESSAGE, "{\"logentry\":{\"formatted\":\"\",\"message\":\"m\"}}", "m" },
+	{ F_MESSAGE, "{\"logentry\":{},\"message\":\"plain\"}", "plain" },
+	{ F_MESSAGE, "{\"logentry\":\"not an object\",\"message\":\"plain\"}", "plain" },
+	{ F_MESSAGE, "{\"logentry\":{\"formatted\":7},\"message\":\"plain\"}", "plain" },
+	{ F_MESSAGE, "{\"message\":\"plain\",\"exception\":{\"values\":[{\"type\":\"T\",\"value\":\"v\"}]}}",
+	  "plain" },
+	{ F_MESSAGE, "{\"message\":{\"formatted\":\"from object\",\"message\":\"raw\"}}", "from object" },
+	{ F_MESSAGE, "{\"message\":{\"message\":\"raw %d\"}}", "raw %d" },
+	{ F_MESSAGE, "{\"message\":\"\",\"exception\":{\"values\":[{\"type\":\"T\",\"value\":\"v\"}]}}",
+	  "T: v" },
+	{ F_MESSAGE, "{\"message\":5,\"exception\":[{\"type\":\"T\",\"value\":\"v\"}]}", "T: v" },
+	{ F_MESSAGE, "{\"exception\":{\"values\":[{\"type\":\"KeyError\",\"value\":\"'x'\"},"
+		     "{\"type\":\"RuntimeError\",\"value\":\"wrapped\"}]}}", "RuntimeError: wrapped" },
+	{ F_MESSAGE, "{\"exception\":[{\"type\":\"A\",\"value\":\"first\"},{\"type\":\"B\",\"value\":\"last\"}]}",
+	  "B: last" },
+	{ F_MESSAGE, "{\"exception\":{\"values\":[{\"type\":\"ZeroDivisionError\"}]}}", "ZeroDivisionError" },
+	{ F_MESSAGE, "{\"exception\":{\"values\":[{\"value\":\"only a value\"}]}}", "only a value" },
+	{ F_MESSAGE, "{\"exception\":{\"values\":[{\"type\":\"T\",\"value\":\"\"}]}}", "T" },
+	{ F_MESSAGE, "{\"exception\":{\"values\":[{\"type\":\"T\",\"value\":\"x\"},{\"module\":\"m\"}]}}",
+	  SENTRY_EVENT_UNLABELED },
+	{ F_MESSAGE, "{\"exception\":{\"values\":[]}}", SENTRY_EVENT_UNLABELED },
+	{ F_MESSAGE, "{\"exception\":{\"values\":\"x\"}}", SENTRY_EVENT_UNLABELED },
+	{ F_MESSAGE, "{\"exception\":{\"type\":\"T\",\"value\":\"v\"}}", SENTRY_EVENT_UNLABELED },
+	{ F_MESSAGE, "{\"exception\":[\"T: v\"]}", SENTRY_EVENT_UNLABELED },
+	{ F_MESSAGE, "{}", SENTRY_EVENT_UNLABELED },
+	{ F_MESSAGE, "{\"message\":\"h\\u00e9 \\u2603\"}", "h\xc3\xa9 \xe2\x98\x83" },
+	/* occurred_at */
+	{ F_TIME, "{\"timestamp\":\"2026-02-10T10:00:00Z\"}", "2026-02-10T10:00:00Z" },
+	{ F_TIME, "{\"timestamp\":\"2026-02-10T10:00:00.123456Z\"}", "2026-02-10T10:00:00.123456Z" },
+	{ F_TIME, "{\"timestamp\":\"2026-02-10T12:00:00.5+02:00\"}", "2026-02-10T10:00:00.5Z" },
+	{ F_TIME, "{\"timestamp\":\"2026-02-10T10:00:00.25\"}", "2026-02-10T10:00:00.25Z" },
+	{ F_TIME, "{\"timestamp\":\"2026-02-10\"}", "2026-02-10T00:00:00Z" },
+	{ F_TIME, "{\"timestamp\":1770717600}", "2026-02-10T10:00:00Z" },
+	{ F_TIME, "{\"timestamp\":1770717600.5}", "2026-02-10T10:00:00.5Z" },
+	{ F_TIME, "{\"timestamp\":1770717600.123}", "2026-02-10T10:00:00.123Z" },
+	{ F_TIME, "{\"timestamp\":0}", "1970-01-01T00:00:00Z" },
+	{ F_TIME, "{}", NOW },
+	{ F_TIME, "{\"timestamp\":null}", NOW },
+	{ F_TIME, "{\"timestamp\":\"yesterday\"}", NOW },
+	{ F_TIME, "{\"timestamp\":\"2026-02-30T00:00:00Z\"}", NOW },
+	{ F_TIME, "{\"timestamp\":\"2026-02-10T10:00:00+25:00\"}", NOW },
+	{ F_TIME, "{\"timestamp\":1e300}", NOW },
+	{ F_TIME, "{\"timestamp\":-1e300}", NOW },
+	{ F_TIME, "{\"timestamp\":true}", NOW },
+	{ F_TIME, "{\"timestamp\":{\"s\":1}}", NOW },
+	/* stack */
+	{ F_STACK, "{\"exception\":{\"values\":[{\"type\":\"E\",\"value\":\"v\",\"stacktrace\":{\"frames\":"
+		   "[{\"filename\":\"a.py\",\"lineno\":3,\"function\":\"f\"}]}}]}}",
+	  "{\"values\":[{\"type\":\"E\",\"value\":\"v\",\"stacktrace\":{\"frames\":"
+	  "[{\"filename\":\"a.py\",\"lineno\":3,\"function\":\"f\"}]}}]}" },
+	{ F_STACK, "{\"exception\":[{\"type\":\"E\",\"stacktrace\":{\"frames\":[{\"lineno\":1}]}}]}",
+	  "{\"values\":[{\"type\":\"E\",\"stacktrace\":{\"frames\":[{\"lineno\":1}]}}]}" },
+	{ F_STACK, "{\"exception\":{\"values\":[{\"type\":\"A\"},{\"type\":\"B\",\"mechanism\":{\"handled\":false}}]}}",
+	  "{\"values\":[{\"type\":\"A\"},{\"type\":\"B\",\"mechanism\":{\"handled\":false}}]}" },
+	{ F_STACK, "{\"exception\":{\"values\":[1,{\"type\":\"A\"},null,\"x\"]}}", "{\"values\":[{\"type\":\"A\"}]}" },
+	{ F_STACK, "{\"exception\":{\"values\":[1,null]}}", "null" },
+	{ F_STACK, "{\"exception\":{\"values\":[]}}", "null" },
+	{ F_STACK, "{\"exception\":{\"type\":\"T\"}}", "null" },
+	{ F_STACK, "{\"exception\":null}", "null" },
+	{ F_STACK, "{\"message\":\"m\",\"stacktrace\":{\"frames\":[]}}", "null" },
+	{ F_STACK, "{}", "null" },
+	/* tags */
+	{ F_TAGS, "{\"tags\":{\"a\":\"b\",\"c\":\"d\"}}", "{\"a\":\"b\",\"c\":\"d\"}" },
+	{ F_TAGS, "{\"tags\":[[\"a\",\"b\"],[\"c\",\"d\"]]}", "{\"a\":\"b\",\"c\":\"d\"}" },
+	{ F_TAGS, "{\"tags\":{\"n\":42,\"f\":1.5,\"t\":true,\"s\":\"x\"}}",
+	  "{\"n\":\"42\",\"f\":\"1.5\",\"t\":\"true\",\"s\":\"x\"}" },
+	{ F_TAGS, "{\"tags\":{\"null\":null,\"obj\":{},\"arr\":[],\"empty\":\"\",\"\":\"no key\",\"ok\":\"y\"}}",
+	  "{\"ok\":\"y\"}" },
+	{ F_TAGS, "{\"tags\":[[\"a\"],[\"b\",\"c\",\"d\"],[1,\"x\"],\"e\",null,[\"ok\",\"y\"],[\"n\",7]]}",
+	  "{\"ok\":\"y\",\"n\":\"7\"}" },
+	{ F_TAGS, "{\"tags\":[[\"a\",\"1\"],[\"a\",\"2\"]]}", "{\"a\":\"2\"}" },
+	{ F_TAGS, "{\"tags\":\"a:b\"}", "null" },
+	{ F_TAGS, "{\"tags\":{}}", "null" },
+	{ F_TAGS, "{}", "null" },
+	{ F_TAGS, "{\"environment\":\"production\",\"release\":\"app@1.2.3\",\"platform\":\"python\","
+		  "\"server_name\":\"web-1\",\"sdk\":{\"name\":\"sentry.python\",\"version\":\"1.9.10\"}}",
+	  "{\"environment\":\"production\",\"release\":\"app@1.2.3\",\"platform\":\"python\","
+	  "\"server_name\":\"web-1\",\"sdk.name\":\"sentry.python\"}" },
+	{ F_TAGS, "{\"tags\":{\"environment\":\"from tags\",\"x\":\"y\"},\"environment\":\"staging\"}",
+	  "{\"environment\":\"staging\",\"x\":\"y\"}" },
+	{ F_TAGS, "{\"environment\":\"\",\"release\":7,\"platform\":null,\"server_name\":{},\"sdk\":\"x\"}", "null" },
+	{ F_TAGS, "{\"sdk\":{\"version\":\"1\"}}", "null" },
+	{ F_TAGS, "{\"sdk\":{\"name\":\"sentry.javascript.node\"}}", "{\"sdk.name\":\"sentry.javascript.node\"}" },
+	/* event_id */
+	{ F_ID, "{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}", "9ec79c33ec9942ab8353589fcb2e04dc" },
+	{ F_ID, "{\"event_id\":\"9EC79C33-EC99-42AB-8353-589FCB2E04DC\"}", "9ec79c33ec9942ab8353589fcb2e04dc" },
+	{ F_ID, "{\"event_id\":\"nope\"}", "" },
+	{ F_ID, "{\"event_id\":42}", "" },
+	{ F_ID, "{}", "" },
+};
+
+/* The mapped value of field f as text. */
+static void field_text(const struct sentry_event *ev, enum field f, char *out, size_t size)
+{
+	char buf[TIMEFMT_BUFSIZE];
+	struct json_object *obj = f == F_STACK ? ev->input.stack : ev->input.tags;
+
+	switch (f) {
+	case F_LEVEL:
+		snprintf(out, size, "%s", level_names[ev->input.level]);
+		break;
+	case F_MESSAGE:
+		snprintf(out, size, "%.*s", (int)ev->input.message_len, ev->input.message);
+		break;
+	case F_TIME:
+		snprintf(out, size, "%s", timefmt_format(ev->input.occurred_at, buf));
+		break;
+	case F_STACK:
+	case F_TAGS:
+		snprintf(out, size, "%s", obj ? json_object_to_json_string_ext(obj,
+			 JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) : "null");
+		break;
+	case F_ID:
+		snprintf(out, size, "%s", ev->input.event_id);
+		break;
+	}
+}
+
+static void test_mapping(void)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct json_object *doc = json_tokener_parse(cases[i].body);
+		struct sentry_event ev;
+		char got[1024] = "(refused)", name[400];
+
+		snprintf(name, sizeof(name), "%s of %s", field_names[cases[i].field], cases[i].body);
+		if (!doc) {
+			ok(0, name);
+			printf("#   the case's body is not JSON\n");
+			continue;
+		}
+		if (sentry_event_parse(&ev, doc, NOW_USEC) == 0)
+			field_text(&ev, cases[i].field, got, sizeof(got));
+		is_str(got, cases[i].want, name);
+		sentry_event_release(&ev);
+		json_object_put(doc);
+	}
+}
+
+static void test_refused(void)
+{
+	static const char *bodies[] = { "[]", "\"event\"", "42", "true" };
+	struct sentry_event ev;
+
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		struct json_object *doc = json_tokener_parse(bodies[i]);
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s is not an event", bodies[i]);
+		ok(sentry_event_parse(&ev, doc, NOW_USEC) == -1, name);
+		sentry_event_release(&ev);
+		json_object_put(doc);
+	}
+	ok(sentry_event_parse(&ev, NULL, NOW_USEC) == -1, "null is not an event");
+	sentry_event_release(&ev);
+}
+
+/* Long messages are cut at a character boundary, whichever source they have. */
+static void test_message_cut(void)
+{
+	size_t n = EVENT_MESSAGE_MAX + 100;
+	char *text = malloc(n + 1);
+	struct json_object *doc, *exc;
+	struct sentry_event ev;
+
+	/* 'a' then two-byte characters, so that byte 8192 falls inside one. */
+	text[0] = 'a';
+	for (size_t i = 1; i + 1 < n; i += 2)
+		memcpy(text + i, "\xc3\xa9", 2);
+	text[n - 1] = 'z';
+	text[n] = '\0';
+	doc = json_object_new_object();
+	json_object_object_add(doc, "message", json_object_new_string(text));
+	sentry_event_parse(&ev, doc, NOW_USEC);
+	is_int(ev.input.message_len, EVENT_MESSAGE_MAX - 1, "a long message is cut before the split character");
+	sentry_event_release(&ev);
+	json_object_put(doc);
+
+	doc = json_object_new_object();
+	exc = json_object_new_object();
+	json_object_object_add(exc, "type", json_object_new_string("T"));
+	json_object_object_add(exc, "value", json_object_new_string(text));
+	json_object_object_add(doc, "exception", json_object_new_array());
+	json_object_array_add(json_object_object_get(doc, "exception"), exc);
+	sentry_event_parse(&ev, doc, NOW_USEC);
+	ok(ev.input.message_len == EVENT_MESSAGE_MAX && strncmp(ev.input.message, "T: a", 4) == 0,
+	   "an exception message is cut too (\"T: a\" shifts the boundary by three bytes)");
+	sentry_event_release(&ev);
+	json_object_put(doc);
+	free(text);
+}
+
+/* The stack and tags are the event's own: they outlive the document. */
+static void test_ownership(void)
+{
+	struct json_object *doc = json_tokener_parse(
+		"{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\",\"level\":\"warning\",\"message\":\"m\","
+		"\"tags\":{\"a\":\"b\"},\"exception\":[{\"type\":\"E\",\"stacktrace\":{\"frames\":[{\"lineno\":1}]}}]}");
+	struct sentry_event ev;
+	struct json_object *row;
+
+	sentry_event_parse(&ev, doc, NOW_USEC);
+	row = event_input_row(&ev.input, 0);
+	json_object_put(doc);
+	ok(json_object_object_get(row, "stack") == ev.input.stack &&
+	   json_object_object_get(row, "tags") == ev.input.tags,
+	   "the row shares the event's stack and tags (with its own references)");
+	sentry_event_release(&ev);
+	sentry_event_release(&ev);
+	is_str(json_object_to_json_string_ext(row, JSON_C_TO_STRING_PLAIN),
+	       "{\"i\":0,\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\",\"occurred_us\":1893553445000000,"
+	       "\"level\":\"WARNING\",\"message\":\"m\",\"stack\":{\"values\":[{\"type\":\"E\",\"stacktrace\":"
+	       "{\"frames\":[{\"lineno\":1}]}}]},\"tags\":{\"a\":\"b\"}}",
+	       "the row outlives the document and the event");
+	json_object_put(row);
+}
+
+int main(void)
+{
+	test_mapping();
+	test_refused();
+	test_message_cut();
+	test_ownership();
+	return tap_done();
+}
