@@ -9,14 +9,25 @@
 
 #include "event_input.h"
 #include "json.h"
+#include "keys.h"
 #include "params.h"
 #include "response.h"
+#include "utf8.h"
 
 int handler_path_id_or_respond(struct request *req, size_t i, int64_t *out)
 {
 	const struct request_segment *seg = &req->segments[i];
 
 	if (i >= req->nsegments || params_parse_id(seg->text, seg->len, out) != 0)
+		return respond_error(req, 404, "NOT_FOUND", NULL, "no such resource");
+	return 0;
+}
+
+int handler_path_uuid_or_respond(struct request *req, size_t i, char out[PARAMS_UUID_LEN + 1])
+{
+	const struct request_segment *seg = &req->segments[i];
+
+	if (i >= req->nsegments || params_parse_uuid(seg->text, seg->len, out) != 0)
 		return respond_error(req, 404, "NOT_FOUND", NULL, "no such resource");
 	return 0;
 }
@@ -179,4 +190,105 @@ int64_t handler_now_usec(void)
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int handler_query_uuid_or_respond(struct request *req, const char *name, char out[PARAMS_UUID_LEN + 1])
+{
+	const char *v;
+
+	out[0] = '\0';
+	if (query_value_or_respond(req, name, &v) != 0)
+		return -1;
+	if (v && params_parse_uuid(v, strlen(v), out) != 0)
+		return respond_error(req, 422, "VALIDATION", name, "must be a UUID");
+	return 0;
+}
+
+int handler_query_text_or_respond(struct request *req, const char *name, const char **out)
+{
+	const struct urlcode_param *p = urlcode_query_get(&req->query, name);
+
+	*out = NULL;
+	if (!p)
+		return 0;
+	if (!p->value)
+		return respond_error(req, 422, "VALIDATION", name, "malformed percent-escape");
+	if (!utf8_valid(p->value, p->value_len))
+		return respond_error(req, 422, "VALIDATION", name,
+				     "must be UTF-8 text without NUL characters");
+	*out = p->value;
+	return 0;
+}
+
+int handler_respond_unauthorized(struct request *req, const char *message)
+{
+	/* RFC 6750: a 401 names the scheme it wants. */
+	if (!req->headers)
+		req->headers = "WWW-Authenticate: Bearer\r\n";
+	return respond_error(req, 401, "UNAUTHORIZED", NULL, "%s", message);
+}
+
+int handler_bearer_key_or_respond(struct request *req, char digest[KEYS_SHA256_HEX_LEN + 1])
+{
+	const char *header = request_param(req, "HTTP_AUTHORIZATION"), *key;
+
+	if (!header || !*header)
+		return handler_respond_unauthorized(req, "an Authorization: Bearer mkey_... header is required");
+	if (params_bearer_mkey(header, &key) != 0)
+		return handler_respond_unauthorized(req, "the Authorization header does not hold a Bearer mkey_ key");
+	keys_sha256_hex(key, PARAMS_MKEY_LEN, digest);
+	return 0;
+}
+
+int handler_json_object_or_respond(struct request *req, struct json_object *doc)
+{
+	if (!json_object_is_type(doc, json_type_object))
+		return respond_error(req, 422, "VALIDATION", NULL, "the body must be a JSON object");
+	return 0;
+}
+
+int handler_json_name_or_respond(struct request *req, struct json_object *doc,
+				 const char *field, size_t max, char **out)
+{
+	struct json_object *v = NULL;
+	const char *s;
+	size_t start = 0, len;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(doc, field, &v) || !json_object_is_type(v, json_type_string))
+		return respond_error(req, 422, "VALIDATION", field, "must be a string of 1 to %zu characters", max);
+	s = json_object_get_string(v);
+	len = utf8_trim(s, (size_t)json_object_get_string_len(v), &start);
+	if (len == 0 || utf8_count(s + start, len) > max)
+		return respond_error(req, 422, "VALIDATION", field, "must be 1 to %zu characters", max);
+	if (!utf8_printable(s + start, len))
+		return respond_error(req, 422, "VALIDATION", field, "must not contain control characters");
+	*out = strndup(s + start, len);
+	if (!*out)
+		return respond_internal(req);
+	return 0;
+}
+
+void sql_add_text(struct json_object *obj, const char *key, const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		json_add_null(obj, key);
+	else
+		json_add_string_len(obj, key, PQgetvalue(res, row, col),
+				    (size_t)PQgetlength(res, row, col));
+}
+
+void sql_add_double(struct json_object *obj, const char *key, const PGresult *res, int row, int col)
+{
+	const char *text = PQgetvalue(res, row, col);
+
+	if (PQgetisnull(res, row, col))
+		json_add_null(obj, key);
+	else
+		json_object_object_add(obj, key, json_object_new_double_s(strtod(text, NULL), text));
+}
+
+void sql_add_jsonb(struct json_object *obj, const char *key, const PGresult *res, int row, int col)
+{
+	json_add_raw(obj, key, PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col));
 }

@@ -10,10 +10,29 @@
 #include <json-c/json.h>
 
 #include "db.h"
+#include "keys.h"
+#include "params.h"
 #include "request.h"
 
 /* The id in path segment i: 404 NOT_FOUND unless a positive 64-bit integer. */
 int handler_path_id_or_respond(struct request *req, size_t i, int64_t *out);
+
+/* The UUID in path segment i, lower-cased into out: 404 NOT_FOUND unless well formed. */
+int handler_path_uuid_or_respond(struct request *req, size_t i, char out[PARAMS_UUID_LEN + 1]);
+
+/* UUID query parameter name, lower-cased into out, or "" when absent; 422 when bad. */
+int handler_query_uuid_or_respond(struct request *req, const char *name, char out[PARAMS_UUID_LEN + 1]);
+
+/* Text query parameter name: *out is its value (lent) or NULL when absent; 422
+ * when it is not valid UTF-8 or holds a NUL. */
+int handler_query_text_or_respond(struct request *req, const char *name, const char **out);
+
+/* The SHA-256 of the mkey_ key in "Authorization: Bearer mkey_...", into
+ * digest; 401 UNAUTHORIZED when the header is missing or not such a key. */
+int handler_bearer_key_or_respond(struct request *req, char digest[KEYS_SHA256_HEX_LEN + 1]);
+
+/* 401 UNAUTHORIZED with a WWW-Authenticate: Bearer header. Returns -1. */
+int handler_respond_unauthorized(struct request *req, const char *message);
 
 /* Integer query parameter name in [min, max], def when absent: else 422. */
 int handler_query_int_or_respond(struct request *req, const char *name, int64_t def,
@@ -35,11 +54,20 @@ int handler_query_window_or_respond(struct request *req, int64_t default_span,
  * (400), and parses it (400 or 422). *doc is the caller's to put. */
 int handler_json_body_or_respond(struct request *req, size_t limit, struct json_object **doc);
 
+/* 422 VALIDATION unless doc is a JSON object. */
+int handler_json_object_or_respond(struct request *req, struct json_object *doc);
+
+/* Member field of object doc as a name: a string of 1 to max characters after
+ * trimming white space, without control characters; else 422 naming field.
+ * *out is a new NUL-terminated copy of the trimmed name (the caller frees it). */
+int handler_json_name_or_respond(struct request *req, struct json_object *doc,
+				 const char *field, size_t max, char **out);
+
 /* Answers a failed statement: 503 for DB_UNAVAILABLE, 500 otherwise. Returns -1. */
 int handler_db_failure(struct request *req, enum db_status status);
 
 /* Text parameters for a statement, with room for the digits of integers. */
-#define SQL_ARGS_MAX 10
+#define SQL_ARGS_MAX 16
 struct sql_args {
 	const char *values[SQL_ARGS_MAX];
 	char digits[SQL_ARGS_MAX][24];
@@ -55,6 +83,13 @@ int handler_exec_or_respond(struct request *req, const char *stmt, const struct 
 
 /* Reads column col of row as int64 (the statements return integers as text). */
 int64_t sql_int(const PGresult *res, int row, int col);
+
+/* Column col of row added to obj under key (the new value belongs to obj), SQL
+ * NULL as JSON null: text as a string; double precision as a number spelt as
+ * PostgreSQL spells it (the shortest exact form); json or jsonb as itself. */
+void sql_add_text(struct json_object *obj, const char *key, const PGresult *res, int row, int col);
+void sql_add_double(struct json_object *obj, const char *key, const PGresult *res, int row, int col);
+void sql_add_jsonb(struct json_object *obj, const char *key, const PGresult *res, int row, int col);
 
 /* Current UTC time in microseconds since the epoch. */
 int64_t handler_now_usec(void);

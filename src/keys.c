@@ -1,6 +1,8 @@
 /* keys: random keys from OpenSSL's CSPRNG and SHA-256 digests in hex. */
 #include "keys.h"
 
+#include <string.h>
+
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
@@ -32,4 +34,21 @@ void keys_sha256_hex(const void *data, size_t len, char out[KEYS_SHA256_HEX_LEN 
 
 	EVP_Digest(data, len, digest, &n, EVP_sha256(), NULL);
 	hex_encode(digest, n, out);
+}
+
+int keys_new_mkey(char out[KEYS_MKEY_LEN + 1])
+{
+	unsigned char raw[32];
+	unsigned char b64[4 * ((sizeof(raw) + 2) / 3) + 1];
+
+	if (RAND_bytes(raw, (int)sizeof(raw)) != 1)
+		return -1;
+	/* Standard base64 of 32 bytes is 43 characters and one '='; the URL-safe
+	 * alphabet differs only in '-' for '+' and '_' for '/'. */
+	EVP_EncodeBlock(b64, raw, (int)sizeof(raw));
+	memcpy(out, "mkey_", 5);
+	for (size_t i = 0; i < KEYS_MKEY_LEN - 5; i++)
+		out[5 + i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : (char)b64[i];
+	out[KEYS_MKEY_LEN] = '\0';
+	return 0;
 }

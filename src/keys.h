@@ -13,4 +13,13 @@ int keys_random_hex(char *out, size_t nbytes);
 /* Writes the lower-case hex SHA-256 of data[0..len) and a NUL into out. */
 void keys_sha256_hex(const void *data, size_t len, char out[KEYS_SHA256_HEX_LEN + 1]);
 
+/* An mkey_ key: "mkey_" and 43 characters of URL-safe base64 (no padding) of 32
+ * fresh random bytes; its first KEYS_MKEY_PREFIX_LEN characters are its prefix. */
+#define KEYS_MKEY_LEN 48
+#define KEYS_MKEY_PREFIX_LEN 12
+
+/* Fills out (the caller's, KEYS_MKEY_LEN + 1 bytes) with a new key and a NUL.
+ * Returns 0, or -1 when the random source fails. */
+int keys_new_mkey(char out[KEYS_MKEY_LEN + 1]);
+
 #endif

@@ -33,4 +33,31 @@ enum interval params_parse_interval(const char *s);
 /* The start of the bucket of width iv that holds usec (UTC; weeks start Monday). */
 int64_t params_bucket_start(enum interval iv, int64_t usec);
 
+/* A UUID in its 8-4-4-4-12 hex form, either case. s is NUL-terminated at
+ * s[len] (a decoded path segment or query value; an embedded NUL fails).
+ * Returns 0 and writes the lower-case form and a NUL to out, or -1. */
+#define PARAMS_UUID_LEN 36
+int params_parse_uuid(const char *s, size_t len, char out[PARAMS_UUID_LEN + 1]);
+
+/* A non-negative decimal number: digits with an optional fraction ("12",
+ * "0.5"), finite. Returns 0 and sets *out, or -1. */
+int params_parse_number(const char *s, double *out);
+
+/* "true"/"false" (any case) or "1"/"0". Returns 0 and sets *out to 1 or 0, or -1. */
+int params_parse_bool(const char *s, int *out);
+
+/* 1 when s[0..len) is an absolute http or https URL: the scheme (any case),
+ * "://", a non-empty host (a bracketed IPv6 literal allowed), an optional
+ * numeric port, then anything without blanks or control characters; else 0. */
+int params_http_url_ok(const char *s, size_t len);
+
+/* The length of an mkey_ key: "mkey_" and 43 characters of URL-safe base64. */
+#define PARAMS_MKEY_LEN 48
+
+/* Reads an Authorization header "Bearer mkey_..." (scheme in any case, blanks
+ * around the key allowed). Returns 0 and points *key at the key (lent from
+ * header, PARAMS_MKEY_LEN bytes, not NUL-terminated), or -1 when the header
+ * is not a Bearer credential holding a well-formed mkey_ key. */
+int params_bearer_mkey(const char *header, const char **key);
+
 #endif

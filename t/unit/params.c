@@ -113,11 +113,161 @@ static void test_intervals(void)
 	       "hour bucket before the epoch rounds down");
 }
 
+static void test_uuids(void)
+{
+	static const struct { const char *text; const char *want; } cases[] = {
+		{ "123e4567-e89b-12d3-a456-426614174000", "123e4567-e89b-12d3-a456-426614174000" },
+		{ "123E4567-E89B-12D3-A456-42661417400A", "123e4567-e89b-12d3-a456-42661417400a" },
+		{ "00000000-0000-0000-0000-000000000000", "00000000-0000-0000-0000-000000000000" },
+		{ "123e4567e89b12d3a456426614174000", NULL },
+		{ "123e4567-e89b-12d3-a456-42661417400", NULL },
+		{ "123e4567-e89b-12d3-a456-4266141740000", NULL },
+		{ "123e4567-e89b-12d3-a456-42661417400g", NULL },
+		{ "123e4567+e89b-12d3-a456-426614174000", NULL },
+		{ "123e4567-e89b-12d3-a4564-26614174000", NULL },
+		{ "{23e4567-e89b-12d3-a456-42661417400}", NULL },
+		{ " 23e4567-e89b-12d3-a456-426614174000", NULL },
+		{ "", NULL },
+		{ "1", NULL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char got[PARAMS_UUID_LEN + 1] = "";
+		char name[96];
+		int rc = params_parse_uuid(cases[i].text, strlen(cases[i].text), got);
+
+		snprintf(name, sizeof(name), "uuid '%s' %s", cases[i].text,
+			 cases[i].want ? "accepted" : "refused");
+		ok(cases[i].want ? rc == 0 && strcmp(got, cases[i].want) == 0 : rc == -1, name);
+	}
+	char got[PARAMS_UUID_LEN + 1];
+	ok(params_parse_uuid("123e4567-e89b-12d3-a456-42661417400\0" "0", 37, got) != 0,
+	   "uuid with an embedded NUL refused");
+}
+
+static void test_numbers_and_bools(void)
+{
+	static const struct { const char *text; int ok; double want; } numbers[] = {
+		{ "0", 1, 0 }, { "12", 1, 12 }, { "0.5", 1, 0.5 }, { "100.25", 1, 100.25 },
+		{ "-1", 0, 0 }, { "", 0, 0 }, { "1.", 0, 0 }, { ".5", 0, 0 }, { "1e3", 0, 0 },
+		{ "nan", 0, 0 }, { "inf", 0, 0 }, { " 1", 0, 0 }, { "1 ", 0, 0 }, { "0x10", 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+		double got = -1;
+		char name[96];
+		int rc = params_parse_number(numbers[i].text, &got);
+
+		snprintf(name, sizeof(name), "number '%s' %s", numbers[i].text,
+			 numbers[i].ok ? "accepted" : "refused");
+		ok((rc == 0) == numbers[i].ok && (!numbers[i].ok || got == numbers[i].want), name);
+	}
+	static char huge[400];
+	memset(huge, '9', sizeof(huge) - 1);
+	double d;
+	ok(params_parse_number(huge, &d) == -1, "a number beyond double range refused");
+
+	static const struct { const char *text; int want; } bools[] = {
+		{ "true", 1 }, { "TRUE", 1 }, { "True", 1 }, { "1", 1 },
+		{ "false", 0 }, { "FALSE", 0 }, { "0", 0 },
+		{ "yes", -1 }, { "", -1 }, { "t", -1 }, { "2", -1 }, { "true ", -1 },
+	};
+	for (size_t i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
+		int got = -1;
+		char name[96];
+		int rc = params_parse_bool(bools[i].text, &got);
+
+		snprintf(name, sizeof(name), "bool '%s' -> %d", bools[i].text, bools[i].want);
+		ok(bools[i].want < 0 ? rc == -1 : rc == 0 && got == bools[i].want, name);
+	}
+}
+
+static void test_urls(void)
+{
+	static const struct { const char *text; int ok; } cases[] = {
+		{ "http://example.com", 1 },
+		{ "https://example.com/", 1 },
+		{ "HTTPS://EXAMPLE.COM/a/b?c=d#e", 1 },
+		{ "http://user:pw@example.com:8080/x", 1 },
+		{ "http://[::1]:8080/", 1 },
+		{ "http://[2001:db8::1]", 1 },
+		{ "http://127.0.0.1/", 1 },
+		{ "http://h?x", 1 },
+		{ "http://caf\xc3\xa9.example/", 1 },
+		{ "http://example.com:/", 1 },
+		{ "ftp://example.com/", 0 },
+		{ "example.com/path", 0 },
+		{ "/relative", 0 },
+		{ "http:/example.com", 0 },
+		{ "http://", 0 },
+		{ "http:///path", 0 },
+		{ "http://:80/", 0 },
+		{ "http://user@/", 0 },
+		{ "http://[]/", 0 },
+		{ "http://[::1/", 0 },
+		{ "http://example.com:80a/", 0 },
+		{ "http://example.com:123456/", 0 },
+		{ "http://exa mple.com/", 0 },
+		{ "http://example.com/a b", 0 },
+		{ "http://example.com/\n", 0 },
+		{ "http://example.com/\x7f", 0 },
+		{ "", 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char name[128];
+
+		snprintf(name, sizeof(name), "url '%s' %s", cases[i].text,
+			 cases[i].ok ? "accepted" : "refused");
+		for (char *c = name; *c; c++)     /* one TAP line per case */
+			if ((unsigned char)*c < ' ' || *c == 0x7f)
+				*c = '?';
+		ok(params_http_url_ok(cases[i].text, strlen(cases[i].text)) == cases[i].ok, name);
+	}
+}
+
+#define KEY43 "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde"
+
+static void test_bearer(void)
+{
+	static const struct { const char *header; int ok; } cases[] = {
+		{ "Bearer mkey_" KEY43, 1 },
+		{ "bearer mkey_" KEY43, 1 },
+		{ "BEARER   mkey_" KEY43 "  ", 1 },
+		{ "Bearer\tmkey_" KEY43, 1 },
+		{ "Bearer mkey_" KEY43 "A", 0 },
+		{ "Bearer mkey_" KEY43 " x", 0 },
+		{ "Bearer mkey_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcd", 0 },
+		{ "Bearer mkey_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789+/abcde", 0 },
+		{ "Bearer mkey_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcd=", 0 },
+		{ "Bearer xkey_" KEY43, 0 },
+		{ "Bearer " KEY43 "abcde", 0 },
+		{ "Basic mkey_" KEY43, 0 },
+		{ "Bearermkey_" KEY43, 0 },
+		{ "mkey_" KEY43, 0 },
+		{ "Bearer ", 0 },
+		{ "", 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *key = NULL;
+		char name[128];
+		int rc = params_bearer_mkey(cases[i].header, &key);
+
+		snprintf(name, sizeof(name), "authorization '%s' %s", cases[i].header,
+			 cases[i].ok ? "accepted" : "refused");
+		ok(cases[i].ok ? rc == 0 && strncmp(key, "mkey_" KEY43, PARAMS_MKEY_LEN) == 0
+			       : rc == -1, name);
+	}
+	const char *key;
+	ok(params_bearer_mkey(NULL, &key) == -1, "no authorization header refused");
+}
+
 int main(void)
 {
 	test_ids();
 	test_int64();
 	test_times();
 	test_intervals();
+	test_uuids();
+	test_numbers_and_bools();
+	test_urls();
+	test_bearer();
 	return tap_done();
 }

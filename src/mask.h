@@ -1,0 +1,57 @@
+/* mask: the masking rules of API.md, in one place. Before a request log is
+ * stored, sensitive headers, query parameters and JSON keys lose their values
+ * to MASK_VALUE, and payment card numbers in bodies and query strings are
+ * replaced by it. Pure: json-c and libc only, no I/O, no globals. */
+#ifndef TELLTALE_MASK_H
+#define TELLTALE_MASK_H
+
+#include <stddef.h>
+
+#include <json-c/json.h>
+
+/* What a masked value becomes. */
+#define MASK_VALUE "***MASKED***"
+
+/* 1 when name[0..len) is sensitive as a header, query parameter or JSON key
+ * name: case-insensitively, and with '_' taken as '-', one of authorization,
+ * proxy-authorization, cookie, set-cookie, x-api-key, x-auth-token,
+ * x-csrf-token, x-ingest-key, or a name containing token, secret, password,
+ * session, api-key or apikey. Else 0. */
+int mask_sensitive_name(const char *name, size_t len);
+
+/* A copy of text[0..len) with every payment card number replaced by
+ * MASK_VALUE: 13 to 19 digits, single spaces or dashes allowed between them,
+ * passing the Luhn check. Runs of digits that do not qualify are left alone.
+ * Returns a new NUL-terminated string (the caller frees it) and sets *out_len,
+ * or NULL on no memory. *masked (may be NULL) is set to the count replaced. */
+char *mask_cards(const char *text, size_t len, size_t *out_len, size_t *masked);
+
+/* A copy of a request or response body with its secrets masked. A body that
+ * is JSON has the value of every sensitive key replaced by the string
+ * MASK_VALUE at any depth (inside arrays too), and card numbers masked in its
+ * strings and integers; it keeps its layout otherwise. A body that is not
+ * JSON is copied as sent but for its card numbers. text must be NUL-free.
+ * Returns a new NUL-terminated string (the caller frees it) and sets *out_len,
+ * or NULL on no memory. */
+char *mask_body(const char *text, size_t len, size_t *out_len);
+
+/* A copy of a URL (or a path) whose query string has the value of each
+ * sensitive parameter replaced by MASK_VALUE and card numbers in the other
+ * values masked (decoded first, so "4111+1111..." and "%20" count as spaces;
+ * a masked value is percent-encoded again). Everything outside the query
+ * string is copied as sent. Returns a new NUL-terminated string (the caller
+ * frees it), or NULL on no memory. */
+char *mask_url(const char *url, size_t len);
+
+/* A new object with the members of headers (an object of strings), where a
+ * sensitive name's value is MASK_VALUE. Returns it (the caller puts it), or
+ * NULL on no memory. */
+struct json_object *mask_headers(struct json_object *headers);
+
+/* Masks doc in place, as a JSON body is masked: sensitive keys at any depth
+ * get MASK_VALUE, card numbers in strings and integers are masked. doc stays
+ * the caller's. Returns 0, or -1 on no memory (doc is then partly masked and
+ * must not be stored). */
+int mask_json(struct json_object *doc);
+
+#endif
