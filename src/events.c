@@ -234,11 +234,10 @@ static struct json_object *event_json(const PGresult *res, int row)
 	return ev;
 }
 
-/* The page of API.md: {"items": [...], "next_offset": N|null}. rows holds up to
- * limit + 1 events; the extra one only says that another page follows. */
-static void respond_page(struct request *req, const PGresult *res, int64_t limit, int64_t offset)
+/* The events of a page, from rows of EVENT_COLUMNS (a single row of NULLs is
+ * an application with no match). */
+static struct json_object *events_json(const PGresult *res, int64_t limit, int *rows)
 {
-	struct json_object *page = json_object_new_object();
 	struct json_object *items = json_object_new_array();
 	int n = PQntuples(res);
 
@@ -246,13 +245,8 @@ static void respond_page(struct request *req, const PGresult *res, int64_t limit
 		n = 0;
 	for (int i = 0; i < n && i < limit; i++)
 		json_object_array_add(items, event_json(res, i));
-	json_object_object_add(page, "items", items);
-	if (n > limit)
-		json_add_int(page, "next_offset", offset + limit);
-	else
-		json_add_null(page, "next_offset");
-	respond_json(req, 200, page);
-	json_object_put(page);
+	*rows = n;
+	return items;
 }
 
 /* GET /apps/{app_id}/events?limit&offset&level&since&until */
@@ -271,22 +265,19 @@ void events_list(struct request *req)
 		return;
 	sql_arg_int(&a, app_id);
 	sql_arg_text(&a, level);
-	if (since == INT64_MIN)
-		sql_arg_text(&a, NULL);
-	else
-		sql_arg_int(&a, since);
-	if (until == INT64_MAX)
-		sql_arg_text(&a, NULL);
-	else
-		sql_arg_int(&a, until);
+	sql_arg_window(&a, since, until);
 	sql_arg_int(&a, limit + 1);
 	sql_arg_int(&a, offset);
 	if (handler_exec_or_respond(req, "events_list", &a, &res) != 0)
 		return;
-	if (PQntuples(res) == 0)
+	if (PQntuples(res) == 0) {
 		respond_error(req, 404, "NOT_FOUND", NULL, "no such application");
-	else
-		respond_page(req, res, limit, offset);
+	} else {
+		int rows;
+		struct json_object *items = events_json(res, limit, &rows);
+
+		handler_respond_page(req, items, rows, limit, offset);
+	}
 	PQclear(res);
 }
 

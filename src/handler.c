@@ -292,3 +292,29 @@ void sql_add_jsonb(struct json_object *obj, const char *key, const PGresult *res
 {
 	json_add_raw(obj, key, PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col));
 }
+
+void sql_arg_window(struct sql_args *a, int64_t since, int64_t until)
+{
+	if (since == INT64_MIN)
+		sql_arg_text(a, NULL);
+	else
+		sql_arg_int(a, since);
+	if (until == INT64_MAX)
+		sql_arg_text(a, NULL);
+	else
+		sql_arg_int(a, until);
+}
+
+void handler_respond_page(struct request *req, struct json_object *items, int64_t rows,
+			  int64_t limit, int64_t offset)
+{
+	struct json_object *page = json_object_new_object();
+
+	json_object_object_add(page, "items", items);
+	if (rows > limit)
+		json_add_int(page, "next_offset", offset + limit);
+	else
+		json_add_null(page, "next_offset");
+	respond_json(req, 200, page);
+	json_object_put(page);
+}

@@ -76,6 +76,9 @@ struct sql_args {
 
 void sql_arg_text(struct sql_args *a, const char *text);   /* NULL is SQL NULL */
 void sql_arg_int(struct sql_args *a, int64_t value);
+/* since and until of a window as two arguments, SQL NULL for an open end
+ * (INT64_MIN, INT64_MAX). */
+void sql_arg_window(struct sql_args *a, int64_t since, int64_t until);
 
 /* db_exec with the arguments; on failure answers (503/500) and returns -1. */
 int handler_exec_or_respond(struct request *req, const char *stmt, const struct sql_args *a,
@@ -90,6 +93,12 @@ int64_t sql_int(const PGresult *res, int row, int col);
 void sql_add_text(struct json_object *obj, const char *key, const PGresult *res, int row, int col);
 void sql_add_double(struct json_object *obj, const char *key, const PGresult *res, int row, int col);
 void sql_add_jsonb(struct json_object *obj, const char *key, const PGresult *res, int row, int col);
+
+/* Answers 200 {"items": items, "next_offset": N|null}, taking items over.
+ * rows is how many rows the statement gave for a page of limit (it asks for
+ * limit + 1: a row past the page says that another page follows). */
+void handler_respond_page(struct request *req, struct json_object *items, int64_t rows,
+			  int64_t limit, int64_t offset);
 
 /* Current UTC time in microseconds since the epoch. */
 int64_t handler_now_usec(void);

@@ -289,29 +289,9 @@ static void filter_args(struct sql_args *a, const struct log_filters *f)
 	sql_arg_text(a, f->max_latency);
 	sql_arg_text(a, f->has_error < 0 ? NULL : f->has_error ? "true" : "false");
 	sql_arg_text(a, f->tag);
-	arg_int_or_null(a, f->since, INT64_MIN);
-	arg_int_or_null(a, f->until, INT64_MAX);
+	sql_arg_window(a, f->since, f->until);
 	sql_arg_int(a, f->limit + 1);
 	sql_arg_int(a, f->offset);
-}
-
-/* {"items": [...], "next_offset": N|null}; res holds up to limit + 1 logs, the
- * extra one only saying that another page follows. */
-static void respond_page(struct request *req, const PGresult *res, int64_t limit, int64_t offset)
-{
-	struct json_object *page = json_object_new_object();
-	struct json_object *items = json_object_new_array();
-	int n = PQntuples(res);
-
-	for (int i = 0; i < n && i < limit; i++)
-		json_object_array_add(items, log_json(res, i, 0));
-	json_object_object_add(page, "items", items);
-	if (n > limit)
-		json_add_int(page, "next_offset", offset + limit);
-	else
-		json_add_null(page, "next_offset");
-	respond_json(req, 200, page);
-	json_object_put(page);
 }
 
 /* GET /v1/logs?service_id&method&path&status_code&min_latency_ms&max_latency_ms
@@ -320,6 +300,7 @@ void logs_list(struct request *req)
 {
 	struct log_filters f;
 	struct sql_args a = { 0 };
+	struct json_object *items;
 	PGresult *res = NULL;
 
 	if (filters_or_respond(req, &f) != 0)
@@ -327,7 +308,10 @@ void logs_list(struct request *req)
 	filter_args(&a, &f);
 	if (handler_exec_or_respond(req, "logs_list", &a, &res) != 0)
 		return;
-	respond_page(req, res, f.limit, f.offset);
+	items = json_object_new_array();
+	for (int i = 0; i < PQntuples(res) && i < f.limit; i++)
+		json_object_array_add(items, log_json(res, i, 0));
+	handler_respond_page(req, items, PQntuples(res), f.limit, f.offset);
 	PQclear(res);
 }
 

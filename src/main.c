@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 #include "sentry.h"
 #include "service_keys.h"
 #include "services.h"
+#include "signals.h"
 #include "stats.h"
 
 #define LISTEN_FD 0
@@ -36,39 +36,17 @@ static const struct db_statement *const statement_tables[] = {
 	NULL
 };
 
-static volatile sig_atomic_t stopping;
-
-/* A stop signal lets the request in hand finish; the loop then exits. */
-static void on_stop_signal(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;   /* no SA_RESTART: poll() must wake up */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	/* multiwatch 1.0 (Debian 12) stops its children with SIGQUIT, even with -s TERM. */
-	sigaction(SIGQUIT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
-
 /* Waits until a connection is pending or a stop signal came. Returns 1 to
  * accept, 0 to stop. The listening socket is non-blocking, so a worker that
- * loses the race for a connection returns here instead of blocking in accept. */
+ * loses the race for a connection returns here instead of blocking in accept.
+ * The timeout bounds the wait of a signal that lands between the check and
+ * poll(). */
 static int wait_for_connection(void)
 {
 	struct pollfd pfd = { .fd = LISTEN_FD, .events = POLLIN };
 
-	while (!stopping) {
-		int n = poll(&pfd, 1, -1);
+	while (!signals_stop_requested()) {
+		int n = poll(&pfd, 1, 1000);
 
 		if (n > 0)
 			return 1;
@@ -122,7 +100,7 @@ int main(int argc, char **argv)
 		log_msg("cannot initialise FastCGI");
 		return 1;
 	}
-	install_signals();
+	signals_install();
 	fcntl(LISTEN_FD, F_SETFL, fcntl(LISTEN_FD, F_GETFL) | O_NONBLOCK);
 	if (db_init(getenv("DATABASE_URL"), env_int("TELLTALE_STATEMENT_TIMEOUT_MS", 5000),
 		    statement_tables) != 0) {

@@ -76,14 +76,7 @@ void metrics_get(struct request *req)
 	    handler_query_window_or_respond(req, 0, &since, &until) != 0)
 		return;
 	sql_arg_text(&a, *service_id ? service_id : NULL);
-	if (since == INT64_MIN)
-		sql_arg_text(&a, NULL);
-	else
-		sql_arg_int(&a, since);
-	if (until == INT64_MAX)
-		sql_arg_text(&a, NULL);
-	else
-		sql_arg_int(&a, until);
+	sql_arg_window(&a, since, until);
 	if (handler_exec_or_respond(req, "metrics_get", &a, &res) != 0)
 		return;
 	body = metrics_json(res, service_id, since, until);

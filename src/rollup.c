@@ -6,13 +6,12 @@
  *
  * Environment: DATABASE_URL (libpq conninfo or URI), TELLTALE_ROLLUP_INTERVAL_MS
  * (default 1000). Stops on SIGTERM, SIGINT, SIGHUP or SIGQUIT. */
-#include <signal.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 #include "db.h"
 #include "log.h"
+#include "signals.h"
 
 static const struct db_statement rollup_statements[] = {
 	{ "rollup_events", "SELECT rollup_events()" },
@@ -20,28 +19,6 @@ static const struct db_statement rollup_statements[] = {
 };
 
 static const struct db_statement *const statement_tables[] = { rollup_statements, NULL };
-
-static volatile sig_atomic_t stopping;
-
-static void on_stop_signal(int sig)
-{
-	(void)sig;
-	stopping = 1;
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop_signal;   /* no SA_RESTART: nanosleep must wake up */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-}
 
 static void sleep_ms(long ms)
 {
@@ -55,7 +32,7 @@ int main(void)
 	const char *interval = getenv("TELLTALE_ROLLUP_INTERVAL_MS");
 	long interval_ms = interval && *interval ? atol(interval) : 1000;
 
-	install_signals();
+	signals_install();
 	/* A run may scan a backlog (the first one counts every stored event), so
 	 * it gets ten minutes where a request gets seconds. */
 	if (db_init(getenv("DATABASE_URL"), 600000, statement_tables) != 0) {
@@ -63,7 +40,7 @@ int main(void)
 		return 1;
 	}
 	log_msg("rollup ready");
-	while (!stopping) {
+	while (!signals_stop_requested()) {
 		PGresult *res = NULL;
 
 		/* A failure is logged by db_exec; the next round retries. */
