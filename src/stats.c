@@ -28,22 +28,34 @@
 /* The rows of a window, from the hourly table for [w.lo, w.hi) (see
  * stats_window in sql/003_event_rollups.sql) and from events for the edges.
  * Each row is (time, level, count, message key, message, last seen). */
-#define WINDOW_ROWS(table, hourly_cols, raw_cols) \
-	"SELECT " hourly_cols " FROM stats_window(usec_to_ts($2), usec_to_ts($3)) w, " table \
-	"  WHERE application_id = a.id AND hour >= w.lo AND hour < w.hi AND " LEVEL_IS \
-	" UNION ALL SELECT " raw_cols " FROM stats_window(usec_to_ts($2), usec_to_ts($3)) w, events" \
+#define RAW_EDGES(raw_cols) \
+	"SELECT " raw_cols " FROM stats_window(usec_to_ts($2), usec_to_ts($3)) w, events" \
 	"  WHERE application_id = a.id AND received_at >= usec_to_ts($2)" \
 	"    AND received_at < w.lo AND " LEVEL_IS \
 	" UNION ALL SELECT " raw_cols " FROM stats_window(usec_to_ts($2), usec_to_ts($3)) w, events" \
 	"  WHERE application_id = a.id AND received_at >= w.hi" \
 	"    AND received_at < usec_to_ts($3) AND " LEVEL_IS
+#define WINDOW_ROWS(table, hourly_cols, raw_cols) \
+	"SELECT " hourly_cols " FROM stats_window(usec_to_ts($2), usec_to_ts($3)) w, " table \
+	"  WHERE application_id = a.id AND hour >= w.lo AND hour < w.hi AND " LEVEL_IS \
+	" UNION ALL " RAW_EDGES(raw_cols)
 #define COUNT_ROWS \
 	WINDOW_ROWS("event_counts_hourly", "hour AS t, level, count AS n", \
 		    "received_at, level, 1")
+/* Messages: the whole days of [w.lo, w.hi) from the daily table (see
+ * stats_days in sql/006_message_counts_daily.sql), the hours around them from
+ * the hourly one, the edges from events. */
+#define MESSAGE_COLS "message_md5 AS k, message, count AS n, last_seen"
+#define MESSAGE_SPLIT \
+	" FROM stats_window(usec_to_ts($2), usec_to_ts($3)) w, stats_days(w.lo, w.hi) d, "
 #define MESSAGE_ROWS \
-	WINDOW_ROWS("message_counts_hourly", \
-		    "message_md5 AS k, message, count AS n, last_seen", \
-		    "md5(message)::uuid, message, 1, received_at")
+	"SELECT " MESSAGE_COLS MESSAGE_SPLIT "message_counts_daily" \
+	"  WHERE application_id = a.id AND day >= d.dlo AND day < d.dhi AND " LEVEL_IS \
+	" UNION ALL SELECT " MESSAGE_COLS MESSAGE_SPLIT "message_counts_hourly" \
+	"  WHERE application_id = a.id AND hour >= w.lo AND hour < d.dlo AND " LEVEL_IS \
+	" UNION ALL SELECT " MESSAGE_COLS MESSAGE_SPLIT "message_counts_hourly" \
+	"  WHERE application_id = a.id AND hour >= d.dhi AND hour < w.hi AND " LEVEL_IS \
+	" UNION ALL " RAW_EDGES("md5(message)::uuid, message, 1, received_at")
 
 const struct db_statement stats_statements[] = {
 	/* $5 bucket width in microseconds (whole hours), $6 the origin buckets

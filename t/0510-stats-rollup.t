@@ -16,7 +16,7 @@ use Telltale;
 my $app = new_app('rollup');
 my $HOUR = 3600 * 1_000_000;
 my $MIN = 60 * 1_000_000;
-my $h0 = int(now_usec() / $HOUR) * $HOUR - 6 * $HOUR;   # six hours ago, on the hour
+my $h0 = int(now_usec() / $HOUR) * $HOUR - 75 * $HOUR;   # three days ago and more, on the hour
 
 # [offset from h0 in minutes, how many, level, message]
 my @points = (
@@ -28,6 +28,11 @@ my @points = (
 	[179, 2, 'CRITICAL', 'disk full'],
 	[210, 6, 'INFO', 'started'],
 	[215, 1, 'ERROR', 'timeout'],
+	[1500, 3, 'ERROR', 'disk full'],     # the next days: whole days for the daily table
+	[2000, 2, 'WARNING', 'slow query'],
+	[2890, 4, 'ERROR', 'timeout'],
+	[3100, 1, 'INFO', 'started'],
+	[4300, 2, 'CRITICAL', 'disk full'],
 );
 my @events;   # [received_usec, level, message]
 for my $p (@points) {
@@ -45,7 +50,8 @@ ok(db_query("INSERT INTO events (application_id, occurred_at, received_at, level
 
 # Rebuild the counts from scratch, under the rollup's own lock, in one transaction.
 ok(db_query("SELECT pg_advisory_xact_lock(7369731); DELETE FROM event_counts_hourly;"
-	    . " DELETE FROM message_counts_hourly; UPDATE rollup_state SET rolled_until = '-infinity'"),
+	    . " DELETE FROM message_counts_hourly; DELETE FROM message_counts_daily;"
+	    . " UPDATE rollup_state SET rolled_until = '-infinity'"),
    'hourly counts reset');
 my $t = now_usec();
 ok(wait_for(20, sub {
@@ -54,7 +60,10 @@ ok(wait_for(20, sub {
 }), 'telltale-rollup counts them again');
 my $rows = db_query("SELECT sum(count) FROM event_counts_hourly WHERE application_id = $app->{id}"
 		    . " AND hour < usec_to_ts(" . ($h0 + 5 * $HOUR) . ")");
-is($rows && $rows->[0][0], scalar @events, 'the hourly table holds every past event');
+is($rows && $rows->[0][0], scalar(grep { $_->[0] < $h0 + 5 * $HOUR } @events),
+   'the hourly table holds the past events');
+$rows = db_query("SELECT sum(count) FROM message_counts_daily WHERE application_id = $app->{id}");
+is($rows && $rows->[0][0], scalar @events, 'so does the daily message table');
 
 sub in_window {
 	my ($since, $until, $level) = @_;
@@ -97,6 +106,8 @@ my @windows = (
 	[ 'inside one hour', $h0 + 5 * $MIN, $h0 + 55 * $MIN ],
 	[ 'one whole hour', $h0 + $HOUR, $h0 + 2 * $HOUR ],
 	[ 'up to now', $h0 - $HOUR, now_usec() ],
+	[ 'whole days and hours around them', $h0 + 20 * $MIN, $h0 + 4350 * $MIN ],
+	[ 'days on the edges', int($h0 / (24 * $HOUR)) * 24 * $HOUR, $h0 + 72 * $HOUR ],
 );
 
 for my $w (@windows) {
