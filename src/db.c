@@ -70,6 +70,28 @@ static void drop_connection(void)
 	db.conn = NULL;
 }
 
+/* 1 when an idle connection is still good. A server that restarted or ended
+ * the session has already sent its FATAL message and closed the socket, so an
+ * idle connection with something to read is read now: libpq would otherwise
+ * notice only when the next statement fails, and a request would get a 503
+ * that a fresh connection could have served. */
+static int connection_alive(void)
+{
+	struct pollfd pfd = { .fd = PQsocket(db.conn), .events = POLLIN };
+
+	/* The first read may take the FATAL message and leave the end of the
+	 * stream for the next one: read while there is something to read. */
+	for (int reads = 0; PQstatus(db.conn) == CONNECTION_OK && reads < 8; reads++) {
+		if (poll(&pfd, 1, 0) <= 0)
+			return 1;
+		if (!PQconsumeInput(db.conn)) {
+			log_msg("db: connection lost: %s", PQerrorMessage(db.conn));
+			return 0;
+		}
+	}
+	return PQstatus(db.conn) == CONNECTION_OK;
+}
+
 /* Connects unless within the back-off after a failed attempt. Returns 0 or -1. */
 static int ensure_connected(void)
 {
@@ -77,7 +99,7 @@ static int ensure_connected(void)
 	const char *values[] = { "2", "telltale-worker", db.conninfo, NULL };
 	int64_t now = log_now_usec();
 
-	if (db.conn && PQstatus(db.conn) == CONNECTION_OK)
+	if (db.conn && connection_alive())
 		return 0;
 	drop_connection();
 	if (now < db.next_attempt_usec)
@@ -123,8 +145,10 @@ static int wait_readable(int64_t deadline_usec)
 		n = poll(&pfd, 1, (int)left_ms);
 		if (n < 0 && errno != EINTR)
 			return -1;
-		if (n > 0 && !PQconsumeInput(db.conn))
+		if (n > 0 && !PQconsumeInput(db.conn)) {
+			log_msg("db: connection lost: %s", PQerrorMessage(db.conn));
 			return -1;
+		}
 	}
 	return 0;
 }
@@ -138,7 +162,8 @@ static PGresult *collect_result(void)
 	for (;;) {
 		if (wait_readable(deadline) != 0) {
 			PQclear(last);
-			log_msg("db: no answer before the deadline");
+			if (PQstatus(db.conn) == CONNECTION_OK)
+				log_msg("db: no answer before the deadline");
 			return NULL;
 		}
 		res = PQgetResult(db.conn);
@@ -217,4 +242,220 @@ void db_close(void)
 	drop_connection();
 	free(db.conninfo);
 	db.conninfo = NULL;
+}
+
+/* --- Transactions in pipeline mode, and LISTEN for the notifier ----------- */
+
+#define TX_SAVEPOINT "db_tx_step"
+
+/* Set when a pipeline's answer did not come: the connection is then in an
+ * unknown state and goes. */
+static int tx_broken;
+
+/* Queues a statement without parameters. Pipeline mode speaks only the
+ * extended protocol, so not PQsendQuery. Returns 1, or 0 on failure. */
+static int send_sql(const char *sql)
+{
+	return PQsendQueryParams(db.conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+}
+
+/* Drops a connection whose pipeline cannot be finished. Returns DB_UNAVAILABLE. */
+static enum db_status tx_lost(const char *what)
+{
+	log_msg("db: %s: %s", what, db.conn ? PQerrorMessage(db.conn) : "no connection");
+	drop_connection();
+	tx_broken = 0;
+	return DB_UNAVAILABLE;
+}
+
+/* Reads the next statement's outcome off the pipeline. Its result goes to
+ * *keep when keep is given and it succeeded; else it is cleared. A statement
+ * skipped because an earlier one failed is DB_ERROR (the earlier one said why). */
+static enum db_status pipeline_take(const char *name, PGresult **keep)
+{
+	PGresult *res = collect_result();
+	enum db_status st;
+
+	if (!res) {
+		tx_broken = 1;
+		return DB_UNAVAILABLE;
+	}
+	st = PQresultStatus(res) == PGRES_PIPELINE_ABORTED ? DB_ERROR : classify(res, name);
+	/* A COMMIT in a failed transaction answers ROLLBACK, not an error. */
+	if (st == DB_OK && strcmp(name, "COMMIT") == 0 && strcmp(PQcmdStatus(res), "ROLLBACK") == 0)
+		st = DB_ERROR;
+	if (st == DB_OK && keep)
+		*keep = res;
+	else
+		PQclear(res);
+	return st;
+}
+
+/* Reads the sync that ends a batch. Returns 0, or -1 (tx_broken set). */
+static int pipeline_take_sync(void)
+{
+	PGresult *res = collect_result();
+	int ok = res && PQresultStatus(res) == PGRES_PIPELINE_SYNC;
+
+	PQclear(res);
+	if (!ok)
+		tx_broken = 1;
+	return ok ? 0 : -1;
+}
+
+/* Ends the transaction with sql (COMMIT or ROLLBACK) and leaves pipeline
+ * mode. After a failure the pipeline is first cleared by a sync (its
+ * statements up to the sync are skipped, the transaction stays aborted). */
+static enum db_status tx_finish(const char *sql, int after_failure)
+{
+	enum db_status st;
+
+	if ((after_failure && !PQpipelineSync(db.conn)) || !send_sql(sql) ||
+	    !PQpipelineSync(db.conn) || PQflush(db.conn) != 0)
+		return tx_lost(sql);
+	if (after_failure)
+		pipeline_take_sync();
+	st = tx_broken ? DB_UNAVAILABLE : pipeline_take(sql, NULL);
+	if (tx_broken || pipeline_take_sync() != 0 || !PQexitPipelineMode(db.conn) ||
+	    PQstatus(db.conn) != CONNECTION_OK)
+		return tx_lost(sql);
+	return st;
+}
+
+enum db_status db_tx_begin(const char *name, int nparams, const char *const *values,
+			   PGresult **result)
+{
+	enum db_status begun, st;
+
+	*result = NULL;
+	if (ensure_connected() != 0)
+		return DB_UNAVAILABLE;
+	tx_broken = 0;
+	if (!PQenterPipelineMode(db.conn) || !send_sql("BEGIN") ||
+	    !PQsendQueryPrepared(db.conn, name, nparams, values, NULL, NULL, 0) ||
+	    !PQsendFlushRequest(db.conn) || PQflush(db.conn) != 0)
+		return tx_lost(name);
+	begun = pipeline_take("BEGIN", NULL);
+	st = tx_broken ? DB_UNAVAILABLE : pipeline_take(name, result);
+	if (tx_broken)
+		return tx_lost(name);
+	if (begun == DB_OK && st == DB_OK)
+		return DB_OK;
+	PQclear(*result);
+	*result = NULL;
+	if (tx_finish("ROLLBACK", 1) == DB_UNAVAILABLE)
+		return DB_UNAVAILABLE;
+	return begun != DB_OK ? begun : st;
+}
+
+/* Undoes the failed step and commits the rest, once the sync that followed
+ * the step has been read. */
+static enum db_status tx_recover(void)
+{
+	enum db_status undone, st;
+
+	if (!send_sql("ROLLBACK TO SAVEPOINT " TX_SAVEPOINT) || !send_sql("COMMIT") ||
+	    !PQpipelineSync(db.conn) || PQflush(db.conn) != 0)
+		return tx_lost("ROLLBACK TO SAVEPOINT");
+	undone = tx_broken ? DB_UNAVAILABLE : pipeline_take("ROLLBACK TO SAVEPOINT", NULL);
+	st = tx_broken ? DB_UNAVAILABLE : pipeline_take("COMMIT", NULL);
+	if (tx_broken || pipeline_take_sync() != 0 || !PQexitPipelineMode(db.conn) ||
+	    PQstatus(db.conn) != CONNECTION_OK)
+		return tx_lost("COMMIT");
+	return undone != DB_OK ? undone : st;
+}
+
+enum db_status db_tx_commit(const char *name, int nparams, const char *const *values,
+			    enum db_status *step)
+{
+	enum db_status saved, released, st;
+
+	*step = DB_OK;
+	if (!name)
+		return tx_finish("COMMIT", 0);
+	if (!send_sql("SAVEPOINT " TX_SAVEPOINT) ||
+	    !PQsendQueryPrepared(db.conn, name, nparams, values, NULL, NULL, 0) ||
+	    !send_sql("RELEASE SAVEPOINT " TX_SAVEPOINT) || !send_sql("COMMIT") ||
+	    !PQpipelineSync(db.conn) || PQflush(db.conn) != 0)
+		return tx_lost(name);
+	saved = pipeline_take("SAVEPOINT", NULL);
+	*step = tx_broken ? DB_UNAVAILABLE : pipeline_take(name, NULL);
+	released = tx_broken ? DB_UNAVAILABLE : pipeline_take("RELEASE SAVEPOINT", NULL);
+	st = tx_broken ? DB_UNAVAILABLE : pipeline_take("COMMIT", NULL);
+	if (tx_broken || pipeline_take_sync() != 0 || PQstatus(db.conn) != CONNECTION_OK)
+		return tx_lost(name);
+	if (saved == DB_OK && *step == DB_OK && released == DB_OK && st == DB_OK)
+		return PQexitPipelineMode(db.conn) ? DB_OK : tx_lost(name);
+	if (saved != DB_OK)
+		return tx_finish("ROLLBACK", 0) == DB_UNAVAILABLE ? DB_UNAVAILABLE : saved;
+	if (*step == DB_OK)
+		*step = DB_ERROR;   /* it ran, but what followed it failed */
+	return tx_recover();
+}
+
+void db_tx_rollback(void)
+{
+	if (db.conn)
+		tx_finish("ROLLBACK", 0);
+}
+
+enum db_status db_exec_sql(const char *sql)
+{
+	PGresult *res;
+	enum db_status status;
+
+	if (ensure_connected() != 0)
+		return DB_UNAVAILABLE;
+	if (!PQsendQuery(db.conn, sql)) {
+		log_msg("db: %s: %s", sql, PQerrorMessage(db.conn));
+		drop_connection();
+		return DB_UNAVAILABLE;
+	}
+	res = collect_result();
+	if (!res) {
+		drop_connection();
+		return DB_UNAVAILABLE;
+	}
+	status = classify(res, sql);
+	PQclear(res);
+	if (status == DB_UNAVAILABLE)
+		drop_connection();
+	return status;
+}
+
+/* Frees the notifications libpq holds. Returns how many there were. */
+static int drain_notifications(void)
+{
+	PGnotify *n;
+	int count = 0;
+
+	while ((n = PQnotifies(db.conn)) != NULL) {
+		PQfreemem(n);
+		count++;
+	}
+	return count;
+}
+
+int db_wait_notification(int timeout_ms)
+{
+	struct pollfd pfd;
+	int count;
+
+	if (!db.conn || PQstatus(db.conn) != CONNECTION_OK) {
+		poll(NULL, 0, timeout_ms);
+		return -1;
+	}
+	/* A notification may have come in with the answer to a statement. */
+	if ((count = drain_notifications()) > 0)
+		return count;
+	pfd.fd = PQsocket(db.conn);
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, timeout_ms) <= 0)
+		return 0;
+	if (!PQconsumeInput(db.conn)) {
+		log_msg("db: connection lost: %s", PQerrorMessage(db.conn));
+		drop_connection();
+		return -1;
+	}
+	return drain_notifications();
 }
