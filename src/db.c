@@ -291,10 +291,13 @@ static enum db_status pipeline_take(const char *name, PGresult **keep)
 	return st;
 }
 
-/* Reads the sync that ends a batch. Returns 0, or -1 (tx_broken set). */
+/* Reads the sync that ends a batch. Returns 0, or -1 (tx_broken set). One
+ * PQgetResult only: after a sync, the next one already answers for the
+ * statement queued behind it. */
 static int pipeline_take_sync(void)
 {
-	PGresult *res = collect_result();
+	int64_t deadline = log_now_usec() + ((int64_t)db.timeout_ms + 1000) * 1000;
+	PGresult *res = wait_readable(deadline) == 0 ? PQgetResult(db.conn) : NULL;
 	int ok = res && PQresultStatus(res) == PGRES_PIPELINE_SYNC;
 
 	PQclear(res);

@@ -318,3 +318,25 @@ void handler_respond_page(struct request *req, struct json_object *items, int64_
 	respond_json(req, 200, page);
 	json_object_put(page);
 }
+
+int handler_json_optional_text_or_respond(struct request *req, struct json_object *doc,
+					  const char *field, size_t max,
+					  int (*ok)(const char *, size_t), const char *rule,
+					  const char **out)
+{
+	struct json_object *v = NULL;
+	const char *s;
+	size_t len;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(doc, field, &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return respond_error(req, 422, "VALIDATION", field, "%s", rule);
+	s = json_object_get_string(v);
+	len = (size_t)json_object_get_string_len(v);
+	if ((max && utf8_count(s, len) > max) || (ok && !ok(s, len)))
+		return respond_error(req, 422, "VALIDATION", field, "%s", rule);
+	*out = s;
+	return 0;
+}

@@ -103,4 +103,13 @@ void handler_respond_page(struct request *req, struct json_object *items, int64_
 /* Current UTC time in microseconds since the epoch. */
 int64_t handler_now_usec(void);
 
+/* Optional string member field of object doc: *out is lent from doc, or NULL
+ * when absent or null. 422 naming field, with message rule, unless it is a
+ * string of at most max characters (0: any length) that passes ok (when
+ * given; ok sees the bytes and their length). */
+int handler_json_optional_text_or_respond(struct request *req, struct json_object *doc,
+					  const char *field, size_t max,
+					  int (*ok)(const char *, size_t), const char *rule,
+					  const char **out);
+
 #endif

@@ -1,10 +1,21 @@
 /* logs: /v1 request logs. An ingest is one statement: the key's digest finds
  * an active key's service and the masked row goes in with it, so an unknown
- * or revoked key stores nothing and costs one round trip. */
+ * or revoked key stores nothing.
+ *
+ * The same statement returns the service's alert rules that are out of their
+ * cooldown. They are evaluated here (alert_rule.c) while its transaction is
+ * still open, and the rules that fire are recorded by one more statement that
+ * travels with the COMMIT (db_tx_begin/db_tx_commit): two round trips in all,
+ * one more than the insert alone, with the log and its alert events committed
+ * together. */
 #include "logs.h"
 
+#include <stdlib.h>
+
+#include "alert_rule.h"
 #include "handler.h"
 #include "json.h"
+#include "log.h"
 #include "log_input.h"
 #include "params.h"
 #include "response.h"
@@ -25,11 +36,15 @@ enum log_column {
 	COL_QUERY_PARAMS, COL_REQUEST_TRUNCATED, COL_RESPONSE_TRUNCATED, COL_ERROR,
 	COL_SOURCE_IP, COL_TAGS, COL_RECEIVED, COL_REQUEST_HEADERS, COL_RESPONSE_HEADERS,
 	COL_REQUEST_BODY, COL_RESPONSE_BODY,
+	COL_IS_ERROR, COL_RULES,        /* what an ingest returns beyond a LOG */
 };
 
 const struct db_statement logs_statements[] = {
 	/* $1 the key's digest, $2 the row of log_input_row. No row when no
-	 * active key has that digest. */
+	 * active key has that digest. Beyond the LOG: is_error, and the
+	 * service's rules out of their cooldown as [{"id", "field",
+	 * "operator", "value"}] (NULL when none): alerts_fire checks the
+	 * cooldown again, under a lock, for the rules that match. */
 	{ "logs_ingest",
 	  "INSERT INTO logs AS l (service_id, method, url, path, status_code, latency_ms,"
 	  "  query_params, request_headers, response_headers, request_body, response_body,"
@@ -44,7 +59,13 @@ const struct db_statement logs_statements[] = {
 	  "  request_body_truncated boolean, response_body_truncated boolean, error text,"
 	  "  source_ip inet, tags text[])"
 	  " WHERE k.key_sha256 = $1 AND k.is_active"
-	  " RETURNING " LOG_DETAIL_COLUMNS },
+	  " RETURNING " LOG_DETAIL_COLUMNS ", l.is_error,"
+	  "  (SELECT json_agg(json_build_object('id', a.id, 'field', a.condition_field,"
+	  "    'operator', a.condition_operator, 'value', a.condition_value)"
+	  "    ORDER BY a.created_at, a.id)"
+	  "   FROM alerts a WHERE a.service_id = l.service_id AND (a.cooldown_seconds = 0"
+	  "    OR a.last_fired_at IS NULL"
+	  "    OR a.last_fired_at + a.cooldown_seconds * interval '1 second' <= now()))" },
 	/* The key check alone, for a body that failed validation: a wrong key is
 	 * answered 401 before a 422 would tell anything about the body. */
 	{ "logs_key_check", "SELECT 1 FROM service_keys WHERE key_sha256 = $1 AND is_active" },
@@ -139,9 +160,72 @@ static void respond_invalid_log(struct request *req, const char *digest,
 			      err->field, *err->field ? " " : "", err->message);
 }
 
-/* Runs logs_ingest with the digest and the row. A service deleted while its
- * log was going in makes the insert fail its foreign key: the key is gone by
- * then, so that is answered as a revoked key, not as a fault. */
+/* What the rules read of the stored log (row 0 of logs_ingest). */
+static struct alert_log alert_log_of(const PGresult *res)
+{
+	struct alert_log log = { 0 };
+
+	log.has_status_code = !PQgetisnull(res, 0, COL_STATUS_CODE);
+	if (log.has_status_code)
+		log.status_code = (int)sql_int(res, 0, COL_STATUS_CODE);
+	log.has_latency = !PQgetisnull(res, 0, COL_LATENCY);
+	if (log.has_latency)
+		log.latency_ms = strtod(PQgetvalue(res, 0, COL_LATENCY), NULL);
+	log.is_error = *PQgetvalue(res, 0, COL_IS_ERROR) == 't';
+	return log;
+}
+
+/* The rules of the ingested log's service that it fires, as the argument of
+ * alerts_fire, or NULL when none does. A rule list that cannot be read is
+ * logged and fires nothing: evaluation never fails an ingest. */
+static struct json_object *fired_rules(const PGresult *res)
+{
+	struct json_object *rules, *fired = NULL;
+	struct alert_log log = alert_log_of(res);
+	size_t skipped = 0;
+
+	if (PQgetisnull(res, 0, COL_RULES))
+		return NULL;
+	rules = json_tokener_parse(PQgetvalue(res, 0, COL_RULES));
+	fired = alert_rules_evaluate(rules, &log, &skipped);
+	if (!fired)
+		log_msg("alerts: log %s: the rules of service %s could not be read",
+			PQgetvalue(res, 0, COL_ID), PQgetvalue(res, 0, COL_SERVICE_ID));
+	else if (skipped)
+		log_msg("alerts: log %s: %zu rule(s) of service %s could not be evaluated",
+			PQgetvalue(res, 0, COL_ID), skipped, PQgetvalue(res, 0, COL_SERVICE_ID));
+	json_object_put(rules);
+	if (fired && json_object_array_length(fired) == 0) {
+		json_object_put(fired);
+		fired = NULL;
+	}
+	return fired;
+}
+
+/* Records the alert events of the rules the log fires and commits the
+ * transaction that db_tx_begin opened. If recording them fails, the log is
+ * committed without them (and that is logged): an alert never costs an
+ * ingest. Returns 0, or -1 when the commit failed and has been answered. */
+static int commit_or_respond(struct request *req, const PGresult *res)
+{
+	struct json_object *fired = fired_rules(res);
+	struct sql_args a = { 0 };
+	enum db_status st, step;
+
+	sql_arg_text(&a, PQgetvalue(res, 0, COL_ID));
+	sql_arg_text(&a, fired ? json_text(fired) : NULL);
+	st = db_tx_commit(fired ? "alerts_fire" : NULL, a.n, a.values, &step);
+	if (st == DB_OK && step != DB_OK)
+		log_msg("alerts: log %s: stored without the alert events it fired",
+			PQgetvalue(res, 0, COL_ID));
+	json_object_put(fired);
+	return st == DB_OK ? 0 : handler_db_failure(req, st);
+}
+
+/* Runs logs_ingest with the digest and the row, then the service's alert
+ * rules against the stored log, in one transaction. A service deleted while
+ * its log was going in makes the insert fail its foreign key: the key is gone
+ * by then, so that is answered as a revoked key, not as a fault. */
 static int ingest_or_respond(struct request *req, const char *digest, struct json_object *row,
 			     PGresult **res)
 {
@@ -151,9 +235,11 @@ static int ingest_or_respond(struct request *req, const char *digest, struct jso
 
 	sql_arg_text(&a, digest);
 	sql_arg_text(&a, json_text(row));
-	st = db_exec("logs_ingest", a.n, a.values, res);
+	st = db_tx_begin("logs_ingest", a.n, a.values, res);
 	if (st == DB_OK && PQntuples(*res) > 0)
-		return 0;
+		return commit_or_respond(req, *res);
+	if (st == DB_OK)
+		db_tx_rollback();       /* nothing was inserted */
 	if (st == DB_OK || (st == DB_ERROR && (active = key_active_or_respond(req, digest)) == 0))
 		return handler_respond_unauthorized(req, INVALID_KEY);
 	if (active < 0)

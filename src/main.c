@@ -13,12 +13,14 @@
 
 #include <fcgiapp.h>
 
+#include "alerts.h"
 #include "apps.h"
 #include "db.h"
 #include "events.h"
 #include "log.h"
 #include "logs.h"
 #include "metrics.h"
+#include "replay.h"
 #include "request.h"
 #include "response.h"
 #include "router.h"
@@ -33,7 +35,7 @@
 static const struct db_statement *const statement_tables[] = {
 	apps_statements, events_statements, stats_statements, sentry_statements,
 	services_statements, service_keys_statements, logs_statements, metrics_statements,
-	NULL
+	replay_statements, alerts_statements, NULL
 };
 
 /* Waits until a connection is pending or a stop signal came. Returns 1 to

@@ -4,11 +4,13 @@
 
 #include <string.h>
 
+#include "alerts.h"
 #include "apps.h"
 #include "events.h"
 #include "health.h"
 #include "logs.h"
 #include "metrics.h"
+#include "replay.h"
 #include "response.h"
 #include "sentry.h"
 #include "service_keys.h"
@@ -49,6 +51,13 @@ static const struct route routes[] = {
 	{ "GET",    "/v1/logs",                       logs_list },
 	{ "GET",    "/v1/logs/*",                     logs_get },
 	{ "GET",    "/v1/metrics",                    metrics_get },
+	{ "POST",   "/v1/logs/*/replay",              replay_create },
+	{ "GET",    "/v1/logs/*/replays",             replay_list },
+	{ "POST",   "/v1/alerts",                     alerts_create },
+	{ "GET",    "/v1/alerts",                     alerts_list },
+	{ "GET",    "/v1/alerts/*",                   alerts_get },
+	{ "DELETE", "/v1/alerts/*",                   alerts_delete },
+	{ "GET",    "/v1/alerts/*/events",            alerts_events },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

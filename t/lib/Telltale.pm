@@ -338,10 +338,10 @@ sub _slurp {
 # when the database cannot be queried that way (the caller skips).
 sub db_query {
 	my ($sql) = @_;
-	my $state = $ENV{TELLTALE_STATE_DIR} or return undef;
-	my $conninfo = _slurp("$state/run/database_url") or return undef;
+	my $state = $ENV{TELLTALE_STATE_DIR} or croak 'db_query: TELLTALE_STATE_DIR is not set';
+	my $conninfo = _slurp("$state/run/database_url") or croak "db_query: no $state/run/database_url";
 	chomp $conninfo;
-	my $pid = open(my $fh, '-|') // return undef;
+	my $pid = open(my $fh, '-|') // croak "db_query: fork: $!";
 	if (!$pid) {
 		open STDERR, '>', '/dev/null';
 		exec 'psql', '-X', '-q', '-A', '-t', '-F', "\t", '-v', 'ON_ERROR_STOP=1', '-d', $conninfo, '-c', $sql
@@ -349,7 +349,8 @@ sub db_query {
 	}
 	my @rows = map { chomp; [ split /\t/, $_, -1 ] } <$fh>;
 	close $fh;
-	return undef if $?;
+	# The test stack's database is always reachable: a failure is the test's.
+	croak "db_query failed (psql exit $?): $sql" if $?;
 	return \@rows;
 }
 
@@ -583,6 +584,475 @@ sub logs_of {
 		$offset = $res->{json}{next_offset};
 	}
 	return @items;
+}
+
+
+
+# ---------------------------------------------------------------------------
+# Faults under load (t/095N-faults*.t): one-shot raw HTTP, forked load
+# clients, the private PostgreSQL cluster's processes, a second stack.
+
+push @EXPORT, qw(http_once load_start load_stop load_event_id ingest_interval
+		 pg_cluster pg_postmaster_pid pg_ready pg_cluster_pids pg_freeze pg_thaw
+		 pg_thaw_watchdog pg_guardian pg_ctl stored_event_ids stack_at free_port worker_busy
+		 stack_worker_binary psql_at);
+
+use Cwd ();
+use File::Temp ();
+use POSIX ();
+
+# http_once($host, $port, $method, $path, headers => {...}, body => BYTES,
+#           timeout => SECS): one request on its own connection (Connection:
+# close), read until the server closes it. Returns {status (0 when no status
+# line came), headers, body, json, bytes (all bytes read), complete (1 when a
+# status line, the header block and exactly Content-Length bytes of body, or a
+# whole chunked body, came), error (connect/write/read/timeout text or undef),
+# t0, t1 (Time::HiRes times of the start and the end)}.
+sub http_once {
+	my ($host, $port, $method, $path, %o) = @_;
+	my $timeout = $o{timeout} || 30;
+	my $body = $o{body} // '';
+	my %r = (status => 0, headers => {}, body => '', bytes => 0, complete => 0,
+		 t0 => Time::HiRes::time());
+	my $sock = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Proto => 'tcp',
+					 Timeout => $timeout);
+	if (!$sock) {
+		$r{error} = "connect: $!";
+		$r{t1} = Time::HiRes::time();
+		return \%r;
+	}
+	setsockopt($sock, IPPROTO_TCP, TCP_NODELAY, 1);
+	my %h = %{ $o{headers} || {} };
+	$h{'Content-Length'} = length $body if length $body || $method =~ /^(POST|PUT|PATCH)\z/;
+	my $req = "$method $path HTTP/1.1\r\nHost: $host:$port\r\nConnection: close\r\n"
+		. join('', map { "$_: $h{$_}\r\n" } sort keys %h) . "\r\n" . $body;
+	local $SIG{PIPE} = 'IGNORE';
+	for (my $off = 0; $off < length $req;) {
+		my $n = syswrite($sock, $req, length($req) - $off, $off);
+		if (!defined $n) { $r{error} = "write: $!"; last }
+		$off += $n;
+	}
+	# Read even after a failed write: an answer may be waiting.
+	my ($raw, $sel, $deadline) = ('', IO::Select->new($sock), $r{t0} + $timeout);
+	while (1) {
+		my $left = $deadline - Time::HiRes::time();
+		if ($left <= 0 || !$sel->can_read($left)) { $r{error} //= 'timeout'; last }
+		my $n = sysread($sock, my $buf, 65536);
+		if (!defined $n) { $r{error} //= "read: $!"; last }
+		last if $n == 0;
+		$raw .= $buf;
+	}
+	close $sock;
+	$r{t1} = Time::HiRes::time();
+	$r{bytes} = length $raw;
+	my $end = index($raw, "\r\n\r\n");
+	return \%r if $end < 0;
+	my ($first, @lines) = split /\r\n/, substr($raw, 0, $end);
+	my $rest = substr($raw, $end + 4);
+	($r{status}) = ($first // '') =~ m{^HTTP/1\.[01] (\d{3}) };
+	$r{status} //= 0;
+	for (@lines) {
+		my ($k, $v) = /^([^:]+):\s*(.*?)\s*\z/ or next;
+		$r{headers}{lc $k} = exists $r{headers}{lc $k} ? "$r{headers}{lc $k}, $v" : $v;
+	}
+	my $cl = $r{headers}{'content-length'};
+	if (($r{headers}{'transfer-encoding'} // '') =~ /chunked/i) {
+		my $plain = '';
+		while ($rest =~ s/^([0-9a-fA-F]+)[^\r\n]*\r\n//) {
+			my $n = hex $1;
+			if ($n == 0) { $r{complete} = $rest =~ /^(?:[^\r\n]+\r\n)*\r\n\z/ ? 1 : 0; last }
+			last if length $rest < $n + 2;
+			$plain .= substr($rest, 0, $n, '');
+			last unless $rest =~ s/^\r\n//;
+		}
+		$rest = $plain;
+	} elsif (defined $cl && $cl =~ /^\d+\z/) {
+		$r{complete} = length $rest == $cl ? 1 : 0;
+	}
+	$r{complete} = 0 unless $r{status};
+	$r{body} = $rest;
+	$r{json} = _decode_json($rest);
+	return \%r;
+}
+
+# A 32-hex-digit event_id unique to ($nonce, $client, $seq).
+sub load_event_id {
+	my ($nonce, $client, $seq) = @_;
+	return sprintf('%08x%08x%04x%012x', $nonce & 0xffffffff, ($nonce >> 32) & 0xffffffff,
+		       $client & 0xffff, $seq);
+}
+
+# The seconds one load client waits between two ingests with one key so that
+# $secs of it stay well inside the stack's per-key ingest limit (rate and burst
+# from $STATE_DIR/nginx/nginx.conf); 0 when there is no limit to mind.
+sub ingest_interval {
+	my ($secs, $state) = @_;
+	$state //= $ENV{TELLTALE_STATE_DIR};
+	my $conf = _slurp("$state/nginx/nginx.conf") // '';
+	my ($rate) = $conf =~ /zone=\S+\s+rate=(\d+)r\/s/;
+	my ($burst) = $conf =~ /limit_req\s+zone=\S+\s+burst=(\d+)/;
+	return 0 unless defined $rate;
+	my $allowed = 0.7 * (($burst // 0) + $rate * $secs);
+	return $allowed >= 100_000 ? 0 : $secs / $allowed;
+}
+
+# load_start(clients => N, secs => MAX, host => H, port => P, request => CODE,
+#            interval => SECS, timeout => SECS): forks N clients, each sending
+# one request after another, each on its own connection (http_once), until
+# load_stop or MAX seconds. CODE->($client, $seq) returns ($method, $path,
+# \%headers, $body, \%meta). A client starts request k no earlier than
+# k * interval seconds after the start. Host and port default to the stack
+# under test. Returns the load's handle for load_stop, whose answers are
+# {%meta, client, seq, status, t0, t1, bytes, complete, error (as http_once),
+# json (1 when the body is JSON), json_error, database, id (those fields of
+# a JSON object body), retry_after, content_type, body (the first 300 bytes,
+# unless 2xx)}.
+sub load_start {
+	my (%o) = @_;
+	my ($host, $port) = $o{host} ? ($o{host}, $o{port}) : _host_port();
+	my $dir = File::Temp::tempdir('telltale-load-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+	my $t0 = Time::HiRes::time();
+	my %load = (dir => $dir, stop => "$dir/stop", t0 => $t0, until => $t0 + $o{secs}, pids => []);
+	for my $c (0 .. $o{clients} - 1) {
+		my $pid = fork // croak "fork: $!";
+		if (!$pid) {
+			my $ok = eval {
+				open my $out, '>', "$dir/client-$c" or die "$dir/client-$c: $!";
+				for (my $seq = 0; ; $seq++) {
+					my $at = $t0 + $seq * ($o{interval} || 0);
+					my $wait = $at - Time::HiRes::time();
+					Time::HiRes::sleep($wait) if $wait > 0;
+					last if Time::HiRes::time() >= $load{until} || -e $load{stop};
+					my ($method, $path, $headers, $body, $meta) = $o{request}->($c, $seq);
+					my $r = http_once($host, $port, $method, $path, headers => $headers,
+							  body => $body, timeout => $o{timeout} || 20);
+					my $j = ref $r->{json} eq 'HASH' ? $r->{json} : {};
+					print $out json_bytes({
+						%{ $meta || {} }, client => $c, seq => $seq,
+						map({ $_ => $r->{$_} } qw(status t0 t1 bytes complete error)),
+						json => ref $r->{json} ? 1 : 0,
+						json_error => $j->{error}, database => $j->{database},
+						id => $j->{id}, retry_after => $r->{headers}{'retry-after'},
+						content_type => $r->{headers}{'content-type'},
+						body => $r->{status} =~ /^2/ ? undef : substr($r->{body}, 0, 300),
+					}), "\n";
+					# Nothing listens (a stopping stack): do not spin.
+					Time::HiRes::sleep(0.02) if ($r->{error} // '') =~ /^connect/;
+				}
+				close $out or die "$dir/client-$c: $!";
+				1;
+			};
+			print STDERR "load client $c: $@" unless $ok;
+			POSIX::_exit($ok ? 0 : 1);
+		}
+		push @{ $load{pids} }, $pid;
+	}
+	return \%load;
+}
+
+# load_stop($load, grace => SECS): tells the clients to stop, waits up to
+# grace seconds (default 30) for their requests in flight, kills what is left.
+# Returns {results => [answer...] (in order of t1), broken => number of
+# clients that failed or had to be killed}.
+sub load_stop {
+	my ($load, %o) = @_;
+	if (open my $fh, q{>}, $load->{stop}) { close $fh }
+	my $deadline = Time::HiRes::time() + ($o{grace} // 30);
+	my %left = map { $_ => 1 } @{ $load->{pids} };
+	my $broken = 0;
+	while (%left) {
+		for my $pid (keys %left) {
+			next unless waitpid($pid, POSIX::WNOHANG()) == $pid;
+			$broken++ if $?;
+			delete $left{$pid};
+		}
+		last if Time::HiRes::time() >= $deadline;
+		Time::HiRes::sleep(0.02) if %left;
+	}
+	for my $pid (keys %left) {
+		kill 'KILL', $pid;
+		waitpid($pid, 0);
+		$broken++;
+	}
+	my @results;
+	for my $file (glob "$load->{dir}/client-*") {
+		open my $in, '<', $file or next;
+		push @results, map { $JSON->decode($_) } <$in>;
+	}
+	@results = sort { $a->{t1} <=> $b->{t1} } @results;
+	return { results => \@results, broken => $broken };
+}
+
+# Every event_id stored for the apps, as {event_id => the event's id}, read
+# through GET /apps/{id}/events.
+sub stored_event_ids {
+	my (@apps) = @_;
+	my %ids;
+	for my $app (@apps) {
+		$ids{ $_->{event_id} } = $_->{id} for grep { defined $_->{event_id} } events_of($app);
+	}
+	return \%ids;
+}
+
+# The stack's private cluster: {data, pgdir, bin, conninfo}, or undef when
+# the stack uses an external database (DATABASE_URL) or has none.
+sub pg_cluster {
+	my ($state) = @_;
+	$state //= $ENV{TELLTALE_STATE_DIR} or return undef;
+	my $pgdir = "$state/pg";
+	my $version = _slurp("$pgdir/data/PG_VERSION") or return undef;
+	chomp $version;
+	my $bin = "/usr/lib/postgresql/$version/bin";
+	my $conninfo = _slurp("$state/run/database_url") // '';
+	chomp $conninfo;
+	# ./stack's conninfo for its own cluster; anything else is DATABASE_URL.
+	my ($host) = $conninfo =~ /^host=(\S+) port=5432 user=telltale dbname=telltale\z/ or return undef;
+	my $real = Cwd::abs_path($pgdir) // return undef;
+	return undef unless -x "$bin/pg_ctl" && ($host eq $real || $host =~ m{^/tmp/telltale-pg-});
+	return { data => "$real/data", pgdir => $real, bin => $bin, conninfo => $conninfo };
+}
+
+# The postmaster's pid (the first line of postmaster.pid), or undef; in list
+# context also its status line ("starting", "stopping", "ready" (accepting
+# connections), "standby"), undef before it writes one.
+sub pg_postmaster_pid {
+	my ($pg) = @_;
+	my $s = _slurp("$pg->{data}/postmaster.pid") // return;
+	my @lines = split /\n/, $s;
+	return unless @lines && $lines[0] =~ /^(\d+)\z/;
+	my $status = defined $lines[7] && $lines[7] =~ /(\w+)/ ? $1 : undef;
+	return wantarray ? ($lines[0], $status) : $lines[0];
+}
+
+# 1 when the cluster accepts connections (pg_isready).
+sub pg_ready {
+	my ($pg) = @_;
+	my $pid = fork // return 0;
+	if (!$pid) {
+		open STDOUT, '>', '/dev/null';
+		open STDERR, '>', '/dev/null';
+		exec("$pg->{bin}/pg_isready", '-q', '-t', '2', '-d', $pg->{conninfo}) or POSIX::_exit(127);
+	}
+	waitpid($pid, 0);
+	return $? == 0 ? 1 : 0;
+}
+
+# pg_ctl($pg, [\%opt,] @args): runs the cluster's pg_ctl -D DATA @args as the
+# cluster's owner (the postgres user when we are root); returns its exit
+# status, or with {background => 1} its pid at once (the caller reaps it).
+sub pg_ctl {
+	my ($pg, @args) = @_;
+	my %opt = ref $args[0] eq 'HASH' ? %{ shift @args } : ();
+	my @cmd = ("$pg->{bin}/pg_ctl", '-D', $pg->{data}, @args);
+	unshift @cmd, 'runuser', '-u', 'postgres', '--' if $> == 0;
+	my $pid = fork // croak "fork: $!";
+	if (!$pid) {
+		chdir '/';
+		open STDOUT, '>', '/dev/null';
+		open STDERR, '>', '/dev/null';
+		exec(@cmd) or POSIX::_exit(127);
+	}
+	return $pid if $opt{background};
+	waitpid($pid, 0);
+	return $? >> 8;
+}
+
+# The postmaster and every process it forked (its backends and helpers).
+sub pg_cluster_pids {
+	my ($pg) = @_;
+	my $pm = pg_postmaster_pid($pg) // return ();
+	return () unless kill 0, $pm;
+	my @kids;
+	for my $stat (glob '/proc/[0-9]*/stat') {
+		my ($pid, $ppid) = (_slurp($stat) // '') =~ /^(\d+) \(.*\) \S (\d+)/s or next;
+		push @kids, $pid if $ppid == $pm;
+	}
+	return ($pm, sort { $a <=> $b } @kids);
+}
+
+# Stops (SIGSTOP) the postmaster, then its children, until no child of it is
+# left running. Returns the pids stopped.
+sub pg_freeze {
+	my ($pg) = @_;
+	my %stopped;
+	for (1 .. 20) {
+		my @todo = grep { !$stopped{$_} } pg_cluster_pids($pg);
+		last unless @todo;
+		for (@todo) { kill 'STOP', $_; $stopped{$_} = 1 }
+	}
+	return sort { $a <=> $b } keys %stopped;
+}
+
+# Continues (SIGCONT) the cluster's processes and any pids given.
+sub pg_thaw {
+	my ($pg, @pids) = @_;
+	my %all = map { $_ => 1 } @pids, pg_cluster_pids($pg);
+	kill 'CONT', keys %all if %all;
+	return scalar keys %all;
+}
+
+# Forks a process of its own session that thaws the cluster (and @pids) after
+# $secs, even when the test is killed; the caller kills it (TERM) once it has
+# thawed the cluster itself. Returns its pid.
+sub pg_thaw_watchdog {
+	my ($pg, $secs, @pids) = @_;
+	my $pid = fork // croak "fork: $!";
+	return $pid if $pid;
+	_detach();
+	$SIG{TERM} = sub { POSIX::_exit(0) };
+	Time::HiRes::sleep($secs);
+	pg_thaw($pg, @pids);
+	POSIX::_exit(0);
+}
+
+# Forks a process of its own session that waits for this one to end, however
+# it ends (SIGKILL included), then continues (SIGCONT) the cluster's processes
+# and, when the cluster does not accept connections within 5 s, starts it
+# with `./stack db start`. Returns its pid; it ends by itself.
+sub pg_guardian {
+	my ($pg) = @_;
+	my $parent = $$;
+	my $pid = fork // croak "fork: $!";
+	return $pid if $pid;
+	_detach();
+	Time::HiRes::sleep(0.2) while getppid() == $parent;
+	pg_thaw($pg);
+	stack_cmd('db', 'start') unless wait_for(5, sub { pg_ready($pg) }, 0.2);
+	POSIX::_exit(0);
+}
+
+# In a forked helper: a session of its own, and no hold on the test's output
+# (the harness reads it until every writer has closed it).
+sub _detach {
+	POSIX::setsid();
+	open STDIN, '<', '/dev/null';
+	open STDOUT, '>', '/dev/null';
+	open STDERR, '>', '/dev/null';
+}
+
+# 1 when worker $pid holds a FastCGI connection (a request in its hands): a
+# socket of its own, other than the listening one, whose /proc/net/unix entry
+# names the stack's worker socket.
+sub worker_busy {
+	my ($pid, $state) = @_;
+	$state //= $ENV{TELLTALE_STATE_DIR};
+	my $path = Cwd::abs_path("$state/run") . '/worker.sock';
+	my %inodes;
+	for (split /\n/, _slurp('/proc/net/unix') // '') {
+		my @f = split ' ';
+		$inodes{ $f[6] } = 1 if @f >= 8 && $f[7] eq $path;
+	}
+	my $listen = readlink("/proc/$pid/fd/0") // '';
+	for my $fd (glob "/proc/$pid/fd/*") {
+		my $l = readlink($fd) // next;
+		next if $l eq $listen;
+		return 1 if $l =~ /^socket:\[(\d+)\]\z/ && $inodes{$1};
+	}
+	return 0;
+}
+
+# A TCP port free on 127.0.0.1 now.
+sub free_port {
+	my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1:0', ReuseAddr => 1)
+		or croak "no free port: $!";
+	return $s->sockport;
+}
+
+# The worker binary the stack under test runs (from $STATE_DIR/run/workers.stamp).
+sub stack_worker_binary {
+	my ($state) = @_;
+	$state //= $ENV{TELLTALE_STATE_DIR};
+	my $stamp = _slurp("$state/run/workers.stamp") // return undef;
+	my ($bin) = $stamp =~ /^(\S+)/;
+	return $bin;
+}
+
+# stack_at(\%env, @args): runs "$TELLTALE_ROOT/stack @args" with the
+# environment changed by %env (a value of undef deletes the variable); for
+# another stack than the one under test. Returns (status, output).
+sub stack_at {
+	my ($env, @args) = @_;
+	my $root = $ENV{TELLTALE_ROOT} or croak 'TELLTALE_ROOT is not set';
+	my $pid = open(my $fh, '-|') // croak "fork: $!";
+	if (!$pid) {
+		for my $k (keys %$env) {
+			if (defined $env->{$k}) { $ENV{$k} = $env->{$k} } else { delete $ENV{$k} }
+		}
+		open STDERR, '>&', \*STDOUT;
+		exec "$root/stack", @args or do { print "exec $root/stack: $!\n"; POSIX::_exit(127) };
+	}
+	local $/;
+	my $out = <$fh> // '';
+	close $fh;
+	return ($? >> 8, $out);
+}
+
+# psql_at($conninfo, $sql): the rows of $sql as array refs, or undef on error.
+sub psql_at {
+	my ($conninfo, $sql) = @_;
+	my $pid = open(my $fh, '-|') // return undef;
+	if (!$pid) {
+		open STDERR, '>', '/dev/null';
+		exec 'psql', '-X', '-q', '-A', '-t', '-F', "\t", '-v', 'ON_ERROR_STOP=1', '-d', $conninfo, '-c', $sql
+			or POSIX::_exit(127);
+	}
+	my @rows = map { chomp; [ split /\t/, $_, -1 ] } <$fh>;
+	close $fh;
+	return $? ? undef : \@rows;
+}
+
+
+# ---------------------------------------------------------------------------
+# Alerts (/v1/alerts) and the webhook notifier
+
+push @EXPORT, qw(new_alert alert_events_of notifier_pids);
+
+my $alert_counter = 0;
+
+# new_alert($service, %fields): creates a rule of $service (by default
+# status_code >= 500, no cooldown) with %fields over the defaults; returns the
+# ALERT. Croaks unless the answer is 201.
+sub new_alert {
+	my ($service, %fields) = @_;
+	$alert_counter++;
+	my %body = (service_id => $service->{id}, name => "rule $alert_counter",
+		    condition_field => 'status_code', condition_operator => '>=',
+		    condition_value => '500', %fields);
+	my $res = req('POST', '/v1/alerts', json => \%body);
+	croak "cannot create an alert: $res->{status} " . ($res->{body} // '')
+		unless $res->{status} == 201 && $res->{json} && $res->{json}{id};
+	return { %{ $res->{json} } };
+}
+
+# Every ALERT EVENT of $alert (a rule or its id), newest first (pages through).
+sub alert_events_of {
+	my ($alert) = @_;
+	my $id = ref $alert ? $alert->{id} : $alert;
+	my @items;
+	my $offset = 0;
+	for (1 .. 10000) {
+		my $res = req('GET', "/v1/alerts/$id/events?limit=500&offset=$offset");
+		croak "listing the events of alert $id: $res->{status} " . ($res->{body} // '')
+			unless $res->{status} == 200 && $res->{json};
+		push @items, @{ $res->{json}{items} };
+		last unless defined $res->{json}{next_offset};
+		$offset = $res->{json}{next_offset};
+	}
+	return @items;
+}
+
+# The pids of this stack's telltale-notifier processes: the children of the
+# multiwatch in $STATE_DIR/run/notifier.pid.
+sub notifier_pids {
+	my $state = $ENV{TELLTALE_STATE_DIR} // return ();
+	my $parent = _slurp("$state/run/notifier.pid") // return ();
+	my ($ppid) = $parent =~ /^\s*(\d+)/ or return ();
+	my @pids;
+	for my $stat (glob '/proc/[0-9]*/stat') {
+		my ($pid, $comm, $pp) = (_slurp($stat) // '') =~ /^(\d+) \((.*)\) \S (\d+)/s or next;
+		push @pids, $pid if $pp == $ppid && $comm =~ /^telltale-notif/;
+	}
+	return sort { $a <=> $b } @pids;
 }
 
 1;

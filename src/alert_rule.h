@@ -1,0 +1,100 @@
+/* alert_rule: the threshold rules of /v1/alerts. A rule's condition is read
+ * and coerced once, when the rule is created, so that evaluating it against a
+ * request log can never fail: a condition that would not evaluate is refused
+ * then, with a 422 naming the member.
+ * Pure: json-c only, no I/O, no globals. */
+#ifndef TELLTALE_ALERT_RULE_H
+#define TELLTALE_ALERT_RULE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+/* What a rule looks at in a log. */
+enum alert_field {
+	ALERT_FIELD_STATUS_CODE,   /* the status code: an integer 100..599 */
+	ALERT_FIELD_LATENCY_MS,    /* the latency: a number >= 0 */
+	ALERT_FIELD_ERROR,         /* whether the log is an error: true/false */
+	ALERT_FIELD__MAX
+};
+
+/* How the log's value is compared with the rule's: log OP rule. */
+enum alert_op {
+	ALERT_OP_GE, ALERT_OP_LE, ALERT_OP_EQ, ALERT_OP_NE, ALERT_OP_GT, ALERT_OP_LT,
+	ALERT_OP__MAX
+};
+
+/* The names in requests and responses: "status_code", ...; ">=", ... */
+extern const char *const alert_field_names[ALERT_FIELD__MAX];
+extern const char *const alert_op_names[ALERT_OP__MAX];
+
+/* A condition_value is at most this many bytes. */
+#define ALERT_VALUE_MAX 64
+/* cooldown_seconds is 0 to this (the largest PostgreSQL integer; 68 years). */
+#define ALERT_COOLDOWN_MAX 2147483647
+
+/* A rule's condition, coerced. */
+struct alert_rule {
+	enum alert_field field;
+	enum alert_op op;
+	double value;                           /* status code, milliseconds, or 1/0 */
+	char value_text[ALERT_VALUE_MAX + 1];   /* canonical: "500", "250.5", "true" */
+};
+
+/* Why a rule was refused: the member (condition_field, condition_operator,
+ * condition_value, cooldown_seconds) and what is wrong with it. */
+struct alert_rule_error {
+	char field[32];
+	char message[128];
+};
+
+/* Reads a condition from its three texts. condition_value is coerced by the
+ * field: status_code an integer 100..599 (digits only), latency_ms a number
+ * from 0 to 1e12 (digits with an optional fraction), error "true" or "false"
+ * (any case) and only with == or !=. Returns 0 and fills *out, or -1 and
+ * fills *err. */
+int alert_rule_parse(const char *field, const char *op, const char *value,
+		     struct alert_rule *out, struct alert_rule_error *err);
+
+/* The same from the members condition_field, condition_operator and
+ * condition_value of a request body; each must be a string. */
+int alert_rule_from_json(struct json_object *doc, struct alert_rule *out,
+			 struct alert_rule_error *err);
+
+/* The member cooldown_seconds of a request body: an integer from 0 to
+ * ALERT_COOLDOWN_MAX; absent or null is 0. Returns 0 and sets *out, or -1
+ * and fills *err. */
+int alert_rule_cooldown_from_json(struct json_object *doc, int64_t *out,
+				  struct alert_rule_error *err);
+
+/* What a rule reads of a stored log. A log is an error when its error is set
+ * or its status code is 500 or more (API.md's one definition; the caller
+ * passes the stored is_error). */
+struct alert_log {
+	int has_status_code;
+	int status_code;
+	int has_latency;
+	double latency_ms;
+	int is_error;
+};
+
+/* 1 when the log matches the rule, else 0. A log without the rule's field
+ * (no status code, no latency) matches no rule on that field, whatever the
+ * operator, as NULL compares in SQL. */
+int alert_rule_matches(const struct alert_rule *rule, const struct alert_log *log);
+
+/* The log's value of the rule's field: a JSON integer, number or boolean, or
+ * NULL when the log has none. The caller puts it. */
+struct json_object *alert_rule_observed(const struct alert_rule *rule, const struct alert_log *log);
+
+/* Evaluates a service's rules, a JSON array of {"id", "field", "operator",
+ * "value"} (the stored, coerced conditions), against a log. Returns a new
+ * array (the caller puts it) of {"alert_id", "field", "observed_value"}, one
+ * per matching rule, in the rules' order. A rule that does not read as a
+ * condition (which creation prevents) is skipped and counted in *skipped.
+ * Returns NULL only when rules is not an array. */
+struct json_object *alert_rules_evaluate(struct json_object *rules, const struct alert_log *log,
+					 size_t *skipped);
+
+#endif
