@@ -209,7 +209,6 @@ sub accepted_unknown_fields {
 		. " response_headers::text, request_body)"
 		. " ~ '(sekrit|4111111111111111|4111 1111|4111-1111|4111\\+1111|5500)'");
 	SKIP: {
-		skip 'the database cannot be queried here', 1 unless $rows;
 		is($rows->[0][0], 0, 'no secret and no card number reached the database'
 		   . ' (but the non-JSON body\'s own text)');
 	}

@@ -366,7 +366,6 @@ sub send_at_once {
 	error_ok(req('GET', "/v1/alerts/$rule->{id}/events"), 404, 'NOT_FOUND', undef, 'its events are 404');
 	my $rows = db_query("SELECT count(*) FROM alert_events WHERE alert_id = '$rule->{id}'");
 	SKIP: {
-		skip 'the database cannot be queried directly', 1 unless $rows;
 		is($rows->[0][0], 0, 'its events are gone from the database');
 	}
 	is(scalar logs_of("service_id=$s->{id}"), 5, 'its logs stay');
@@ -389,7 +388,6 @@ sub send_at_once {
 			    . " RETURN NEW; END \$\$;"
 			    . " CREATE TRIGGER $fn BEFORE INSERT ON alert_events FOR EACH ROW EXECUTE FUNCTION $fn()");
 	SKIP: {
-		skip 'the database cannot be changed directly', 4 unless $made;
 		my $log = send_log($k, status_code => 500, path => '/broken');
 		my $got = req('GET', "/v1/logs/" . ($log->{id} // 'none'));
 		is($got->{status}, 200, 'the log is stored');
@@ -414,7 +412,6 @@ sub send_at_once {
 	my $rows = db_query("SELECT (SELECT count(*) FROM alerts WHERE service_id = '$s->{id}'),"
 			    . " (SELECT count(*) FROM alert_events WHERE alert_id = '$rule->{id}')");
 	SKIP: {
-		skip 'the database cannot be queried directly', 1 unless $rows;
 		is_deeply($rows->[0], [ 0, 0 ], 'no rule and no event of it is left in the database');
 	}
 	error_ok(req('POST', '/v1/alerts', json => { service_id => $s->{id}, name => 'late',

@@ -16,7 +16,7 @@ use POSIX ();
 use Telltale;
 
 my $SECRET = $ENV{TELLTALE_WEBHOOK_SECRET};
-plan skip_all => 'TELLTALE_WEBHOOK_SECRET is not set (the stack under test must sign with it)'
+BAIL_OUT('TELLTALE_WEBHOOK_SECRET is not set: the stack under test must sign with it')
 	unless defined $SECRET && length $SECRET;
 
 # --- the receiver ----------------------------------------------------------------------------
@@ -267,7 +267,6 @@ is(ingest_log(new_key($flop)->{raw_key}, log_ev(status_code => 500))->{status}, 
 			    . " VALUES ('$rule->{id}', '$log->{id}', 'status_code', '200', 'sending', 1,"
 			    . " now() - interval '2 minutes')");
 	SKIP: {
-		skip 'the database cannot be written directly', 4 unless $made;
 		my $ev = event_when($rule, 10, 'failed');
 		is($ev->{delivery_status}, 'failed', 'an attempt left in flight by a dead notifier is marked failed');
 		like($ev->{delivery_error} // '', qr/unknown/, '  saying its outcome is unknown');

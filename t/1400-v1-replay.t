@@ -186,11 +186,12 @@ sub replay_ok {
 	return $r;
 }
 
-# A host name that resolves to 127.0.0.2 and nothing else here, or undef. The
-# lookup runs in a child that is given up on after 5 s (no DNS, a slow one).
+# A host name that resolves to 127.0.0.2 and nothing else, given in
+# TELLTALE_NAME_127_0_0_2 where DNS or /etc/hosts has one, or undef; the
+# numeric spellings of 127.0.0.2 above are refused either way. The lookup runs
+# in a child that is given up on after 5 s.
 sub name_for_127_0_0_2 {
-	for my $name (grep { defined && length } $ENV{TELLTALE_NAME_127_0_0_2}, '127.0.0.2.nip.io',
-		      '127.0.0.2.sslip.io') {
+	for my $name (grep { defined && length } $ENV{TELLTALE_NAME_127_0_0_2}) {
 		pipe(my $r, my $w) or return undef;
 		my $pid = fork // return undef;
 		if (!$pid) {
@@ -497,9 +498,6 @@ for my $method (qw(GET PUT DELETE PATCH)) {
 		like($r->{error} // '', qr/^refused: .*$reason/, '  with the reason') or diag($r->{error});
 		ok(!defined $r->{status_code}, '  and no status_code');
 	}
-	SKIP: {
-		skip 'no host name resolves to 127.0.0.2 here (no DNS; set TELLTALE_NAME_127_0_0_2)', 3 unless $name;
-	}
 	is(scalar got($elsewhere, '/'), 0, 'the server on 127.0.0.2 got no connection');
 	my $list = replays_of($key, $log->{id}, 'limit=1');
 	like($list->{json}[0]{error} // '', qr/refused/, 'a refused replay is stored');
@@ -584,7 +582,6 @@ for my $method (qw(GET PUT DELETE PATCH)) {
 	error_ok(replays_of($key, $l->{id}), 404, 'NOT_FOUND', undef, '  its log is gone: 404');
 	my $rows = db_query("SELECT count(*) FROM replays WHERE log_id = '$l->{id}'");
 	SKIP: {
-		skip 'the database cannot be queried with psql here', 1 unless $rows;
 		is($rows->[0][0], 0, '  and its replays with it');
 	}
 
@@ -600,7 +597,6 @@ for my $method (qw(GET PUT DELETE PATCH)) {
 		or diag(json_bytes($r));
 	$rows = db_query("SELECT count(*) FROM replays WHERE log_id = '$rl->{id}'");
 	SKIP: {
-		skip 'the database cannot be queried with psql here', 1 unless $rows;
 		is($rows->[0][0], 0, '  no replay row');
 	}
 }

@@ -1,0 +1,241 @@
+// Helpers of the browser tests: a TAP runner, the API over HTTP, Chromium
+// through playwright-core, and checks every page shares.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+export { assert };
+
+export const BASE = (process.env.TELLTALE_URL || '').replace(/\/+$/, '');
+export const ROOT = process.env.TELLTALE_ROOT || path.resolve(import.meta.dirname, '../..');
+export const OUT = path.join(ROOT, 't/out/browser');
+export const CHROMIUM = process.env.TELLTALE_CHROMIUM || '/usr/bin/chromium';
+
+// --- TAP -------------------------------------------------------------------------
+
+const tests = [];
+
+/** Registers a test: fn(t) runs with t.page (a fresh page in its own context)
+ *  unless opts.page is false. A test fails on a thrown error, and, with a page,
+ *  on any console error or uncaught exception in it (opts.allowConsole: a
+ *  RegExp of console errors that are expected). */
+export function test(name, fn, opts = {}) {
+	tests.push({ name, fn, opts });
+}
+
+/** Thrown by a test to skip itself (reported as "ok N - name # SKIP why"). */
+export class Skip extends Error {}
+
+export async function runAll() {
+	let browser;
+	let passed = 0;
+	let failed = 0;
+	let skipped = 0;
+	fs.mkdirSync(OUT, { recursive: true });
+	for (const old of fs.readdirSync(OUT).filter((f) => f.endsWith('.png')))
+		fs.rmSync(path.join(OUT, old));
+	console.log(`1..${tests.length}`);
+	for (const [i, t] of tests.entries()) {
+		const n = i + 1;
+		let ctx = null;
+		const started = Date.now();
+		try {
+			if (t.opts.page !== false && !browser)
+				browser = await launch();
+			if (t.opts.page !== false)
+				ctx = await newPage(browser, t.opts);
+			await withTimeout(t.fn(ctx || {}), t.opts.timeout || 60000, t.name);
+			if (ctx)
+				ctx.assertClean();
+			console.log(`ok ${n} - ${t.name}`);
+			passed++;
+		} catch (err) {
+			if (err instanceof Skip) {
+				console.log(`ok ${n} - ${t.name} # SKIP ${err.message}`);
+				skipped++;
+			} else {
+				console.log(`not ok ${n} - ${t.name}`);
+				for (const line of String(err && err.stack || err).split('\n').slice(0, 12))
+					console.log(`#   ${line}`);
+				if (ctx) {
+					for (const line of ctx.problems)
+						console.log(`#   page: ${line}`);
+					await ctx.page.screenshot({ path: path.join(OUT, `FAILED-${slug(t.name)}.png`), fullPage: true }).catch(() => {});
+				}
+				failed++;
+			}
+		} finally {
+			if (ctx)
+				await ctx.context.close().catch(() => {});
+			if (process.env.TELLTALE_BROWSER_VERBOSE)
+				console.log(`#   (${Date.now() - started} ms)`);
+		}
+	}
+	if (browser)
+		await browser.close().catch(() => {});
+	console.log(`# ${skipped} skipped; screenshots in ${path.relative(ROOT, OUT)}/`);
+	console.log(`browser: ${passed + skipped} passed, ${failed} failed`);
+	return failed;
+}
+
+function withTimeout(promise, ms, name) {
+	let timer;
+	return Promise.race([
+		promise.finally(() => clearTimeout(timer)),
+		new Promise((_, reject) => {
+			timer = setTimeout(() => reject(new Error(`${name}: timed out after ${ms} ms`)), ms);
+		}),
+	]);
+}
+
+const slug = (s) => s.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 80);
+
+// --- the browser -----------------------------------------------------------------
+
+async function launch() {
+	if (!fs.existsSync(CHROMIUM))
+		throw new Error(`no Chromium at ${CHROMIUM} (Debian package chromium)`);
+	return chromium.launch({
+		executablePath: CHROMIUM,
+		headless: true,
+		args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+	});
+}
+
+/** A fresh context and page collecting console errors, uncaught exceptions
+ *  and JavaScript dialogs. */
+async function newPage(browser, opts) {
+	const context = await browser.newContext({
+		viewport: { width: 1360, height: 900 },
+		baseURL: BASE,
+		locale: 'en-US',
+		timezoneId: 'UTC',
+	});
+	await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+	const page = await context.newPage();
+	page.setDefaultTimeout(10000);
+	const problems = [];
+	const alerts = [];
+	page.on('console', (msg) => {
+		if (msg.type() !== 'error')
+			return;
+		const text = `${msg.text()} ${msg.location() && msg.location().url ? `(${msg.location().url})` : ''}`.trim();
+		if (opts.allowConsole && opts.allowConsole.test(text))
+			return;
+		problems.push(`console error: ${text}`);
+	});
+	page.on('pageerror', (err) => problems.push(`uncaught: ${err.message}`));
+	page.on('dialog', async (dialog) => {
+		if (dialog.type() === 'alert')
+			alerts.push(dialog.message());
+		// confirm() of the delete and revoke buttons: yes.
+		await dialog.accept().catch(() => {});
+	});
+	return {
+		context,
+		page,
+		problems,
+		alerts,
+		assertClean() {
+			assert.deepEqual(alerts, [], 'no alert() ran on the page');
+			assert.deepEqual(problems, [], 'no console errors or uncaught exceptions');
+		},
+	};
+}
+
+/** Saves a screenshot of page as t/out/browser/NAME.png. */
+export async function screenshot(page, name) {
+	await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
+}
+
+/** Waits until every region of the page has left its loading state. */
+export async function settled(page) {
+	await page.waitForFunction(() => !document.querySelector('.state.loading'), null, { timeout: 15000 });
+}
+
+/** Checks that a Chart.js chart is drawn on canvas selector: the chart exists,
+ *  the canvas has a size and painted pixels. Returns the chart's data
+ *  ({labels, datasets: [{label, data}]}). */
+export async function chartDrawn(page, selector) {
+	await page.waitForFunction((sel) => {
+		const c = document.querySelector(sel);
+		return c && window.Chart && window.Chart.getChart(c);
+	}, selector);
+	const info = await page.evaluate((sel) => {
+		const canvas = document.querySelector(sel);
+		const chart = window.Chart.getChart(canvas);
+		const ctx = canvas.getContext('2d');
+		const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+		let painted = 0;
+		for (let i = 3; i < data.length; i += 4)
+			if (data[i] !== 0)
+				painted++;
+		return {
+			width: canvas.width,
+			height: canvas.height,
+			painted,
+			labels: chart.data.labels.map(String),
+			datasets: chart.data.datasets.map((d) => ({ label: d.label, data: d.data })),
+		};
+	}, selector);
+	assert.ok(info.width > 50 && info.height > 50, `${selector} has a size (${info.width}x${info.height})`);
+	assert.ok(info.painted > 500, `${selector} has painted pixels (${info.painted})`);
+	return info;
+}
+
+/** The text of each row of the table in selector (cells joined by " | "). */
+export async function rows(page, selector) {
+	return page.$$eval(`${selector} tbody tr`, (trs) => trs.map((tr) =>
+		Array.from(tr.cells).map((td) => td.textContent.trim()).join(' | ')));
+}
+
+/** Checks that text appears in selector as text: some element's textContent
+ *  holds it, and no element was made from it (no <img> inside selector). */
+export async function rendersAsText(page, selector, text) {
+	const found = await page.$$eval(selector, (els, t) => els.some((el) => el.textContent.includes(t)), text);
+	assert.ok(found, `"${text}" is shown as text in ${selector}`);
+	const imgs = await page.$$eval(`${selector} img`, (els) => els.length);
+	assert.equal(imgs, 0, `no <img> element in ${selector}`);
+	const injected = await page.evaluate(() => window.__telltale_xss === true);
+	assert.equal(injected, false, 'no injected script ran');
+}
+
+// --- the API ---------------------------------------------------------------------
+
+/** api(method, path, {json, headers}) → {status, json, headers}. */
+export async function api(method, p, { json, headers = {}, raw } = {}) {
+	const init = { method, headers: { ...headers } };
+	if (json !== undefined) {
+		init.body = JSON.stringify(json);
+		init.headers['Content-Type'] = 'application/json';
+	} else if (raw !== undefined) {
+		init.body = raw;
+	}
+	const res = await fetch(BASE + p, init);
+	const text = await res.text();
+	let body = null;
+	try {
+		body = text ? JSON.parse(text) : null;
+	} catch {
+		body = text;
+	}
+	return { status: res.status, json: body, headers: res.headers };
+}
+
+/** Like api, but fails unless the status is want. */
+export async function apiOk(want, method, p, opts) {
+	const res = await api(method, p, opts);
+	assert.equal(res.status, want, `${method} ${p} → ${want} (got ${res.status}: ${JSON.stringify(res.json)})`);
+	return res.json;
+}
+
+/** Whether the worker serves method path (false while it answers the router's
+ *  own 404 "no such resource"). */
+export async function routeServed(method, p, opts) {
+	const res = await api(method, p, opts);
+	return !(res.status === 404 && res.json && res.json.message === 'no such resource');
+}
+
+export const XSS = '<img src=x onerror=alert(1)>';
+export const XSS_SCRIPT = '<script>window.__telltale_xss=true</script>';
