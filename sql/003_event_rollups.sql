@@ -1,7 +1,9 @@
--- Hourly counts of events, kept up to date by telltale-rollup off the request
--- path, so that statistics over a month read a few thousand rows instead of a
--- million. Ingest never touches these tables: no counter row is locked by
--- concurrent ingests.
+-- Hourly counts of events (and daily counts of messages), kept up to date by
+-- telltale-rollup off the request path, so that statistics over a month read a
+-- few thousand rows instead of a million. Ingest never touches these tables:
+-- no counter row is locked by concurrent ingests. The whole days of a window
+-- come from the daily table, its whole hours at either end from the hourly
+-- ones, and the rest from events (stats_window and stats_days below).
 
 CREATE TABLE event_counts_hourly (
 	application_id bigint NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
@@ -21,6 +23,22 @@ CREATE TABLE message_counts_hourly (
 	last_seen      timestamptz NOT NULL,
 	PRIMARY KEY (application_id, hour, level, message_md5)
 );
+
+CREATE TABLE message_counts_daily (
+	application_id bigint NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+	day            timestamptz NOT NULL,
+	level          text NOT NULL,
+	message_md5    uuid NOT NULL,
+	message        text NOT NULL,
+	count          bigint NOT NULL,
+	last_seen      timestamptz NOT NULL,
+	PRIMARY KEY (application_id, day, level, message_md5)
+);
+
+-- The UTC day holding t.
+CREATE FUNCTION day_floor(t timestamptz) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN date_bin('1 day', t, timestamptz '2000-01-01 00:00:00+00');
 
 -- Every event received before rolled_until is counted in the tables above.
 CREATE TABLE rollup_state (
@@ -62,13 +80,28 @@ BEGIN
 	ON CONFLICT (application_id, hour, level)
 	DO UPDATE SET count = c.count + excluded.count;
 
-	INSERT INTO message_counts_hourly AS c
-	       (application_id, hour, level, message_md5, message, count, last_seen)
-	SELECT application_id, hour_floor(received_at), level, md5(message)::uuid,
-	       min(message), count(*), max(received_at)
-	  FROM events WHERE received_at >= done AND received_at < upto
-	 GROUP BY 1, 2, 3, 4
-	ON CONFLICT (application_id, hour, level, message_md5)
+	-- One pass over the new events feeds both message tables.
+	WITH new_messages AS (
+		SELECT application_id, hour_floor(received_at) AS hour, level,
+		       md5(message)::uuid AS message_md5, min(message) AS message,
+		       count(*) AS count, max(received_at) AS last_seen
+		  FROM events WHERE received_at >= done AND received_at < upto
+		 GROUP BY 1, 2, 3, 4
+	), hourly AS (
+		INSERT INTO message_counts_hourly AS c
+		       (application_id, hour, level, message_md5, message, count, last_seen)
+		SELECT application_id, hour, level, message_md5, message, count, last_seen
+		  FROM new_messages
+		ON CONFLICT (application_id, hour, level, message_md5)
+		DO UPDATE SET count = c.count + excluded.count,
+		              last_seen = greatest(c.last_seen, excluded.last_seen)
+	)
+	INSERT INTO message_counts_daily AS c
+	       (application_id, day, level, message_md5, message, count, last_seen)
+	SELECT application_id, day_floor(hour), level, message_md5, min(message), sum(count),
+	       max(last_seen)
+	  FROM new_messages GROUP BY 1, 2, 3, 4
+	ON CONFLICT (application_id, day, level, message_md5)
 	DO UPDATE SET count = c.count + excluded.count,
 	              last_seen = greatest(c.last_seen, excluded.last_seen);
 
@@ -92,4 +125,16 @@ LANGUAGE sql STABLE AS $$
 	               CASE WHEN until >= r.rolled_until THEN r.rolled_until
 	                    ELSE hour_floor(until) END AS hi
 	          FROM rollup_state r) s
+$$;
+
+-- The whole days [dlo, dhi) inside the hourly part [lo, hi) of a window (see
+-- stats_window): the days before dhi are complete, since hi is at most
+-- rolled_until. dlo = dhi = hi when no whole day fits.
+CREATE FUNCTION stats_days(lo timestamptz, hi timestamptz,
+                           OUT dlo timestamptz, OUT dhi timestamptz)
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE WHEN s.dhi > s.dlo THEN s.dlo ELSE hi END,
+	       CASE WHEN s.dhi > s.dlo THEN s.dhi ELSE hi END
+	  FROM (SELECT day_floor(lo - interval '1 microsecond') + interval '1 day' AS dlo,
+	               day_floor(hi) AS dhi) s
 $$;

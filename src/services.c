@@ -40,31 +40,6 @@ static struct json_object *service_json(const PGresult *res, int row)
 	return svc;
 }
 
-/* An optional string member: *out is lent from doc, or NULL when absent or
- * null. 422 naming field unless it is a string of at most max characters
- * that passes ok (when given). */
-static int optional_text_or_respond(struct request *req, struct json_object *doc,
-				    const char *field, size_t max,
-				    int (*ok)(const char *, size_t), const char *rule,
-				    const char **out)
-{
-	struct json_object *v = NULL;
-	const char *s;
-	size_t len;
-
-	*out = NULL;
-	if (!json_object_object_get_ex(doc, field, &v) || !v)
-		return 0;
-	if (!json_object_is_type(v, json_type_string))
-		return respond_error(req, 422, "VALIDATION", field, "%s", rule);
-	s = json_object_get_string(v);
-	len = (size_t)json_object_get_string_len(v);
-	if ((max && utf8_count(s, len) > max) || (ok && !ok(s, len)))
-		return respond_error(req, 422, "VALIDATION", field, "%s", rule);
-	*out = s;
-	return 0;
-}
-
 /* POST /v1/services {"name", "description"?, "base_url"?} */
 void services_create(struct request *req)
 {
@@ -78,9 +53,9 @@ void services_create(struct request *req)
 	if (handler_json_body_or_respond(req, REQUEST_BODY_LIMIT, &doc) != 0 ||
 	    handler_json_object_or_respond(req, doc) != 0 ||
 	    handler_json_name_or_respond(req, doc, "name", SERVICE_NAME_MAX, &name) != 0 ||
-	    optional_text_or_respond(req, doc, "description", SERVICE_DESCRIPTION_MAX, NULL,
+	    handler_json_optional_text_or_respond(req, doc, "description", SERVICE_DESCRIPTION_MAX, NULL,
 				     "must be a string of at most 512 characters", &description) != 0 ||
-	    optional_text_or_respond(req, doc, "base_url", 0, params_http_url_ok,
+	    handler_json_optional_text_or_respond(req, doc, "base_url", 0, params_http_url_ok,
 				     "must be an absolute http or https URL", &base_url) != 0)
 		goto out;
 	sql_arg_text(&a, name);

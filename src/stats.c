@@ -43,7 +43,7 @@
 	WINDOW_ROWS("event_counts_hourly", "hour AS t, level, count AS n", \
 		    "received_at, level, 1")
 /* Messages: the whole days of [w.lo, w.hi) from the daily table (see
- * stats_days in sql/006_message_counts_daily.sql), the hours around them from
+ * stats_days in sql/003_event_rollups.sql), the hours around them from
  * the hourly one, the edges from events. */
 #define MESSAGE_COLS "message_md5 AS k, message, count AS n, last_seen"
 #define MESSAGE_SPLIT \
