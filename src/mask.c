@@ -467,9 +467,32 @@ static void put_query(struct buf *b, const char *s, size_t n)
 	}
 }
 
-char *mask_url(const char *url, size_t len)
+/* Copies url's scheme and authority to b with any userinfo ("user:pw@") masked
+ * whole, since it is a credential. Returns how much of url it took. */
+static size_t put_authority(struct buf *b, const char *url, size_t len)
+{
+	const char *sep = len >= 3 ? memchr(url, ':', len) : NULL;
+	const char *host, *end, *at = NULL;
+
+	if (!sep || (size_t)(url + len - sep) < 3 || memcmp(sep, "://", 3) != 0)
+		return 0;
+	host = sep + 3;
+	for (end = host; end < url + len && !strchr("/?#", *end); end++)
+		if (*end == '@')
+			at = end;
+	if (!at)
+		return 0;
+	buf_put(b, url, (size_t)(host - url));
+	buf_put(b, MASK_VALUE, strlen(MASK_VALUE));
+	return (size_t)(at - url);
+}
+
+char *mask_url(const char *whole, size_t whole_len)
 {
 	struct buf b = { 0 };
+	size_t taken = put_authority(&b, whole, whole_len);
+	const char *url = whole + taken;
+	size_t len = whole_len - taken;
 	const char *frag = memchr(url, '#', len);
 	const char *q_end = frag ? frag : url + len;
 	const char *q = memchr(url, '?', (size_t)(q_end - url));

@@ -39,7 +39,8 @@ char *mask_body(const char *text, size_t len, size_t *out_len);
  * sensitive parameter replaced by MASK_VALUE and card numbers in the other
  * values masked (decoded first, so "4111+1111..." and "%20" count as spaces;
  * a masked value is percent-encoded again). Everything outside the query
- * string is copied as sent. Returns a new NUL-terminated string (the caller
+ * string is copied as sent, but for a userinfo ("user:pw@" after "://"), a
+ * credential, which becomes MASK_VALUE whole. Returns a new NUL-terminated string (the caller
  * frees it), or NULL on no memory. */
 char *mask_url(const char *url, size_t len);
 

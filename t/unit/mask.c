@@ -188,6 +188,12 @@ static void test_urls(void)
 		{ "https://h/pay?card=4111111111111112&q=a+b%2F", "https://h/pay?card=4111111111111112&q=a+b%2F" },
 		{ "https://h/pay?bad=%zz4111111111111111", "https://h/pay?bad=%zz" M },
 		{ "/login?password=x&user=u", "/login?password=" M "&user=u" },
+		{ "https://ann:pw@h/p", "https://" M "@h/p" },
+		{ "https://ann@h/p?token=t", "https://" M "@h/p?token=" M },
+		{ "http://a:b@c@h:8080/", "http://" M "@h:8080/" },
+		{ "https://h/p@x?q=a@b", "https://h/p@x?q=a@b" },
+		{ "https://h/p#@x", "https://h/p#@x" },
+		{ "mailto:ann@h", "mailto:ann@h" },
 		{ "", "" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
