@@ -1,6 +1,8 @@
 // A page's state lives in its URL query, so that a view can be bookmarked and
 // shared: forms are filled from the query, and the query follows the forms.
 
+import { $$ } from './dom.js';
+
 /** The values of names in the current URL's query ('' when absent). */
 export function readQuery(names) {
 	const qs = new URLSearchParams(window.location.search);
@@ -84,4 +86,11 @@ export function windowRange(windowValue, since = '', until = '') {
 		return { since, until };
 	const end = new Date();
 	return { since: new Date(end.getTime() - span[1]).toISOString(), until: end.toISOString() };
+}
+
+/** Shows the since/until inputs of a filter form only for a custom window. */
+export function showCustomTime(form) {
+	const custom = form.elements.window.value === 'custom';
+	for (const label of $$('.custom-time', form))
+		label.classList.toggle('hidden', !custom);
 }

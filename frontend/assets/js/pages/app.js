@@ -5,7 +5,7 @@ import { api, seg } from '../api.js';
 import { bucketLabel, chartsAvailable, doughnutChart, draw, levelColour, timeChart } from '../charts.js';
 import { $, $$, debounce, fmtCount, h, jsonPre, kvTable, levelBadge, showEmpty, showError, showLoading, timeEl } from '../dom.js';
 import { layout, pathParam } from '../layout.js';
-import { fillForm, readForm, readQuery, windowOptions, windowRange, writeQuery } from '../query.js';
+import { fillForm, readForm, readQuery, showCustomTime, windowOptions, windowRange, writeQuery } from '../query.js';
 
 layout('errors');
 
@@ -32,13 +32,7 @@ function fromUrl() {
 	fillForm(form, q);
 	offset = Math.max(0, parseInt(q.offset, 10) || 0);
 	openEvent = q.event;
-	showCustomTime();
-}
-
-function showCustomTime() {
-	const custom = form.elements.window.value === 'custom';
-	for (const label of $$('.custom-time', form))
-		label.classList.toggle('hidden', !custom);
+	showCustomTime(form);
 }
 
 function urlState() {
@@ -267,7 +261,7 @@ async function loadStats() {
 }
 
 function apply() {
-	showCustomTime();
+	showCustomTime(form);
 	offset = 0;
 	writeQuery(urlState());
 	loadEvents();

@@ -1,8 +1,8 @@
 // /dashboard — the request log with live filters kept in the URL query.
 import { api } from '../api.js';
-import { $, $$, debounce, fmtMs, h, showEmpty, showError, showLoading, statusBadge, timeEl } from '../dom.js';
+import { $, debounce, fmtMs, h, showEmpty, showError, showLoading, statusBadge, timeEl } from '../dom.js';
 import { layout } from '../layout.js';
-import { fillForm, readForm, readQuery, windowOptions, windowRange, writeQuery } from '../query.js';
+import { fillForm, readForm, readQuery, showCustomTime, windowOptions, windowRange, writeQuery } from '../query.js';
 
 layout('dashboard');
 
@@ -27,13 +27,7 @@ function fromUrl() {
 		q.limit = '50';
 	fillForm(form, q);
 	offset = Math.max(0, parseInt(q.offset, 10) || 0);
-	showCustomTime();
-}
-
-function showCustomTime() {
-	const custom = form.elements.window.value === 'custom';
-	for (const label of $$('.custom-time', form))
-		label.classList.toggle('hidden', !custom);
+	showCustomTime(form);
 }
 
 /** The filters as they go into the URL (relative windows stay relative). */
@@ -135,7 +129,7 @@ function row(log) {
 
 /** A filter changed: back to the first page, URL updated, table reloaded. */
 function apply() {
-	showCustomTime();
+	showCustomTime(form);
 	offset = 0;
 	writeQuery(urlState());
 	loadLogs();

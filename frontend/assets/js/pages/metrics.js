@@ -2,9 +2,9 @@
 // and method, and requests over time (GET /v1/metrics, once per time bucket).
 import { api } from '../api.js';
 import { barChart, bucketLabel, chartsAvailable, doughnutChart, draw, paletteColour, statusColour, timeChart } from '../charts.js';
-import { $, $$, debounce, fmtCount, fmtMs, fmtPct, h, showEmpty, showError, showLoading } from '../dom.js';
+import { $, debounce, fmtCount, fmtMs, fmtPct, h, showEmpty, showError, showLoading } from '../dom.js';
 import { layout } from '../layout.js';
-import { fillForm, readForm, readQuery, windowOptions, windowRange, writeQuery } from '../query.js';
+import { fillForm, readForm, readQuery, showCustomTime, windowOptions, windowRange, writeQuery } from '../query.js';
 
 layout('metrics');
 
@@ -23,13 +23,7 @@ function fromUrl() {
 	if (!q.window)
 		q.window = q.since || q.until ? 'custom' : '24h';
 	fillForm(form, q);
-	showCustomTime();
-}
-
-function showCustomTime() {
-	const custom = form.elements.window.value === 'custom';
-	for (const label of $$('.custom-time', form))
-		label.classList.toggle('hidden', !custom);
+	showCustomTime(form);
 }
 
 function urlState() {
@@ -241,7 +235,7 @@ async function loadPerService(mine, serviceId, since, until) {
 }
 
 function apply() {
-	showCustomTime();
+	showCustomTime(form);
 	writeQuery(urlState());
 	load();
 }
