@@ -6,10 +6,11 @@
  * defaults), TELLTALE_STATEMENT_TIMEOUT_MS (default 5000). */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 
 #include <fcgiapp.h>
 
@@ -38,17 +39,32 @@ static const struct db_statement *const statement_tables[] = {
 	replay_statements, alerts_statements, NULL
 };
 
+/* The idle workers of a pool all wait on one listening socket. poll() would
+ * wake every one of them for each new connection, only for all but one to
+ * lose the race to accept it; EPOLLEXCLUSIVE wakes one. */
+static int listen_epoll = -1;
+
+static int watch_listener(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+
+	listen_epoll = epoll_create1(EPOLL_CLOEXEC);
+	if (listen_epoll < 0)
+		return -1;
+	return epoll_ctl(listen_epoll, EPOLL_CTL_ADD, LISTEN_FD, &ev);
+}
+
 /* Waits until a connection is pending or a stop signal came. Returns 1 to
  * accept, 0 to stop. The listening socket is non-blocking, so a worker that
  * loses the race for a connection returns here instead of blocking in accept.
  * The timeout bounds the wait of a signal that lands between the check and
- * poll(). */
+ * epoll_wait(). */
 static int wait_for_connection(void)
 {
-	struct pollfd pfd = { .fd = LISTEN_FD, .events = POLLIN };
+	struct epoll_event ev;
 
 	while (!signals_stop_requested()) {
-		int n = poll(&pfd, 1, 1000);
+		int n = epoll_wait(listen_epoll, &ev, 1, 1000);
 
 		if (n > 0)
 			return 1;
@@ -65,6 +81,17 @@ static int env_int(const char *name, int def)
 	return v && *v ? atoi(v) : def;
 }
 
+/* Freed heap a worker keeps between requests, at most. glibc keeps what a
+ * big request (a bulk of events, a month of statistics) freed in the middle
+ * of the heap; giving it back keeps every worker's memory flat. */
+#define FREE_HEAP_KEPT (256 * 1024)
+
+static void release_free_heap(void)
+{
+	if (mallinfo2().fordblks > FREE_HEAP_KEPT)
+		malloc_trim(0);
+}
+
 static void serve(FCGX_Request *fcgi)
 {
 	struct request req;
@@ -76,6 +103,7 @@ static void serve(FCGX_Request *fcgi)
 	log_request(req.method, req.path ? req.path : "-", req.status,
 		    (double)(log_now_usec() - req.started_usec) / 1000.0);
 	request_free(&req);
+	release_free_heap();
 }
 
 /* `telltale-worker --statement NAME` prints the SQL of a prepared statement,
@@ -104,6 +132,10 @@ int main(int argc, char **argv)
 	}
 	signals_install();
 	fcntl(LISTEN_FD, F_SETFL, fcntl(LISTEN_FD, F_GETFL) | O_NONBLOCK);
+	if (watch_listener() != 0) {
+		log_msg("cannot watch the listening socket");
+		return 1;
+	}
 	if (db_init(getenv("DATABASE_URL"), env_int("TELLTALE_STATEMENT_TIMEOUT_MS", 5000),
 		    statement_tables) != 0) {
 		log_msg("out of memory");
