@@ -24,16 +24,21 @@ const struct db_statement events_statements[] = {
 	 * Answers one row per item, in order: i, id, received_us, created; no row
 	 * at all when the application or key is wrong. An event_id the application
 	 * already has (stored before, or earlier in this array) answers the stored
-	 * event's id with created false. The stored event is looked up per item
-	 * through the (application_id, event_id) index, only for an item not
-	 * inserted: OFFSET 0 keeps the planner from turning the lookup into a hash
-	 * of every event_id the application has. */
+	 * event's id with created false.
+	 * - The lock on the application's row keeps it from being deleted before
+	 *   the events are in (sql/008).
+	 * - $3 is read as json, not jsonb: json_to_recordset reads the text once,
+	 *   where a cast to jsonb would first build the whole array.
+	 * - A stored event is looked up per item through the (application_id,
+	 *   event_id) index, and only for an item not inserted: OFFSET 0 keeps the
+	 *   planner from hashing every event_id the application has instead. */
 	{ "events_ingest",
 	  "WITH app AS ("
 	  "  SELECT id FROM applications WHERE id = $1 AND ingest_key_sha256 = $2"
+	  "  FOR KEY SHARE"
 	  "), item AS ("
 	  "  SELECT x.*, nextval('events_id_seq') AS new_id"
-	  "  FROM app, jsonb_to_recordset($3::jsonb) AS x(i int, event_id uuid,"
+	  "  FROM app, json_to_recordset($3::json) AS x(i int, event_id uuid,"
 	  "    occurred_us bigint, level text, message text, stack jsonb, tags jsonb)"
 	  "), ins AS ("
 	  "  INSERT INTO events (id, application_id, event_id, occurred_at, level, message, stack, tags)"

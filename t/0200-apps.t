@@ -229,6 +229,29 @@ error_ok(req('DELETE', '/apps/9223372036854775807'), 404, 'NOT_FOUND', undef,
 	is(count_events($again->{json}), 0, 'the new app starts without the old events');
 }
 
+# Deleting an application while bulk ingests into it are in flight: each
+# ingest is stored whole before the delete (201) or refused after it (403), and
+# no event of the application is left behind.
+{
+	my $app = new_app('del-under-load');
+	my $bulk = json_bytes([ map { ev(message => "racing $_") } 1 .. 200 ]);
+	my $load = load_start(clients => 4, secs => 20, request => sub {
+		return ('POST', "/apps/$app->{id}/events",
+			{ 'X-Ingest-Key' => $app->{ingest_key}, 'Content-Type' => 'application/json' },
+			$bulk);
+	});
+	my $stored = sub { db_query("SELECT count(*) FROM events WHERE application_id = $app->{id}")->[0][0] };
+	ok(wait_for(15, sub { $stored->() >= 1000 }), 'bulk ingests are going in');
+	is(req('DELETE', "/apps/$app->{id}")->{status}, 204, 'the app is deleted under load');
+	Time::HiRes::sleep(0.5);
+	my @answers = @{ load_stop($load)->{results} };
+	my %by = map { $_->{status} => 1 } @answers;
+	ok($by{201} && $by{403}, 'ingests were stored before the delete and refused after it')
+		or diag explain [ keys %by ];
+	is_deeply([ grep { $_ != 201 && $_ != 403 } keys %by ], [], 'and answered nothing else');
+	is($stored->(), 0, 'no event of the deleted app is left in the database');
+}
+
 # --- POST /apps/{id}/ingest-key --------------------------------------------------
 
 {
