@@ -13,6 +13,7 @@
 #include "event_input.h"
 #include "inflate.h"
 #include "jsoncheck.h"
+#include "rows_check.h"
 #include "sentry_event.h"
 #include "utf8.h"
 
@@ -22,7 +23,7 @@ static void map_event(const char *payload, size_t len)
 {
 	struct jsoncheck_result check;
 	struct sentry_event ev;
-	struct json_object *doc, *row;
+	struct json_object *doc;
 
 	if (jsoncheck(payload, len, 32, &check) != JSONCHECK_OK)
 		return;
@@ -31,10 +32,7 @@ static void map_event(const char *payload, size_t len)
 		if (ev.input.level >= LEVEL__MAX || ev.input.message_len > EVENT_MESSAGE_MAX ||
 		    !utf8_valid(ev.input.message, ev.input.message_len))
 			abort();
-		row = event_input_row(&ev.input, 0);
-		if (!row)
-			abort();
-		json_object_put(row);
+		check_rows(&ev.input);
 	}
 	sentry_event_release(&ev);
 	json_object_put(doc);

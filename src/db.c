@@ -25,7 +25,25 @@ static struct {
 	PGconn *conn;
 	int64_t next_attempt_usec;
 	int64_t backoff_usec;
+	int carried_large;              /* parameters past DB_PARAMS_KEPT were sent */
 } db;
+
+/* libpq keeps its send buffer at the size of the largest statement it sent,
+ * for as long as the connection lives: one bulk ingest of 10 MiB would leave
+ * the worker 16 MiB larger for good. A connection that carried parameters
+ * past this size is closed after the request (db_end_request), and the next
+ * request connects afresh. */
+#define DB_PARAMS_KEPT (1024 * 1024)
+
+static void note_params(int nparams, const char *const *values)
+{
+	size_t size = 0;
+
+	for (int i = 0; i < nparams; i++)
+		size += values[i] ? strlen(values[i]) : 0;
+	if (size > DB_PARAMS_KEPT)
+		db.carried_large = 1;
+}
 
 static int prepare_table(PGconn *conn, const struct db_statement *table)
 {
@@ -208,6 +226,7 @@ enum db_status db_exec(const char *name, int nparams, const char *const *values,
 	*result = NULL;
 	if (ensure_connected() != 0)
 		return DB_UNAVAILABLE;
+	note_params(nparams, values);
 	if (!PQsendQueryPrepared(db.conn, name, nparams, values, NULL, NULL, 0)) {
 		log_msg("db: %s: %s", name, PQerrorMessage(db.conn));
 		drop_connection();
@@ -235,6 +254,13 @@ int db_ping(void)
 
 	PQclear(res);
 	return st == DB_OK;
+}
+
+void db_end_request(void)
+{
+	if (db.carried_large && db.conn)
+		drop_connection();
+	db.carried_large = 0;
 }
 
 void db_close(void)
@@ -334,6 +360,7 @@ enum db_status db_tx_begin(const char *name, int nparams, const char *const *val
 	if (ensure_connected() != 0)
 		return DB_UNAVAILABLE;
 	tx_broken = 0;
+	note_params(nparams, values);
 	if (!PQenterPipelineMode(db.conn) || !send_sql("BEGIN") ||
 	    !PQsendQueryPrepared(db.conn, name, nparams, values, NULL, NULL, 0) ||
 	    !PQsendFlushRequest(db.conn) || PQflush(db.conn) != 0)
@@ -376,6 +403,7 @@ enum db_status db_tx_commit(const char *name, int nparams, const char *const *va
 	*step = DB_OK;
 	if (!name)
 		return tx_finish("COMMIT", 0);
+	note_params(nparams, values);
 	if (!send_sql("SAVEPOINT " TX_SAVEPOINT) ||
 	    !PQsendQueryPrepared(db.conn, name, nparams, values, NULL, NULL, 0) ||
 	    !send_sql("RELEASE SAVEPOINT " TX_SAVEPOINT) || !send_sql("COMMIT") ||

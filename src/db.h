@@ -39,6 +39,10 @@ int db_ping(void);
 /* Closes the connection. */
 void db_close(void);
 
+/* Called after each request: closes a connection that carried a very large
+ * statement, so that libpq's buffers do not keep its size (see db.c). */
+void db_end_request(void);
+
 /* A transaction in two round trips, for an ingest that must read before it
  * decides what else to write (libpq pipeline mode: BEGIN travels with the
  * first statement, COMMIT with the last).

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <json-c/printbuf.h>
+
 #include "timefmt.h"
 #include "utf8.h"
 
@@ -19,11 +21,9 @@ enum level level_parse(const char *s)
 	return LEVEL__MAX;
 }
 
-static int fail(struct input_error *err, const char *prefix, const char *field,
-		const char *message)
+static int fail(struct input_error *err, const char *field, const char *message)
 {
-	snprintf(err->field, sizeof(err->field), "%s%s%s", prefix,
-		 *prefix && *field ? "." : "", field);
+	snprintf(err->field, sizeof(err->field), "%s", field);
 	snprintf(err->message, sizeof(err->message), "%s", message);
 	return -1;
 }
@@ -92,54 +92,133 @@ static int parse_event_id(struct json_object *doc, char out[33])
 	return event_input_parse_id(json_object_get_string(v), out);
 }
 
-int event_input_parse(struct json_object *doc, const char *prefix,
-		      struct event_input *ev, struct input_error *err)
+int event_input_parse(struct json_object *doc, struct event_input *ev, struct input_error *err)
 {
 	struct json_object *v = NULL;
 
 	memset(ev, 0, sizeof(*ev));
 	if (!json_object_is_type(doc, json_type_object))
-		return fail(err, prefix, "", "an event must be a JSON object");
+		return fail(err, "", "an event must be a JSON object");
 	if (parse_event_id(doc, ev->event_id) != 0)
-		return fail(err, prefix, "event_id", "must be 32 hex digits or a UUID");
+		return fail(err, "event_id", "must be 32 hex digits or a UUID");
 	if (!json_object_object_get_ex(doc, "occurred_at", &v) || !v)
-		return fail(err, prefix, "occurred_at", "is required");
+		return fail(err, "occurred_at", "is required");
 	if (parse_time_value(v, &ev->occurred_at) != 0)
-		return fail(err, prefix, "occurred_at",
+		return fail(err, "occurred_at",
 			    "must be an RFC 3339 timestamp, a date, or Unix seconds (years 1-9999)");
 	if (!json_object_object_get_ex(doc, "level", &v) || !v ||
 	    !json_object_is_type(v, json_type_string) ||
 	    (ev->level = level_parse(json_object_get_string(v))) == LEVEL__MAX)
-		return fail(err, prefix, "level", "must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL");
+		return fail(err, "level", "must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL");
 	if (!json_object_object_get_ex(doc, "message", &v) || !v ||
 	    !json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0)
-		return fail(err, prefix, "message", "must be a non-empty string");
+		return fail(err, "message", "must be a non-empty string");
 	ev->message = json_object_get_string(v);
 	ev->message_len = utf8_cut(ev->message, (size_t)json_object_get_string_len(v),
 				   EVENT_MESSAGE_MAX);
 	if (parse_optional_object(doc, "stack", &ev->stack) != 0)
-		return fail(err, prefix, "stack", "must be a JSON object or null");
+		return fail(err, "stack", "must be a JSON object or null");
 	if (parse_optional_object(doc, "tags", &ev->tags) != 0)
-		return fail(err, prefix, "tags", "must be a JSON object or null");
+		return fail(err, "tags", "must be a JSON object or null");
 	return 0;
 }
 
-struct json_object *event_input_row(const struct event_input *ev, int index)
+int event_rows_init(struct event_rows *rows)
 {
-	struct json_object *row = json_object_new_object();
+	rows->count = 0;
+	rows->text = printbuf_new();
+	return rows->text && printbuf_memappend(rows->text, "[", 1) >= 0 ? 0 : -1;
+}
 
-	if (!row)
+static int append(struct event_rows *rows, const char *s, size_t len)
+{
+	return printbuf_memappend(rows->text, s, (int)len) < 0 ? -1 : 0;
+}
+
+static int append_str(struct event_rows *rows, const char *s)
+{
+	return append(rows, s, strlen(s));
+}
+
+/* The escape of c, a quote, a backslash or a control character. */
+static int append_escape(struct event_rows *rows, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+	if (c == '"' || c == '\\')
+		return append(rows, (const char[]){ '\\', (char)c }, 2);
+	return append(rows, esc, sizeof(esc));
+}
+
+/* s as a JSON string: in quotes, with escapes for quotes, backslashes and
+ * control characters; the rest (valid UTF-8) as it is. */
+static int append_json_string(struct event_rows *rows, const char *s, size_t len)
+{
+	size_t done = 0;
+	int rc = append(rows, "\"", 1);
+
+	for (size_t i = 0; i < len && rc == 0; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		rc = append(rows, s + done, i - done);
+		if (rc == 0)
+			rc = append_escape(rows, c);
+		done = i + 1;
+	}
+	if (rc == 0)
+		rc = append(rows, s + done, len - done);
+	return rc == 0 ? append(rows, "\"", 1) : -1;
+}
+
+/* ,"key": and the object as JSON text, when there is one. */
+static int append_object(struct event_rows *rows, const char *key, struct json_object *obj)
+{
+	const char *text;
+
+	if (!obj)
+		return 0;
+	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+						     JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text || append_str(rows, key) != 0)
+		return -1;
+	return append_str(rows, text);
+}
+
+int event_rows_add(struct event_rows *rows, const struct event_input *ev)
+{
+	char head[96];
+
+	if (rows->text->buf[rows->text->bpos - 1] == ']')
+		rows->text->buf[--rows->text->bpos] = '\0';    /* reopened after event_rows_text */
+	snprintf(head, sizeof(head), "%s{\"i\":%d", rows->count ? "," : "", rows->count);
+	if (append_str(rows, head) != 0 ||
+	    (ev->event_id[0] && (append_str(rows, ",\"event_id\":\"") != 0 ||
+				 append_str(rows, ev->event_id) != 0 || append_str(rows, "\"") != 0)))
+		return -1;
+	snprintf(head, sizeof(head), ",\"occurred_us\":%lld,\"level\":\"%s\",\"message\":",
+		 (long long)ev->occurred_at, level_names[ev->level]);
+	if (append_str(rows, head) != 0 || append_json_string(rows, ev->message, ev->message_len) != 0 ||
+	    append_object(rows, ",\"stack\":", ev->stack) != 0 ||
+	    append_object(rows, ",\"tags\":", ev->tags) != 0 || append_str(rows, "}") != 0)
+		return -1;
+	rows->count++;
+	return 0;
+}
+
+const char *event_rows_text(struct event_rows *rows)
+{
+	/* A row ends with '}': a ']' at the end is the close of an earlier call. */
+	if (rows->text->buf[rows->text->bpos - 1] != ']' && append(rows, "]", 1) != 0)
 		return NULL;
-	json_object_object_add(row, "i", json_object_new_int(index));
-	if (ev->event_id[0])
-		json_object_object_add(row, "event_id", json_object_new_string(ev->event_id));
-	json_object_object_add(row, "occurred_us", json_object_new_int64(ev->occurred_at));
-	json_object_object_add(row, "level", json_object_new_string(level_names[ev->level]));
-	json_object_object_add(row, "message",
-			       json_object_new_string_len(ev->message, (int)ev->message_len));
-	if (ev->stack)
-		json_object_object_add(row, "stack", json_object_get(ev->stack));
-	if (ev->tags)
-		json_object_object_add(row, "tags", json_object_get(ev->tags));
-	return row;
+	return rows->text->buf;
+}
+
+void event_rows_free(struct event_rows *rows)
+{
+	if (rows->text)
+		printbuf_free(rows->text);
+	rows->text = NULL;
 }

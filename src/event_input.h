@@ -39,19 +39,31 @@ struct input_error {
 	char message[128];
 };
 
-/* Reads and checks one event object. prefix names it within the body: "" for a
- * single event, "[7]" for an element of a bulk array (fields become "[7].level").
- * Returns 0 and fills *ev (lending from doc), or -1 and fills *err. */
-int event_input_parse(struct json_object *doc, const char *prefix,
-		      struct event_input *ev, struct input_error *err);
+/* Reads and checks one event object. Returns 0 and fills *ev (lending from
+ * doc), or -1 and fills *err. */
+int event_input_parse(struct json_object *doc, struct event_input *ev, struct input_error *err);
 
 /* Parses an event_id: 32 hex digits or a UUID with dashes, any case.
  * Returns 0 and writes 32 lower-case hex digits and a NUL to out, or -1. */
 int event_input_parse_id(const char *s, char out[33]);
 
-/* The event as the row object the ingest statement reads: {"i", "event_id",
- * "occurred_us", "level", "message", "stack", "tags"}, absent keys for nulls.
- * Returns a new object (the caller puts it), or NULL on no memory. */
-struct json_object *event_input_row(const struct event_input *ev, int index);
+/* The rows the ingest statement reads: a JSON array of objects {"i",
+ * "event_id", "occurred_us", "level", "message", "stack", "tags"}, absent keys
+ * for nulls, "i" counting from 0. The text is written as the events are
+ * added, without building an object for each row. */
+struct event_rows {
+	struct printbuf *text;          /* "[" and the rows so far, unclosed */
+	int count;
+};
+
+/* Each returns 0, or -1 when out of memory. */
+int event_rows_init(struct event_rows *rows);
+int event_rows_add(struct event_rows *rows, const struct event_input *ev);
+
+/* The array of the rows added so far, as JSON text; valid until the next
+ * event_rows_add or event_rows_free. NULL when out of memory. */
+const char *event_rows_text(struct event_rows *rows);
+
+void event_rows_free(struct event_rows *rows);
 
 #endif

@@ -109,47 +109,98 @@ static void respond_invalid_event(struct request *req, int64_t app_id, const cha
 	PQclear(res);
 }
 
-/* Validates the body (one event or an array) into rows for events_ingest.
- * Returns the array (the caller puts it) or NULL with *err filled. */
-static struct json_object *ingest_rows(struct json_object *doc, struct input_error *err)
+/* Names the element of a bulk array a refused field belongs to: "[7].level",
+ * or "[7]" for the element itself. */
+static void prefix_field(struct input_error *err, size_t index)
 {
-	int bulk = json_object_is_type(doc, json_type_array);
-	size_t n = bulk ? json_object_array_length(doc) : 1;
-	struct json_object *rows;
+	char field[sizeof(err->field)];
 
-	if (bulk && (n == 0 || n > EVENT_BULK_MAX)) {
-		snprintf(err->field, sizeof(err->field), "%s", "");
-		snprintf(err->message, sizeof(err->message),
-			 "a bulk ingest takes 1 to %d events", EVENT_BULK_MAX);
-		return NULL;
-	}
-	rows = json_object_new_array_ext((int)n);
-	for (size_t i = 0; i < n; i++) {
-		struct event_input ev;
-		char prefix[24] = "";
+	/* The fields of an event have short names: the bound only quiets the
+	 * compiler's count of what could be cut. */
+	snprintf(field, sizeof(field), "[%zu]%s%.*s", index, *err->field ? "." : "",
+		 (int)sizeof(field) - 32, err->field);
+	memcpy(err->field, field, sizeof(field));
+}
 
-		if (bulk)
-			snprintf(prefix, sizeof(prefix), "[%zu]", i);
-		if (event_input_parse(bulk ? json_object_array_get_idx(doc, i) : doc, prefix,
-				      &ev, err) != 0) {
-			json_object_put(rows);
-			return NULL;
-		}
-		json_object_array_add(rows, event_input_row(&ev, (int)i));
+/* The body's events on their way to rows for events_ingest: json_parse_each
+ * hands them over one at a time. */
+struct ingest {
+	struct request *req;
+	struct event_rows rows;
+	struct input_error err;         /* why an event was refused */
+	int bulk;
+};
+
+/* Why add_event stopped. */
+enum { INGEST_REFUSED = 1, INGEST_TOO_LARGE, INGEST_NO_MEMORY };
+
+static int refuse_count(struct input_error *err)
+{
+	snprintf(err->field, sizeof(err->field), "%s", "");
+	snprintf(err->message, sizeof(err->message), "a bulk ingest takes 1 to %d events",
+		 EVENT_BULK_MAX);
+	return INGEST_REFUSED;
+}
+
+static int add_event(struct json_object *value, long index, void *ctx)
+{
+	struct ingest *in = ctx;
+	struct event_input ev;
+
+	in->bulk = index >= 0;
+	/* nginx lets 10 MiB through for bulk arrays; one event keeps the 1 MiB limit. */
+	if (!in->bulk && in->req->body_len > REQUEST_BODY_LIMIT)
+		return INGEST_TOO_LARGE;
+	if (index >= EVENT_BULK_MAX)
+		return refuse_count(&in->err);
+	if (event_input_parse(value, &ev, &in->err) != 0) {
+		if (in->bulk)
+			prefix_field(&in->err, (size_t)index);
+		return INGEST_REFUSED;
 	}
-	return rows;
+	return event_rows_add(&in->rows, &ev) == 0 ? 0 : INGEST_NO_MEMORY;
+}
+
+/* Reads the body into in->rows. Returns 0, or -1 when it has answered. */
+static int ingest_rows_or_respond(struct request *req, int64_t app_id, const char *digest,
+				  struct ingest *in)
+{
+	int rc;
+
+	if (event_rows_init(&in->rows) != 0)
+		return respond_internal(req);
+	rc = handler_json_each_or_respond(req, REQUEST_BODY_LIMIT_BULK, add_event, in);
+	if (rc == 0 && in->rows.count == 0)
+		rc = refuse_count(&in->err);            /* an empty array */
+	switch (rc) {
+	case 0:
+		return 0;
+	case INGEST_REFUSED:
+		respond_invalid_event(req, app_id, digest, &in->err);
+		return -1;
+	case INGEST_TOO_LARGE:
+		return respond_error(req, 413, "PAYLOAD_TOO_LARGE", NULL,
+				     "an event body is limited to %d bytes", REQUEST_BODY_LIMIT);
+	case INGEST_NO_MEMORY:
+		return respond_internal(req);
+	default:
+		return -1;
+	}
 }
 
 /* Runs events_ingest; a row without an id lost a race with a concurrent ingest
  * of the same event_id, and a second run finds the stored event. */
 int events_store_or_respond(struct request *req, int64_t app_id, const char *key_digest,
-			    struct json_object *rows, PGresult **res)
+			    struct event_rows *rows, PGresult **res)
 {
 	struct sql_args a = { 0 };
+	const char *text = event_rows_text(rows);
 
+	if (!text)
+		return respond_internal(req);
 	sql_arg_int(&a, app_id);
 	sql_arg_text(&a, key_digest);
-	sql_arg_text(&a, json_text(rows));
+	sql_arg_text(&a, text);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int complete = 1;
 
@@ -190,36 +241,22 @@ static void respond_ingested(struct request *req, int bulk, int64_t app_id, cons
 void events_create(struct request *req)
 {
 	char digest[KEYS_SHA256_HEX_LEN + 1];
-	struct json_object *doc = NULL, *rows = NULL;
-	struct input_error err;
+	struct ingest in = { .req = req };
 	PGresult *res = NULL;
 	int64_t app_id;
 
 	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
 	    key_digest_or_respond(req, digest) != 0 ||
-	    handler_json_body_or_respond(req, REQUEST_BODY_LIMIT_BULK, &doc) != 0)
-		goto out;
-	/* nginx lets 10 MiB through for bulk arrays; one event keeps the 1 MiB limit. */
-	if (!json_object_is_type(doc, json_type_array) && req->body_len > REQUEST_BODY_LIMIT) {
-		respond_error(req, 413, "PAYLOAD_TOO_LARGE", NULL,
-			      "an event body is limited to %d bytes", REQUEST_BODY_LIMIT);
-		goto out;
-	}
-	rows = ingest_rows(doc, &err);
-	if (!rows) {
-		respond_invalid_event(req, app_id, digest, &err);
-		goto out;
-	}
-	if (events_store_or_respond(req, app_id, digest, rows, &res) != 0)
+	    ingest_rows_or_respond(req, app_id, digest, &in) != 0 ||
+	    events_store_or_respond(req, app_id, digest, &in.rows, &res) != 0)
 		goto out;
 	if (PQntuples(res) == 0)
 		respond_error(req, 403, "FORBIDDEN", NULL, INVALID_KEY);
 	else
-		respond_ingested(req, json_object_is_type(doc, json_type_array), app_id, res);
+		respond_ingested(req, in.bulk, app_id, res);
 out:
 	PQclear(res);
-	json_object_put(rows);
-	json_object_put(doc);
+	event_rows_free(&in.rows);
 }
 
 /* One EVENT from a row of EVENT_COLUMNS; the caller puts it. */

@@ -124,11 +124,10 @@ static int json_content_type(const char *ct)
 	       strncasecmp(ct, "application/", 12) == 0;
 }
 
-int handler_json_body_or_respond(struct request *req, size_t limit, struct json_object **doc)
+/* Reads a JSON body, answering 413 past limit and 400 for a wrong content
+ * type or an empty body. Returns 0, or -1 when it has answered. */
+static int json_body_read_or_respond(struct request *req, size_t limit)
 {
-	struct json_parse_error err;
-
-	*doc = NULL;
 	switch (request_read_body(req, limit)) {
 	case BODY_OK:
 		break;
@@ -143,11 +142,35 @@ int handler_json_body_or_respond(struct request *req, size_t limit, struct json_
 				     "Content-Type must be application/json");
 	if (req->body_len == 0)
 		return respond_error(req, 400, "BAD_REQUEST", NULL, "body is empty");
-	*doc = json_parse_body(req->body, req->body_len, &err);
-	if (!*doc)
-		return respond_error(req, err.status, err.status == 400 ? "BAD_REQUEST" : "VALIDATION",
-				     err.status == 400 ? NULL : err.field, "%s", err.message);
 	return 0;
+}
+
+static int json_error_respond(struct request *req, const struct json_parse_error *err)
+{
+	return respond_error(req, err->status, err->status == 400 ? "BAD_REQUEST" : "VALIDATION",
+			     err->status == 400 ? NULL : err->field, "%s", err->message);
+}
+
+int handler_json_body_or_respond(struct request *req, size_t limit, struct json_object **doc)
+{
+	struct json_parse_error err;
+
+	*doc = NULL;
+	if (json_body_read_or_respond(req, limit) != 0)
+		return -1;
+	*doc = json_parse_body(req->body, req->body_len, &err);
+	return *doc ? 0 : json_error_respond(req, &err);
+}
+
+int handler_json_each_or_respond(struct request *req, size_t limit, json_each_fn each, void *ctx)
+{
+	struct json_parse_error err;
+	int rc;
+
+	if (json_body_read_or_respond(req, limit) != 0)
+		return -1;
+	rc = json_parse_each(req->body, req->body_len, each, ctx, &err);
+	return rc >= 0 ? rc : json_error_respond(req, &err);
 }
 
 int handler_db_failure(struct request *req, enum db_status status)

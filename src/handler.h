@@ -9,6 +9,8 @@
 
 #include <json-c/json.h>
 
+#include "json.h"
+
 #include "db.h"
 #include "keys.h"
 #include "params.h"
@@ -53,6 +55,11 @@ int handler_query_window_or_respond(struct request *req, int64_t default_span,
 /* Reads the body (413 past limit), requires a JSON content type when one is given
  * (400), and parses it (400 or 422). *doc is the caller's to put. */
 int handler_json_body_or_respond(struct request *req, size_t limit, struct json_object **doc);
+
+/* As handler_json_body_or_respond, but the body goes through json_parse_each.
+ * Returns 0, what each() stopped with (positive; the caller answers), or -1
+ * when it has answered. */
+int handler_json_each_or_respond(struct request *req, size_t limit, json_each_fn each, void *ctx);
 
 /* 422 VALIDATION unless doc is a JSON object. */
 int handler_json_object_or_respond(struct request *req, struct json_object *doc);

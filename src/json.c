@@ -17,40 +17,115 @@ static const char *jsoncheck_message(enum jsoncheck_status st)
 	}
 }
 
-struct json_object *json_parse_body(const char *text, size_t len, struct json_parse_error *err)
+/* jsoncheck's verdict on a body, in *err. Returns 0 when it passes. */
+static int check_body(const char *text, size_t len, struct json_parse_error *err)
 {
 	struct jsoncheck_result check;
-	struct json_tokener *tok;
+
+	if (jsoncheck(text, len, JSON_MAX_DEPTH, &check) == JSONCHECK_OK)
+		return 0;
+	err->status = check.status == JSONCHECK_SYNTAX ? 400 : 422;
+	snprintf(err->field, sizeof(err->field), "%s", check.field);
+	snprintf(err->message, sizeof(err->message), "%s", jsoncheck_message(check.status));
+	return -1;
+}
+
+static void syntax_error(struct json_parse_error *err)
+{
+	err->status = 400;
+	err->field[0] = '\0';
+	snprintf(err->message, sizeof(err->message), "%s", jsoncheck_message(JSONCHECK_SYNTAX));
+}
+
+/* The whole of a checked body as one document, in json-c's strict mode. */
+static struct json_object *parse_document(const char *text, size_t len, struct json_parse_error *err)
+{
+	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH + 1);
 	struct json_object *doc;
 
-	if (jsoncheck(text, len, JSON_MAX_DEPTH, &check) != JSONCHECK_OK) {
-		err->status = check.status == JSONCHECK_SYNTAX ? 400 : 422;
-		snprintf(err->field, sizeof(err->field), "%s", check.field);
-		snprintf(err->message, sizeof(err->message), "%s", jsoncheck_message(check.status));
+	if (!tok) {
+		syntax_error(err);
 		return NULL;
 	}
-	tok = json_tokener_new_ex(JSON_MAX_DEPTH + 1);
-	if (!tok)
-		goto fail;
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	/* The terminating NUL goes in too, so a bare number at the end is complete. */
 	doc = json_tokener_parse_ex(tok, text, (int)len + 1);
 	/* A well-formed "null" also parses to NULL: it is a wrong value, not bad JSON. */
 	if (!doc && json_tokener_get_error(tok) == json_tokener_success) {
-		json_tokener_free(tok);
 		err->status = 422;
 		err->field[0] = '\0';
 		snprintf(err->message, sizeof(err->message), "the body must not be null");
-		return NULL;
+	} else if (!doc) {
+		syntax_error(err);
 	}
 	json_tokener_free(tok);
-	if (doc)
-		return doc;
-fail:
-	err->status = 400;
-	err->field[0] = '\0';
-	snprintf(err->message, sizeof(err->message), "%s", jsoncheck_message(JSONCHECK_SYNTAX));
-	return NULL;
+	return doc;
+}
+
+struct json_object *json_parse_body(const char *text, size_t len, struct json_parse_error *err)
+{
+	return check_body(text, len, err) == 0 ? parse_document(text, len, err) : NULL;
+}
+
+static size_t skip_space(const char *text, size_t len, size_t at)
+{
+	while (at < len && (text[at] == ' ' || text[at] == '\t' || text[at] == '\n' || text[at] == '\r'))
+		at++;
+	return at;
+}
+
+/* The elements of a checked array, one at a time. json-c's strict mode
+ * refuses what follows a value, so an element is read in its lenient mode:
+ * jsoncheck has already held the whole text to RFC 8259. */
+static int parse_elements(const char *text, size_t len, size_t at, json_each_fn each, void *ctx,
+			  struct json_parse_error *err)
+{
+	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+	int rc = 0;
+
+	if (!tok) {
+		syntax_error(err);
+		return -1;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
+	at = skip_space(text, len, at + 1);
+	for (long i = 0; rc == 0 && at < len && text[at] != ']'; i++) {
+		struct json_object *elem;
+
+		json_tokener_reset(tok);
+		elem = json_tokener_parse_ex(tok, text + at, (int)(len - at));
+		if (json_tokener_get_error(tok) != json_tokener_success) {
+			syntax_error(err);
+			rc = -1;
+			break;
+		}
+		at = skip_space(text, len, at + json_tokener_get_parse_end(tok));
+		if (at < len && text[at] == ',')
+			at = skip_space(text, len, at + 1);
+		rc = each(elem, i, ctx);
+		json_object_put(elem);
+	}
+	json_tokener_free(tok);
+	return rc;
+}
+
+int json_parse_each(const char *text, size_t len, json_each_fn each, void *ctx,
+		    struct json_parse_error *err)
+{
+	struct json_object *doc;
+	size_t at;
+	int rc;
+
+	if (check_body(text, len, err) != 0)
+		return -1;
+	at = skip_space(text, len, 0);
+	if (text[at] == '[')
+		return parse_elements(text, len, at, each, ctx, err);
+	if (!(doc = parse_document(text, len, err)))
+		return -1;
+	rc = each(doc, -1, ctx);
+	json_object_put(doc);
+	return rc;
 }
 
 void json_add_string(struct json_object *obj, const char *key, const char *value)

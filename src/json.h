@@ -26,6 +26,20 @@ struct json_parse_error {
  * Returns the document (the caller puts it), or NULL and fills *err. */
 struct json_object *json_parse_body(const char *text, size_t len, struct json_parse_error *err);
 
+/* Called by json_parse_each with each value, which it must not keep: index
+ * counts the elements of an array from 0, and is -1 for a body that is not
+ * an array. Returns 0 to go on, or a positive number to stop. */
+typedef int (*json_each_fn)(struct json_object *value, long index, void *ctx);
+
+/* Parses text[0..len) (followed by a NUL) like json_parse_body, but an array
+ * goes to each() one element at a time, each freed before the next is read:
+ * a bulk of a thousand events never holds more than one in memory. Any other
+ * document goes to each() whole. Returns 0, what each() stopped with, or -1
+ * with *err filled for a body json_parse_body refuses (an empty array calls
+ * each() for nothing and returns 0). */
+int json_parse_each(const char *text, size_t len, json_each_fn each, void *ctx,
+		    struct json_parse_error *err);
+
 /* Builders: add key to obj. The new json_object belongs to obj. */
 void json_add_string(struct json_object *obj, const char *key, const char *value);
 void json_add_string_len(struct json_object *obj, const char *key, const char *value, size_t len);

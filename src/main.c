@@ -103,6 +103,7 @@ static void serve(FCGX_Request *fcgi)
 	log_request(req.method, req.path ? req.path : "-", req.status,
 		    (double)(log_now_usec() - req.started_usec) / 1000.0);
 	request_free(&req);
+	db_end_request();
 	release_free_heap();
 }
 

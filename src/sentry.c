@@ -261,10 +261,10 @@ static struct json_object *event_doc(const char *payload, size_t len, struct fau
 /* Maps one event payload onto a row appended to rows. Its event_id is the
  * payload's, else fallback_id (may be "" or NULL), else a random one; it is
  * written to id. Returns 0, or -1 with *f filled. */
-static int add_event_row(struct json_object *rows, const char *payload, size_t len,
+static int add_event_row(struct event_rows *rows, const char *payload, size_t len,
 			 const char *fallback_id, char id[33], struct fault *f)
 {
-	struct json_object *doc = event_doc(payload, len, f), *row;
+	struct json_object *doc = event_doc(payload, len, f);
 	struct sentry_event ev = { 0 };
 	int rc = -1;
 
@@ -278,9 +278,7 @@ static int add_event_row(struct json_object *rows, const char *payload, size_t l
 		snprintf(ev.input.event_id, sizeof(ev.input.event_id), "%s", fallback_id);
 	if (ensure_id(ev.input.event_id, f) != 0)
 		goto out;
-	row = event_input_row(&ev.input, (int)json_object_array_length(rows));
-	if (!row || json_object_array_add(rows, row) != 0) {
-		json_object_put(row);
+	if (event_rows_add(rows, &ev.input) != 0) {
 		set_fault(f, 500, "no memory");
 		goto out;
 	}
@@ -307,7 +305,7 @@ static void header_event_id(const struct envelope *env, char id[33])
 /* Rows for the envelope's event items; every other item is skipped. The
  * answer's id (written to id) is the header's event_id, else the first
  * event's, else a random one. Returns 0, or -1 with *f filled. */
-static int envelope_rows(struct envelope *env, struct json_object *rows, char id[33],
+static int envelope_rows(struct envelope *env, struct event_rows *rows, char id[33],
 			 struct fault *f)
 {
 	struct envelope_item item;
@@ -317,7 +315,7 @@ static int envelope_rows(struct envelope *env, struct json_object *rows, char id
 	header_event_id(env, header_id);
 	snprintf(id, 33, "%s", header_id);
 	while ((rc = envelope_next(env, &item)) == 1) {
-		size_t n = json_object_array_length(rows);
+		int n = rows->count;
 
 		if (strcmp(item.type, "event") != 0)
 			continue;
@@ -340,13 +338,13 @@ static int envelope_rows(struct envelope *env, struct json_object *rows, char id
 /* Stores rows in one statement (an empty array only checks the key) and
  * answers 200 {"id": id}, or 403 for a wrong key. */
 static void store_and_respond(struct request *req, int64_t app_id, const char *digest,
-			      struct json_object *rows, const char *id)
+			      struct event_rows *rows, const char *id)
 {
 	struct json_object *body;
 	PGresult *res = NULL;
 	int valid;
 
-	if (json_object_array_length(rows) == 0) {
+	if (rows->count == 0) {
 		valid = key_is_valid(req, app_id, digest);
 	} else {
 		if (events_store_or_respond(req, app_id, digest, rows, &res) != 0)
@@ -370,7 +368,7 @@ static void store_and_respond(struct request *req, int64_t app_id, const char *d
 void sentry_store(struct request *req)
 {
 	char digest[KEYS_SHA256_HEX_LEN + 1], id[33];
-	struct json_object *rows = NULL;
+	struct event_rows rows = { 0 };
 	struct fault f;
 	char *body = NULL;
 	size_t len = 0;
@@ -380,18 +378,17 @@ void sentry_store(struct request *req)
 	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
 	    key_digest_or_respond(req, NULL, digest) != 0)
 		goto out;
-	rows = json_object_new_array();
-	if (!rows) {
+	if (event_rows_init(&rows) != 0) {
 		respond_internal(req);
 		goto out;
 	}
 	if (decoded_body(req, STORE_LIMIT, &body, &len, &f) != 0 ||
-	    add_event_row(rows, body, len, NULL, id, &f) != 0)
+	    add_event_row(&rows, body, len, NULL, id, &f) != 0)
 		respond_fault(req, app_id, digest, &f);
 	else
-		store_and_respond(req, app_id, digest, rows, id);
+		store_and_respond(req, app_id, digest, &rows, id);
 out:
-	json_object_put(rows);
+	event_rows_free(&rows);
 	free(body);
 }
 
@@ -401,7 +398,7 @@ void sentry_envelope(struct request *req)
 {
 	char digest[KEYS_SHA256_HEX_LEN + 1], id[33];
 	struct envelope env = { 0 };
-	struct json_object *rows = NULL;
+	struct event_rows rows = { 0 };
 	struct fault f = { 0 };
 	char *body = NULL;
 	size_t len = 0;
@@ -415,18 +412,17 @@ void sentry_envelope(struct request *req)
 		set_fault(&f, 400, "%s", env.why);
 	if (key_digest_or_respond(req, &env, digest) != 0)
 		goto out;
-	rows = json_object_new_array();
-	if (!rows) {
+	if (event_rows_init(&rows) != 0) {
 		respond_internal(req);
 		goto out;
 	}
-	if (f.status || envelope_rows(&env, rows, id, &f) != 0)
+	if (f.status || envelope_rows(&env, &rows, id, &f) != 0)
 		respond_fault(req, app_id, digest, &f);
 	else
-		store_and_respond(req, app_id, digest, rows, id);
+		store_and_respond(req, app_id, digest, &rows, id);
 out:
 	envelope_release(&env);
-	json_object_put(rows);
+	event_rows_free(&rows);
 	free(body);
 }
 

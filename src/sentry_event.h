@@ -35,7 +35,7 @@
 struct sentry_event {
 	/* input.message is lent from the document or points at message_buf;
 	 * input.stack and input.tags are NOT lent here: they are new objects that
-	 * this struct owns, and event_input_row takes its own references. */
+	 * this struct owns; event_rows_add writes them out as text. */
 	struct event_input input;
 	char *message_buf;            /* owned: a message built from an exception */
 };

@@ -246,22 +246,20 @@ static void test_ownership(void)
 		"{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\",\"level\":\"warning\",\"message\":\"m\","
 		"\"tags\":{\"a\":\"b\"},\"exception\":[{\"type\":\"E\",\"stacktrace\":{\"frames\":[{\"lineno\":1}]}}]}");
 	struct sentry_event ev;
-	struct json_object *row;
+	struct event_rows rows;
 
 	sentry_event_parse(&ev, doc, NOW_USEC);
-	row = event_input_row(&ev.input, 0);
 	json_object_put(doc);
-	ok(json_object_object_get(row, "stack") == ev.input.stack &&
-	   json_object_object_get(row, "tags") == ev.input.tags,
-	   "the row shares the event's stack and tags (with its own references)");
+	event_rows_init(&rows);
+	ok(event_rows_add(&rows, &ev.input) == 0, "the event is written out after its document went");
 	sentry_event_release(&ev);
 	sentry_event_release(&ev);
-	is_str(json_object_to_json_string_ext(row, JSON_C_TO_STRING_PLAIN),
-	       "{\"i\":0,\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\",\"occurred_us\":1893553445000000,"
+	is_str(event_rows_text(&rows),
+	       "[{\"i\":0,\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\",\"occurred_us\":1893553445000000,"
 	       "\"level\":\"WARNING\",\"message\":\"m\",\"stack\":{\"values\":[{\"type\":\"E\",\"stacktrace\":"
-	       "{\"frames\":[{\"lineno\":1}]}}]},\"tags\":{\"a\":\"b\"}}",
-	       "the row outlives the document and the event");
-	json_object_put(row);
+	       "{\"frames\":[{\"lineno\":1}]}}]},\"tags\":{\"a\":\"b\"}}]",
+	       "with the stack and tags the event owns");
+	event_rows_free(&rows);
 }
 
 int main(void)
