@@ -1,6 +1,12 @@
-/* metrics: /v1 request metrics, one statement over the logs of a service (or
- * of all) in an optional window of received time. A log is an error when
- * its is_error column says so: error set or status_code >= 500. */
+/* metrics: /v1 request metrics over the logs of a service (or of all) in an
+ * optional window of received time. A log is an error when its is_error
+ * column says so: error set or status_code >= 500.
+ *
+ * One statement: log_metrics (sql/007_log_rollups.sql) reads the window's
+ * whole days and hours from the counts and latency histograms that
+ * telltale-rollup keeps and its edges from the logs, and finds the exact
+ * percentiles from the histogram and a short read of the logs in latency
+ * order. */
 #include "metrics.h"
 
 #include "handler.h"
@@ -11,26 +17,7 @@
 const struct db_statement metrics_statements[] = {
 	/* $1 service or NULL, $2 since or NULL, $3 until or NULL. One row:
 	 * total, errors, error rate, average, p50, p95, p99, by method, by status. */
-	{ "metrics_get",
-	  "WITH w AS ("
-	  "  SELECT method, status_code, latency_ms, is_error FROM logs"
-	  "  WHERE ($1::uuid IS NULL OR service_id = $1)"
-	  "    AND ($2::bigint IS NULL OR received_at >= usec_to_ts($2))"
-	  "    AND ($3::bigint IS NULL OR received_at < usec_to_ts($3))"
-	  ")"
-	  " SELECT count(*), count(*) FILTER (WHERE is_error),"
-	  "  CASE count(*) WHEN 0 THEN 0"
-	  "   ELSE (count(*) FILTER (WHERE is_error))::float8 / count(*) END,"
-	  "  avg(latency_ms),"
-	  "  percentile_cont(0.5) WITHIN GROUP (ORDER BY latency_ms),"
-	  "  percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms),"
-	  "  percentile_cont(0.99) WITHIN GROUP (ORDER BY latency_ms),"
-	  "  (SELECT coalesce(jsonb_object_agg(method, n), '{}') FROM"
-	  "    (SELECT method, count(*) AS n FROM w GROUP BY method) m),"
-	  "  (SELECT coalesce(jsonb_object_agg(status_code, n), '{}') FROM"
-	  "    (SELECT status_code, count(*) AS n FROM w WHERE status_code IS NOT NULL"
-	  "     GROUP BY status_code) s)"
-	  " FROM w" },
+	{ "metrics_get", "SELECT * FROM log_metrics($1, $2, $3)" },
 	{ NULL, NULL }
 };
 

@@ -1,8 +1,10 @@
 /* telltale-rollup: keeps the hourly event counts that the statistics read
- * (sql/003_event_rollups.sql). Once a second it runs rollup_events(), which
- * counts the events received since its last run; the work stays off the
- * request path, and no ingest waits on a counter row. One process is enough;
- * an advisory lock makes a second one harmless.
+ * (sql/003_event_rollups.sql) and the hourly log counts and latency
+ * histograms that the metrics read (sql/007_log_rollups.sql). Once a second
+ * it runs rollup_events() and rollup_logs(), which count what was received
+ * since their last run; the work stays off the request path, and no ingest
+ * waits on a counter row. One process is enough; advisory locks make a second
+ * one harmless.
  *
  * Environment: DATABASE_URL (libpq conninfo or URI), TELLTALE_ROLLUP_INTERVAL_MS
  * (default 1000). Stops on SIGTERM, SIGINT, SIGHUP or SIGQUIT. */
@@ -15,6 +17,7 @@
 
 static const struct db_statement rollup_statements[] = {
 	{ "rollup_events", "SELECT rollup_events()" },
+	{ "rollup_logs", "SELECT rollup_logs()" },
 	{ NULL, NULL }
 };
 
@@ -41,11 +44,15 @@ int main(void)
 	}
 	log_msg("rollup ready");
 	while (!signals_stop_requested()) {
-		PGresult *res = NULL;
+		/* A failure is logged by db_exec; the next round retries. Each
+		 * statement is its own transaction, so one failing does not hold
+		 * the other back. */
+		for (const struct db_statement *s = rollup_statements; s->name; s++) {
+			PGresult *res = NULL;
 
-		/* A failure is logged by db_exec; the next round retries. */
-		db_exec("rollup_events", 0, NULL, &res);
-		PQclear(res);
+			db_exec(s->name, 0, NULL, &res);
+			PQclear(res);
+		}
 		sleep_ms(interval_ms > 0 ? interval_ms : 1000);
 	}
 	log_msg("rollup stopping");
