@@ -1,10 +1,11 @@
 -- The wrk script of every scenario: method, key and body come from the
--- environment (BENCH_METHOD, BENCH_KEY, BENCH_BODY_FILE), and done() prints
--- one line for bench/run:
+-- environment (BENCH_METHOD, BENCH_KEY for X-Ingest-Key, BENCH_AUTH for
+-- Authorization, BENCH_BODY_FILE), and done() prints one line for bench/run:
 --   RESULT <requests/s> <p50 ms> <p99 ms> <requests> <errors>
 -- where errors count failed connections and answers of 400 or above.
 local body_file = os.getenv("BENCH_BODY_FILE")
 local key = os.getenv("BENCH_KEY")
+local auth = os.getenv("BENCH_AUTH")
 
 wrk.method = os.getenv("BENCH_METHOD") or "GET"
 if body_file and body_file ~= "" then
@@ -15,6 +16,9 @@ if body_file and body_file ~= "" then
 end
 if key and key ~= "" then
 	wrk.headers["X-Ingest-Key"] = key
+end
+if auth and auth ~= "" then
+	wrk.headers["Authorization"] = auth
 end
 
 function done(summary, latency, requests)
