@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include <fcgiapp.h>
 
@@ -81,15 +82,24 @@ static int env_int(const char *name, int def)
 	return v && *v ? atoi(v) : def;
 }
 
-/* Freed heap a worker keeps between requests, at most. glibc keeps what a
- * big request (a bulk of events, a month of statistics) freed in the middle
- * of the heap; giving it back keeps every worker's memory flat. */
-#define FREE_HEAP_KEPT (256 * 1024)
+/* Heap growth a worker keeps between requests, at most. glibc keeps what a
+ * big request (a bulk of events, a month of statistics) freed below the top
+ * of the heap; giving it back keeps every worker's memory flat. The top of
+ * the heap is a cheap measure (mallinfo2 walks every free chunk): when it
+ * has risen this far since the last trim, the next trim is due. */
+#define HEAP_GROWTH_KEPT (256 * 1024)
 
 static void release_free_heap(void)
 {
-	if (mallinfo2().fordblks > FREE_HEAP_KEPT)
+	static char *trimmed_at;
+	char *top = sbrk(0);
+
+	if (!trimmed_at)
+		trimmed_at = top;
+	if (top - trimmed_at > HEAP_GROWTH_KEPT) {
 		malloc_trim(0);
+		trimmed_at = sbrk(0);
+	}
 }
 
 static void serve(FCGX_Request *fcgi)

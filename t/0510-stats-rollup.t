@@ -48,16 +48,10 @@ my $values = join ', ', map {
 ok(db_query("INSERT INTO events (application_id, occurred_at, received_at, level, message)"
 	    . " VALUES $values"), 'events stored at past instants');
 
-# Rebuild the counts from scratch, under the rollup's own lock, in one transaction.
-ok(db_query("SELECT pg_advisory_xact_lock(7369731); DELETE FROM event_counts_hourly;"
-	    . " DELETE FROM message_counts_hourly; DELETE FROM message_counts_daily;"
-	    . " UPDATE rollup_state SET rolled_until = '-infinity'"),
-   'hourly counts reset');
-my $t = now_usec();
-ok(wait_for(20, sub {
-	my $r = db_query("SELECT rolled_until > usec_to_ts($t) FROM rollup_state");
-	return $r->[0][0] eq 't';
-}), 'telltale-rollup counts them again');
+# Rebuild the counts from scratch.
+ok(rollup_rebuild(7369731, 'rollup_state',
+		  [qw(event_counts_hourly message_counts_hourly message_counts_daily)], 20),
+   'telltale-rollup counts them again');
 my $rows = db_query("SELECT sum(count) FROM event_counts_hourly WHERE application_id = $app->{id}"
 		    . " AND hour < usec_to_ts(" . ($h0 + 5 * $HOUR) . ")");
 is($rows && $rows->[0][0], scalar(grep { $_->[0] < $h0 + 5 * $HOUR } @events),

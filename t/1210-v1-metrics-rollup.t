@@ -67,16 +67,10 @@ my $values = join ', ', map {
 ok(db_query("INSERT INTO logs (service_id, method, url, path, status_code, latency_ms, error, received_at)"
 	    . " VALUES $values"), scalar(@logs) . ' logs stored at past instants');
 
-# Rebuild the rollup from scratch, under its own lock, in one transaction.
-ok(db_query("SELECT pg_advisory_xact_lock($LOCK); DELETE FROM log_counts_hourly;"
-	    . " DELETE FROM log_counts_daily; DELETE FROM log_latency_hourly;"
-	    . " DELETE FROM log_latency_daily; UPDATE log_rollup_state SET rolled_until = '-infinity'"),
-   'rolled rows reset');
-my $t = now_usec();
-ok(wait_for(60, sub {
-	my $r = db_query("SELECT rolled_until > usec_to_ts($t) FROM log_rollup_state");
-	return $r->[0][0] eq 't';
-}), 'telltale-rollup counts them again');
+# Rebuild the rollup from scratch.
+ok(rollup_rebuild($LOCK, 'log_rollup_state',
+		  [qw(log_counts_hourly log_counts_daily log_latency_hourly log_latency_daily)], 60),
+   'telltale-rollup counts them again');
 
 sub of_service { my ($s) = @_; return grep { $_->{service} eq $s } @logs }
 

@@ -23,7 +23,7 @@ our @EXPORT = qw(
 	url req new_app ingest error_ok raw_http parse_http stack_cmd
 	ev events_of count_events json_bytes
 	ts_usec fmt_usec now_usec is_rfc3339_z is_valid_utf8
-	worker_pids wait_for db_query
+	worker_pids wait_for db_query rollup_rebuild
 );
 
 # ---------------------------------------------------------------------------
@@ -368,6 +368,22 @@ sub wait_for {
 		Time::HiRes::sleep($step);
 	}
 	return $r;
+}
+
+# rollup_rebuild(LOCK, STATE_TABLE, \@TABLES, SECS): empties the rolled tables
+# and rewinds the state row, under the rollup's own advisory lock in one
+# transaction, then waits up to SECS for telltale-rollup to count everything
+# stored before now again. Returns true when it has.
+sub rollup_rebuild {
+	my ($lock, $state, $tables, $secs) = @_;
+	my $reset = join '', map { " DELETE FROM $_;" } @$tables;
+	db_query("SELECT pg_advisory_xact_lock($lock);$reset"
+		 . " UPDATE $state SET rolled_until = '-infinity'") or return 0;
+	my $t = now_usec();
+	return wait_for($secs, sub {
+		my $r = db_query("SELECT rolled_until > usec_to_ts($t) FROM $state");
+		return $r->[0][0] eq 't';
+	});
 }
 
 # ---------------------------------------------------------------------------
