@@ -5,8 +5,10 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 
@@ -20,6 +22,8 @@ static const struct db_statement db_statements[] = {
 
 static struct {
 	char *conninfo;
+	char application_name[64];      /* "telltale-worker[pid]" in pg_stat_activity */
+	unsigned serial;                /* counts the connections made */
 	int timeout_ms;
 	const struct db_statement *const *tables;
 	PGconn *conn;
@@ -114,7 +118,7 @@ static int connection_alive(void)
 static int ensure_connected(void)
 {
 	static const char *const keys[] = { "connect_timeout", "application_name", "dbname", NULL };
-	const char *values[] = { "2", "telltale-worker", db.conninfo, NULL };
+	const char *values[] = { "2", db.application_name, db.conninfo, NULL };
 	int64_t now = log_now_usec();
 
 	if (db.conn && connection_alive())
@@ -125,10 +129,14 @@ static int ensure_connected(void)
 	db.conn = PQconnectdbParams(keys, values, 1);
 	if (PQstatus(db.conn) == CONNECTION_OK && setup_session(db.conn) == 0) {
 		db.backoff_usec = BACKOFF_MIN_USEC;
+		db.serial++;
 		log_msg("db: connected");
 		return 0;
 	}
-	log_msg("db: cannot connect: %s", PQerrorMessage(db.conn));
+	/* An idle worker retries by itself (db_idle_check): one line per outage,
+	 * not one per attempt. */
+	if (db.backoff_usec == BACKOFF_MIN_USEC)
+		log_msg("db: cannot connect, retrying: %s", PQerrorMessage(db.conn));
 	drop_connection();
 	db.next_attempt_usec = log_now_usec() + db.backoff_usec;
 	if (db.backoff_usec < BACKOFF_MAX_USEC)
@@ -136,9 +144,11 @@ static int ensure_connected(void)
 	return -1;
 }
 
-int db_init(const char *conninfo, int statement_timeout_ms,
+int db_init(const char *program, const char *conninfo, int statement_timeout_ms,
 	    const struct db_statement *const *tables)
 {
+	snprintf(db.application_name, sizeof(db.application_name), "%s[%ld]",
+		 program, (long)getpid());
 	db.conninfo = strdup(conninfo ? conninfo : "");
 	if (!db.conninfo)
 		return -1;
@@ -261,6 +271,30 @@ void db_end_request(void)
 	if (db.carried_large && db.conn)
 		drop_connection();
 	db.carried_large = 0;
+}
+
+/* An idle connection is watched, so that a worker notices a server that ended
+ * the session before a request does; a worker without one retries when its
+ * back-off ends, so that it is ready when load reaches it. */
+int db_idle_socket(unsigned *serial)
+{
+	*serial = db.serial;
+	return db.conn ? PQsocket(db.conn) : -1;
+}
+
+int db_idle_timeout_ms(void)
+{
+	int64_t left;
+
+	if (db.conn)
+		return -1;
+	left = db.next_attempt_usec - log_now_usec();
+	return left <= 0 ? 0 : (int)((left + 999) / 1000);
+}
+
+void db_idle_check(void)
+{
+	ensure_connected();
 }
 
 void db_close(void)

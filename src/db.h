@@ -20,10 +20,10 @@ enum db_status {
 };
 
 /* Remembers the conninfo and the statements (tables of db_statement ended by a
- * {NULL, NULL} row, the list ended by NULL) and tries a first connection. A
- * database that is down is not an error: the first request retries.
- * Returns 0, or -1 on no memory. */
-int db_init(const char *conninfo, int statement_timeout_ms,
+ * {NULL, NULL} row, the list ended by NULL) and tries a first connection,
+ * named "program[pid]" in pg_stat_activity. A database that is down is not an
+ * error: the worker retries. Returns 0, or -1 on no memory. */
+int db_init(const char *program, const char *conninfo, int statement_timeout_ms,
 	    const struct db_statement *const *tables);
 
 /* Runs the prepared statement name with text parameters (NULL is SQL NULL),
@@ -35,6 +35,16 @@ enum db_status db_exec(const char *name, int nparams, const char *const *values,
 
 /* 1 when the database answers a trivial query now. */
 int db_ping(void);
+
+/* For a worker between requests. db_idle_socket returns the connection's
+ * socket (-1 without one) and sets *serial, which changes with each new
+ * connection; the socket is readable when the server sent something (most
+ * likely that it ended the session). db_idle_timeout_ms returns how long until
+ * a reconnection is due (-1: never, there is a connection). When either comes,
+ * db_idle_check reads what came and reconnects if the connection is gone. */
+int db_idle_socket(unsigned *serial);
+int db_idle_timeout_ms(void);
+void db_idle_check(void);
 
 /* Closes the connection. */
 void db_close(void);

@@ -1,4 +1,9 @@
-/* keys: random keys from OpenSSL's CSPRNG and SHA-256 digests in hex.
+/* keys: random keys and their SHA-256 digests in hex.
+ *
+ * The random bytes come from the kernel's CSPRNG (getrandom), the source that
+ * OpenSSL itself seeds from: OpenSSL's own generator would first set up its
+ * provider machinery, which brings 2 MB of the library into the memory of
+ * every worker that ever made a key.
  *
  * Every ingest hashes its key, so the digest uses OpenSSL's low-level SHA-256
  * (deprecated in OpenSSL 3, still shipped): through EVP, each digest first
@@ -7,10 +12,11 @@
 #define OPENSSL_SUPPRESS_DEPRECATED
 #include "keys.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 static void hex_encode(const unsigned char *in, size_t n, char *out)
@@ -24,11 +30,27 @@ static void hex_encode(const unsigned char *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+/* Fills buf with n random bytes. Returns 0 or -1. */
+static int random_bytes(unsigned char *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = getrandom(buf + got, n - got, 0);
+
+		if (r < 0 && errno != EINTR)
+			return -1;
+		if (r > 0)
+			got += (size_t)r;
+	}
+	return 0;
+}
+
 int keys_random_hex(char *out, size_t nbytes)
 {
 	unsigned char buf[64];
 
-	if (nbytes > sizeof(buf) || RAND_bytes(buf, (int)nbytes) != 1)
+	if (nbytes > sizeof(buf) || random_bytes(buf, nbytes) != 0)
 		return -1;
 	hex_encode(buf, nbytes, out);
 	return 0;
@@ -50,7 +72,7 @@ int keys_new_mkey(char out[KEYS_MKEY_LEN + 1])
 	unsigned char raw[32];
 	unsigned char b64[4 * ((sizeof(raw) + 2) / 3) + 1];
 
-	if (RAND_bytes(raw, (int)sizeof(raw)) != 1)
+	if (random_bytes(raw, sizeof(raw)) != 0)
 		return -1;
 	/* Standard base64 of 32 bytes is 43 characters and one '='; the URL-safe
 	 * alphabet differs only in '-' for '+' and '_' for '/'. */

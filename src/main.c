@@ -7,10 +7,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -40,25 +40,64 @@ static const struct db_statement *const statement_tables[] = {
 	replay_statements, alerts_statements, NULL
 };
 
+/* An idle worker waits in epoll on the pool's listening socket and on its own
+ * database connection. EPOLLEXCLUSIVE wakes one idle worker per connection
+ * (poll() would wake them all, for all but one to lose the race to accept).
+ * Under light load the same few workers then serve, so the others keep their
+ * connection ready by themselves: one that the server closed is replaced at
+ * once, and one lost in an outage is retried when the back-off ends. */
+static struct {
+	int epoll_fd;
+	int db_fd;              /* the database socket in the set, or -1 */
+	unsigned db_serial;     /* db_idle_socket's serial of that socket */
+} idle = { -1, -1, 0 };
+
+static int watch_listener(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = LISTEN_FD };
+
+	idle.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (idle.epoll_fd < 0)
+		return -1;
+	return epoll_ctl(idle.epoll_fd, EPOLL_CTL_ADD, LISTEN_FD, &ev);
+}
+
+/* Puts the current database socket in the set. A closed socket has left it
+ * by itself; a new one may have the same number. */
+static void watch_database(void)
+{
+	unsigned serial;
+	int fd = db_idle_socket(&serial);
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (fd == idle.db_fd && serial == idle.db_serial)
+		return;
+	idle.db_fd = fd;
+	idle.db_serial = serial;
+	if (fd >= 0 && epoll_ctl(idle.epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0 && errno == EEXIST)
+		epoll_ctl(idle.epoll_fd, EPOLL_CTL_MOD, fd, &ev);
+}
+
 /* Waits until a connection is pending or a stop signal came. Returns 1 to
  * accept, 0 to stop. The listening socket is non-blocking, so a worker that
  * loses the race for a connection returns here instead of blocking in accept.
- * Every idle worker wakes for a connection, which spreads the requests over
- * the pool: after a database outage each worker soon gets a request that has
- * it reconnect (an exclusive wakeup would favour the last worker to wait and
- * leave the others in their back-off). The timeout bounds the wait of a signal
- * that lands between the check and poll(). */
+ * The timeout, a second at most, bounds the wait of a signal that lands
+ * between the check and epoll_wait(). */
 static int wait_for_connection(void)
 {
-	struct pollfd pfd = { .fd = LISTEN_FD, .events = POLLIN };
-
 	while (!signals_stop_requested()) {
-		int n = poll(&pfd, 1, 1000);
+		struct epoll_event ev;
+		int timeout = db_idle_timeout_ms();
+		int n;
 
-		if (n > 0)
+		watch_database();
+		n = epoll_wait(idle.epoll_fd, &ev, 1, timeout < 0 || timeout > 1000 ? 1000 : timeout);
+		if (n > 0 && ev.data.fd == LISTEN_FD)
 			return 1;
 		if (n < 0 && errno != EINTR)
 			return 0;
+		if (n >= 0)
+			db_idle_check();
 	}
 	return 0;
 }
@@ -131,8 +170,12 @@ int main(int argc, char **argv)
 	}
 	signals_install();
 	fcntl(LISTEN_FD, F_SETFL, fcntl(LISTEN_FD, F_GETFL) | O_NONBLOCK);
-	if (db_init(getenv("DATABASE_URL"), env_int("TELLTALE_STATEMENT_TIMEOUT_MS", 5000),
-		    statement_tables) != 0) {
+	if (watch_listener() != 0) {
+		log_msg("cannot watch the listening socket");
+		return 1;
+	}
+	if (db_init("telltale-worker", getenv("DATABASE_URL"),
+		    env_int("TELLTALE_STATEMENT_TIMEOUT_MS", 5000), statement_tables) != 0) {
 		log_msg("out of memory");
 		return 1;
 	}

@@ -291,7 +291,8 @@ int main(void)
 {
 	signals_install();
 	configure();
-	if (db_init(getenv("DATABASE_URL"), STATEMENT_TIMEOUT_MS, statement_tables) != 0) {
+	if (db_init("telltale-notifier", getenv("DATABASE_URL"), STATEMENT_TIMEOUT_MS,
+		    statement_tables) != 0) {
 		log_msg("notifier: out of memory");
 		return 1;
 	}

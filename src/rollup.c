@@ -38,7 +38,7 @@ int main(void)
 	signals_install();
 	/* A run may scan a backlog (the first one counts every stored event), so
 	 * it gets ten minutes where a request gets seconds. */
-	if (db_init(getenv("DATABASE_URL"), 600000, statement_tables) != 0) {
+	if (db_init("telltale-rollup", getenv("DATABASE_URL"), 600000, statement_tables) != 0) {
 		log_msg("rollup: out of memory");
 		return 1;
 	}
