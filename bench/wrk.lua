@@ -1,17 +1,24 @@
 -- The wrk script of every scenario: method, key and body come from the
 -- environment (BENCH_METHOD, BENCH_KEY for X-Ingest-Key, BENCH_AUTH for
--- Authorization, BENCH_BODY_FILE), and done() prints one line for bench/run:
+-- Authorization, BENCH_BODY_FILE). BENCH_MIX names a file of requests, a line
+-- "METHOD PATH [BODY_FILE]" each, sent in turn instead of the one request.
+-- done() prints one line for bench/run:
 --   RESULT <requests/s> <p50 ms> <p99 ms> <requests> <errors>
 -- where errors count failed connections and answers of 400 or above.
+local function slurp(path)
+	local f = assert(io.open(path, "rb"))
+	local s = f:read("*a")
+	f:close()
+	return s
+end
+
 local body_file = os.getenv("BENCH_BODY_FILE")
 local key = os.getenv("BENCH_KEY")
 local auth = os.getenv("BENCH_AUTH")
 
 wrk.method = os.getenv("BENCH_METHOD") or "GET"
 if body_file and body_file ~= "" then
-	local f = assert(io.open(body_file, "rb"))
-	wrk.body = f:read("*a")
-	f:close()
+	wrk.body = slurp(body_file)
 	wrk.headers["Content-Type"] = "application/json"
 end
 if key and key ~= "" then
@@ -19,6 +26,33 @@ if key and key ~= "" then
 end
 if auth and auth ~= "" then
 	wrk.headers["Authorization"] = auth
+end
+
+-- A mix: init (after wrk has set the Host header) formats each request once;
+-- without one, no request() is defined and wrk sends its one request as is.
+local mix_file = os.getenv("BENCH_MIX")
+if mix_file and mix_file ~= "" then
+	local mix, turn = {}, 0
+
+	function init(args)
+		for line in io.lines(mix_file) do
+			local method, path, body_path = line:match("^(%S+)%s+(%S+)%s*(%S*)$")
+			local headers, body = {}, nil
+			for k, v in pairs(wrk.headers) do
+				headers[k] = v
+			end
+			if body_path ~= "" then
+				body = slurp(body_path)
+				headers["Content-Type"] = "application/json"
+			end
+			mix[#mix + 1] = wrk.format(method, path, headers, body)
+		end
+	end
+
+	function request()
+		turn = turn % #mix + 1
+		return mix[turn]
+	end
 end
 
 function done(summary, latency, requests)

@@ -4,38 +4,90 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-/* One line per call, written with one write() so that the lines of several
- * workers sharing the file never interleave; control characters (libpq's
- * messages hold newlines and tabs) become spaces. */
-void log_msg(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int head = snprintf(line, sizeof(line), "telltale[%ld]: ", (long)getpid());
-	int n;
+#define LOG_LINE_MAX 1024
 
-	va_start(ap, fmt);
-	n = vsnprintf(line + head, sizeof(line) - (size_t)head - 1, fmt, ap);
-	va_end(ap);
+/* Request lines waiting to be written: a busy worker writes them in batches
+ * (one write() per 8 KB, or when it goes idle) rather than one per request. */
+static struct {
+	char buf[8192];
+	size_t len;
+} pending;
+
+/* Formats one line into line[LOG_LINE_MAX]: the "telltale[pid]: " head, the
+ * message with control characters (libpq's messages hold newlines and tabs)
+ * made spaces, and a newline. Returns its length. */
+static size_t format_line(char *line, const char *fmt, va_list ap)
+{
+	static long pid;   /* no process here forks after its first line */
+	int head, n;
+
+	if (!pid)
+		pid = (long)getpid();
+	head = snprintf(line, LOG_LINE_MAX, "telltale[%ld]: ", pid);
+	n = vsnprintf(line + head, LOG_LINE_MAX - (size_t)head - 1, fmt, ap);
 	n = n < 0 ? head : head + n;
-	if (n > (int)sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
+	if (n > LOG_LINE_MAX - 2)
+		n = LOG_LINE_MAX - 2;
 	while (n > head && (line[n - 1] == '\n' || line[n - 1] == ' '))
 		n--;
 	for (int i = head; i < n; i++)
 		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
 			line[i] = ' ';
 	line[n++] = '\n';
-	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+	return (size_t)n;
+}
+
+/* Whole lines in one write() each time, so that the lines of several workers
+ * sharing the file never interleave. */
+static void write_out(const char *text, size_t len)
+{
+	if (len > 0 && write(STDERR_FILENO, text, len) < 0)
 		return;   /* nowhere left to report it */
+}
+
+void log_flush(void)
+{
+	write_out(pending.buf, pending.len);
+	pending.len = 0;
+}
+
+void log_msg(const char *fmt, ...)
+{
+	char line[LOG_LINE_MAX];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	n = format_line(line, fmt, ap);
+	va_end(ap);
+	log_flush();
+	write_out(line, n);
+}
+
+static void log_later(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void log_later(const char *fmt, ...)
+{
+	char line[LOG_LINE_MAX];
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	n = format_line(line, fmt, ap);
+	va_end(ap);
+	if (pending.len + n > sizeof(pending.buf))
+		log_flush();
+	memcpy(pending.buf + pending.len, line, n);
+	pending.len += n;
 }
 
 void log_request(const char *method, const char *path, int status, double ms)
 {
-	log_msg("%s %s %d %.1fms", method, path, status, ms);
+	log_later("%s %s %d %.1fms", method, path, status, ms);
 }
 
 int64_t log_now_usec(void)

@@ -91,7 +91,13 @@ static int wait_for_connection(void)
 		int n;
 
 		watch_database();
-		n = epoll_wait(idle.epoll_fd, &ev, 1, timeout < 0 || timeout > 1000 ? 1000 : timeout);
+		/* The request log is written when the worker has nothing to do. */
+		n = epoll_wait(idle.epoll_fd, &ev, 1, 0);
+		if (n == 0) {
+			log_flush();
+			n = epoll_wait(idle.epoll_fd, &ev, 1,
+				       timeout < 0 || timeout > 1000 ? 1000 : timeout);
+		}
 		if (n > 0 && ev.data.fd == LISTEN_FD)
 			return 1;
 		if (n < 0 && errno != EINTR)
@@ -144,6 +150,17 @@ static void serve(FCGX_Request *fcgi)
 	release_free_heap();
 }
 
+/* Ends the request. libfcgi closes a connection by shutting it down and then
+ * reading whatever nginx still sends (three more system calls), because
+ * closing a socket with unread input resets it. A request whose input was read
+ * to its end has none, and its connection is closed at once. */
+static void finish(FCGX_Request *fcgi)
+{
+	if (FCGX_GetChar(fcgi->in) == EOF && FCGX_HasSeenEOF(fcgi->in) == EOF)
+		FCGX_Detach(fcgi);
+	FCGX_Finish_r(fcgi);
+}
+
 /* `telltale-worker --statement NAME` prints the SQL of a prepared statement,
  * so that a benchmark can run exactly what the worker runs. Returns the exit
  * status. */
@@ -184,9 +201,9 @@ int main(int argc, char **argv)
 		if (FCGX_Accept_r(&fcgi) < 0)
 			continue;
 		serve(&fcgi);
-		FCGX_Finish_r(&fcgi);
+		finish(&fcgi);
 	}
-	log_msg("worker stopping");
+	log_msg("worker stopping");   /* after the pending request lines */
 	FCGX_Free(&fcgi, 1);
 	db_close();
 	return 0;
