@@ -221,6 +221,18 @@ static enum jsoncheck_status scan_escape(struct checker *c)
 	return JSONCHECK_OK;
 }
 
+/* Skips the run of printable ASCII other than '"' and '\\' at c->pos: most
+ * of a string, which needs no closer look. */
+static void skip_plain_ascii(struct checker *c)
+{
+	const unsigned char *s = c->s;
+	size_t pos = c->pos;
+
+	while (pos < c->len && s[pos] >= 0x20 && s[pos] < 0x80 && s[pos] != '"' && s[pos] != '\\')
+		pos++;
+	c->pos = pos;
+}
+
 /* A string from its opening quote at c->pos to just past its closing one. */
 static enum jsoncheck_status scan_string(struct checker *c)
 {
@@ -228,9 +240,12 @@ static enum jsoncheck_status scan_string(struct checker *c)
 
 	c->pos++;
 	for (;;) {
-		int ch = peek(c);
+		int ch;
 		uint32_t cp;
 		size_t len;
+
+		skip_plain_ascii(c);
+		ch = peek(c);
 
 		if (ch < 0)
 			return fail(c, JSONCHECK_SYNTAX, c->pos);
