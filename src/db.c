@@ -22,7 +22,7 @@ static const struct db_statement db_statements[] = {
 
 static struct {
 	char *conninfo;
-	char application_name[64];      /* "telltale-worker[pid]" in pg_stat_activity */
+	char application_name[64];      /* "program[pid]" in pg_stat_activity */
 	unsigned serial;                /* counts the connections made */
 	int timeout_ms;
 	const struct db_statement *const *tables;

@@ -55,34 +55,41 @@ void log_flush(void)
 	pending.len = 0;
 }
 
-void log_msg(const char *fmt, ...)
+/* Formats a line and writes it at once (after the pending lines, to keep
+ * their order), or adds it to the pending lines. */
+static void emit(int later, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
+	size_t n = format_line(line, fmt, ap);
+
+	if (!later || pending.len + n > sizeof(pending.buf))
+		log_flush();
+	if (!later) {
+		write_out(line, n);
+		return;
+	}
+	memcpy(pending.buf + pending.len, line, n);
+	pending.len += n;
+}
+
+void log_msg(const char *fmt, ...)
+{
 	va_list ap;
-	size_t n;
 
 	va_start(ap, fmt);
-	n = format_line(line, fmt, ap);
+	emit(0, fmt, ap);
 	va_end(ap);
-	log_flush();
-	write_out(line, n);
 }
 
 static void log_later(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static void log_later(const char *fmt, ...)
 {
-	char line[LOG_LINE_MAX];
 	va_list ap;
-	size_t n;
 
 	va_start(ap, fmt);
-	n = format_line(line, fmt, ap);
+	emit(1, fmt, ap);
 	va_end(ap);
-	if (pending.len + n > sizeof(pending.buf))
-		log_flush();
-	memcpy(pending.buf + pending.len, line, n);
-	pending.len += n;
 }
 
 void log_request(const char *method, const char *path, int status, double ms)
