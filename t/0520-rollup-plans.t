@@ -1,0 +1,135 @@
+#!/usr/bin/perl
+# telltale-rollup runs every second for as long as it lives, and each run must
+# read only what arrived since the one before, through an index. Its first run
+# after an outage counts days at once; the runs after it must not inherit a
+# plan made for that: a plan that reads the whole events or logs table would
+# do so every second from then on.
+#
+# A session keeps a plpgsql statement's generic plan once that looks no
+# dearer than the average of the plans made for each run so far, and a
+# catch-up over a million rows raises that average enough: from then on each
+# run read the whole table. The functions therefore plan every run for its own
+# range, and this test checks that they are set to.
+#
+# At the scale a test can afford the planner keeps choosing well either way,
+# so the rest checks the behaviour around it: the test stores a week of
+# events and logs in the past (with psql), rewinds both rollups and restarts
+# telltale-rollup, so that the catch-up is the first run of a new session, as
+# after an outage. Once it has caught up, and while nothing new arrives, its
+# runs must read next to no rows of either table. (bench/run shows the
+# difference at a million rows.)
+use strict;
+use warnings;
+
+use Test::More;
+use Telltale;
+
+my $ROWS = 60_000;
+my %LOCKS = (events => 7369731, logs => 7369732);
+my %STATE = (events => 'rollup_state', logs => 'log_rollup_state');
+my %ROLLED = (
+	events => [qw(event_counts_hourly message_counts_hourly message_counts_daily)],
+	logs => [qw(log_counts_hourly log_counts_daily log_latency_hourly log_latency_daily)],
+);
+
+my $config = db_query("SELECT proname, array_to_string(proconfig, ',') FROM pg_proc"
+		      . " WHERE proname IN ('rollup_events', 'rollup_logs') ORDER BY proname");
+is_deeply($config, [ [ 'rollup_events', 'plan_cache_mode=force_custom_plan' ],
+		     [ 'rollup_logs', 'plan_cache_mode=force_custom_plan' ] ],
+	  'both rollups plan each run for the range it counts');
+
+my $app = new_app('rollup-plans');
+my $service = new_service('rollup-plans');
+
+db_query("INSERT INTO events (application_id, occurred_at, received_at, level, message)"
+	 . " SELECT $app->{id}, t, t, 'ERROR', 'message ' || (i % 20)"
+	 . " FROM generate_series(1, $ROWS) i, LATERAL (SELECT now() - i * interval '10 seconds') x(t)");
+db_query("INSERT INTO logs (service_id, method, url, path, status_code, latency_ms, received_at)"
+	 . " SELECT '$service->{id}', 'GET', 'https://example.com/a', '/a', 200, i % 500,"
+	 . "  now() - i * interval '10 seconds' FROM generate_series(1, $ROWS) i");
+db_query('ANALYZE events');
+db_query('ANALYZE logs');
+pass("$ROWS events and $ROWS logs stored over the last week");
+
+# The rollup's session, and the process behind it (its application_name).
+sub rollup_pid {
+	my $r = db_query("SELECT application_name FROM pg_stat_activity"
+			 . " WHERE application_name LIKE 'telltale-rollup[%'");
+	return @$r && $r->[0][0] =~ /\[(\d+)\]/ ? $1 : undef;
+}
+
+my $old = rollup_pid();
+ok($old, "telltale-rollup has its session (pid $old)") or BAIL_OUT('no rollup to test');
+
+# Both rollups are held off by a session that takes their locks, empties the
+# rolled tables and rewinds them, and commits only after telltale-rollup has
+# been restarted: the new process's first run is the catch-up.
+my $conninfo = do { open my $f, '<', "$ENV{TELLTALE_STATE_DIR}/run/database_url" or die; local $/; <$f> };
+chomp $conninfo;
+my $reset = join ' ', map {
+	my $k = $_;
+	"SELECT pg_advisory_xact_lock($LOCKS{$k});" . join('', map { " DELETE FROM $_;" } @{ $ROLLED{$k} })
+		. " UPDATE $STATE{$k} SET rolled_until = '-infinity';"
+} sort keys %LOCKS;
+my $holder = fork // die "fork: $!";
+if (!$holder) {
+	open STDOUT, '>', '/dev/null';
+	exec 'psql', '-X', '-q', '-d', $conninfo, '-c', "BEGIN; $reset SELECT pg_sleep(3); COMMIT;";
+	exit 127;
+}
+ok(wait_for(10, sub {
+	my $x = db_query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"
+			 . " AND objid IN ($LOCKS{events}, $LOCKS{logs}) AND granted");
+	return $x->[0][0] == 2;
+}), 'both rollups are held off');
+
+if (open my $fh, '>>', "$ENV{TELLTALE_STATE_DIR}/log/deliberate-kills") {
+	print $fh "rollup $old (t/0520-rollup-plans.t)\n";
+	close $fh;
+}
+ok(kill('TERM', $old), 'telltale-rollup is stopped');
+my $new = wait_for(10, sub { my $p = rollup_pid(); return $p && $p != $old ? $p : undef });
+ok($new, "and replaced (pid $new)");
+waitpid $holder, 0;
+is($?, 0, 'the rollups are rewound');
+
+my $t = now_usec();
+ok(wait_for(60, sub {
+	my $x = db_query("SELECT (SELECT rolled_until > usec_to_ts($t) FROM rollup_state)"
+			 . " AND (SELECT rolled_until > usec_to_ts($t) FROM log_rollup_state)");
+	return $x->[0][0] eq 't';
+}), 'the new rollup catches up over the week');
+
+my $rows = db_query("SELECT sum(count) FROM event_counts_hourly WHERE application_id = $app->{id}");
+is($rows->[0][0], $ROWS, 'every event is counted');
+$rows = db_query("SELECT sum(count) FROM log_counts_hourly WHERE service_id = '$service->{id}'");
+is($rows->[0][0], $ROWS, 'every log is counted');
+
+# The rows read from each table, by scans of the table and of its indexes.
+# A session's counts reach pg_stat_user_tables within a second or two of it
+# going idle; the rollup goes idle after every run.
+sub rows_read {
+	my $r = db_query("SELECT t.relname, t.seq_tup_read + coalesce((SELECT sum(i.idx_tup_read)"
+			 . " FROM pg_stat_user_indexes i WHERE i.relid = t.relid), 0)"
+			 . " FROM pg_stat_user_tables t WHERE t.relname IN ('events', 'logs')");
+	return { map { $_->[0] => $_->[1] } @$r };
+}
+sleep 2;
+my $before = rows_read();
+my $runs_from = now_usec();
+sleep 10;
+my $after = rows_read();
+$rows = db_query("SELECT (SELECT rolled_until > usec_to_ts($runs_from + 5000000) FROM rollup_state)"
+		 . " AND (SELECT rolled_until > usec_to_ts($runs_from + 5000000) FROM log_rollup_state)");
+is($rows->[0][0], 't', 'the rollup kept running for ten seconds');
+# Nothing arrives meanwhile. A run that finds nothing new reads an index entry
+# or so; one that scans reads every row (at least $ROWS) each second.
+for my $table (qw(events logs)) {
+	my $read = $after->{$table} - $before->{$table};
+	ok($read < 1000, "and its runs read $read rows of $table in all");
+}
+
+is(req('DELETE', "/apps/$app->{id}")->{status}, 204, 'the application is deleted');
+is(req('DELETE', "/v1/services/$service->{id}")->{status}, 204, 'the service is deleted');
+
+done_testing;
