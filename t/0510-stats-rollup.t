@@ -136,14 +136,7 @@ for my $w (@windows) {
 
 # Ingested while the rollup is held off (its lock taken by another session):
 # read from events, even in a window reaching hours past now.
-my $conninfo = do { open my $f, '<', "$ENV{TELLTALE_STATE_DIR}/run/database_url" or die; local $/; <$f> };
-chomp $conninfo;
-my $holder = fork // die "fork: $!";
-if (!$holder) {
-	open STDOUT, '>', '/dev/null';
-	exec 'psql', '-X', '-q', '-d', $conninfo, '-c', 'SELECT pg_advisory_lock(7369731), pg_sleep(30)';
-	exit 127;
-}
+my $holder = db_session('SELECT pg_advisory_lock(7369731), pg_sleep(30)');
 ok(wait_for(10, sub {
 	my $x = db_query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7369731 AND granted");
 	return $x && $x->[0][0] > 0;

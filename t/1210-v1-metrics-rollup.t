@@ -214,21 +214,13 @@ for my $case ([ 'log_counts_daily', 'day', int(($h0 + 2000 * $MIN) / $DAY) * $DA
 # then takes the rollup's lock, commits and holds the lock: the log lies right
 # on the edge between the rolled rows and the raw tail. Logs ingested after it
 # are in the tail too, even in a window reaching hours past now.
-my $conninfo = do { open my $f, '<', "$ENV{TELLTALE_STATE_DIR}/run/database_url" or die; local $/; <$f> };
-chomp $conninfo;
-my $holder = fork // die "fork: $!";
-if (!$holder) {
-	open STDOUT, '>', '/dev/null';
-	open STDERR, '>', '/dev/null';
-	exec 'psql', '-X', '-q', '-d', $conninfo, '-c', 'BEGIN',
-		'-c', "INSERT INTO logs (service_id, method, url, path, status_code, latency_ms)"
-		. " VALUES ('$svc{a}{id}', 'OPTIONS', 'https://r.example.com/x', '/x', 200, 7.25)",
-		'-c', 'DO $$BEGIN WHILE (SELECT rolled_until FROM log_rollup_state) < now()'
-		. " AND clock_timestamp() < now() + interval '20 seconds' LOOP PERFORM pg_sleep(0.05);"
-		. ' END LOOP; END$$',
-		'-c', "SELECT pg_advisory_lock($LOCK)", '-c', 'COMMIT', '-c', 'SELECT pg_sleep(60)';
-	exit 127;
-}
+my $holder = db_session('BEGIN',
+	"INSERT INTO logs (service_id, method, url, path, status_code, latency_ms)"
+	. " VALUES ('$svc{a}{id}', 'OPTIONS', 'https://r.example.com/x', '/x', 200, 7.25)",
+	'DO $$BEGIN WHILE (SELECT rolled_until FROM log_rollup_state) < now()'
+	. " AND clock_timestamp() < now() + interval '20 seconds' LOOP PERFORM pg_sleep(0.05);"
+	. ' END LOOP; END$$',
+	"SELECT pg_advisory_lock($LOCK)", 'COMMIT', 'SELECT pg_sleep(60)');
 ok(wait_for(30, sub {
 	my $x = db_query("SELECT count(*) FROM pg_locks l JOIN logs ON service_id = '$svc{a}{id}'"
 			 . " AND method = 'OPTIONS' WHERE locktype = 'advisory' AND objid = $LOCK AND granted");

@@ -23,7 +23,7 @@ our @EXPORT = qw(
 	url req new_app ingest error_ok raw_http parse_http stack_cmd
 	ev events_of count_events json_bytes
 	ts_usec fmt_usec now_usec is_rfc3339_z is_valid_utf8
-	worker_pids wait_for db_query rollup_rebuild
+	worker_pids wait_for db_query db_session rollup_rebuild rollup_reset_sql
 );
 
 # ---------------------------------------------------------------------------
@@ -338,9 +338,7 @@ sub _slurp {
 # when the database cannot be queried that way (the caller skips).
 sub db_query {
 	my ($sql) = @_;
-	my $state = $ENV{TELLTALE_STATE_DIR} or croak 'db_query: TELLTALE_STATE_DIR is not set';
-	my $conninfo = _slurp("$state/run/database_url") or croak "db_query: no $state/run/database_url";
-	chomp $conninfo;
+	my $conninfo = _database_url('db_query');
 	my $pid = open(my $fh, '-|') // croak "db_query: fork: $!";
 	if (!$pid) {
 		open STDERR, '>', '/dev/null';
@@ -352,6 +350,31 @@ sub db_query {
 	# The test stack's database is always reachable: a failure is the test's.
 	croak "db_query failed (psql exit $?): $sql" if $?;
 	return \@rows;
+}
+
+# db_session(@commands): a psql session against the stack's database, in the
+# background, running each command in turn (as -c) with its output discarded:
+# for a test that holds a lock or a transaction open while it goes on. Returns
+# the session's pid; the caller reaps it.
+sub db_session {
+	my (@commands) = @_;
+	my $conninfo = _database_url('db_session');
+	my $pid = fork // croak "db_session: fork: $!";
+	if (!$pid) {
+		open STDOUT, '>', '/dev/null';
+		open STDERR, '>', '/dev/null';
+		exec('psql', '-X', '-q', '-d', $conninfo, map { ('-c', $_) } @commands) or POSIX::_exit(127);
+	}
+	return $pid;
+}
+
+# The stack's conninfo ($STATE_DIR/run/database_url); croaks in $who without it.
+sub _database_url {
+	my ($who) = @_;
+	my $state = $ENV{TELLTALE_STATE_DIR} or croak "$who: TELLTALE_STATE_DIR is not set";
+	my $conninfo = _slurp("$state/run/database_url") or croak "$who: no $state/run/database_url";
+	chomp $conninfo;
+	return $conninfo;
 }
 
 # Polls $check every $step seconds until it returns true or $secs pass.
@@ -376,14 +399,21 @@ sub wait_for {
 # stored before now again. Returns true when it has.
 sub rollup_rebuild {
 	my ($lock, $state, $tables, $secs) = @_;
-	my $reset = join '', map { " DELETE FROM $_;" } @$tables;
-	db_query("SELECT pg_advisory_xact_lock($lock);$reset"
-		 . " UPDATE $state SET rolled_until = '-infinity'") or return 0;
+	db_query(rollup_reset_sql($lock, $state, $tables)) or return 0;
 	my $t = now_usec();
 	return wait_for($secs, sub {
 		my $r = db_query("SELECT rolled_until > usec_to_ts($t) FROM $state");
 		return $r->[0][0] eq 't';
 	});
+}
+
+# rollup_reset_sql(LOCK, STATE_TABLE, \@TABLES): the statements that take a
+# rollup's advisory lock, empty its rolled tables and rewind its state row, to
+# run in one transaction.
+sub rollup_reset_sql {
+	my ($lock, $state, $tables) = @_;
+	return "SELECT pg_advisory_xact_lock($lock);" . join('', map { " DELETE FROM $_;" } @$tables)
+		. " UPDATE $state SET rolled_until = '-infinity';";
 }
 
 # ---------------------------------------------------------------------------
