@@ -196,13 +196,17 @@ for my $case ([ 'log_counts_daily', 'day', int(($h0 + 2000 * $MIN) / $DAY) * $DA
 	      [ 'log_counts_hourly', 'hour', $h0 + 2 * $HOUR, $h0 + 20 * $MIN, $h0 + 212 * $MIN ]) {
 	my ($table, $col, $at, $since, $until) = @$case;
 	my $q = "/v1/metrics?service_id=$svc{a}{id}&since=" . fmt_usec($since) . '&until=' . fmt_usec($until);
-	my $row = "service_id = '$svc{a}{id}' AND $col = usec_to_ts($at)"
-		. " AND (method, status_code, is_error) = (SELECT method, status_code, is_error FROM $table"
-		. "  WHERE service_id = '$svc{a}{id}' AND $col = usec_to_ts($at) LIMIT 1)";
+	# One row, named once: an UPDATE moves a row, so a "first row" looked up
+	# again could be another one.
+	my $in = "service_id = '$svc{a}{id}' AND $col = usec_to_ts($at)";
+	my ($method, $status, $is_error) = @{ db_query("SELECT method, status_code, is_error FROM $table"
+		. " WHERE $in AND status_code IS NOT NULL ORDER BY 1, 2, 3 LIMIT 1")->[0] };
+	my $row = "$in AND method = '$method' AND status_code = $status AND is_error = '$is_error'";
 	my $before = req('GET', $q)->{json};
-	db_query("UPDATE $table SET count = count + 1000 WHERE $row");
+	my $up = db_query("UPDATE $table SET count = count + 1000 WHERE $row RETURNING 1");
 	my $changed = req('GET', $q)->{json};
-	db_query("UPDATE $table SET count = count - 1000 WHERE $row");
+	my $down = db_query("UPDATE $table SET count = count - 1000 WHERE $row RETURNING 1");
+	is(scalar(@$up) . ' ' . scalar(@$down), '1 1', "$table: one $col row changed and changed back");
 	is($changed->{total_requests}, $before->{total_requests} + 1000, "$table answers the whole ${col}s");
 	metrics_ok('a', $since, $until, 'and all is as before when changed back');
 }
