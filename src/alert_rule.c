@@ -1,7 +1,6 @@
-/* alert_rule: threshold rules, coerced at creation and evaluated on ingest. */
+/* alert_rule: threshold rules, coerced at creation (evaluated on ingest by sql/010). */
 #include "alert_rule.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,102 +148,4 @@ int alert_rule_cooldown_from_json(struct json_object *doc, int64_t *out,
 	if (*out < 0 || *out > ALERT_COOLDOWN_MAX)
 		return refuse(err, "cooldown_seconds", "must be an integer from 0 to 2147483647");
 	return 0;
-}
-
-/* log OP rule. */
-static int compare(double log, enum alert_op op, double rule)
-{
-	switch (op) {
-	case ALERT_OP_GE: return log >= rule;
-	case ALERT_OP_LE: return log <= rule;
-	case ALERT_OP_EQ: return log == rule;
-	case ALERT_OP_NE: return log != rule;
-	case ALERT_OP_GT: return log > rule;
-	case ALERT_OP_LT: return log < rule;
-	case ALERT_OP__MAX: break;
-	}
-	return 0;
-}
-
-int alert_rule_matches(const struct alert_rule *rule, const struct alert_log *log)
-{
-	switch (rule->field) {
-	case ALERT_FIELD_STATUS_CODE:
-		return log->has_status_code && compare(log->status_code, rule->op, rule->value);
-	case ALERT_FIELD_LATENCY_MS:
-		return log->has_latency && compare(log->latency_ms, rule->op, rule->value);
-	case ALERT_FIELD_ERROR:
-		return compare(log->is_error ? 1 : 0, rule->op, rule->value);
-	case ALERT_FIELD__MAX:
-		break;
-	}
-	return 0;
-}
-
-/* A double as JSON spelt in its shortest form that reads back exactly, so
- * that 12.5 is stored and sent as 12.5, not 12.500000000000000. */
-static struct json_object *shortest_double(double v)
-{
-	char buf[32];
-
-	for (int digits = 15; digits <= 17; digits++) {
-		snprintf(buf, sizeof(buf), "%.*g", digits, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	return json_object_new_double_s(v, buf);
-}
-
-struct json_object *alert_rule_observed(const struct alert_rule *rule, const struct alert_log *log)
-{
-	switch (rule->field) {
-	case ALERT_FIELD_STATUS_CODE:
-		return log->has_status_code ? json_object_new_int(log->status_code) : NULL;
-	case ALERT_FIELD_LATENCY_MS:
-		return log->has_latency ? shortest_double(log->latency_ms) : NULL;
-	case ALERT_FIELD_ERROR:
-		return json_object_new_boolean(log->is_error != 0);
-	case ALERT_FIELD__MAX:
-		break;
-	}
-	return NULL;
-}
-
-/* One fired rule: {"alert_id", "field", "observed_value"}. */
-static struct json_object *fired_json(const char *alert_id, const struct alert_rule *rule,
-				      const struct alert_log *log)
-{
-	struct json_object *f = json_object_new_object();
-
-	json_object_object_add(f, "alert_id", json_object_new_string(alert_id));
-	json_object_object_add(f, "field", json_object_new_string(alert_field_names[rule->field]));
-	json_object_object_add(f, "observed_value", alert_rule_observed(rule, log));
-	return f;
-}
-
-struct json_object *alert_rules_evaluate(struct json_object *rules, const struct alert_log *log,
-					 size_t *skipped)
-{
-	struct json_object *fired;
-
-	*skipped = 0;
-	if (!json_object_is_type(rules, json_type_array))
-		return NULL;
-	fired = json_object_new_array();
-	for (size_t i = 0; i < json_object_array_length(rules); i++) {
-		struct json_object *r = json_object_array_get_idx(rules, i);
-		const char *id = member_string(r, "id"), *field = member_string(r, "field");
-		const char *op = member_string(r, "operator"), *value = member_string(r, "value");
-		struct alert_rule rule;
-		struct alert_rule_error err;
-
-		if (!id || !field || !op || !value ||
-		    alert_rule_parse(field, op, value, &rule, &err) != 0) {
-			(*skipped)++;
-			continue;
-		}
-		if (alert_rule_matches(&rule, log))
-			json_object_array_add(fired, fired_json(id, &rule, log));
-	}
-	return fired;
 }

@@ -1,7 +1,8 @@
 /* alert_rule: the threshold rules of /v1/alerts. A rule's condition is read
  * and coerced once, when the rule is created, so that evaluating it against a
- * request log can never fail: a condition that would not evaluate is refused
- * then, with a 422 naming the member.
+ * request log (alert_rule_fires in sql/010, run by every ingest) can never
+ * fail: a condition that would not evaluate is refused then, with a 422
+ * naming the member.
  * Pure: json-c only, no I/O, no globals. */
 #ifndef TELLTALE_ALERT_RULE_H
 #define TELLTALE_ALERT_RULE_H
@@ -67,34 +68,5 @@ int alert_rule_from_json(struct json_object *doc, struct alert_rule *out,
  * and fills *err. */
 int alert_rule_cooldown_from_json(struct json_object *doc, int64_t *out,
 				  struct alert_rule_error *err);
-
-/* What a rule reads of a stored log. A log is an error when its error is set
- * or its status code is 500 or more (API.md's one definition; the caller
- * passes the stored is_error). */
-struct alert_log {
-	int has_status_code;
-	int status_code;
-	int has_latency;
-	double latency_ms;
-	int is_error;
-};
-
-/* 1 when the log matches the rule, else 0. A log without the rule's field
- * (no status code, no latency) matches no rule on that field, whatever the
- * operator, as NULL compares in SQL. */
-int alert_rule_matches(const struct alert_rule *rule, const struct alert_log *log);
-
-/* The log's value of the rule's field: a JSON integer, number or boolean, or
- * NULL when the log has none. The caller puts it. */
-struct json_object *alert_rule_observed(const struct alert_rule *rule, const struct alert_log *log);
-
-/* Evaluates a service's rules, a JSON array of {"id", "field", "operator",
- * "value"} (the stored, coerced conditions), against a log. Returns a new
- * array (the caller puts it) of {"alert_id", "field", "observed_value"}, one
- * per matching rule, in the rules' order. A rule that does not read as a
- * condition (which creation prevents) is skipped and counted in *skipped.
- * Returns NULL only when rules is not an array. */
-struct json_object *alert_rules_evaluate(struct json_object *rules, const struct alert_log *log,
-					 size_t *skipped);
 
 #endif

@@ -60,36 +60,6 @@ const struct db_statement alerts_statements[] = {
 	  " (SELECT * FROM alert_events x WHERE x.alert_id = a.id"
 	  "  ORDER BY x.created_at DESC, x.id DESC LIMIT $2 OFFSET $3) e ON true"
 	  " WHERE a.id = $1 ORDER BY e.created_at DESC, e.id DESC" },
-	/* Records the events of the rules a log fired, inside the ingest's
-	 * transaction (logs.c). $1 the log's id, $2 [{"alert_id", "field",
-	 * "observed_value"}]. The cooldown is checked again here under the
-	 * rules' row locks, taken in id order so that two ingests cannot
-	 * deadlock: of two concurrent ingests firing one rule, the second waits
-	 * for the first to commit, then sees its last_fired_at and stays quiet.
-	 * An event with a webhook to deliver wakes telltale-notifier at commit.
-	 * Returns the number of events, and of NOTIFYs sent. */
-	{ "alerts_fire",
-	  "WITH fired AS ("
-	  "  SELECT * FROM jsonb_to_recordset($2::jsonb)"
-	  "   AS f(alert_id uuid, field text, observed_value jsonb)),"
-	  " due AS ("
-	  "  SELECT a.id FROM alerts a WHERE a.id IN (SELECT alert_id FROM fired)"
-	  "   AND (a.cooldown_seconds = 0 OR a.last_fired_at IS NULL"
-	  "    OR a.last_fired_at + a.cooldown_seconds * interval '1 second' <= now())"
-	  "  ORDER BY a.id FOR UPDATE OF a),"
-	  " marked AS ("
-	  "  UPDATE alerts a SET last_fired_at = greatest(a.last_fired_at, now()) FROM due"
-	  "   WHERE a.id = due.id RETURNING a.id, a.webhook_url IS NOT NULL AS deliver),"
-	  " inserted AS ("
-	  "  INSERT INTO alert_events (alert_id, log_id, field, observed_value, delivery_status,"
-	  "   next_attempt_at)"
-	  "  SELECT m.id, $1, f.field, f.observed_value,"
-	  "   CASE WHEN m.deliver THEN 'pending' ELSE 'none' END,"
-	  "   CASE WHEN m.deliver THEN now() END"
-	  "  FROM marked m JOIN fired f ON f.alert_id = m.id RETURNING delivery_status)"
-	  " SELECT (SELECT count(*) FROM inserted),"
-	  "  (SELECT count(pg_notify('telltale_alerts', '')) FROM inserted"
-	  "   WHERE delivery_status = 'pending')" },
 	{ NULL, NULL }
 };
 

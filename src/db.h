@@ -53,28 +53,6 @@ void db_close(void);
  * statement, so that libpq's buffers do not keep its size (see db.c). */
 void db_end_request(void);
 
-/* A transaction in two round trips, for an ingest that must read before it
- * decides what else to write (libpq pipeline mode: BEGIN travels with the
- * first statement, COMMIT with the last).
- *
- * db_tx_begin opens a transaction and runs the prepared statement name in it.
- * On DB_OK *result is its answer (the caller's to PQclear) and the
- * transaction stays open: db_tx_commit or db_tx_rollback must follow, before
- * any other db_ call. On failure *result is NULL, the transaction is rolled
- * back and the fault logged. */
-enum db_status db_tx_begin(const char *name, int nparams, const char *const *values,
-			   PGresult **result);
-
-/* Runs the prepared statement name, when not NULL, under a savepoint, and
- * commits. A failing statement is undone alone (one more round trip) and the
- * rest committed: *step says how the statement fared (DB_OK when name is
- * NULL). Returns how the commit fared; on failure nothing was committed. */
-enum db_status db_tx_commit(const char *name, int nparams, const char *const *values,
-			    enum db_status *step);
-
-/* Rolls the open transaction back. */
-void db_tx_rollback(void);
-
 /* For telltale-notifier. db_exec_sql runs sql, which takes no parameters and
  * need not be preparable (LISTEN), and drops the answer; like db_exec
  * otherwise. db_wait_notification waits up to timeout_ms for a NOTIFY on a

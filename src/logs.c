@@ -1,18 +1,12 @@
-/* logs: /v1 request logs. An ingest is one statement: the key's digest finds
- * an active key's service and the masked row goes in with it, so an unknown
- * or revoked key stores nothing.
- *
- * The same statement returns the service's alert rules that are out of their
- * cooldown. They are evaluated here (alert_rule.c) while its transaction is
- * still open, and the rules that fire are recorded by one more statement that
- * travels with the COMMIT (db_tx_begin/db_tx_commit): two round trips in all,
- * one more than the insert alone, with the log and its alert events committed
- * together. */
+/* logs: /v1 request logs. An ingest is one statement, one round trip: the
+ * key's digest finds an active key's service, the masked row goes in with it
+ * (so an unknown or revoked key stores nothing), and the service's alert
+ * rules that the stored log fires record their alert events in the same
+ * statement, so that the log and its events commit together. Rule values
+ * are held to their coerced forms by a constraint (sql/010), so evaluating
+ * them cannot fail. */
 #include "logs.h"
 
-#include <stdlib.h>
-
-#include "alert_rule.h"
 #include "handler.h"
 #include "json.h"
 #include "log.h"
@@ -36,36 +30,63 @@ enum log_column {
 	COL_QUERY_PARAMS, COL_REQUEST_TRUNCATED, COL_RESPONSE_TRUNCATED, COL_ERROR,
 	COL_SOURCE_IP, COL_TAGS, COL_RECEIVED, COL_REQUEST_HEADERS, COL_RESPONSE_HEADERS,
 	COL_REQUEST_BODY, COL_RESPONSE_BODY,
-	COL_IS_ERROR, COL_RULES,        /* what an ingest returns beyond a LOG */
 };
 
+/* The insert of an ingest: $1 the key's digest, $2 the row of
+ * log_input_row. No row when no active key has that digest. */
+#define LOG_INSERT \
+	"INSERT INTO logs (service_id, method, url, path, status_code, latency_ms," \
+	" query_params, request_headers, response_headers, request_body, response_body," \
+	" request_body_truncated, response_body_truncated, error, source_ip, tags)" \
+	" SELECT k.service_id, r.method, r.url, r.path, r.status_code, r.latency_ms," \
+	" r.query_params, r.request_headers, r.response_headers, r.request_body," \
+	" r.response_body, r.request_body_truncated, r.response_body_truncated, r.error," \
+	" r.source_ip, coalesce(r.tags, '{}')" \
+	" FROM service_keys k, jsonb_to_record($2::jsonb) AS r(method text, url text, path text," \
+	" status_code smallint, latency_ms double precision, query_params jsonb," \
+	" request_headers jsonb, response_headers jsonb, request_body text, response_body text," \
+	" request_body_truncated boolean, response_body_truncated boolean, error text," \
+	" source_ip inet, tags text[])" \
+	" WHERE k.key_sha256 = $1 AND k.is_active" \
+	" RETURNING *"
+
 const struct db_statement logs_statements[] = {
-	/* $1 the key's digest, $2 the row of log_input_row. No row when no
-	 * active key has that digest. Beyond the LOG: is_error, and the
-	 * service's rules out of their cooldown as [{"id", "field",
-	 * "operator", "value"}] (NULL when none): alerts_fire checks the
-	 * cooldown again, under a lock, for the rules that match. */
+	/* LOG_INSERT, and the alert events of the service's rules that the
+	 * log fires. A rule fires when the log matches it (alert_rule_fires,
+	 * sql/010) and it is out of its cooldown, checked under the rules' row
+	 * locks, taken in id order so that two ingests cannot deadlock: of two
+	 * concurrent ingests firing one rule, the second waits for the first to
+	 * commit, then sees its last_fired_at and stays quiet (the recheck of
+	 * a rule that was locked reads the log row kept from the join; the
+	 * insert runs once). An event with a webhook to deliver wakes
+	 * telltale-notifier at commit. Returns the LOG. */
 	{ "logs_ingest",
-	  "INSERT INTO logs AS l (service_id, method, url, path, status_code, latency_ms,"
-	  "  query_params, request_headers, response_headers, request_body, response_body,"
-	  "  request_body_truncated, response_body_truncated, error, source_ip, tags)"
-	  " SELECT k.service_id, r.method, r.url, r.path, r.status_code, r.latency_ms,"
-	  "  r.query_params, r.request_headers, r.response_headers, r.request_body, r.response_body,"
-	  "  r.request_body_truncated, r.response_body_truncated, r.error, r.source_ip,"
-	  "  coalesce(r.tags, '{}')"
-	  " FROM service_keys k, jsonb_to_record($2::jsonb) AS r(method text, url text, path text,"
-	  "  status_code smallint, latency_ms double precision, query_params jsonb,"
-	  "  request_headers jsonb, response_headers jsonb, request_body text, response_body text,"
-	  "  request_body_truncated boolean, response_body_truncated boolean, error text,"
-	  "  source_ip inet, tags text[])"
-	  " WHERE k.key_sha256 = $1 AND k.is_active"
-	  " RETURNING " LOG_DETAIL_COLUMNS ", l.is_error,"
-	  "  (SELECT json_agg(json_build_object('id', a.id, 'field', a.condition_field,"
-	  "    'operator', a.condition_operator, 'value', a.condition_value)"
-	  "    ORDER BY a.created_at, a.id)"
-	  "   FROM alerts a WHERE a.service_id = l.service_id AND (a.cooldown_seconds = 0"
-	  "    OR a.last_fired_at IS NULL"
-	  "    OR a.last_fired_at + a.cooldown_seconds * interval '1 second' <= now()))" },
+	  "WITH l AS (" LOG_INSERT "),"
+	  " due AS ("
+	  "  SELECT a.id FROM l JOIN alerts a ON a.service_id = l.service_id"
+	  "  WHERE alert_rule_fires(a.condition_field, a.condition_operator, a.condition_value,"
+	  "    l.status_code, l.latency_ms, l.is_error)"
+	  "   AND (a.cooldown_seconds = 0 OR a.last_fired_at IS NULL"
+	  "    OR a.last_fired_at + a.cooldown_seconds * interval '1 second' <= now())"
+	  "  ORDER BY a.id FOR UPDATE OF a),"
+	  " marked AS ("
+	  "  UPDATE alerts a SET last_fired_at = greatest(a.last_fired_at, now()) FROM due"
+	  "   WHERE a.id = due.id"
+	  "   RETURNING a.id, a.condition_field, a.webhook_url IS NOT NULL AS deliver),"
+	  " fired AS ("
+	  "  INSERT INTO alert_events (alert_id, log_id, field, observed_value, delivery_status,"
+	  "   next_attempt_at)"
+	  "  SELECT m.id, l.id, m.condition_field,"
+	  "   alert_observed(m.condition_field, l.status_code, l.latency_ms, l.is_error),"
+	  "   CASE WHEN m.deliver THEN 'pending' ELSE 'none' END, CASE WHEN m.deliver THEN now() END"
+	  "  FROM marked m, l RETURNING delivery_status)"
+	  " SELECT " LOG_DETAIL_COLUMNS ","
+	  "  (SELECT count(pg_notify('telltale_alerts', '')) FROM fired"
+	  "   WHERE delivery_status = 'pending')"
+	  " FROM l" },
+	/* LOG_INSERT alone: the ingest again when recording its alert events
+	 * failed, which must not cost the log. */
+	{ "logs_ingest_alone", "WITH l AS (" LOG_INSERT ") SELECT " LOG_DETAIL_COLUMNS " FROM l" },
 	/* The key check alone, for a body that failed validation: a wrong key is
 	 * answered 401 before a 422 would tell anything about the body. */
 	{ "logs_key_check", "SELECT 1 FROM service_keys WHERE key_sha256 = $1 AND is_active" },
@@ -160,72 +181,11 @@ static void respond_invalid_log(struct request *req, const char *digest,
 			      err->field, *err->field ? " " : "", err->message);
 }
 
-/* What the rules read of the stored log (row 0 of logs_ingest). */
-static struct alert_log alert_log_of(const PGresult *res)
-{
-	struct alert_log log = { 0 };
-
-	log.has_status_code = !PQgetisnull(res, 0, COL_STATUS_CODE);
-	if (log.has_status_code)
-		log.status_code = (int)sql_int(res, 0, COL_STATUS_CODE);
-	log.has_latency = !PQgetisnull(res, 0, COL_LATENCY);
-	if (log.has_latency)
-		log.latency_ms = strtod(PQgetvalue(res, 0, COL_LATENCY), NULL);
-	log.is_error = *PQgetvalue(res, 0, COL_IS_ERROR) == 't';
-	return log;
-}
-
-/* The rules of the ingested log's service that it fires, as the argument of
- * alerts_fire, or NULL when none does. A rule list that cannot be read is
- * logged and fires nothing: evaluation never fails an ingest. */
-static struct json_object *fired_rules(const PGresult *res)
-{
-	struct json_object *rules, *fired = NULL;
-	struct alert_log log = alert_log_of(res);
-	size_t skipped = 0;
-
-	if (PQgetisnull(res, 0, COL_RULES))
-		return NULL;
-	rules = json_tokener_parse(PQgetvalue(res, 0, COL_RULES));
-	fired = alert_rules_evaluate(rules, &log, &skipped);
-	if (!fired)
-		log_msg("alerts: log %s: the rules of service %s could not be read",
-			PQgetvalue(res, 0, COL_ID), PQgetvalue(res, 0, COL_SERVICE_ID));
-	else if (skipped)
-		log_msg("alerts: log %s: %zu rule(s) of service %s could not be evaluated",
-			PQgetvalue(res, 0, COL_ID), skipped, PQgetvalue(res, 0, COL_SERVICE_ID));
-	json_object_put(rules);
-	if (fired && json_object_array_length(fired) == 0) {
-		json_object_put(fired);
-		fired = NULL;
-	}
-	return fired;
-}
-
-/* Records the alert events of the rules the log fires and commits the
- * transaction that db_tx_begin opened. If recording them fails, the log is
- * committed without them (and that is logged): an alert never costs an
- * ingest. Returns 0, or -1 when the commit failed and has been answered. */
-static int commit_or_respond(struct request *req, const PGresult *res)
-{
-	struct json_object *fired = fired_rules(res);
-	struct sql_args a = { 0 };
-	enum db_status st, step;
-
-	sql_arg_text(&a, PQgetvalue(res, 0, COL_ID));
-	sql_arg_text(&a, fired ? json_text(fired) : NULL);
-	st = db_tx_commit(fired ? "alerts_fire" : NULL, a.n, a.values, &step);
-	if (st == DB_OK && step != DB_OK)
-		log_msg("alerts: log %s: stored without the alert events it fired",
-			PQgetvalue(res, 0, COL_ID));
-	json_object_put(fired);
-	return st == DB_OK ? 0 : handler_db_failure(req, st);
-}
-
-/* Runs logs_ingest with the digest and the row, then the service's alert
- * rules against the stored log, in one transaction. A service deleted while
- * its log was going in makes the insert fail its foreign key: the key is gone
- * by then, so that is answered as a revoked key, not as a fault. */
+/* Runs logs_ingest with the digest and the row; if that fails, the log goes
+ * in without its alert events (logs_ingest_alone), and that is logged: an
+ * alert never costs an ingest. A service deleted while its log was going in
+ * makes the insert fail its foreign key: the key is gone by then, so that is
+ * answered as a revoked key, not as a fault. */
 static int ingest_or_respond(struct request *req, const char *digest, struct json_object *row,
 			     PGresult **res)
 {
@@ -235,11 +195,15 @@ static int ingest_or_respond(struct request *req, const char *digest, struct jso
 
 	sql_arg_text(&a, digest);
 	sql_arg_text(&a, json_text(row));
-	st = db_tx_begin("logs_ingest", a.n, a.values, res);
+	st = db_exec("logs_ingest", a.n, a.values, res);
+	if (st == DB_ERROR) {
+		st = db_exec("logs_ingest_alone", a.n, a.values, res);
+		if (st == DB_OK && PQntuples(*res) > 0)
+			log_msg("alerts: log %s: stored without the alert events it fired",
+				PQgetvalue(*res, 0, COL_ID));
+	}
 	if (st == DB_OK && PQntuples(*res) > 0)
-		return commit_or_respond(req, *res);
-	if (st == DB_OK)
-		db_tx_rollback();       /* nothing was inserted */
+		return 0;
 	if (st == DB_OK || (st == DB_ERROR && (active = key_active_or_respond(req, digest)) == 0))
 		return handler_respond_unauthorized(req, INVALID_KEY);
 	if (active < 0)

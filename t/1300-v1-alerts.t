@@ -327,6 +327,73 @@ sub send_at_once {
 	is(scalar logs_of("service_id=$s->{id}"), 8, 'every log was stored');
 }
 
+# --- a rule locked by another transaction -------------------------------------------------------
+#
+# A transaction holds both rules of a service: it has just fired the one with
+# a cooldown (last_fired_at = now()) and touched the other. An ingest that
+# matches both waits for it, then reads both rules again as committed: the
+# first is within its cooldown now and stays quiet, the second fires.
+
+{
+	my $s = new_service('locked');
+	my $k = new_key($s);
+	my $once = new_alert($s, cooldown_seconds => 3600);
+	my $every = new_alert($s, cooldown_seconds => 0);
+	my $holder = db_session('BEGIN', "UPDATE alerts SET last_fired_at = now() WHERE id = '$once->{id}'",
+				"UPDATE alerts SET name = name WHERE id = '$every->{id}'",
+				'SELECT pg_sleep(4)', 'COMMIT');
+	my $sessions = sub {
+		my ($where) = @_;
+		my $r = db_query("SELECT count(*) FROM pg_stat_activity WHERE $where");
+		return $r->[0][0];
+	};
+	ok(wait_for(10, sub { $sessions->("query = 'SELECT pg_sleep(4)' AND state = 'active'") }),
+	   'another transaction holds the rules');
+	pipe(my $r, my $w) or die "pipe: $!";
+	my $pid = fork // die "fork: $!";
+	if (!$pid) {
+		close $r;
+		my $res = ingest_log($k->{raw_key}, log_ev(status_code => 500));
+		syswrite($w, "$res->{status}\n");
+		POSIX::_exit(0);
+	}
+	close $w;
+	ok(wait_for(10, sub { $sessions->("wait_event_type = 'Lock' AND application_name LIKE 'telltale-worker[%'") }),
+	   'an ingest that matches them waits for it');
+	chomp(my $status = <$r> // '');
+	waitpid($pid, 0);
+	waitpid($holder, 0);
+	is($status, 201, 'and answers 201 once it has committed');
+	is(scalar alert_events_of($once), 0, 'the rule fired meanwhile is within its cooldown: no event');
+	is(scalar alert_events_of($every), 1, 'the rule without a cooldown fires');
+}
+
+# --- what the database holds a rule to ---------------------------------------------------------
+#
+# Every ingest evaluates the stored rules in SQL, casting their values: the
+# database refuses a value in any form but the one creation coerces to.
+
+for my $bad ([ status_code => 'abc' ], [ status_code => '99' ], [ status_code => '600' ],
+	     [ status_code => '500.0' ], [ latency_ms => '1e3' ], [ latency_ms => '-1' ],
+	     [ latency_ms => '.5' ], [ latency_ms => '1000000000001' ], [ error => 'TRUE' ],
+	     [ error => '1' ]) {
+	my ($field, $value) = @$bad;
+	my $stored = eval {
+		db_query("INSERT INTO alerts (service_id, name, condition_field, condition_operator,"
+			 . " condition_value) VALUES ('$svc->{id}', 'raw', '$field', '!=', '$value')");
+		1;
+	};
+	ok(!$stored, "the database refuses a rule on $field with the value '$value'");
+}
+{
+	my $s = new_service('observed');
+	my $k = new_key($s);
+	my $rule = new_alert($s, condition_field => 'latency_ms', condition_operator => '<', condition_value => '1');
+	send_log($k, latency_ms => 0.1);
+	like(req('GET', "/v1/alerts/$rule->{id}/events")->{body}, qr/"observed_value":0\.1[,}]/,
+	     'an observed latency is spelt as its shortest exact decimal');
+}
+
 # --- events: newest first, pages ----------------------------------------------------------------
 
 {
