@@ -118,6 +118,16 @@ static int connection_alive(void)
 	return PQstatus(db.conn) == CONNECTION_OK;
 }
 
+/* A NOTICE or WARNING the server sent (an alert event that could not be
+ * recorded, sql/010): into the log, as one line. */
+static void log_notice(void *arg, const char *message)
+{
+	int len = (int)strcspn(message, "\n");
+
+	(void)arg;
+	log_msg("db: %.*s", len, message);
+}
+
 /* Connects unless within the back-off after a failed attempt. Returns 0 or -1. */
 static int ensure_connected(void)
 {
@@ -131,6 +141,7 @@ static int ensure_connected(void)
 	if (now < db.next_attempt_usec)
 		return -1;
 	db.conn = PQconnectdbParams(keys, values, 1);
+	PQsetNoticeProcessor(db.conn, log_notice, NULL);
 	if (PQstatus(db.conn) == CONNECTION_OK && setup_session(db.conn) == 0) {
 		db.backoff_usec = BACKOFF_MIN_USEC;
 		db.serial++;

@@ -1,15 +1,12 @@
 /* logs: /v1 request logs. An ingest is one statement, one round trip: the
  * key's digest finds an active key's service, the masked row goes in with it
- * (so an unknown or revoked key stores nothing), and the service's alert
- * rules that the stored log fires record their alert events in the same
- * statement, so that the log and its events commit together. Rule values
- * are held to their coerced forms by a constraint (sql/010), so evaluating
- * them cannot fail. */
+ * (so an unknown or revoked key stores nothing), and a trigger records the
+ * alert events of the service's rules that the stored log fires (sql/010),
+ * so that the log and its events commit together. */
 #include "logs.h"
 
 #include "handler.h"
 #include "json.h"
-#include "log.h"
 #include "log_input.h"
 #include "params.h"
 #include "response.h"
@@ -32,61 +29,25 @@ enum log_column {
 	COL_REQUEST_BODY, COL_RESPONSE_BODY,
 };
 
-/* The insert of an ingest: $1 the key's digest, $2 the row of
- * log_input_row. No row when no active key has that digest. */
-#define LOG_INSERT \
-	"INSERT INTO logs (service_id, method, url, path, status_code, latency_ms," \
-	" query_params, request_headers, response_headers, request_body, response_body," \
-	" request_body_truncated, response_body_truncated, error, source_ip, tags)" \
-	" SELECT k.service_id, r.method, r.url, r.path, r.status_code, r.latency_ms," \
-	" r.query_params, r.request_headers, r.response_headers, r.request_body," \
-	" r.response_body, r.request_body_truncated, r.response_body_truncated, r.error," \
-	" r.source_ip, coalesce(r.tags, '{}')" \
-	" FROM service_keys k, jsonb_to_record($2::jsonb) AS r(method text, url text, path text," \
-	" status_code smallint, latency_ms double precision, query_params jsonb," \
-	" request_headers jsonb, response_headers jsonb, request_body text, response_body text," \
-	" request_body_truncated boolean, response_body_truncated boolean, error text," \
-	" source_ip inet, tags text[])" \
-	" WHERE k.key_sha256 = $1 AND k.is_active" \
-	" RETURNING *"
-
 const struct db_statement logs_statements[] = {
-	/* LOG_INSERT, and the alert events of the service's rules that the
-	 * log fires. A rule fires when the log matches it (alert_rule_fires,
-	 * sql/010) and it is out of its cooldown, checked under the rules' row
-	 * locks, taken in id order so that two ingests cannot deadlock: of two
-	 * concurrent ingests firing one rule, the second waits for the first to
-	 * commit, then sees its last_fired_at and stays quiet (the recheck of
-	 * a rule that was locked reads the log row kept from the join; the
-	 * insert runs once). An event with a webhook to deliver wakes
-	 * telltale-notifier at commit. Returns the LOG. */
+	/* $1 the key's digest, $2 the row of log_input_row. No row when no
+	 * active key has that digest. The trigger logs_fire_alerts (sql/010)
+	 * records the alert events of the rules the log fires. */
 	{ "logs_ingest",
-	  "WITH l AS (" LOG_INSERT "),"
-	  " due AS ("
-	  "  SELECT a.id FROM l JOIN alerts a ON a.service_id = l.service_id"
-	  "  WHERE alert_rule_fires(a.condition_field, a.condition_operator, a.condition_value,"
-	  "    l.status_code, l.latency_ms, l.is_error)"
-	  "   AND (a.cooldown_seconds = 0 OR a.last_fired_at IS NULL"
-	  "    OR a.last_fired_at + a.cooldown_seconds * interval '1 second' <= now())"
-	  "  ORDER BY a.id FOR UPDATE OF a),"
-	  " marked AS ("
-	  "  UPDATE alerts a SET last_fired_at = greatest(a.last_fired_at, now()) FROM due"
-	  "   WHERE a.id = due.id"
-	  "   RETURNING a.id, a.condition_field, a.webhook_url IS NOT NULL AS deliver),"
-	  " fired AS ("
-	  "  INSERT INTO alert_events (alert_id, log_id, field, observed_value, delivery_status,"
-	  "   next_attempt_at)"
-	  "  SELECT m.id, l.id, m.condition_field,"
-	  "   alert_observed(m.condition_field, l.status_code, l.latency_ms, l.is_error),"
-	  "   CASE WHEN m.deliver THEN 'pending' ELSE 'none' END, CASE WHEN m.deliver THEN now() END"
-	  "  FROM marked m, l RETURNING delivery_status)"
-	  " SELECT " LOG_DETAIL_COLUMNS ","
-	  "  (SELECT count(pg_notify('telltale_alerts', '')) FROM fired"
-	  "   WHERE delivery_status = 'pending')"
-	  " FROM l" },
-	/* LOG_INSERT alone: the ingest again when recording its alert events
-	 * failed, which must not cost the log. */
-	{ "logs_ingest_alone", "WITH l AS (" LOG_INSERT ") SELECT " LOG_DETAIL_COLUMNS " FROM l" },
+	  "INSERT INTO logs AS l (service_id, method, url, path, status_code, latency_ms,"
+	  "  query_params, request_headers, response_headers, request_body, response_body,"
+	  "  request_body_truncated, response_body_truncated, error, source_ip, tags)"
+	  " SELECT k.service_id, r.method, r.url, r.path, r.status_code, r.latency_ms,"
+	  "  r.query_params, r.request_headers, r.response_headers, r.request_body, r.response_body,"
+	  "  r.request_body_truncated, r.response_body_truncated, r.error, r.source_ip,"
+	  "  coalesce(r.tags, '{}')"
+	  " FROM service_keys k, jsonb_to_record($2::jsonb) AS r(method text, url text, path text,"
+	  "  status_code smallint, latency_ms double precision, query_params jsonb,"
+	  "  request_headers jsonb, response_headers jsonb, request_body text, response_body text,"
+	  "  request_body_truncated boolean, response_body_truncated boolean, error text,"
+	  "  source_ip inet, tags text[])"
+	  " WHERE k.key_sha256 = $1 AND k.is_active"
+	  " RETURNING " LOG_DETAIL_COLUMNS },
 	/* The key check alone, for a body that failed validation: a wrong key is
 	 * answered 401 before a 422 would tell anything about the body. */
 	{ "logs_key_check", "SELECT 1 FROM service_keys WHERE key_sha256 = $1 AND is_active" },
@@ -181,11 +142,9 @@ static void respond_invalid_log(struct request *req, const char *digest,
 			      err->field, *err->field ? " " : "", err->message);
 }
 
-/* Runs logs_ingest with the digest and the row; if that fails, the log goes
- * in without its alert events (logs_ingest_alone), and that is logged: an
- * alert never costs an ingest. A service deleted while its log was going in
- * makes the insert fail its foreign key: the key is gone by then, so that is
- * answered as a revoked key, not as a fault. */
+/* Runs logs_ingest with the digest and the row. A service deleted while its
+ * log was going in makes the insert fail its foreign key: the key is gone by
+ * then, so that is answered as a revoked key, not as a fault. */
 static int ingest_or_respond(struct request *req, const char *digest, struct json_object *row,
 			     PGresult **res)
 {
@@ -196,12 +155,6 @@ static int ingest_or_respond(struct request *req, const char *digest, struct jso
 	sql_arg_text(&a, digest);
 	sql_arg_text(&a, json_text(row));
 	st = db_exec("logs_ingest", a.n, a.values, res);
-	if (st == DB_ERROR) {
-		st = db_exec("logs_ingest_alone", a.n, a.values, res);
-		if (st == DB_OK && PQntuples(*res) > 0)
-			log_msg("alerts: log %s: stored without the alert events it fired",
-				PQgetvalue(*res, 0, COL_ID));
-	}
 	if (st == DB_OK && PQntuples(*res) > 0)
 		return 0;
 	if (st == DB_OK || (st == DB_ERROR && (active = key_active_or_respond(req, digest)) == 0))

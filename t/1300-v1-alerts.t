@@ -443,12 +443,14 @@ for my $bad ([ status_code => 'abc' ], [ status_code => '99' ], [ status_code =>
 # --- a failed evaluation never fails the ingest --------------------------------------------------
 #
 # A trigger makes recording this rule's events fail: the log is stored all the
-# same (and answered 201), without the event.
+# same (and answered 201), without the event, and the worker's log says so;
+# another rule that the log fires records its event.
 
 {
 	my $s = new_service('broken');
 	my $k = new_key($s);
 	my $rule = new_alert($s);
+	my $sound = new_alert($s);
 	(my $fn = "t1300_refuse_$rule->{id}") =~ s/-/_/g;
 	my $made = db_query("CREATE FUNCTION $fn() RETURNS trigger LANGUAGE plpgsql AS \$\$"
 			    . " BEGIN IF NEW.alert_id = '$rule->{id}' THEN RAISE EXCEPTION 't/1300'; END IF;"
@@ -459,6 +461,14 @@ for my $bad ([ status_code => 'abc' ], [ status_code => '99' ], [ status_code =>
 		my $got = req('GET', "/v1/logs/" . ($log->{id} // 'none'));
 		is($got->{status}, 200, 'the log is stored');
 		is(scalar alert_events_of($rule), 0, '  without the alert event');
+		ok(!defined req('GET', "/v1/alerts/$rule->{id}")->{json}{last_fired_at},
+		   '  and the rule has not fired');
+		is(scalar alert_events_of($sound), 1, 'another rule the log fires records its event');
+		my $said = wait_for(10, sub {
+			open(my $fh, '<', "$ENV{TELLTALE_STATE_DIR}/log/worker.log") or return 0;
+			return scalar grep { /stored without the alert event of rule \Q$rule->{id}\E/ } <$fh>;
+		});
+		ok($said, "the worker's log says so");
 		db_query("DROP TRIGGER $fn ON alert_events; DROP FUNCTION $fn()");
 		send_log($k, status_code => 500, path => '/mended');
 		is(scalar alert_events_of($rule), 1, 'the next log fires the rule again');

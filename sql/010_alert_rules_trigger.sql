@@ -1,6 +1,6 @@
--- Alert rules are evaluated by the ingest statement itself (logs_ingest in
--- src/logs.c), so that a log and the alert events it fires go in with one
--- round trip and commit together.
+-- Alert rules are evaluated by a trigger on logs, in the statement that
+-- stores a log: the log and the alert events it fires commit together, with
+-- one round trip from the worker (logs_ingest in src/logs.c).
 --
 -- A rule's value is coerced when the rule is created (src/alert_rule.c); the
 -- constraint below holds every stored value to the forms that coercion
@@ -39,7 +39,7 @@ $$;
 -- Whether a log fires a rule: its value of the field OP the rule's value. A
 -- log without the field fires nothing; error compares as 1 or 0, and only by
 -- == and != (the API refuses the other operators for it). Both functions are
--- single expressions, which the planner inlines into the ingest statement:
+-- single expressions, which the planner inlines into the trigger's query:
 -- called as functions, they would be planned again on every ingest.
 CREATE FUNCTION alert_rule_fires(field text, operator text, value text, status_code smallint,
                                  latency_ms float8, is_error boolean) RETURNS boolean
@@ -52,3 +52,49 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	                     operator,
 	                     CASE field WHEN 'error' THEN value::boolean::int::float8 ELSE value::float8 END)
 $$;
+
+-- Records the alert events of the rules a new log fires. A rule fires when the
+-- log matches it and it is out of its cooldown, checked under the rules' row
+-- locks, taken in id order so that two ingests cannot deadlock: of two
+-- concurrent ingests firing one rule, the second waits for the first to
+-- commit, then sees its last_fired_at and stays quiet. An event with a
+-- webhook to deliver wakes telltale-notifier at commit. Recording an event
+-- that fails (it should not) is undone alone and reported as a WARNING, which
+-- the worker logs: an alert never costs an ingest.
+CREATE FUNCTION logs_fire_alerts() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+	r record;
+BEGIN
+	FOR r IN SELECT a.id, a.condition_field, a.webhook_url IS NOT NULL AS deliver
+	           FROM alerts a
+	          WHERE a.service_id = NEW.service_id
+	            AND alert_rule_fires(a.condition_field, a.condition_operator, a.condition_value,
+	                                 NEW.status_code, NEW.latency_ms, NEW.is_error)
+	            AND (a.cooldown_seconds = 0 OR a.last_fired_at IS NULL
+	                 OR a.last_fired_at + a.cooldown_seconds * interval '1 second' <= now())
+	          ORDER BY a.id FOR UPDATE
+	LOOP
+		BEGIN
+			UPDATE alerts SET last_fired_at = greatest(last_fired_at, now()) WHERE id = r.id;
+			INSERT INTO alert_events (alert_id, log_id, field, observed_value, delivery_status,
+			                          next_attempt_at)
+			VALUES (r.id, NEW.id, r.condition_field,
+			        alert_observed(r.condition_field, NEW.status_code, NEW.latency_ms,
+			                       NEW.is_error),
+			        CASE WHEN r.deliver THEN 'pending' ELSE 'none' END,
+			        CASE WHEN r.deliver THEN now() END);
+			IF r.deliver THEN
+				PERFORM pg_notify('telltale_alerts', '');
+			END IF;
+		EXCEPTION WHEN OTHERS THEN
+			RAISE WARNING 'alerts: log %: stored without the alert event of rule %: %',
+				NEW.id, r.id, SQLERRM;
+		END;
+	END LOOP;
+	RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER logs_fire_alerts AFTER INSERT ON logs
+	FOR EACH ROW EXECUTE FUNCTION logs_fire_alerts();
