@@ -1,6 +1,7 @@
 -- Alert rules are evaluated by a trigger on logs, in the statement that
 -- stores a log: the log and the alert events it fires commit together, with
--- one round trip from the worker (logs_ingest in src/logs.c).
+-- one round trip from the worker (logs_ingest in src/logs.c). This replaces
+-- the evaluation in the worker that sql/005's comments describe.
 --
 -- A rule's value is coerced when the rule is created (src/alert_rule.c); the
 -- constraint below holds every stored value to the forms that coercion
@@ -18,7 +19,7 @@ ALTER TABLE alerts ADD CONSTRAINT alerts_condition_value_coerced CHECK (
 -- status code, no latency).
 CREATE FUNCTION alert_observed(field text, status_code smallint, latency_ms float8,
                                is_error boolean) RETURNS jsonb
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
 	SELECT CASE field
 	       WHEN 'status_code' THEN to_jsonb(status_code)
 	       WHEN 'latency_ms' THEN to_jsonb(latency_ms)
@@ -60,7 +61,10 @@ $$;
 -- commit, then sees its last_fired_at and stays quiet. An event with a
 -- webhook to deliver wakes telltale-notifier at commit. Recording an event
 -- that fails (it should not) is undone alone and reported as a WARNING, which
--- the worker logs: an alert never costs an ingest.
+-- the worker logs: an alert never costs an ingest. The wait for a rule's lock
+-- is the one exception: the holders are other ingests and rule deletions, a
+-- moment each, but a wait that outlasted the statement timeout would fail the
+-- ingest whole (503, nothing stored).
 CREATE FUNCTION logs_fire_alerts() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE

@@ -341,13 +341,13 @@ sub send_at_once {
 	my $every = new_alert($s, cooldown_seconds => 0);
 	my $holder = db_session('BEGIN', "UPDATE alerts SET last_fired_at = now() WHERE id = '$once->{id}'",
 				"UPDATE alerts SET name = name WHERE id = '$every->{id}'",
-				'SELECT pg_sleep(4)', 'COMMIT');
+				'SELECT pg_sleep(2)', 'COMMIT');
 	my $sessions = sub {
 		my ($where) = @_;
 		my $r = db_query("SELECT count(*) FROM pg_stat_activity WHERE $where");
 		return $r->[0][0];
 	};
-	ok(wait_for(10, sub { $sessions->("query = 'SELECT pg_sleep(4)' AND state = 'active'") }),
+	ok(wait_for(10, sub { $sessions->("query = 'SELECT pg_sleep(2)' AND state = 'active'") }, 0.05),
 	   'another transaction holds the rules');
 	pipe(my $r, my $w) or die "pipe: $!";
 	my $pid = fork // die "fork: $!";
@@ -358,8 +358,8 @@ sub send_at_once {
 		POSIX::_exit(0);
 	}
 	close $w;
-	ok(wait_for(10, sub { $sessions->("wait_event_type = 'Lock' AND application_name LIKE 'telltale-worker[%'") }),
-	   'an ingest that matches them waits for it');
+	ok(wait_for(10, sub { $sessions->("wait_event_type = 'Lock' AND application_name LIKE 'telltale-worker[%'") },
+		    0.05), 'an ingest that matches them waits for it');
 	chomp(my $status = <$r> // '');
 	waitpid($pid, 0);
 	waitpid($holder, 0);
@@ -372,6 +372,16 @@ sub send_at_once {
 #
 # Every ingest evaluates the stored rules in SQL, casting their values: the
 # database refuses a value in any form but the one creation coerces to.
+
+for my $good ([ status_code => '500' ], [ latency_ms => '250.5' ], [ latency_ms => '1000000000000' ],
+	      [ error => 'false' ]) {
+	my ($field, $value) = @$good;
+	my $r = db_query("INSERT INTO alerts (service_id, name, condition_field, condition_operator,"
+			 . " condition_value) VALUES ('$svc->{id}', 'raw', '$field', '!=', '$value')"
+			 . " RETURNING condition_value");
+	is($r->[0][0], $value, "the database takes a rule on $field with the value '$value'");
+	db_query("DELETE FROM alerts WHERE service_id = '$svc->{id}' AND name = 'raw'");
+}
 
 for my $bad ([ status_code => 'abc' ], [ status_code => '99' ], [ status_code => '600' ],
 	     [ status_code => '500.0' ], [ latency_ms => '1e3' ], [ latency_ms => '-1' ],

@@ -1,6 +1,6 @@
 /* Unit tests for alert_rule: the coercions and refusals of creation, and
  * cooldown_seconds. How a stored rule evaluates against a log is tested in
- * t/1320-alert-rules-sql.t, against the SQL that evaluates it. */
+ * t/1300-v1-alerts.t, against the SQL that evaluates it (sql/010). */
 #include <stdio.h>
 #include <string.h>
 
