@@ -7,7 +7,6 @@
 #ifndef TELLTALE_ALERT_RULE_H
 #define TELLTALE_ALERT_RULE_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 #include <json-c/json.h>

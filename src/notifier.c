@@ -1,7 +1,8 @@
 /* telltale-notifier: delivers the webhooks of alert events, off the request
  * path. An ingest that records an event whose rule has a webhook_url sends
- * NOTIFY telltale_alerts at commit (the trigger logs_fire_alerts, sql/010); this process
- * LISTENs, and also looks every POLL_MS in case a notification was missed.
+ * NOTIFY telltale_alerts at commit (the trigger logs_fire_alerts, sql/010);
+ * this process LISTENs, and also looks every POLL_MS in case a notification
+ * was missed.
  *
  * One delivery: claim the event (one committed UPDATE that picks it with FOR
  * UPDATE SKIP LOCKED and marks it 'sending'), POST it through the outbound
