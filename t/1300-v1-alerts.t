@@ -373,12 +373,18 @@ sub send_at_once {
 # Every ingest evaluates the stored rules in SQL, casting their values: the
 # database refuses a value in any form but the one creation coerces to.
 
+# The same INSERT for the values taken and for those refused, so that a
+# refusal is the constraint's and not the statement's.
+sub raw_rule_sql {
+	my ($field, $value) = @_;
+	return "INSERT INTO alerts (service_id, name, condition_field, condition_operator, condition_value)"
+		. " VALUES ('$svc->{id}', 'raw', '$field', '!=', '$value') RETURNING condition_value";
+}
+
 for my $good ([ status_code => '500' ], [ latency_ms => '250.5' ], [ latency_ms => '1000000000000' ],
 	      [ error => 'false' ]) {
 	my ($field, $value) = @$good;
-	my $r = db_query("INSERT INTO alerts (service_id, name, condition_field, condition_operator,"
-			 . " condition_value) VALUES ('$svc->{id}', 'raw', '$field', '!=', '$value')"
-			 . " RETURNING condition_value");
+	my $r = db_query(raw_rule_sql($field, $value));
 	is($r->[0][0], $value, "the database takes a rule on $field with the value '$value'");
 	db_query("DELETE FROM alerts WHERE service_id = '$svc->{id}' AND name = 'raw'");
 }
@@ -388,11 +394,7 @@ for my $bad ([ status_code => 'abc' ], [ status_code => '99' ], [ status_code =>
 	     [ latency_ms => '.5' ], [ latency_ms => '1000000000001' ], [ error => 'TRUE' ],
 	     [ error => '1' ]) {
 	my ($field, $value) = @$bad;
-	my $stored = eval {
-		db_query("INSERT INTO alerts (service_id, name, condition_field, condition_operator,"
-			 . " condition_value) VALUES ('$svc->{id}', 'raw', '$field', '!=', '$value')");
-		1;
-	};
+	my $stored = eval { db_query(raw_rule_sql($field, $value)); 1 };
 	ok(!$stored, "the database refuses a rule on $field with the value '$value'");
 }
 {
