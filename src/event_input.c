@@ -126,6 +126,7 @@ int event_input_parse(struct json_object *doc, struct event_input *ev, struct in
 int event_rows_init(struct event_rows *rows)
 {
 	rows->count = 0;
+	rows->with_event_id = 0;
 	rows->text = printbuf_new();
 	return rows->text && printbuf_memappend(rows->text, "[", 1) >= 0 ? 0 : -1;
 }
@@ -220,6 +221,7 @@ int event_rows_add(struct event_rows *rows, const struct event_input *ev)
 	    append_object(rows, ",\"tags\":", ev->tags) != 0 || append_str(rows, "}") != 0)
 		return -1;
 	rows->count++;
+	rows->with_event_id += ev->event_id[0] != '\0';
 	return 0;
 }
 

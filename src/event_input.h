@@ -54,6 +54,7 @@ int event_input_parse_id(const char *s, char out[33]);
 struct event_rows {
 	struct printbuf *text;          /* "[" and the rows so far, unclosed */
 	int count;
+	int with_event_id;              /* how many of them carry an event_id */
 };
 
 /* Each returns 0, or -1 when out of memory. */

@@ -465,6 +465,42 @@ error_ok(ingest($app, ev(), app_id => 'abc'), 404, 'NOT_FOUND', undef, 'POST /ap
 error_ok(ingest($app, ev(), app_id => '0'), 404, 'NOT_FOUND', undef, 'POST /apps/0/events is 404');
 is(count_events($app), $stored, "the app holds exactly the $stored accepted events");
 
+# --- an application deleted while an event is on its way -------------------------------------
+#
+# Both ingest statements (one event without an event_id, and the general one)
+# lock the application's row: an ingest that meets its deletion waits for it to
+# commit, then finds no application. 403, and no event left behind.
+
+for my $case (['without an event_id', ev(message => 'racing a delete')],
+	      ['with an event_id', ev(message => 'racing a delete', event_id => 'ab' x 16)]) {
+	my ($label, $event) = @$case;
+	my $gone = new_app('deleted');
+	my $holder = db_session('BEGIN', "DELETE FROM applications WHERE id = $gone->{id}",
+				'SELECT pg_sleep(2)', 'COMMIT');
+	my $sessions = sub {
+		my ($where) = @_;
+		return db_query("SELECT count(*) FROM pg_stat_activity WHERE $where")->[0][0];
+	};
+	ok(wait_for(10, sub { $sessions->("query = 'SELECT pg_sleep(2)' AND state = 'active'") }, 0.05),
+	   "$label: another transaction is deleting the application");
+	pipe(my $r, my $w) or die "pipe: $!";
+	my $pid = fork // die "fork: $!";
+	if (!$pid) {
+		close $r;
+		syswrite($w, ingest($gone, $event)->{status} . "\n");
+		POSIX::_exit(0);
+	}
+	close $w;
+	ok(wait_for(10, sub { $sessions->("wait_event_type = 'Lock' AND application_name LIKE 'telltale-worker[%'") },
+		    0.05), "$label: an ingest for it waits for the delete");
+	chomp(my $status = <$r> // '');
+	waitpid($pid, 0);
+	waitpid($holder, 0);
+	is($status, 403, "$label: and is refused once the delete has committed");
+	is(db_query("SELECT count(*) FROM events WHERE application_id = $gone->{id}")->[0][0], 0,
+	   "$label: no event of the deleted application is stored");
+}
+
 # --- rate limit -----------------------------------------------------------------------------
 # API.md: ingest is rate-limited per key by nginx; past the rate and burst: 429
 # RATE_LIMITED with Retry-After, and other keys are unaffected. The flood uses

@@ -85,6 +85,7 @@ static void test_values(void)
 	       "[{\"i\":0,\"event_id\":\"0123456789abcdef0123456789abcdef\","
 	       "\"occurred_us\":1770717600500000,\"level\":\"WARNING\",\"message\":\"disk full\","
 	       "\"tags\":{\"a\":\"b\"}}]", "the row for the ingest statement");
+	ok(rows.count == 1 && rows.with_event_id == 1, "one row, counted as one with an event_id");
 	ev.event_id[0] = '\0';
 	ev.tags = NULL;
 	ev.message = "q\"b\\ n\n t\t c\x01 \xe2\x82\xac /";
@@ -94,6 +95,7 @@ static void test_values(void)
 	       ",{\"i\":1,\"occurred_us\":1770717600500000,\"level\":\"WARNING\","
 	       "\"message\":\"q\\\"b\\\\ n\\u000a t\\u0009 c\\u0001 \xe2\x82\xac /\"}]",
 	       "counted from 0, absent keys left out, the message escaped");
+	ok(rows.count == 2 && rows.with_event_id == 1, "a row without an event_id is not counted as one");
 	struct json_object *back = json_tokener_parse(event_rows_text(&rows));
 	struct json_object *msg = NULL;
 	ok(json_object_is_type(back, json_type_array) && json_object_array_length(back) == 2 &&
