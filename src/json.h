@@ -47,7 +47,8 @@ void json_add_int(struct json_object *obj, const char *key, int64_t value);
 void json_add_null(struct json_object *obj, const char *key);
 /* An RFC 3339 UTC timestamp from microseconds since the epoch. */
 void json_add_time(struct json_object *obj, const char *key, int64_t usec);
-/* A JSON document as text (a jsonb column), or null when text is NULL. */
+/* A JSON document as text (a jsonb column, so valid JSON), or null when text
+ * is NULL. The text is copied into the output as it is when obj is written. */
 void json_add_raw(struct json_object *obj, const char *key, const char *text);
 
 /* The compact text of obj, owned by obj. */
