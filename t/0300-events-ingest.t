@@ -477,11 +477,7 @@ for my $case (['without an event_id', ev(message => 'racing a delete')],
 	my $gone = new_app('deleted');
 	my $holder = db_session('BEGIN', "DELETE FROM applications WHERE id = $gone->{id}",
 				'SELECT pg_sleep(2)', 'COMMIT');
-	my $sessions = sub {
-		my ($where) = @_;
-		return db_query("SELECT count(*) FROM pg_stat_activity WHERE $where")->[0][0];
-	};
-	ok(wait_for(10, sub { $sessions->("query = 'SELECT pg_sleep(2)' AND state = 'active'") }, 0.05),
+	ok(wait_for(10, sub { db_sessions("query = 'SELECT pg_sleep(2)' AND state = 'active'") }, 0.05),
 	   "$label: another transaction is deleting the application");
 	pipe(my $r, my $w) or die "pipe: $!";
 	my $pid = fork // die "fork: $!";
@@ -491,7 +487,7 @@ for my $case (['without an event_id', ev(message => 'racing a delete')],
 		POSIX::_exit(0);
 	}
 	close $w;
-	ok(wait_for(10, sub { $sessions->("wait_event_type = 'Lock' AND application_name LIKE 'telltale-worker[%'") },
+	ok(wait_for(10, sub { db_sessions("wait_event_type = 'Lock' AND application_name LIKE 'telltale-worker[%'") },
 		    0.05), "$label: an ingest for it waits for the delete");
 	chomp(my $status = <$r> // '');
 	waitpid($pid, 0);

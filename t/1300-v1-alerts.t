@@ -342,12 +342,7 @@ sub send_at_once {
 	my $holder = db_session('BEGIN', "UPDATE alerts SET last_fired_at = now() WHERE id = '$once->{id}'",
 				"UPDATE alerts SET name = name WHERE id = '$every->{id}'",
 				'SELECT pg_sleep(2)', 'COMMIT');
-	my $sessions = sub {
-		my ($where) = @_;
-		my $r = db_query("SELECT count(*) FROM pg_stat_activity WHERE $where");
-		return $r->[0][0];
-	};
-	ok(wait_for(10, sub { $sessions->("query = 'SELECT pg_sleep(2)' AND state = 'active'") }, 0.05),
+	ok(wait_for(10, sub { db_sessions("query = 'SELECT pg_sleep(2)' AND state = 'active'") }, 0.05),
 	   'another transaction holds the rules');
 	pipe(my $r, my $w) or die "pipe: $!";
 	my $pid = fork // die "fork: $!";
@@ -358,7 +353,7 @@ sub send_at_once {
 		POSIX::_exit(0);
 	}
 	close $w;
-	ok(wait_for(10, sub { $sessions->("wait_event_type = 'Lock' AND application_name LIKE 'telltale-worker[%'") },
+	ok(wait_for(10, sub { db_sessions("wait_event_type = 'Lock' AND application_name LIKE 'telltale-worker[%'") },
 		    0.05), 'an ingest that matches them waits for it');
 	chomp(my $status = <$r> // '');
 	waitpid($pid, 0);

@@ -23,7 +23,7 @@ our @EXPORT = qw(
 	url req new_app ingest error_ok raw_http parse_http stack_cmd
 	ev events_of count_events json_bytes
 	ts_usec fmt_usec now_usec is_rfc3339_z is_valid_utf8
-	worker_pids wait_for db_query db_session rollup_rebuild rollup_reset_sql
+	worker_pids wait_for db_query db_session db_sessions rollup_rebuild rollup_reset_sql
 );
 
 # ---------------------------------------------------------------------------
@@ -366,6 +366,13 @@ sub db_session {
 		exec('psql', '-X', '-q', '-d', $conninfo, map { ('-c', $_) } @commands) or POSIX::_exit(127);
 	}
 	return $pid;
+}
+
+# db_sessions($where): how many of the database's sessions match $where, a
+# condition on pg_stat_activity (for a test that waits for a lock wait).
+sub db_sessions {
+	my ($where) = @_;
+	return db_query("SELECT count(*) FROM pg_stat_activity WHERE $where")->[0][0];
 }
 
 # The stack's conninfo ($STATE_DIR/run/database_url); croaks in $who without it.
