@@ -1,8 +1,8 @@
 /* alerts: /v1 threshold alert rules and the alert events they fire. A rule's
  * condition is coerced when it is created (alert_rule.c), so the evaluation
- * every ingest runs (the trigger of sql/010) never fails. Rules are not edited: to change
- * one, delete it and create another. Deleting a rule (or its service) takes
- * its events along. */
+ * every ingest runs (the trigger of sql/010) never fails. Rules are not
+ * edited: to change one, delete it and create another. Deleting a rule (or
+ * its service) takes its events along. */
 #include "alerts.h"
 
 #include <stdlib.h>

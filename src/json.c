@@ -156,9 +156,10 @@ void json_add_time(struct json_object *obj, const char *key, int64_t usec)
 	json_add_string(obj, key, timefmt_format(usec, buf));
 }
 
-/* Parsing the database's JSON into objects only to write them out again was
- * a fifth of the worker's work for a request log: the value is a placeholder
- * whose serializer copies the text. Nothing reads such a value but the writer. */
+/* Parsing the database's JSON into objects only to write them out again cost
+ * an eighth of the worker's instructions for a request log: the value is a
+ * placeholder whose serializer copies the text. Nothing reads such a value
+ * but the writer. */
 void json_add_raw(struct json_object *obj, const char *key, const char *text)
 {
 	struct json_object *value = NULL;

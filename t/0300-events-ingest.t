@@ -479,18 +479,9 @@ for my $case (['without an event_id', ev(message => 'racing a delete')],
 				'SELECT pg_sleep(2)', 'COMMIT');
 	ok(wait_for(10, sub { db_sessions("query = 'SELECT pg_sleep(2)' AND state = 'active'") }, 0.05),
 	   "$label: another transaction is deleting the application");
-	pipe(my $r, my $w) or die "pipe: $!";
-	my $pid = fork // die "fork: $!";
-	if (!$pid) {
-		close $r;
-		syswrite($w, ingest($gone, $event)->{status} . "\n");
-		POSIX::_exit(0);
-	}
-	close $w;
-	ok(wait_for(10, sub { db_sessions("wait_event_type = 'Lock' AND application_name LIKE 'telltale-worker[%'") },
-		    0.05), "$label: an ingest for it waits for the delete");
-	chomp(my $status = <$r> // '');
-	waitpid($pid, 0);
+	my $status_of = in_background(sub { ingest($gone, $event)->{status} });
+	ok(wait_for(10, \&worker_lock_waits, 0.05), "$label: an ingest for it waits for the delete");
+	my $status = $status_of->();
 	waitpid($holder, 0);
 	is($status, 403, "$label: and is refused once the delete has committed");
 	is(db_query("SELECT count(*) FROM events WHERE application_id = $gone->{id}")->[0][0], 0,

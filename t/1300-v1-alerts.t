@@ -344,19 +344,9 @@ sub send_at_once {
 				'SELECT pg_sleep(2)', 'COMMIT');
 	ok(wait_for(10, sub { db_sessions("query = 'SELECT pg_sleep(2)' AND state = 'active'") }, 0.05),
 	   'another transaction holds the rules');
-	pipe(my $r, my $w) or die "pipe: $!";
-	my $pid = fork // die "fork: $!";
-	if (!$pid) {
-		close $r;
-		my $res = ingest_log($k->{raw_key}, log_ev(status_code => 500));
-		syswrite($w, "$res->{status}\n");
-		POSIX::_exit(0);
-	}
-	close $w;
-	ok(wait_for(10, sub { db_sessions("wait_event_type = 'Lock' AND application_name LIKE 'telltale-worker[%'") },
-		    0.05), 'an ingest that matches them waits for it');
-	chomp(my $status = <$r> // '');
-	waitpid($pid, 0);
+	my $status_of = in_background(sub { ingest_log($k->{raw_key}, log_ev(status_code => 500))->{status} });
+	ok(wait_for(10, \&worker_lock_waits, 0.05), 'an ingest that matches them waits for it');
+	my $status = $status_of->();
 	waitpid($holder, 0);
 	is($status, 201, 'and answers 201 once it has committed');
 	is(scalar alert_events_of($once), 0, 'the rule fired meanwhile is within its cooldown: no event');

@@ -23,7 +23,8 @@ our @EXPORT = qw(
 	url req new_app ingest error_ok raw_http parse_http stack_cmd
 	ev events_of count_events json_bytes
 	ts_usec fmt_usec now_usec is_rfc3339_z is_valid_utf8
-	worker_pids wait_for db_query db_session db_sessions rollup_rebuild rollup_reset_sql
+	worker_pids wait_for db_query db_session db_sessions worker_lock_waits in_background
+	rollup_rebuild rollup_reset_sql
 );
 
 # ---------------------------------------------------------------------------
@@ -373,6 +374,32 @@ sub db_session {
 sub db_sessions {
 	my ($where) = @_;
 	return db_query("SELECT count(*) FROM pg_stat_activity WHERE $where")->[0][0];
+}
+
+# worker_lock_waits(): how many workers' sessions wait for a lock.
+sub worker_lock_waits {
+	return db_sessions("wait_event_type = 'Lock' AND application_name LIKE 'telltale-worker[%'");
+}
+
+# in_background($code): runs $code in a child process while the test goes on
+# (a request that is to wait for a lock the test holds). Returns a sub that
+# waits for the child and returns the line $code returned.
+sub in_background {
+	my ($code) = @_;
+	pipe(my $r, my $w) or croak "in_background: pipe: $!";
+	my $pid = fork // croak "in_background: fork: $!";
+	if (!$pid) {
+		close $r;
+		syswrite($w, $code->() . "\n");
+		POSIX::_exit(0);
+	}
+	close $w;
+	return sub {
+		chomp(my $line = <$r> // '');
+		close $r;
+		waitpid($pid, 0);
+		return $line;
+	};
 }
 
 # The stack's conninfo ($STATE_DIR/run/database_url); croaks in $who without it.
