@@ -1,6 +1,6 @@
 /* alert_rule: the threshold rules of /v1/alerts. A rule's condition is read
  * and coerced once, when the rule is created, so that evaluating it against a
- * request log (alert_rule_fires in sql/010, run by every ingest) can never
+ * request log (alert_rule_fires in sql/011, run by every ingest) can never
  * fail: a condition that would not evaluate is refused then, with a 422
  * naming the member.
  * Pure: json-c only, no I/O, no globals. */
