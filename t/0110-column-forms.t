@@ -1,0 +1,79 @@
+#!/usr/bin/perl
+# What the database holds the columns of events and logs to (sql/012's domains,
+# and the status code's CHECK), whoever writes them: each value in the form the
+# API stores is taken, each value out of it refused. Every insert runs in a
+# transaction that is rolled back, so nothing stays.
+use strict;
+use warnings;
+use Test::More;
+use Telltale;
+
+my $tag = join '', map { ('a' .. 'z')[ rand 26 ] } 1 .. 12;
+
+# An application with one event whose COLUMN is VALUE (SQL text), rolled back.
+sub event_sql {
+	my ($column, $value) = @_;
+	my %row = (level => "'ERROR'", stack => 'NULL', tags => 'NULL', $column => $value);
+	return "BEGIN; WITH a AS (INSERT INTO applications (name, ingest_key_sha256, ingest_key_prefix)"
+		. " VALUES ('t0110-$tag', repeat('a', 64), 'aaaaaaaa') RETURNING id)"
+		. " INSERT INTO events (application_id, occurred_at, level, message, stack, tags)"
+		. " SELECT id, now(), $row{level}, 'm', $row{stack}, $row{tags} FROM a; ROLLBACK";
+}
+
+# A service with one log whose COLUMN is VALUE (SQL text), rolled back.
+sub log_sql {
+	my ($column, $value) = @_;
+	my %row = (method => "'GET'", status_code => 'NULL', latency_ms => 'NULL', query_params => 'NULL',
+		   request_headers => 'NULL', response_headers => 'NULL', $column => $value);
+	return "BEGIN; WITH s AS (INSERT INTO services (name) VALUES ('t0110-$tag') RETURNING id)"
+		. " INSERT INTO logs (service_id, method, url, path, status_code, latency_ms, query_params,"
+		. " request_headers, response_headers)"
+		. " SELECT id, $row{method}, 'http://x/', '/', $row{status_code}, $row{latency_ms},"
+		. " $row{query_params}, $row{request_headers}, $row{response_headers} FROM s; ROLLBACK";
+}
+
+sub stored { my ($sql) = @_; return eval { db_query($sql); 1 } ? 1 : 0 }
+
+my @cases = (
+	# [ table, column, value, taken? ]
+	[ event => level => "'DEBUG'", 1 ],
+	[ event => level => "'CRITICAL'", 1 ],
+	[ event => level => "'error'", 0 ],
+	[ event => level => "'FATAL'", 0 ],
+	[ event => stack => q('{"frames": []}'), 1 ],
+	[ event => stack => q('[]'), 0 ],
+	[ event => tags => q('{}'), 1 ],
+	[ event => tags => q('"x"'), 0 ],
+	[ log => method => "'PATCH'", 1 ],
+	[ log => method => "'ABCDEFGHIJKLMNOP'", 1 ],
+	[ log => method => "'ABCDEFGHIJKLMNOPQ'", 0 ],
+	[ log => method => "'get'", 0 ],
+	[ log => method => "'G3T'", 0 ],
+	[ log => status_code => '100', 1 ],
+	[ log => status_code => '599', 1 ],
+	[ log => status_code => '99', 0 ],
+	[ log => status_code => '600', 0 ],
+	[ log => latency_ms => '0', 1 ],
+	[ log => latency_ms => '-0.5', 0 ],
+	[ log => query_params => q('{"page": "2"}'), 1 ],
+	[ log => query_params => q('["page"]'), 0 ],
+	[ log => request_headers => q('{}'), 1 ],
+	[ log => request_headers => q('1'), 0 ],
+	[ log => response_headers => q('{"a": "b"}'), 1 ],
+	[ log => response_headers => q('null'), 0 ],
+);
+
+for my $c (@cases) {
+	my ($table, $column, $value, $taken) = @$c;
+	my $sql = $table eq 'event' ? event_sql($column, $value) : log_sql($column, $value);
+	my $what = $table eq 'event' ? 'an event' : 'a log';
+	is(stored($sql), $taken, ($taken ? 'takes' : 'refuses') . " $what with $column $value");
+}
+
+# NULL where a column allows it, and what the rollbacks left behind.
+is(stored(event_sql(level => "'INFO'")), 1, 'takes an event with no stack and no tags');
+is(db_query("SELECT (SELECT count(*) FROM applications WHERE name = 't0110-$tag')"
+	    . " + (SELECT count(*) FROM services WHERE name = 't0110-$tag')")->[0][0], 0,
+   'nothing of the cases stays');
+
+done_testing;
