@@ -69,6 +69,13 @@ my $full;
 	   'its optional fields are null');
 	is_deeply($l->{tags}, [], 'and its tags []');
 
+	# Tags that a PostgreSQL array literal must quote or escape.
+	my @odd = ('a"b', 'c\\d', 'x,y', '{z}', 'NULL', ' sp ', "\x{e9}\x{2713}");
+	my $tagged = ingest_log($key->{raw_key}, log_ev(tags => \@odd));
+	is_deeply(($tagged->{json} || {})->{tags}, \@odd, 'such tags as sent');
+	is_deeply(req('GET', "/v1/logs/" . (($tagged->{json} || {})->{id} // 'none'))->{json}{tags}, \@odd,
+		  '  and as stored');
+
 	my $nulls = ingest_log($key->{raw_key}, undef, body => json_bytes({ %{ log_ev() }, map { $_ => undef } qw(status_code latency_ms
 				query_params request_headers response_headers request_body response_body error
 				source_ip tags) }));
