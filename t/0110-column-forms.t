@@ -10,26 +10,34 @@ use Telltale;
 
 my $tag = join '', map { ('a' .. 'z')[ rand 26 ] } 1 .. 12;
 
+# SQL that inserts a parent row ($parent, an INSERT returning id) and one row
+# of $table under it (its $fk), with %$row's values (SQL text) for @$columns
+# and $column set to $value; then rolls both back.
+sub rolled_back_row {
+	my ($parent, $table, $fk, $columns, $row, $column, $value) = @_;
+	my %values = (%$row, $column => $value);
+	return "BEGIN; WITH p AS ($parent RETURNING id)"
+		. " INSERT INTO $table ($fk, " . join(', ', @$columns) . ")"
+		. " SELECT id, " . join(', ', @values{@$columns}) . " FROM p; ROLLBACK";
+}
+
 # An application with one event whose COLUMN is VALUE (SQL text), rolled back.
 sub event_sql {
-	my ($column, $value) = @_;
-	my %row = (level => "'ERROR'", stack => 'NULL', tags => 'NULL', $column => $value);
-	return "BEGIN; WITH a AS (INSERT INTO applications (name, ingest_key_sha256, ingest_key_prefix)"
-		. " VALUES ('t0110-$tag', repeat('a', 64), 'aaaaaaaa') RETURNING id)"
-		. " INSERT INTO events (application_id, occurred_at, level, message, stack, tags)"
-		. " SELECT id, now(), $row{level}, 'm', $row{stack}, $row{tags} FROM a; ROLLBACK";
+	return rolled_back_row("INSERT INTO applications (name, ingest_key_sha256, ingest_key_prefix)"
+			       . " VALUES ('t0110-$tag', repeat('a', 64), 'aaaaaaaa')",
+			       'events', 'application_id', [qw(occurred_at level message stack tags)],
+			       { occurred_at => 'now()', level => "'ERROR'", message => "'m'",
+				 stack => 'NULL', tags => 'NULL' }, @_);
 }
 
 # A service with one log whose COLUMN is VALUE (SQL text), rolled back.
 sub log_sql {
-	my ($column, $value) = @_;
-	my %row = (method => "'GET'", status_code => 'NULL', latency_ms => 'NULL', query_params => 'NULL',
-		   request_headers => 'NULL', response_headers => 'NULL', $column => $value);
-	return "BEGIN; WITH s AS (INSERT INTO services (name) VALUES ('t0110-$tag') RETURNING id)"
-		. " INSERT INTO logs (service_id, method, url, path, status_code, latency_ms, query_params,"
-		. " request_headers, response_headers)"
-		. " SELECT id, $row{method}, 'http://x/', '/', $row{status_code}, $row{latency_ms},"
-		. " $row{query_params}, $row{request_headers}, $row{response_headers} FROM s; ROLLBACK";
+	return rolled_back_row("INSERT INTO services (name) VALUES ('t0110-$tag')", 'logs', 'service_id',
+			       [qw(method url path status_code latency_ms query_params request_headers
+				   response_headers)],
+			       { method => "'GET'", url => "'http://x/'", path => "'/'", status_code => 'NULL',
+				 latency_ms => 'NULL', query_params => 'NULL', request_headers => 'NULL',
+				 response_headers => 'NULL' }, @_);
 }
 
 sub stored { my ($sql) = @_; return eval { db_query($sql); 1 } ? 1 : 0 }
