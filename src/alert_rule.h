@@ -1,8 +1,9 @@
 /* alert_rule: the threshold rules of /v1/alerts. A rule's condition is read
  * and coerced once, when the rule is created, so that evaluating it against a
- * request log (alert_rule_fires in sql/011, run by every ingest) can never
- * fail: a condition that would not evaluate is refused then, with a 422
- * naming the member.
+ * request log can never fail (every ingest runs the trigger of sql/013, which
+ * compares the numbers the rule's generated columns make of that form): a
+ * condition that would not evaluate is refused then, with a 422 naming the
+ * member.
  * Pure: json-c only, no I/O, no globals. */
 #ifndef TELLTALE_ALERT_RULE_H
 #define TELLTALE_ALERT_RULE_H
