@@ -1,6 +1,6 @@
 #!/usr/bin/perl
-# What the database holds the columns of events and logs to (sql/012's domains,
-# and the status code's CHECK), whoever writes them: each value in the form the
+# What the database holds the columns of events and logs to (the domains of
+# sql/012 and sql/014), whoever writes them: each value in the form the
 # API stores is taken, each value out of it refused. Every insert runs in a
 # transaction that is rolled back, so nothing stays.
 use strict;
