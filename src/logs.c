@@ -44,7 +44,7 @@ const struct db_statement logs_statements[] = {
 	 * (ROW_MEMBERS), each as text or SQL NULL. No row when no active key has
 	 * that digest. The trigger logs_fire_alerts (sql/010) records the alert
 	 * events of the rules the log fires. Printing the whole stored log back
-	 * cost the server a ninth of its work per log (bench/README). */
+	 * cost the server a tenth of its work per log (bench/README). */
 	{ "logs_ingest",
 	  "INSERT INTO logs AS l (service_id, method, url, path, status_code, latency_ms,"
 	  "  query_params, request_headers, response_headers, request_body, response_body,"
