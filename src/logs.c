@@ -42,9 +42,10 @@ enum ingest_column { IN_ID, IN_SERVICE_ID, IN_LATENCY, IN_SOURCE_IP, IN_RECEIVED
 const struct db_statement logs_statements[] = {
 	/* $1 the key's digest, $2..$16 the members of log_input_row's row
 	 * (ROW_MEMBERS), each as text or SQL NULL. No row when no active key has
-	 * that digest. The trigger logs_fire_alerts (sql/010) records the alert
-	 * events of the rules the log fires. Printing the whole stored log back
-	 * cost the server a tenth of its work per log (bench/README). */
+	 * that digest. The trigger logs_fire_alerts (sql/010, as sql/013
+	 * redefines it) records the alert events of the rules the log fires.
+	 * Printing the whole stored log back cost the server a tenth of its work
+	 * per log (bench/README). */
 	{ "logs_ingest",
 	  "INSERT INTO logs AS l (service_id, method, url, path, status_code, latency_ms,"
 	  "  query_params, request_headers, response_headers, request_body, response_body,"
@@ -78,9 +79,12 @@ const struct db_statement logs_statements[] = {
 	{ NULL, NULL }
 };
 
-static void add_bool(struct json_object *obj, const char *key, int value)
+/* A LOG's three truncation flags: body_truncated when either body was cut. */
+static void add_truncation(struct json_object *log, int req_cut, int resp_cut)
 {
-	json_object_object_add(obj, key, json_object_new_boolean(value));
+	json_object_object_add(log, "body_truncated", json_object_new_boolean(req_cut || resp_cut));
+	json_object_object_add(log, "request_body_truncated", json_object_new_boolean(req_cut));
+	json_object_object_add(log, "response_body_truncated", json_object_new_boolean(resp_cut));
 }
 
 /* One LOG from a row of LOG_COLUMNS, with headers and bodies when detail is
@@ -108,9 +112,7 @@ static struct json_object *log_json(const PGresult *res, int row, int detail)
 		sql_add_text(log, "request_body", res, row, COL_REQUEST_BODY);
 		sql_add_text(log, "response_body", res, row, COL_RESPONSE_BODY);
 	}
-	add_bool(log, "body_truncated", req_cut || resp_cut);
-	add_bool(log, "request_body_truncated", req_cut);
-	add_bool(log, "response_body_truncated", resp_cut);
+	add_truncation(log, req_cut, resp_cut);
 	sql_add_text(log, "error", res, row, COL_ERROR);
 	sql_add_text(log, "source_ip", res, row, COL_SOURCE_IP);
 	sql_add_jsonb(log, "tags", res, row, COL_TAGS);
@@ -147,9 +149,7 @@ static struct json_object *ingested_log_json(struct json_object *row, const PGre
 	add_member(log, row, "response_headers");
 	add_member(log, row, "request_body");
 	add_member(log, row, "response_body");
-	add_bool(log, "body_truncated", req_cut || resp_cut);
-	add_bool(log, "request_body_truncated", req_cut);
-	add_bool(log, "response_body_truncated", resp_cut);
+	add_truncation(log, req_cut, resp_cut);
 	add_member(log, row, "error");
 	sql_add_text(log, "source_ip", res, 0, IN_SOURCE_IP);
 	json_object_object_add(log, "tags", tags ? json_object_get(tags) : json_object_new_array());
