@@ -73,8 +73,9 @@ int handler_json_name_or_respond(struct request *req, struct json_object *doc,
 /* Answers a failed statement: 503 for DB_UNAVAILABLE, 500 otherwise. Returns -1. */
 int handler_db_failure(struct request *req, enum db_status status);
 
-/* Text parameters for a statement, with room for the digits of integers. */
-#define SQL_ARGS_MAX 16
+/* Text parameters for a statement, with room for the digits of integers: as
+ * many as the most any statement takes (logs_ingest's). */
+#define SQL_ARGS_MAX 17
 struct sql_args {
 	const char *values[SQL_ARGS_MAX];
 	char digits[SQL_ARGS_MAX][24];

@@ -30,8 +30,7 @@ static void hex_encode(const unsigned char *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-/* Fills buf with n random bytes. Returns 0 or -1. */
-static int random_bytes(unsigned char *buf, size_t n)
+int keys_random_bytes(unsigned char *buf, size_t n)
 {
 	size_t got = 0;
 
@@ -50,7 +49,7 @@ int keys_random_hex(char *out, size_t nbytes)
 {
 	unsigned char buf[64];
 
-	if (nbytes > sizeof(buf) || random_bytes(buf, nbytes) != 0)
+	if (nbytes > sizeof(buf) || keys_random_bytes(buf, nbytes) != 0)
 		return -1;
 	hex_encode(buf, nbytes, out);
 	return 0;
@@ -72,7 +71,7 @@ int keys_new_mkey(char out[KEYS_MKEY_LEN + 1])
 	unsigned char raw[32];
 	unsigned char b64[4 * ((sizeof(raw) + 2) / 3) + 1];
 
-	if (random_bytes(raw, sizeof(raw)) != 0)
+	if (keys_random_bytes(raw, sizeof(raw)) != 0)
 		return -1;
 	/* Standard base64 of 32 bytes is 43 characters and one '='; the URL-safe
 	 * alphabet differs only in '-' for '+' and '_' for '/'. */

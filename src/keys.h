@@ -6,6 +6,9 @@
 
 #define KEYS_SHA256_HEX_LEN 64
 
+/* Fills buf with n bytes from the kernel's CSPRNG. Returns 0 or -1. */
+int keys_random_bytes(unsigned char *buf, size_t n);
+
 /* Fills out with 2 * nbytes lower-case hex digits of fresh random bytes and a NUL
  * (out holds 2 * nbytes + 1). Returns 0, or -1 when the random source fails. */
 int keys_random_hex(char *out, size_t nbytes);

@@ -384,6 +384,17 @@ sub newest_first {
 my @all = newest_first(@logs);
 is(scalar(grep { $_->{service_id} eq $sa->{id} } @all), 9, '(nine logs in service a, three in b)');
 
+# Ids are time-ordered (UUID version 7): the millisecond the worker made the id
+# in its first 48 bits, so that each new primary-key entry lands beside the
+# last. The twelve logs went in one after another.
+is(scalar(grep { $_->{id} =~ /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/ } @logs),
+   scalar(@logs), 'every id is a version 7 UUID (version 7, variant 10)');
+is(scalar(grep { my $ms = hex(substr($_->{id}, 0, 8)) * 65536 + hex(substr($_->{id}, 9, 4));
+		 abs($ms * 1000 - ts_usec($_->{received_at})) < 5_000_000 } @logs),
+   scalar(@logs), 'each id starts with its log\'s time (within 5 s of received_at)');
+is(scalar(grep { $logs[$_]{id} gt $logs[$_ - 1]{id} } 1 .. $#logs), $#logs,
+   'each id is greater than the one ingested before it');
+
 # search_ok($query, $filter, $name): GET /v1/logs?$query lists exactly the logs
 # of @all for which $filter is true, newest first.
 sub search_ok {
