@@ -45,17 +45,18 @@ enum ingest_column { IN_ID, IN_SERVICE_ID, IN_LATENCY, IN_SOURCE_IP, IN_RECEIVED
 const struct db_statement logs_statements[] = {
 	/* $1 the key's digest, $2..$16 the members of log_input_row's row
 	 * (ROW_MEMBERS), each as text or SQL NULL, $17 the new log's id
-	 * (new_log_id). No row when no active key has that digest. The trigger logs_fire_alerts (sql/010, as sql/013
-	 * redefines it) records the alert events of the rules the log fires.
+	 * (new_log_id). No row when no active key has that digest. The trigger
+	 * logs_fire_alerts (sql/010, as sql/013 redefines it) records the alert
+	 * events of the rules the log fires.
 	 * Printing the whole stored log back cost the server a tenth of its work
 	 * per log (bench/README). */
 	{ "logs_ingest",
 	  "INSERT INTO logs AS l (id, service_id, method, url, path, status_code, latency_ms,"
 	  "  query_params, request_headers, response_headers, request_body, response_body,"
 	  "  request_body_truncated, response_body_truncated, error, source_ip, tags)"
-	  " SELECT $17::uuid, k.service_id, $2::text, $3::text, $4::text, $5::smallint, $6::float8,"
-	  "  $7::jsonb, $8::jsonb, $9::jsonb, $10::text, $11::text, $12::boolean, $13::boolean,"
-	  "  $14::text, $15::inet, coalesce($16::text[], '{}')"
+	  " SELECT $17::uuid, k.service_id, $2::text, $3::text, $4::text, $5::smallint,"
+	  "  $6::float8, $7::jsonb, $8::jsonb, $9::jsonb, $10::text, $11::text, $12::boolean,"
+	  "  $13::boolean, $14::text, $15::inet, coalesce($16::text[], '{}')"
 	  " FROM service_keys k"
 	  " WHERE k.key_sha256 = $1 AND k.is_active"
 	  " RETURNING " INGEST_COLUMNS },
@@ -261,13 +262,13 @@ static int row_args(struct json_object *row, struct sql_args *a, char **tags)
  * -1 when the random source fails. */
 static int new_log_id(char out[UUID7_LEN + 1])
 {
-	unsigned char random[UUID7_RANDOM_BYTES];
+	unsigned char bytes[UUID7_RANDOM_BYTES];
 	struct timespec now;
 
-	if (keys_random_bytes(random, sizeof(random)) != 0 ||
+	if (keys_random_bytes(bytes, sizeof(bytes)) != 0 ||
 	    clock_gettime(CLOCK_REALTIME, &now) != 0)
 		return -1;
-	uuid7_format(&now, random, out);
+	uuid7_format(&now, bytes, out);
 	return 0;
 }
 

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-void uuid7_format(const struct timespec *t, const unsigned char random[UUID7_RANDOM_BYTES],
+void uuid7_format(const struct timespec *t, const unsigned char bytes[UUID7_RANDOM_BYTES],
 		  char out[UUID7_LEN + 1])
 {
 	static const char digits[] = "0123456789abcdef";
@@ -17,9 +17,9 @@ void uuid7_format(const struct timespec *t, const unsigned char random[UUID7_RAN
 		b[i] = (unsigned char)(ms >> (40 - 8 * i));
 	b[6] = (unsigned char)(0x70 | (fraction >> 8));
 	b[7] = (unsigned char)fraction;
-	b[8] = (unsigned char)(0x80 | (random[0] & 0x3f));
+	b[8] = (unsigned char)(0x80 | (bytes[0] & 0x3f));
 	for (int i = 1; i < UUID7_RANDOM_BYTES; i++)
-		b[8 + i] = random[i];
+		b[8 + i] = bytes[i];
 	for (int i = 0; i < 16; i++) {
 		if (i == 4 || i == 6 || i == 8 || i == 10)
 			out[len++] = '-';

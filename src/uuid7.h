@@ -15,7 +15,7 @@
  * NUL into out: the millisecond in 48 bits, the version, the fraction of the
  * millisecond in 12 bits (so that one process's ids are in order within a
  * millisecond too), the variant and 62 random bits. */
-void uuid7_format(const struct timespec *t, const unsigned char random[UUID7_RANDOM_BYTES],
+void uuid7_format(const struct timespec *t, const unsigned char bytes[UUID7_RANDOM_BYTES],
 		  char out[UUID7_LEN + 1]);
 
 #endif
