@@ -317,7 +317,10 @@ SKIP: {
 	@frozen = pg_freeze($pg);
 	$watchdog = pg_thaw_watchdog($pg, $FREEZE + 10, @frozen);
 	my $t_frozen = time;
-	my @running = grep { proc_state($_) !~ /^[Tt]\z/ } @frozen;
+	# A process stops once it leaves the kernel: one in an uninterruptible
+	# wait (a write to disk) shows as stopped a moment later.
+	my @running;
+	wait_for(2, sub { !(@running = grep { proc_state($_) !~ /^[Tt]\z/ } @frozen) }, 0.01);
 	ok(@frozen >= @cluster && @frozen >= 2 && !@running,
 	   'the postmaster and its ' . (@frozen - 1) . ' children are stopped') or diag("still running: @running");
 
