@@ -30,26 +30,7 @@ static struct {
 	int64_t next_attempt_usec;
 	int64_t backoff_usec;
 	int carried_large;              /* parameters past DB_PARAMS_KEPT were sent */
-	void (*on_slow)(void);          /* db_on_slow_wait's hook */
-	int slow_told;                  /* the hook ran for this request */
 } db;
-
-/* How long a statement waits before db_on_slow_wait's hook runs. */
-#define SLOW_WAIT_MS 50
-
-void db_on_slow_wait(void (*hook)(void))
-{
-	db.on_slow = hook;
-}
-
-/* Runs the hook, once a request. */
-static void tell_slow(void)
-{
-	if (db.on_slow && !db.slow_told) {
-		db.slow_told = 1;
-		db.on_slow();
-	}
-}
 
 /* libpq keeps its send buffer at the size of the largest statement it sent,
  * for as long as the connection lives: one bulk ingest of 10 MiB would leave
@@ -159,7 +140,6 @@ static int ensure_connected(void)
 	drop_connection();
 	if (now < db.next_attempt_usec)
 		return -1;
-	tell_slow();    /* an attempt may take the connect timeout */
 	db.conn = PQconnectdbParams(keys, values, 1);
 	PQsetNoticeProcessor(db.conn, log_notice, NULL);
 	if (PQstatus(db.conn) == CONNECTION_OK && setup_session(db.conn) == 0) {
@@ -205,13 +185,7 @@ static int wait_readable(int64_t deadline_usec)
 
 		if (left_ms <= 0)
 			return -1;
-		if (db.on_slow && !db.slow_told && left_ms > SLOW_WAIT_MS) {
-			n = poll(&pfd, 1, SLOW_WAIT_MS);
-			if (n == 0)
-				tell_slow();
-		} else {
-			n = poll(&pfd, 1, (int)left_ms);
-		}
+		n = poll(&pfd, 1, (int)left_ms);
 		if (n < 0 && errno != EINTR)
 			return -1;
 		if (n > 0 && !PQconsumeInput(db.conn)) {
@@ -312,7 +286,6 @@ void db_end_request(void)
 	if (db.carried_large && db.conn)
 		drop_connection();
 	db.carried_large = 0;
-	db.slow_told = 0;
 }
 
 /* An idle connection is watched, so that a worker notices a server that ended

@@ -49,11 +49,6 @@ void db_idle_check(void);
 /* Closes the connection. */
 void db_close(void);
 
-/* Has HOOK run, once a request, when a statement has waited 50 ms for its
- * answer or a request is about to wait for a connection attempt: what else
- * the worker would have done meanwhile can be handed elsewhere. */
-void db_on_slow_wait(void (*hook)(void));
-
 /* Called after each request: closes a connection that carried a very large
  * statement, so that libpq's buffers do not keep its size (see db.c). */
 void db_end_request(void);

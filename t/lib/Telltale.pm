@@ -675,7 +675,6 @@ sub logs_of {
 push @EXPORT, qw(http_once load_start load_stop load_event_id ingest_interval
 		 pg_cluster pg_postmaster_pid pg_ready pg_cluster_pids pg_freeze pg_thaw
 		 pg_thaw_watchdog pg_guardian pg_ctl stored_event_ids stack_at free_port worker_busy
-		 worker_connections worker_holds_connection
 		 stack_worker_binary psql_at);
 
 use Cwd ();
@@ -1011,37 +1010,23 @@ sub _detach {
 	open STDERR, '>', '/dev/null';
 }
 
-# 1 when worker $pid has a request in its hands: it is not waiting in
-# epoll_wait, where an idle worker waits for its connections (/proc/PID/wchan
-# names the kernel function a process sleeps in, 0 when it runs).
+# 1 when worker $pid holds a FastCGI connection (a request in its hands): a
+# socket of its own, other than the listening one, whose /proc/net/unix entry
+# names the stack's worker socket.
 sub worker_busy {
-	my ($pid) = @_;
-	my $wchan = _slurp("/proc/$pid/wchan") // return 0;
-	return $wchan eq 'do_epoll_wait' ? 0 : 1;
-}
-
-# The FastCGI connections that the workers of the stack's pool hold, as the
-# inodes of their ends: the connected entries of /proc/net/unix that name the
-# pool's socket.
-sub worker_connections {
-	my ($state) = @_;
+	my ($pid, $state) = @_;
 	$state //= $ENV{TELLTALE_STATE_DIR};
 	my $path = Cwd::abs_path("$state/run") . '/worker.sock';
-	my @inodes;
+	my %inodes;
 	for (split /\n/, _slurp('/proc/net/unix') // '') {
 		my @f = split ' ';
-		push @inodes, $f[6] if @f >= 8 && $f[5] eq '03' && $f[7] eq $path;
+		$inodes{ $f[6] } = 1 if @f >= 8 && $f[7] eq $path;
 	}
-	return @inodes;
-}
-
-# 1 when worker $pid holds one of those connections.
-sub worker_holds_connection {
-	my ($pid, $state) = @_;
-	my %pool = map { $_ => 1 } worker_connections($state);
+	my $listen = readlink("/proc/$pid/fd/0") // '';
 	for my $fd (glob "/proc/$pid/fd/*") {
 		my $l = readlink($fd) // next;
-		return 1 if $l =~ /^socket:\[(\d+)\]\z/ && $pool{$1};
+		next if $l eq $listen;
+		return 1 if $l =~ /^socket:\[(\d+)\]\z/ && $inodes{$1};
 	}
 	return 0;
 }
