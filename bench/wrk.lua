@@ -4,7 +4,8 @@
 -- "METHOD PATH [BODY_FILE]" each, sent in turn instead of the one request.
 -- done() prints one line for bench/run:
 --   RESULT <requests/s> <p50 ms> <p99 ms> <requests> <errors>
--- where errors count failed connections and answers of 400 or above.
+-- where errors count failed connections, requests unanswered after wrk's 2 s
+-- timeout, and answers of 400 or above.
 local function slurp(path)
 	local f = assert(io.open(path, "rb"))
 	local s = f:read("*a")
