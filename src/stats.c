@@ -21,9 +21,12 @@
 	"SELECT " select " FROM applications a LEFT JOIN LATERAL (" from_where ") s ON true" \
 	" WHERE a.id = $1"
 #define LEVEL_IS "($4::text IS NULL OR level = $4)"
+/* The window's end: NULL when the request named none, for "until the
+ * statement's snapshot" (see window_args). */
+#define UNTIL "coalesce(usec_to_ts($3), 'infinity')"
 #define IN_WINDOW \
 	" WHERE application_id = a.id AND received_at >= usec_to_ts($2)" \
-	" AND received_at < usec_to_ts($3) AND " LEVEL_IS
+	" AND received_at < " UNTIL " AND " LEVEL_IS
 
 /* The window's split (see stats_window and stats_days in
  * sql/003_event_rollups.sql): [W_LO, W_HI) from the hourly counts, its whole
@@ -33,8 +36,8 @@
  * generic plan as in a custom one. Joined to the window's row instead, each
  * bound counted as a third of the table: once an ANALYZE had made the table
  * look big enough, the generic plan read all of events for every request. */
-#define W_LO "(SELECT lo FROM stats_window(usec_to_ts($2), usec_to_ts($3)))"
-#define W_HI "(SELECT hi FROM stats_window(usec_to_ts($2), usec_to_ts($3)))"
+#define W_LO "(SELECT lo FROM stats_window(usec_to_ts($2), " UNTIL "))"
+#define W_HI "(SELECT hi FROM stats_window(usec_to_ts($2), " UNTIL "))"
 #define D_LO "(SELECT dlo FROM stats_days(" W_LO ", " W_HI "))"
 #define D_HI "(SELECT dhi FROM stats_days(" W_LO ", " W_HI "))"
 
@@ -47,7 +50,7 @@
 	"    AND received_at < " W_LO " AND " LEVEL_IS \
 	" UNION ALL SELECT " raw_cols " FROM events" \
 	"  WHERE application_id = a.id AND received_at >= " W_HI \
-	"    AND received_at < usec_to_ts($3) AND " LEVEL_IS
+	"    AND received_at < " UNTIL " AND " LEVEL_IS
 #define WINDOW_ROWS(table, hourly_cols, raw_cols) \
 	"SELECT " hourly_cols " FROM " table \
 	"  WHERE application_id = a.id AND hour >= " W_LO " AND hour < " W_HI " AND " LEVEL_IS \
@@ -94,13 +97,24 @@ const struct db_statement stats_statements[] = {
 	{ NULL, NULL }
 };
 
-/* The arguments every statistic shares: app, since, until, level. */
-static void window_args(struct sql_args *a, int64_t app_id, int64_t since, int64_t until,
-			const char *level)
+/* The arguments every statistic shares: app, since, until, level. A request
+ * without until counts up to its statement's snapshot (until goes as NULL),
+ * and until in the answer is the worker's clock when the request came. Sent
+ * as that clock instead, until could fall a moment before the rollup's
+ * progress, which the rollup may have moved on since; the window's last
+ * hour could then no longer come from its hourly counts, and the statement
+ * read up to an hour of events (see stats_window). */
+static void window_args(struct sql_args *a, const struct request *req, int64_t app_id,
+			int64_t since, int64_t until, const char *level)
 {
+	int malformed = 0;
+
 	sql_arg_int(a, app_id);
 	sql_arg_int(a, since);
-	sql_arg_int(a, until);
+	if (request_query(req, "until", &malformed))
+		sql_arg_int(a, until);
+	else
+		sql_arg_text(a, NULL);
 	sql_arg_text(a, level);
 }
 
@@ -187,7 +201,7 @@ void stats_timeseries(struct request *req)
 			      "the window holds more than %d buckets of this interval", MAX_BUCKETS);
 		return;
 	}
-	window_args(&a, app_id, since, until, level);
+	window_args(&a, req, app_id, since, until, level);
 	sql_arg_int(&a, interval_usec[iv]);
 	sql_arg_int(&a, params_bucket_start(iv, 0));
 	if ((rows = run_stat_or_respond(req, iv == INTERVAL_MINUTE ? "stats_timeseries_minutes"
@@ -213,7 +227,7 @@ void stats_by_level(struct request *req)
 	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
 	    handler_query_window_or_respond(req, DEFAULT_SPAN_USEC, &since, &until) != 0)
 		return;
-	window_args(&a, app_id, since, until, NULL);
+	window_args(&a, req, app_id, since, until, NULL);
 	if ((rows = run_stat_or_respond(req, "stats_by_level", &a, &res)) < 0)
 		return;
 	body = window_json(since, until);
@@ -246,7 +260,7 @@ void stats_top_messages(struct request *req)
 	    handler_query_level_or_respond(req, &level) != 0 ||
 	    handler_query_window_or_respond(req, DEFAULT_SPAN_USEC, &since, &until) != 0)
 		return;
-	window_args(&a, app_id, since, until, level);
+	window_args(&a, req, app_id, since, until, level);
 	sql_arg_int(&a, limit);
 	if ((rows = run_stat_or_respond(req, "stats_top_messages", &a, &res)) < 0)
 		return;

@@ -1,0 +1,68 @@
+#!/usr/bin/perl
+# A statistic without until counts up to the moment its statement runs, from
+# the hourly counts for every hour that telltale-rollup has reached. The worker
+# used to send its own clock as the window's end. The rollup may move past
+# that instant before the statement runs (it counts every second), and then
+# the window's last hour can no longer come from its hourly count, which
+# holds events after the end: the statement read the hour's events one by
+# one instead, every one of them (seconds, with a million events an hour).
+#
+# The test makes that moment last: with the events of this hour counted, it
+# moves the rollup's progress ten seconds ahead (under the rollup's lock, and
+# back afterwards; nothing is stored meanwhile), asks for each statistic
+# without until, and counts the rows the statements read from events
+# (pg_stat_user_tables, which a session reports within a second or two of
+# going idle). Next to none, where the hour's events are 20,000.
+use strict;
+use warnings;
+
+use Test::More;
+use Time::HiRes qw(sleep);
+use Telltale;
+
+my $BULKS = 20;
+my $LOCK = 7369731;
+
+# Events stored now, and asked for at once, must fall in one hour.
+my $into_hour = (now_usec() / 1_000_000) % 3600;
+sleep(3600 - $into_hour + 1) if $into_hour > 3600 - 60;
+
+my $app = new_app('stats-window-end');
+my @bulk = map { ev(message => "window end $_") } 1 .. 1000;
+for (1 .. $BULKS) {
+	is(ingest($app, \@bulk)->{status}, 201, "a bulk of 1000 events is stored") or last;
+}
+my $stored = now_usec();
+ok(wait_for(30, sub {
+	db_query("SELECT rolled_until > usec_to_ts($stored) FROM rollup_state")->[0][0] eq 't';
+}), 'the rollup has counted them');
+
+sub events_read {
+	my $r = db_query("SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables"
+			 . " WHERE relname = 'events'");
+	return $r->[0][0];
+}
+
+my $saved = db_query("SELECT rolled_until FROM rollup_state")->[0][0];
+db_query("SELECT pg_advisory_xact_lock($LOCK);"
+	 . " UPDATE rollup_state SET rolled_until = now() + interval '10 seconds'");
+sleep 2;
+my $before = events_read();
+my %answers = map { $_ => req('GET', "/apps/$app->{id}/stats/$_") } qw(by-level timeseries top-messages);
+sleep 2.5;
+my $read = events_read() - $before;
+db_query("SELECT pg_advisory_xact_lock($LOCK); UPDATE rollup_state SET rolled_until = '$saved'");
+
+is($answers{$_}{status}, 200, "$_ answers") for sort keys %answers;
+my $total = $BULKS * 1000;
+my ($error) = grep { $_->{level} eq 'ERROR' } @{ $answers{'by-level'}{json}{items} // [] };
+is($error && $error->{count}, $total, "by-level counts the $total events");
+my $series = 0;
+$series += $_->{count} for @{ $answers{timeseries}{json}{series} // [] };
+is($series, $total, 'so does the timeseries');
+is(scalar @{ $answers{'top-messages'}{json}{items} // [] }, 10, 'top-messages lists ten messages');
+ok($read < 1000, "the three statements read $read events (the hour holds $total)");
+
+is(req('DELETE', "/apps/$app->{id}")->{status}, 204, 'the application is deleted');
+
+done_testing;
