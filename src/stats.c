@@ -36,10 +36,11 @@
  * generic plan as in a custom one. Joined to the window's row instead, each
  * bound counted as a third of the table: once an ANALYZE had made the table
  * look big enough, the generic plan read all of events for every request. */
-#define W_LO "(SELECT lo FROM stats_window(usec_to_ts($2), " UNTIL "))"
-#define W_HI "(SELECT hi FROM stats_window(usec_to_ts($2), " UNTIL "))"
-#define D_LO "(SELECT dlo FROM stats_days(" W_LO ", " W_HI "))"
-#define D_HI "(SELECT dhi FROM stats_days(" W_LO ", " W_HI "))"
+#define WINDOW "stats_window(usec_to_ts($2), " UNTIL ") w"
+#define W_LO "(SELECT w.lo FROM " WINDOW ")"
+#define W_HI "(SELECT w.hi FROM " WINDOW ")"
+#define D_LO "(SELECT d.dlo FROM " WINDOW ", stats_days(w.lo, w.hi) d)"
+#define D_HI "(SELECT d.dhi FROM " WINDOW ", stats_days(w.lo, w.hi) d)"
 
 /* The rows of a window, from the hourly table for [W_LO, W_HI) and from
  * events for the edges. Each row is (time, level, count, message key,
