@@ -9,13 +9,13 @@
 
 #include <json-c/json.h>
 
-#include "envelope.h"
-#include "event_input.h"
-#include "inflate.h"
-#include "jsoncheck.h"
+#include "pure/envelope.h"
+#include "pure/event_input.h"
+#include "pure/inflate.h"
+#include "pure/jsoncheck.h"
 #include "rows_check.h"
-#include "sentry_event.h"
-#include "utf8.h"
+#include "pure/sentry_event.h"
+#include "pure/utf8.h"
 
 #define CAP (256 * 1024)
 

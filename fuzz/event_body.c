@@ -10,10 +10,10 @@
 
 #include <json-c/json.h>
 
-#include "event_input.h"
-#include "jsoncheck.h"
+#include "pure/event_input.h"
+#include "pure/jsoncheck.h"
 #include "rows_check.h"
-#include "utf8.h"
+#include "pure/utf8.h"
 
 static void check_event(struct json_object *obj)
 {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "outbound.h"
+#include "outbound/outbound.h"
 
 static const uint8_t metadata_v4[16] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
 					 169, 254, 169, 254 };

@@ -7,10 +7,10 @@
 
 #include <json-c/json.h>
 
-#include "jsoncheck.h"
-#include "log_input.h"
-#include "mask.h"
-#include "utf8.h"
+#include "pure/jsoncheck.h"
+#include "pure/log_input.h"
+#include "pure/mask.h"
+#include "pure/utf8.h"
 
 static void check_headers(struct json_object *row, const char *key)
 {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "urlcode.h"
+#include "pure/urlcode.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

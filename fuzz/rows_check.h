@@ -9,7 +9,7 @@
 
 #include <json-c/json.h>
 
-#include "event_input.h"
+#include "pure/event_input.h"
 
 static void check_rows(const struct event_input *ev)
 {

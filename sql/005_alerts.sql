@@ -3,7 +3,7 @@
 --
 -- Every ingest reads its service's rules and, when some fire, inserts their
 -- events and moves the rules' last_fired_at in the same transaction (see
--- src/logs.c). telltale-notifier delivers the webhooks: an insert of an event
+-- src/api/logs.c). telltale-notifier delivers the webhooks: an insert of an event
 -- to deliver sends NOTIFY telltale_alerts (at commit), which wakes it.
 
 CREATE TABLE alerts (
@@ -13,7 +13,7 @@ CREATE TABLE alerts (
 	description        text CHECK (char_length(description) <= 512),
 	condition_field    text NOT NULL CHECK (condition_field IN ('status_code', 'latency_ms', 'error')),
 	condition_operator text NOT NULL CHECK (condition_operator IN ('>=', '<=', '==', '!=', '>', '<')),
-	-- The value as coerced at creation (src/alert_rule.c): "500", "250.5",
+	-- The value as coerced at creation (src/pure/alert_rule.c): "500", "250.5",
 	-- "true". The worker reads it back with the same code, so a stored rule
 	-- always evaluates.
 	condition_value    text NOT NULL,

@@ -2,7 +2,7 @@
 -- ran once per inserted row, a query and a row lock each, and cost a bulk
 -- ingest of 1000 events a third of its time. The ingest statement takes the
 -- same lock once instead (FOR KEY SHARE on the application's row, see
--- src/events.c), so an application cannot be deleted between its key check
+-- src/api/events.c), so an application cannot be deleted between its key check
 -- and the insert; and deleting an application deletes its events here, as the
 -- cascade did. The trigger's DELETE runs after the application's row is gone,
 -- under a snapshot of its own: it sees the events of every ingest that held

@@ -1,9 +1,9 @@
 -- Alert rules are evaluated by a trigger on logs, in the statement that
 -- stores a log: the log and the alert events it fires commit together, with
--- one round trip from the worker (logs_ingest in src/logs.c). This replaces
+-- one round trip from the worker (logs_ingest in src/api/logs.c). This replaces
 -- the evaluation in the worker that sql/005's comments describe.
 --
--- A rule's value is coerced when the rule is created (src/alert_rule.c); the
+-- A rule's value is coerced when the rule is created (src/pure/alert_rule.c); the
 -- constraint below holds every stored value to the forms that coercion
 -- writes, so the casts of alert_rule_fires can never fail an ingest.
 ALTER TABLE alerts ADD CONSTRAINT alerts_condition_value_coerced CHECK (

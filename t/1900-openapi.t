@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# frontend/openapi.json against the worker: every route of src/router.c's table
+# frontend/openapi.json against the worker: every route of src/api/routes.c's table
 # is documented with its method (and nothing the worker does not serve); the
 # document is OpenAPI 3.1 whose operations all have ids, summaries and
 # responses, whose error answers are the Error body of API.md, and whose
@@ -25,11 +25,11 @@ ok($doc, 'frontend/openapi.json is JSON') or BAIL_OUT($@);
 like($doc->{openapi} // '', qr/^3\.1\.\d+$/, 'OpenAPI 3.1');
 ok($doc->{info}{title} && $doc->{info}{version}, 'info has a title and a version');
 
-# --- the routes of src/router.c ------------------------------------------------
+# --- the routes of src/api/routes.c ------------------------------------------------
 
-my $router = slurp("$root/src/router.c");
+my $router = slurp("$root/src/api/routes.c");
 my ($table) = $router =~ /routes\[\]\s*=\s*\{(.*?)\n\};/s;
-ok($table, 'found the route table in src/router.c') or BAIL_OUT('no route table');
+ok($table, 'found the route table in src/api/routes.c') or BAIL_OUT('no route table');
 my @routes;
 while ($table =~ /\{\s*"([A-Z]+)",\s*"([^"]+)",\s*\w+\s*\}/g) {
 	(my $pattern = $2) =~ s{/+\z}{};

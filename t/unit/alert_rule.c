@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "alert_rule.h"
+#include "pure/alert_rule.h"
 #include "tap.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

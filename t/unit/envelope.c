@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "envelope.h"
+#include "pure/envelope.h"
 #include "tap.h"
 
 #define H "{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\"}\n"

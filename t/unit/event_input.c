@@ -3,9 +3,9 @@
 
 #include <json-c/json.h>
 
-#include "event_input.h"
+#include "pure/event_input.h"
 #include "tap.h"
-#include "timefmt.h"
+#include "pure/timefmt.h"
 
 #define VALID "\"occurred_at\":\"2026-02-10T10:00:00Z\",\"level\":\"error\",\"message\":\"boom\""
 

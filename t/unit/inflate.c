@@ -8,7 +8,7 @@
 
 #include <zlib.h>
 
-#include "inflate.h"
+#include "pure/inflate.h"
 #include "tap.h"
 
 #define MiB (1024 * 1024)

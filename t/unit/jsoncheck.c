@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jsoncheck.h"
+#include "pure/jsoncheck.h"
 #include "tap.h"
 
 #define FFFD "\xef\xbf\xbd"

@@ -5,8 +5,8 @@
 
 #include <json-c/json.h>
 
-#include "log_input.h"
-#include "mask.h"
+#include "pure/log_input.h"
+#include "pure/mask.h"
 #include "tap.h"
 
 #define M MASK_VALUE

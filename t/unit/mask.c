@@ -4,7 +4,7 @@
 
 #include <json-c/json.h>
 
-#include "mask.h"
+#include "pure/mask.h"
 #include "tap.h"
 
 #define M MASK_VALUE

@@ -3,7 +3,7 @@
  * network and must not connect), and its exchanges with a small HTTP server
  * this test forks on 127.0.0.1. */
 #include "tap.h"
-#include "outbound.h"
+#include "outbound/outbound.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

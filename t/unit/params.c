@@ -2,9 +2,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "params.h"
+#include "pure/params.h"
 #include "tap.h"
-#include "timefmt.h"
+#include "pure/timefmt.h"
 
 static void test_ids(void)
 {

@@ -7,9 +7,9 @@
 
 #include <json-c/json.h>
 
-#include "sentry_event.h"
+#include "pure/sentry_event.h"
 #include "tap.h"
-#include "timefmt.h"
+#include "pure/timefmt.h"
 
 /* The caller's "now": 2030-01-02T03:04:05Z. */
 #define NOW_USEC (1893553445LL * USEC_PER_SEC)

@@ -13,7 +13,7 @@
 #include <time.h>
 
 #include "tap.h"
-#include "timefmt.h"
+#include "pure/timefmt.h"
 
 #define S(sec) ((int64_t)(sec) * USEC_PER_SEC)
 #define T_2026 S(1770717600)          /* 2026-02-10T10:00:00Z, a Tuesday */

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "urlcode.h"
+#include "pure/urlcode.h"
 
 /* A byte string with its length, so expectations may hold NUL bytes. */
 #define B(s) s, sizeof(s) - 1

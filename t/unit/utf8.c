@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "utf8.h"
+#include "pure/utf8.h"
 
 /* A byte string with its length, so cases may hold NUL bytes. */
 #define B(s) s, sizeof(s) - 1

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "tap.h"
-#include "uuid7.h"
+#include "pure/uuid7.h"
 
 static const unsigned char ZEROS[UUID7_RANDOM_BYTES];
 static const unsigned char ONES[UUID7_RANDOM_BYTES] = {

@@ -7,9 +7,9 @@ import { assert, ROOT, test } from '../lib.mjs';
 
 const run = promisify(execFile);
 
-/** The routes of src/router.c as "METHOD /path/*" (trailing slashes dropped). */
+/** The routes of src/api/routes.c as "METHOD /path/*" (trailing slashes dropped). */
 export function routerRoutes() {
-	const src = fs.readFileSync(path.join(ROOT, 'src/router.c'), 'utf8');
+	const src = fs.readFileSync(path.join(ROOT, 'src/api/routes.c'), 'utf8');
 	const table = src.slice(src.indexOf('routes[] = {'), src.indexOf('};', src.indexOf('routes[] = {')));
 	const out = [];
 	for (const m of table.matchAll(/\{\s*"([A-Z]+)",\s*"([^"]+)",\s*\w+\s*\}/g))
@@ -30,7 +30,7 @@ function documented() {
 	return out;
 }
 
-test('every route of src/router.c is in openapi.json, and nothing else', async () => {
+test('every route of src/api/routes.c is in openapi.json, and nothing else', async () => {
 	const routes = routerRoutes();
 	assert.ok(routes.length >= 30, `the route table was read (${routes.length} routes)`);
 	const docs = documented();

@@ -1,0 +1,300 @@
+/* alerts: /v1 threshold alert rules and the alert events they fire. A rule's
+ * condition is coerced when it is created (alert_rule.c), so the evaluation
+ * every ingest runs (the trigger of sql/010) never fails. Rules are not
+ * edited: to change one, delete it and create another. Deleting a rule (or
+ * its service) takes its events along. */
+#include "api/alerts.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pure/alert_rule.h"
+#include "api/handler.h"
+#include "http/json.h"
+#include "pure/params.h"
+#include "http/response.h"
+
+#define ALERT_NAME_MAX 128
+#define ALERT_DESCRIPTION_MAX 512
+#define WEBHOOK_URL_MAX 2048
+#define EVENTS_LIMIT_DEFAULT 50
+#define EVENTS_LIMIT_MAX 500
+
+#define ALERT_COLUMNS \
+	"a.id, a.service_id, a.name, a.description, a.condition_field, a.condition_operator," \
+	" a.condition_value, a.cooldown_seconds, a.webhook_url, ts_to_usec(a.last_fired_at)," \
+	" ts_to_usec(a.created_at)"
+
+enum alert_column {
+	A_ID, A_SERVICE_ID, A_NAME, A_DESCRIPTION, A_FIELD, A_OPERATOR, A_VALUE, A_COOLDOWN,
+	A_WEBHOOK_URL, A_LAST_FIRED, A_CREATED,
+};
+
+#define EVENT_COLUMNS \
+	"e.id, e.alert_id, e.log_id, e.field, e.observed_value, ts_to_usec(e.created_at)," \
+	" e.delivery_status, e.delivery_attempts, e.delivery_error," \
+	" ts_to_usec(e.last_attempt_at), ts_to_usec(e.delivered_at)"
+
+enum event_column {
+	E_ID, E_ALERT_ID, E_LOG_ID, E_FIELD, E_OBSERVED, E_CREATED, E_STATUS, E_ATTEMPTS,
+	E_ERROR, E_LAST_ATTEMPT, E_DELIVERED,
+};
+
+const struct db_statement alerts_statements[] = {
+	/* No row when the service does not exist. FOR KEY SHARE: a service
+	 * deleted meanwhile is skipped here rather than failing the foreign key. */
+	{ "alerts_create",
+	  "INSERT INTO alerts AS a (service_id, name, description, condition_field,"
+	  "  condition_operator, condition_value, cooldown_seconds, webhook_url)"
+	  " SELECT s.id, $2, $3, $4, $5, $6, $7, $8 FROM services s WHERE s.id = $1 FOR KEY SHARE"
+	  " RETURNING " ALERT_COLUMNS },
+	{ "alerts_list",
+	  "SELECT " ALERT_COLUMNS " FROM alerts a WHERE ($1::uuid IS NULL OR a.service_id = $1)"
+	  " ORDER BY a.created_at, a.id" },
+	{ "alerts_get", "SELECT " ALERT_COLUMNS " FROM alerts a WHERE a.id = $1" },
+	{ "alerts_delete", "DELETE FROM alerts WHERE id = $1" },
+	/* No row when the rule does not exist; one row of NULLs (after the
+	 * rule's id) when the page is empty. $2 limit + 1, $3 offset. */
+	{ "alerts_events",
+	  "SELECT " EVENT_COLUMNS " FROM alerts a LEFT JOIN LATERAL"
+	  " (SELECT * FROM alert_events x WHERE x.alert_id = a.id"
+	  "  ORDER BY x.created_at DESC, x.id DESC LIMIT $2 OFFSET $3) e ON true"
+	  " WHERE a.id = $1 ORDER BY e.created_at DESC, e.id DESC" },
+	{ NULL, NULL }
+};
+
+/* A timestamp column in microseconds as RFC 3339, or null. */
+static void sql_add_time(struct json_object *obj, const char *key, const PGresult *res,
+			 int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		json_add_null(obj, key);
+	else
+		json_add_time(obj, key, sql_int(res, row, col));
+}
+
+/* One ALERT from a row of ALERT_COLUMNS; the caller puts it. */
+static struct json_object *alert_json(const PGresult *res, int row)
+{
+	struct json_object *alert = json_object_new_object();
+
+	json_add_string(alert, "id", PQgetvalue(res, row, A_ID));
+	json_add_string(alert, "service_id", PQgetvalue(res, row, A_SERVICE_ID));
+	sql_add_text(alert, "name", res, row, A_NAME);
+	sql_add_text(alert, "description", res, row, A_DESCRIPTION);
+	json_add_string(alert, "condition_field", PQgetvalue(res, row, A_FIELD));
+	json_add_string(alert, "condition_operator", PQgetvalue(res, row, A_OPERATOR));
+	json_add_string(alert, "condition_value", PQgetvalue(res, row, A_VALUE));
+	json_add_int(alert, "cooldown_seconds", sql_int(res, row, A_COOLDOWN));
+	sql_add_text(alert, "webhook_url", res, row, A_WEBHOOK_URL);
+	sql_add_time(alert, "last_fired_at", res, row, A_LAST_FIRED);
+	sql_add_time(alert, "created_at", res, row, A_CREATED);
+	return alert;
+}
+
+/* One ALERT EVENT from a row of EVENT_COLUMNS, with its delivery; the caller puts it. */
+static struct json_object *event_json(const PGresult *res, int row)
+{
+	struct json_object *ev = json_object_new_object();
+
+	json_add_string(ev, "id", PQgetvalue(res, row, E_ID));
+	json_add_string(ev, "alert_id", PQgetvalue(res, row, E_ALERT_ID));
+	json_add_string(ev, "log_id", PQgetvalue(res, row, E_LOG_ID));
+	json_add_string(ev, "field", PQgetvalue(res, row, E_FIELD));
+	sql_add_jsonb(ev, "observed_value", res, row, E_OBSERVED);
+	sql_add_time(ev, "created_at", res, row, E_CREATED);
+	json_add_string(ev, "delivery_status", PQgetvalue(res, row, E_STATUS));
+	json_add_int(ev, "delivery_attempts", sql_int(res, row, E_ATTEMPTS));
+	sql_add_text(ev, "delivery_error", res, row, E_ERROR);
+	sql_add_time(ev, "last_attempt_at", res, row, E_LAST_ATTEMPT);
+	sql_add_time(ev, "delivered_at", res, row, E_DELIVERED);
+	return ev;
+}
+
+/* A rule as read from the body of POST /v1/alerts. Strings are lent from the
+ * document, but name, which is the caller's to free. */
+struct alert_input {
+	char service_id[PARAMS_UUID_LEN + 1];
+	char *name;
+	const char *description, *webhook_url;
+	struct alert_rule rule;
+	int64_t cooldown;
+};
+
+/* service_id: a UUID, as a string. */
+static int service_id_or_respond(struct request *req, struct json_object *doc,
+				 char out[PARAMS_UUID_LEN + 1])
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_object_get_ex(doc, "service_id", &v) ||
+	    !json_object_is_type(v, json_type_string) ||
+	    params_parse_uuid(json_object_get_string(v), (size_t)json_object_get_string_len(v), out) != 0)
+		return respond_error(req, 422, "VALIDATION", "service_id", "must be a UUID");
+	return 0;
+}
+
+/* The condition and cooldown_seconds, coerced by alert_rule. */
+static int rule_or_respond(struct request *req, struct json_object *doc, struct alert_input *in)
+{
+	struct alert_rule_error err;
+
+	if (alert_rule_from_json(doc, &in->rule, &err) != 0 ||
+	    alert_rule_cooldown_from_json(doc, &in->cooldown, &err) != 0)
+		return respond_error(req, 422, "VALIDATION", err.field, "%s", err.message);
+	return 0;
+}
+
+static int webhook_url_ok(const char *s, size_t len)
+{
+	return len <= WEBHOOK_URL_MAX && params_http_url_ok(s, len);
+}
+
+/* Every member, in the order API.md lists them; the first bad one is a 422. */
+static int input_or_respond(struct request *req, struct json_object *doc, struct alert_input *in)
+{
+	return service_id_or_respond(req, doc, in->service_id) != 0 ||
+	       handler_json_name_or_respond(req, doc, "name", ALERT_NAME_MAX, &in->name) != 0 ||
+	       handler_json_optional_text_or_respond(req, doc, "description", ALERT_DESCRIPTION_MAX,
+						     NULL, "must be a string of at most 512 characters",
+						     &in->description) != 0 ||
+	       rule_or_respond(req, doc, in) != 0 ||
+	       handler_json_optional_text_or_respond(req, doc, "webhook_url", 0, webhook_url_ok,
+						     "must be an absolute http or https URL of at most 2048 characters",
+						     &in->webhook_url) != 0 ? -1 : 0;
+}
+
+/* POST /v1/alerts {"service_id", "name", "description"?, "condition_field",
+ *                  "condition_operator", "condition_value", "cooldown_seconds"?,
+ *                  "webhook_url"?} */
+void alerts_create(struct request *req)
+{
+	struct alert_input in = { .name = NULL };
+	struct json_object *doc = NULL, *alert;
+	struct sql_args a = { 0 };
+	PGresult *res = NULL;
+
+	if (handler_json_body_or_respond(req, REQUEST_BODY_LIMIT, &doc) != 0 ||
+	    handler_json_object_or_respond(req, doc) != 0 || input_or_respond(req, doc, &in) != 0)
+		goto out;
+	sql_arg_text(&a, in.service_id);
+	sql_arg_text(&a, in.name);
+	sql_arg_text(&a, in.description);
+	sql_arg_text(&a, alert_field_names[in.rule.field]);
+	sql_arg_text(&a, alert_op_names[in.rule.op]);
+	sql_arg_text(&a, in.rule.value_text);
+	sql_arg_int(&a, in.cooldown);
+	sql_arg_text(&a, in.webhook_url);
+	if (handler_exec_or_respond(req, "alerts_create", &a, &res) != 0)
+		goto out;
+	/* The service is named in the body, not in the path: a bad reference
+	 * is a bad field (as Stripe answers it), so 422 rather than 404. */
+	if (PQntuples(res) == 0) {
+		respond_error(req, 422, "VALIDATION", "service_id", "no such service");
+	} else {
+		alert = alert_json(res, 0);
+		respond_json(req, 201, alert);
+		json_object_put(alert);
+	}
+out:
+	PQclear(res);
+	free(in.name);
+	json_object_put(doc);
+}
+
+/* GET /v1/alerts?service_id */
+void alerts_list(struct request *req)
+{
+	char service_id[PARAMS_UUID_LEN + 1];
+	struct sql_args a = { 0 };
+	struct json_object *list;
+	PGresult *res = NULL;
+
+	if (handler_query_uuid_or_respond(req, "service_id", service_id) != 0)
+		return;
+	sql_arg_text(&a, *service_id ? service_id : NULL);
+	if (handler_exec_or_respond(req, "alerts_list", &a, &res) != 0)
+		return;
+	list = json_object_new_array();
+	for (int i = 0; i < PQntuples(res); i++)
+		json_object_array_add(list, alert_json(res, i));
+	respond_json(req, 200, list);
+	json_object_put(list);
+	PQclear(res);
+}
+
+/* GET /v1/alerts/{id} */
+void alerts_get(struct request *req)
+{
+	char id[PARAMS_UUID_LEN + 1];
+	struct sql_args a = { 0 };
+	struct json_object *alert;
+	PGresult *res = NULL;
+
+	if (handler_path_uuid_or_respond(req, 2, id) != 0)
+		return;
+	sql_arg_text(&a, id);
+	if (handler_exec_or_respond(req, "alerts_get", &a, &res) != 0)
+		return;
+	if (PQntuples(res) == 0) {
+		respond_error(req, 404, "NOT_FOUND", NULL, "no such alert");
+	} else {
+		alert = alert_json(res, 0);
+		respond_json(req, 200, alert);
+		json_object_put(alert);
+	}
+	PQclear(res);
+}
+
+/* DELETE /v1/alerts/{id} */
+void alerts_delete(struct request *req)
+{
+	char id[PARAMS_UUID_LEN + 1];
+	struct sql_args a = { 0 };
+	PGresult *res = NULL;
+
+	if (handler_path_uuid_or_respond(req, 2, id) != 0)
+		return;
+	sql_arg_text(&a, id);
+	if (handler_exec_or_respond(req, "alerts_delete", &a, &res) != 0)
+		return;
+	if (strcmp(PQcmdTuples(res), "0") == 0)
+		respond_error(req, 404, "NOT_FOUND", NULL, "no such alert");
+	else
+		respond_no_content(req);
+	PQclear(res);
+}
+
+/* GET /v1/alerts/{id}/events?limit&offset */
+void alerts_events(struct request *req)
+{
+	char id[PARAMS_UUID_LEN + 1];
+	struct sql_args a = { 0 };
+	struct json_object *items;
+	int64_t limit, offset;
+	PGresult *res = NULL;
+	int rows = 0;
+
+	if (handler_path_uuid_or_respond(req, 2, id) != 0 ||
+	    handler_query_int_or_respond(req, "limit", EVENTS_LIMIT_DEFAULT, 1, EVENTS_LIMIT_MAX,
+					 &limit) != 0 ||
+	    handler_query_int_or_respond(req, "offset", 0, 0, INT64_MAX - EVENTS_LIMIT_MAX,
+					 &offset) != 0)
+		return;
+	sql_arg_text(&a, id);
+	sql_arg_int(&a, limit + 1);
+	sql_arg_int(&a, offset);
+	if (handler_exec_or_respond(req, "alerts_events", &a, &res) != 0)
+		return;
+	if (PQntuples(res) == 0) {
+		respond_error(req, 404, "NOT_FOUND", NULL, "no such alert");
+		PQclear(res);
+		return;
+	}
+	items = json_object_new_array();
+	for (int i = 0; i < PQntuples(res) && !PQgetisnull(res, i, E_ID); i++, rows++)
+		if (i < limit)
+			json_object_array_add(items, event_json(res, i));
+	handler_respond_page(req, items, rows, limit, offset);
+	PQclear(res);
+}

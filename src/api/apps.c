@@ -1,0 +1,196 @@
+/* apps: create, list, read, delete applications and rotate their ingest keys.
+ * A key is shown once, in the answer that made it; the database keeps only its
+ * SHA-256 and its first eight characters. */
+#include "api/apps.h"
+
+#include <string.h>
+
+#include "api/handler.h"
+#include "http/json.h"
+#include "pure/keys.h"
+#include "http/response.h"
+#include "pure/utf8.h"
+
+#define APP_NAME_MAX 255
+#define KEY_BYTES 16                  /* 32 hex digits */
+#define KEY_PREFIX_LEN 8
+
+#define APP_COLUMNS "id, name, ingest_key_prefix, ts_to_usec(created_at)"
+
+const struct db_statement apps_statements[] = {
+	{ "apps_create",
+	  "INSERT INTO applications (name, ingest_key_sha256, ingest_key_prefix)"
+	  " VALUES ($1, $2, $3) RETURNING " APP_COLUMNS },
+	{ "apps_list", "SELECT " APP_COLUMNS " FROM applications ORDER BY id" },
+	{ "apps_get", "SELECT " APP_COLUMNS " FROM applications WHERE id = $1" },
+	{ "apps_delete", "DELETE FROM applications WHERE id = $1" },
+	{ "apps_rotate_key",
+	  "UPDATE applications SET ingest_key_sha256 = $2, ingest_key_prefix = $3"
+	  " WHERE id = $1 RETURNING " APP_COLUMNS },
+	{ NULL, NULL }
+};
+
+/* One application from a row of APP_COLUMNS; the caller puts it. */
+static struct json_object *app_json(const PGresult *res, int row)
+{
+	struct json_object *app = json_object_new_object();
+
+	json_add_int(app, "id", sql_int(res, row, 0));
+	json_add_string(app, "name", PQgetvalue(res, row, 1));
+	json_add_string(app, "ingest_key_prefix", PQgetvalue(res, row, 2));
+	json_add_time(app, "created_at", sql_int(res, row, 3));
+	return app;
+}
+
+/* A new key: raw (shown once), its digest and its prefix. Returns 0 or -1. */
+struct new_key {
+	char raw[2 * KEY_BYTES + 1];
+	char digest[KEYS_SHA256_HEX_LEN + 1];
+	char prefix[KEY_PREFIX_LEN + 1];
+};
+
+static int new_key_or_respond(struct request *req, struct new_key *k)
+{
+	if (keys_random_hex(k->raw, KEY_BYTES) != 0)
+		return respond_internal(req);
+	keys_sha256_hex(k->raw, strlen(k->raw), k->digest);
+	memcpy(k->prefix, k->raw, KEY_PREFIX_LEN);
+	k->prefix[KEY_PREFIX_LEN] = '\0';
+	return 0;
+}
+
+/* Answers the application of row 0 with its new raw key. */
+static void respond_app_with_key(struct request *req, int status, const PGresult *res,
+				 const struct new_key *k)
+{
+	struct json_object *app = app_json(res, 0);
+
+	json_add_string(app, "ingest_key", k->raw);
+	respond_json(req, status, app);
+	json_object_put(app);
+}
+
+/* The name in path segment 1, trimmed; 422 unless 1-255 printable characters. */
+static int app_name_or_respond(struct request *req, char **name)
+{
+	const struct request_segment *seg = &req->segments[1];
+	size_t start = 0, len;
+
+	if (!utf8_valid(seg->text, seg->len))
+		return respond_error(req, 422, "VALIDATION", "name", "must be UTF-8 text without control characters");
+	len = utf8_trim(seg->text, seg->len, &start);
+	if (len == 0 || utf8_count(seg->text + start, len) > APP_NAME_MAX)
+		return respond_error(req, 422, "VALIDATION", "name",
+				     "must be 1 to %d characters", APP_NAME_MAX);
+	if (!utf8_printable(seg->text + start, len))
+		return respond_error(req, 422, "VALIDATION", "name",
+				     "must not contain control characters");
+	*name = seg->text + start;
+	(*name)[len] = '\0';
+	return 0;
+}
+
+/* POST /apps/{name} */
+void apps_create(struct request *req)
+{
+	struct sql_args a = { 0 };
+	struct new_key k;
+	PGresult *res = NULL;
+	char *name = NULL;
+	enum db_status st;
+
+	if (app_name_or_respond(req, &name) != 0 || new_key_or_respond(req, &k) != 0)
+		return;
+	sql_arg_text(&a, name);
+	sql_arg_text(&a, k.digest);
+	sql_arg_text(&a, k.prefix);
+	st = db_exec("apps_create", a.n, a.values, &res);
+	if (st == DB_CONFLICT)
+		respond_error(req, 409, "CONFLICT", "name", "an application with this name exists");
+	else if (st != DB_OK)
+		handler_db_failure(req, st);
+	else
+		respond_app_with_key(req, 201, res, &k);
+	PQclear(res);
+}
+
+/* GET /apps */
+void apps_list(struct request *req)
+{
+	struct sql_args a = { 0 };
+	struct json_object *list;
+	PGresult *res = NULL;
+
+	if (handler_exec_or_respond(req, "apps_list", &a, &res) != 0)
+		return;
+	list = json_object_new_array();
+	for (int i = 0; i < PQntuples(res); i++)
+		json_object_array_add(list, app_json(res, i));
+	respond_json(req, 200, list);
+	json_object_put(list);
+	PQclear(res);
+}
+
+/* GET /apps/{app_id} */
+void apps_get(struct request *req)
+{
+	struct sql_args a = { 0 };
+	struct json_object *app;
+	PGresult *res = NULL;
+	int64_t id;
+
+	if (handler_path_id_or_respond(req, 1, &id) != 0)
+		return;
+	sql_arg_int(&a, id);
+	if (handler_exec_or_respond(req, "apps_get", &a, &res) != 0)
+		return;
+	if (PQntuples(res) == 0) {
+		respond_error(req, 404, "NOT_FOUND", NULL, "no such application");
+	} else {
+		app = app_json(res, 0);
+		respond_json(req, 200, app);
+		json_object_put(app);
+	}
+	PQclear(res);
+}
+
+/* DELETE /apps/{app_id} */
+void apps_delete(struct request *req)
+{
+	struct sql_args a = { 0 };
+	PGresult *res = NULL;
+	int64_t id;
+
+	if (handler_path_id_or_respond(req, 1, &id) != 0)
+		return;
+	sql_arg_int(&a, id);
+	if (handler_exec_or_respond(req, "apps_delete", &a, &res) != 0)
+		return;
+	if (strcmp(PQcmdTuples(res), "0") == 0)
+		respond_error(req, 404, "NOT_FOUND", NULL, "no such application");
+	else
+		respond_no_content(req);
+	PQclear(res);
+}
+
+/* POST /apps/{app_id}/ingest-key */
+void apps_rotate_key(struct request *req)
+{
+	struct sql_args a = { 0 };
+	struct new_key k;
+	PGresult *res = NULL;
+	int64_t id;
+
+	if (handler_path_id_or_respond(req, 1, &id) != 0 || new_key_or_respond(req, &k) != 0)
+		return;
+	sql_arg_int(&a, id);
+	sql_arg_text(&a, k.digest);
+	sql_arg_text(&a, k.prefix);
+	if (handler_exec_or_respond(req, "apps_rotate_key", &a, &res) != 0)
+		return;
+	if (PQntuples(res) == 0)
+		respond_error(req, 404, "NOT_FOUND", NULL, "no such application");
+	else
+		respond_app_with_key(req, 200, res, &k);
+	PQclear(res);
+}

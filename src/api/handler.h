@@ -1,0 +1,123 @@
+/* handler: the checks every handler starts with. Each *_or_respond function
+ * returns 0 when the value is good, or writes the 4xx itself and returns -1, so
+ * a handler reads as a straight line:
+ *     if (handler_path_id_or_respond(req, 1, &app_id) != 0) return;      */
+#ifndef TELLTALE_HANDLER_H
+#define TELLTALE_HANDLER_H
+
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "http/json.h"
+
+#include "db/db.h"
+#include "pure/keys.h"
+#include "pure/params.h"
+#include "http/request.h"
+
+/* The id in path segment i: 404 NOT_FOUND unless a positive 64-bit integer. */
+int handler_path_id_or_respond(struct request *req, size_t i, int64_t *out);
+
+/* The UUID in path segment i, lower-cased into out: 404 NOT_FOUND unless well formed. */
+int handler_path_uuid_or_respond(struct request *req, size_t i, char out[PARAMS_UUID_LEN + 1]);
+
+/* UUID query parameter name, lower-cased into out, or "" when absent; 422 when bad. */
+int handler_query_uuid_or_respond(struct request *req, const char *name, char out[PARAMS_UUID_LEN + 1]);
+
+/* Text query parameter name: *out is its value (lent) or NULL when absent; 422
+ * when it is not valid UTF-8 or holds a NUL. */
+int handler_query_text_or_respond(struct request *req, const char *name, const char **out);
+
+/* The SHA-256 of the mkey_ key in "Authorization: Bearer mkey_...", into
+ * digest; 401 UNAUTHORIZED when the header is missing or not such a key. */
+int handler_bearer_key_or_respond(struct request *req, char digest[KEYS_SHA256_HEX_LEN + 1]);
+
+/* 401 UNAUTHORIZED with a WWW-Authenticate: Bearer header. Returns -1. */
+int handler_respond_unauthorized(struct request *req, const char *message);
+
+/* Integer query parameter name in [min, max], def when absent: else 422. */
+int handler_query_int_or_respond(struct request *req, const char *name, int64_t def,
+				 int64_t min, int64_t max, int64_t *out);
+
+/* Timestamp query parameter: *out set when present, def kept when absent; 422 when bad. */
+int handler_query_time_or_respond(struct request *req, const char *name, int64_t *out);
+
+/* level query parameter: *out is the upper-case name, or NULL when absent; 422 when bad. */
+int handler_query_level_or_respond(struct request *req, const char **out);
+
+/* since/until of a window: absent until is now, absent since is until - default_span
+ * (or no bound when default_span is 0, leaving *since at INT64_MIN); since >= until
+ * is 400 BAD_REQUEST. */
+int handler_query_window_or_respond(struct request *req, int64_t default_span,
+				    int64_t *since, int64_t *until);
+
+/* Reads the body (413 past limit), requires a JSON content type when one is given
+ * (400), and parses it (400 or 422). *doc is the caller's to put. */
+int handler_json_body_or_respond(struct request *req, size_t limit, struct json_object **doc);
+
+/* As handler_json_body_or_respond, but the body goes through json_parse_each.
+ * Returns 0, what each() stopped with (positive; the caller answers), or -1
+ * when it has answered. */
+int handler_json_each_or_respond(struct request *req, size_t limit, json_each_fn each, void *ctx);
+
+/* 422 VALIDATION unless doc is a JSON object. */
+int handler_json_object_or_respond(struct request *req, struct json_object *doc);
+
+/* Member field of object doc as a name: a string of 1 to max characters after
+ * trimming white space, without control characters; else 422 naming field.
+ * *out is a new NUL-terminated copy of the trimmed name (the caller frees it). */
+int handler_json_name_or_respond(struct request *req, struct json_object *doc,
+				 const char *field, size_t max, char **out);
+
+/* Answers a failed statement: 503 for DB_UNAVAILABLE, 500 otherwise. Returns -1. */
+int handler_db_failure(struct request *req, enum db_status status);
+
+/* Text parameters for a statement, with room for the digits of integers: as
+ * many as the most any statement takes (logs_ingest's). */
+#define SQL_ARGS_MAX 17
+struct sql_args {
+	const char *values[SQL_ARGS_MAX];
+	char digits[SQL_ARGS_MAX][24];
+	int n;
+};
+
+void sql_arg_text(struct sql_args *a, const char *text);   /* NULL is SQL NULL */
+void sql_arg_int(struct sql_args *a, int64_t value);
+/* since and until of a window as two arguments, SQL NULL for an open end
+ * (INT64_MIN, INT64_MAX). */
+void sql_arg_window(struct sql_args *a, int64_t since, int64_t until);
+
+/* db_exec with the arguments; on failure answers (503/500) and returns -1. */
+int handler_exec_or_respond(struct request *req, const char *stmt, const struct sql_args *a,
+			    PGresult **result);
+
+/* Reads column col of row as int64 (the statements return integers as text). */
+int64_t sql_int(const PGresult *res, int row, int col);
+
+/* Column col of row added to obj under key (the new value belongs to obj), SQL
+ * NULL as JSON null: text as a string; double precision as a number spelt as
+ * PostgreSQL spells it (the shortest exact form); json or jsonb as itself. */
+void sql_add_text(struct json_object *obj, const char *key, const PGresult *res, int row, int col);
+void sql_add_double(struct json_object *obj, const char *key, const PGresult *res, int row, int col);
+void sql_add_jsonb(struct json_object *obj, const char *key, const PGresult *res, int row, int col);
+
+/* Answers 200 {"items": items, "next_offset": N|null}, taking items over.
+ * rows is how many rows the statement gave for a page of limit (it asks for
+ * limit + 1: a row past the page says that another page follows). */
+void handler_respond_page(struct request *req, struct json_object *items, int64_t rows,
+			  int64_t limit, int64_t offset);
+
+/* Current UTC time in microseconds since the epoch. */
+int64_t handler_now_usec(void);
+
+/* Optional string member field of object doc: *out is lent from doc, or NULL
+ * when absent or null. 422 naming field, with message rule, unless it is a
+ * string of at most max characters (0: any length) that passes ok (when
+ * given; ok sees the bytes and their length). */
+int handler_json_optional_text_or_respond(struct request *req, struct json_object *doc,
+					  const char *field, size_t max,
+					  int (*ok)(const char *, size_t), const char *rule,
+					  const char **out);
+
+#endif

@@ -1,0 +1,137 @@
+/* services: the /v1 services that push request logs. Deleting a service
+ * takes its keys, logs and everything under them along: the foreign keys
+ * cascade, so it is one statement. */
+#include "api/services.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/handler.h"
+#include "http/json.h"
+#include "pure/params.h"
+#include "http/response.h"
+#include "pure/utf8.h"
+
+#define SERVICE_NAME_MAX 128
+#define SERVICE_DESCRIPTION_MAX 512
+
+#define SERVICE_COLUMNS "id, name, description, base_url, ts_to_usec(created_at)"
+
+const struct db_statement services_statements[] = {
+	{ "services_create",
+	  "INSERT INTO services (name, description, base_url) VALUES ($1, $2, $3)"
+	  " RETURNING " SERVICE_COLUMNS },
+	{ "services_list", "SELECT " SERVICE_COLUMNS " FROM services ORDER BY created_at, id" },
+	{ "services_get", "SELECT " SERVICE_COLUMNS " FROM services WHERE id = $1" },
+	{ "services_delete", "DELETE FROM services WHERE id = $1" },
+	{ NULL, NULL }
+};
+
+/* One SERVICE from a row of SERVICE_COLUMNS; the caller puts it. */
+static struct json_object *service_json(const PGresult *res, int row)
+{
+	struct json_object *svc = json_object_new_object();
+
+	json_add_string(svc, "id", PQgetvalue(res, row, 0));
+	json_add_string_len(svc, "name", PQgetvalue(res, row, 1), (size_t)PQgetlength(res, row, 1));
+	sql_add_text(svc, "description", res, row, 2);
+	sql_add_text(svc, "base_url", res, row, 3);
+	json_add_time(svc, "created_at", sql_int(res, row, 4));
+	return svc;
+}
+
+/* POST /v1/services {"name", "description"?, "base_url"?} */
+void services_create(struct request *req)
+{
+	struct sql_args a = { 0 };
+	struct json_object *doc = NULL, *svc;
+	const char *description, *base_url;
+	PGresult *res = NULL;
+	char *name = NULL;
+	enum db_status st;
+
+	if (handler_json_body_or_respond(req, REQUEST_BODY_LIMIT, &doc) != 0 ||
+	    handler_json_object_or_respond(req, doc) != 0 ||
+	    handler_json_name_or_respond(req, doc, "name", SERVICE_NAME_MAX, &name) != 0 ||
+	    handler_json_optional_text_or_respond(req, doc, "description", SERVICE_DESCRIPTION_MAX, NULL,
+				     "must be a string of at most 512 characters", &description) != 0 ||
+	    handler_json_optional_text_or_respond(req, doc, "base_url", 0, params_http_url_ok,
+				     "must be an absolute http or https URL", &base_url) != 0)
+		goto out;
+	sql_arg_text(&a, name);
+	sql_arg_text(&a, description);
+	sql_arg_text(&a, base_url);
+	st = db_exec("services_create", a.n, a.values, &res);
+	if (st == DB_CONFLICT) {
+		respond_error(req, 409, "CONFLICT", "name", "a service with this name exists");
+	} else if (st != DB_OK) {
+		handler_db_failure(req, st);
+	} else {
+		svc = service_json(res, 0);
+		respond_json(req, 201, svc);
+		json_object_put(svc);
+	}
+out:
+	PQclear(res);
+	free(name);
+	json_object_put(doc);
+}
+
+/* GET /v1/services */
+void services_list(struct request *req)
+{
+	struct sql_args a = { 0 };
+	struct json_object *list;
+	PGresult *res = NULL;
+
+	if (handler_exec_or_respond(req, "services_list", &a, &res) != 0)
+		return;
+	list = json_object_new_array();
+	for (int i = 0; i < PQntuples(res); i++)
+		json_object_array_add(list, service_json(res, i));
+	respond_json(req, 200, list);
+	json_object_put(list);
+	PQclear(res);
+}
+
+/* GET /v1/services/{id} */
+void services_get(struct request *req)
+{
+	struct sql_args a = { 0 };
+	struct json_object *svc;
+	char id[PARAMS_UUID_LEN + 1];
+	PGresult *res = NULL;
+
+	if (handler_path_uuid_or_respond(req, 2, id) != 0)
+		return;
+	sql_arg_text(&a, id);
+	if (handler_exec_or_respond(req, "services_get", &a, &res) != 0)
+		return;
+	if (PQntuples(res) == 0) {
+		respond_error(req, 404, "NOT_FOUND", NULL, "no such service");
+	} else {
+		svc = service_json(res, 0);
+		respond_json(req, 200, svc);
+		json_object_put(svc);
+	}
+	PQclear(res);
+}
+
+/* DELETE /v1/services/{id} */
+void services_delete(struct request *req)
+{
+	struct sql_args a = { 0 };
+	char id[PARAMS_UUID_LEN + 1];
+	PGresult *res = NULL;
+
+	if (handler_path_uuid_or_respond(req, 2, id) != 0)
+		return;
+	sql_arg_text(&a, id);
+	if (handler_exec_or_respond(req, "services_delete", &a, &res) != 0)
+		return;
+	if (strcmp(PQcmdTuples(res), "0") == 0)
+		respond_error(req, 404, "NOT_FOUND", NULL, "no such service");
+	else
+		respond_no_content(req);
+	PQclear(res);
+}

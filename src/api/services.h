@@ -1,0 +1,15 @@
+/* services: the /v1 services that push request logs. */
+#ifndef TELLTALE_SERVICES_H
+#define TELLTALE_SERVICES_H
+
+#include "db/db.h"
+#include "http/request.h"
+
+extern const struct db_statement services_statements[];
+
+void services_create(struct request *req);
+void services_list(struct request *req);
+void services_get(struct request *req);
+void services_delete(struct request *req);
+
+#endif

@@ -1,0 +1,284 @@
+/* stats: each statistic is one statement over [since, until) of received_at,
+ * reading the hourly counts that telltale-rollup keeps for whole hours and the
+ * events themselves for the rest. The database returns only the buckets that
+ * have events; the worker lays out every bucket of the window, so empty ones
+ * show as zeros. */
+#include "api/stats.h"
+
+#include "api/handler.h"
+#include "http/json.h"
+#include "pure/params.h"
+#include "http/response.h"
+
+#define DEFAULT_SPAN_USEC (24 * 3600 * 1000000LL)
+#define MAX_BUCKETS 10000
+#define TOP_LIMIT_DEFAULT 10
+#define TOP_LIMIT_MAX 100
+
+/* Each statement answers no row when the application does not exist, and one
+ * row of NULLs when it exists but has nothing in the window. */
+#define FOR_APP(select, from_where) \
+	"SELECT " select " FROM applications a LEFT JOIN LATERAL (" from_where ") s ON true" \
+	" WHERE a.id = $1"
+#define LEVEL_IS "($4::text IS NULL OR level = $4)"
+/* The window's end: NULL when the request named none, for "until the
+ * statement's snapshot" (see window_args). */
+#define UNTIL "coalesce(usec_to_ts($3), 'infinity')"
+#define IN_WINDOW \
+	" WHERE application_id = a.id AND received_at >= usec_to_ts($2)" \
+	" AND received_at < " UNTIL " AND " LEVEL_IS
+
+/* The window's split (see stats_window and stats_days in
+ * sql/003_event_rollups.sql): [W_LO, W_HI) from the hourly counts, its whole
+ * days [D_LO, D_HI) from the daily ones. Each bound is a scalar subquery, run
+ * once per statement, so that the planner sees a range between two values it
+ * cannot know and estimates it narrow (half a per cent of the rows), in a
+ * generic plan as in a custom one. Joined to the window's row instead, each
+ * bound counted as a third of the table: once an ANALYZE had made the table
+ * look big enough, the generic plan read all of events for every request. */
+#define WINDOW "stats_window(usec_to_ts($2), " UNTIL ") w"
+#define W_LO "(SELECT w.lo FROM " WINDOW ")"
+#define W_HI "(SELECT w.hi FROM " WINDOW ")"
+#define D_LO "(SELECT d.dlo FROM " WINDOW ", stats_days(w.lo, w.hi) d)"
+#define D_HI "(SELECT d.dhi FROM " WINDOW ", stats_days(w.lo, w.hi) d)"
+
+/* The rows of a window, from the hourly table for [W_LO, W_HI) and from
+ * events for the edges. Each row is (time, level, count, message key,
+ * message, last seen). */
+#define RAW_EDGES(raw_cols) \
+	"SELECT " raw_cols " FROM events" \
+	"  WHERE application_id = a.id AND received_at >= usec_to_ts($2)" \
+	"    AND received_at < " W_LO " AND " LEVEL_IS \
+	" UNION ALL SELECT " raw_cols " FROM events" \
+	"  WHERE application_id = a.id AND received_at >= " W_HI \
+	"    AND received_at < " UNTIL " AND " LEVEL_IS
+#define WINDOW_ROWS(table, hourly_cols, raw_cols) \
+	"SELECT " hourly_cols " FROM " table \
+	"  WHERE application_id = a.id AND hour >= " W_LO " AND hour < " W_HI " AND " LEVEL_IS \
+	" UNION ALL " RAW_EDGES(raw_cols)
+#define COUNT_ROWS \
+	WINDOW_ROWS("event_counts_hourly", "hour AS t, level, count AS n", \
+		    "received_at, level, 1")
+/* Messages: the whole days of the window's hourly part from the daily table,
+ * the hours around them from the hourly one, the edges from events. */
+#define MESSAGE_COLS "message_md5 AS k, message, count AS n, last_seen"
+#define MESSAGE_ROWS \
+	"SELECT " MESSAGE_COLS " FROM message_counts_daily" \
+	"  WHERE application_id = a.id AND day >= " D_LO " AND day < " D_HI " AND " LEVEL_IS \
+	" UNION ALL SELECT " MESSAGE_COLS " FROM message_counts_hourly" \
+	"  WHERE application_id = a.id AND hour >= " W_LO " AND hour < " D_LO " AND " LEVEL_IS \
+	" UNION ALL SELECT " MESSAGE_COLS " FROM message_counts_hourly" \
+	"  WHERE application_id = a.id AND hour >= " D_HI " AND hour < " W_HI " AND " LEVEL_IS \
+	" UNION ALL " RAW_EDGES("md5(message)::uuid, message, 1, received_at")
+
+const struct db_statement stats_statements[] = {
+	/* $5 bucket width in microseconds (whole hours), $6 the origin buckets
+	 * count from. */
+	{ "stats_timeseries",
+	  FOR_APP("s.bucket, s.n",
+		  "SELECT ts_to_usec(date_bin($5 * interval '1 microsecond', t,"
+		  " usec_to_ts($6))) AS bucket, sum(n) AS n FROM (" COUNT_ROWS ") x"
+		  " GROUP BY 1 ORDER BY 1") },
+	/* The same for minutes, which the hourly table cannot split: from events. */
+	{ "stats_timeseries_minutes",
+	  FOR_APP("s.bucket, s.n",
+		  "SELECT ts_to_usec(date_bin($5 * interval '1 microsecond', received_at,"
+		  " usec_to_ts($6))) AS bucket, count(*) AS n FROM events" IN_WINDOW
+		  " GROUP BY 1 ORDER BY 1") },
+	{ "stats_by_level",
+	  FOR_APP("s.level, s.n",
+		  "SELECT level, sum(n) AS n FROM (" COUNT_ROWS ") x"
+		  " GROUP BY level ORDER BY n DESC, level") },
+	/* $5 limit. */
+	{ "stats_top_messages",
+	  FOR_APP("s.message, s.n, s.last_seen",
+		  "SELECT min(message) AS message, sum(n) AS n, ts_to_usec(max(last_seen)) AS last_seen"
+		  " FROM (" MESSAGE_ROWS ") x"
+		  " GROUP BY k ORDER BY n DESC, last_seen DESC LIMIT $5") },
+	{ NULL, NULL }
+};
+
+/* The arguments every statistic shares: app, since, until, level. A request
+ * without until counts up to its statement's snapshot (until goes as NULL),
+ * and until in the answer is the worker's clock when the request came. Sent
+ * as that clock instead, until could fall a moment before the rollup's
+ * progress, which the rollup may have moved on since; the window's last
+ * hour could then no longer come from its hourly counts, and the statement
+ * read up to an hour of events (see stats_window). */
+static void window_args(struct sql_args *a, const struct request *req, int64_t app_id,
+			int64_t since, int64_t until, const char *level)
+{
+	int malformed = 0;
+
+	sql_arg_int(a, app_id);
+	sql_arg_int(a, since);
+	if (request_query(req, "until", &malformed))
+		sql_arg_int(a, until);
+	else
+		sql_arg_text(a, NULL);
+	sql_arg_text(a, level);
+}
+
+/* Runs a statistic; 404 when the application does not exist. Returns the
+ * number of data rows (0 for none) or -1 when it has answered. */
+static int run_stat_or_respond(struct request *req, const char *stmt, const struct sql_args *a,
+			       PGresult **res)
+{
+	if (handler_exec_or_respond(req, stmt, a, res) != 0)
+		return -1;
+	if (PQntuples(*res) == 0) {
+		PQclear(*res);
+		*res = NULL;
+		return respond_error(req, 404, "NOT_FOUND", NULL, "no such application");
+	}
+	return PQgetisnull(*res, 0, 0) ? 0 : PQntuples(*res);
+}
+
+static struct json_object *window_json(int64_t since, int64_t until)
+{
+	struct json_object *body = json_object_new_object();
+
+	json_add_time(body, "since", since);
+	json_add_time(body, "until", until);
+	return body;
+}
+
+/* The interval parameter: HOUR when absent; 422 when unknown. */
+static int interval_or_respond(struct request *req, enum interval *iv)
+{
+	int malformed = 0;
+	const char *v = request_query(req, "interval", &malformed);
+
+	*iv = v ? params_parse_interval(v) : INTERVAL_HOUR;
+	if (malformed || *iv == INTERVAL__MAX)
+		return respond_error(req, 422, "VALIDATION", "interval",
+				     "must be one of MINUTE, HOUR, DAY, WEEK");
+	return 0;
+}
+
+/* Every bucket from the one holding since to the one holding until, with the
+ * counts of rows (ascending buckets) filled in and zeros elsewhere. */
+static struct json_object *series_json(enum interval iv, int64_t first, int64_t last,
+				       const PGresult *res, int rows)
+{
+	struct json_object *series = json_object_new_array();
+	int r = 0;
+
+	for (int64_t b = first; b <= last; b += interval_usec[iv]) {
+		struct json_object *point = json_object_new_object();
+		int64_t count = 0;
+
+		while (r < rows && sql_int(res, r, 0) < b)
+			r++;
+		if (r < rows && sql_int(res, r, 0) == b)
+			count = sql_int(res, r, 1);
+		json_add_time(point, "bucket_start", b);
+		json_add_int(point, "count", count);
+		json_object_array_add(series, point);
+	}
+	return series;
+}
+
+/* GET /apps/{app_id}/stats/timeseries?since&until&interval&level */
+void stats_timeseries(struct request *req)
+{
+	struct sql_args a = { 0 };
+	struct json_object *body;
+	enum interval iv;
+	PGresult *res = NULL;
+	const char *level;
+	int64_t app_id, since, until, first, last;
+	int rows;
+
+	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
+	    interval_or_respond(req, &iv) != 0 ||
+	    handler_query_level_or_respond(req, &level) != 0 ||
+	    handler_query_window_or_respond(req, DEFAULT_SPAN_USEC, &since, &until) != 0)
+		return;
+	first = params_bucket_start(iv, since);
+	last = params_bucket_start(iv, until);
+	if ((last - first) / interval_usec[iv] + 1 > MAX_BUCKETS) {
+		respond_error(req, 422, "VALIDATION", "interval",
+			      "the window holds more than %d buckets of this interval", MAX_BUCKETS);
+		return;
+	}
+	window_args(&a, req, app_id, since, until, level);
+	sql_arg_int(&a, interval_usec[iv]);
+	sql_arg_int(&a, params_bucket_start(iv, 0));
+	if ((rows = run_stat_or_respond(req, iv == INTERVAL_MINUTE ? "stats_timeseries_minutes"
+					: "stats_timeseries", &a, &res)) < 0)
+		return;
+	body = window_json(since, until);
+	json_object_object_add(body, "interval", json_object_new_string(interval_names[iv]));
+	json_object_object_add(body, "series", series_json(iv, first, last, res, rows));
+	respond_json(req, 200, body);
+	json_object_put(body);
+	PQclear(res);
+}
+
+/* GET /apps/{app_id}/stats/by-level?since&until */
+void stats_by_level(struct request *req)
+{
+	struct sql_args a = { 0 };
+	struct json_object *body, *items;
+	PGresult *res = NULL;
+	int64_t app_id, since, until;
+	int rows;
+
+	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
+	    handler_query_window_or_respond(req, DEFAULT_SPAN_USEC, &since, &until) != 0)
+		return;
+	window_args(&a, req, app_id, since, until, NULL);
+	if ((rows = run_stat_or_respond(req, "stats_by_level", &a, &res)) < 0)
+		return;
+	body = window_json(since, until);
+	items = json_object_new_array();
+	for (int i = 0; i < rows; i++) {
+		struct json_object *item = json_object_new_object();
+
+		json_add_string(item, "level", PQgetvalue(res, i, 0));
+		json_add_int(item, "count", sql_int(res, i, 1));
+		json_object_array_add(items, item);
+	}
+	json_object_object_add(body, "items", items);
+	respond_json(req, 200, body);
+	json_object_put(body);
+	PQclear(res);
+}
+
+/* GET /apps/{app_id}/stats/top-messages?since&until&limit&level */
+void stats_top_messages(struct request *req)
+{
+	struct sql_args a = { 0 };
+	struct json_object *body, *items;
+	PGresult *res = NULL;
+	const char *level;
+	int64_t app_id, since, until, limit;
+	int rows;
+
+	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
+	    handler_query_int_or_respond(req, "limit", TOP_LIMIT_DEFAULT, 1, TOP_LIMIT_MAX, &limit) != 0 ||
+	    handler_query_level_or_respond(req, &level) != 0 ||
+	    handler_query_window_or_respond(req, DEFAULT_SPAN_USEC, &since, &until) != 0)
+		return;
+	window_args(&a, req, app_id, since, until, level);
+	sql_arg_int(&a, limit);
+	if ((rows = run_stat_or_respond(req, "stats_top_messages", &a, &res)) < 0)
+		return;
+	body = window_json(since, until);
+	json_add_int(body, "limit", limit);
+	items = json_object_new_array();
+	for (int i = 0; i < rows; i++) {
+		struct json_object *item = json_object_new_object();
+
+		json_add_string_len(item, "message", PQgetvalue(res, i, 0),
+				    (size_t)PQgetlength(res, i, 0));
+		json_add_int(item, "count", sql_int(res, i, 1));
+		json_add_time(item, "last_seen", sql_int(res, i, 2));
+		json_object_array_add(items, item);
+	}
+	json_object_object_add(body, "items", items);
+	respond_json(req, 200, body);
+	json_object_put(body);
+	PQclear(res);
+}

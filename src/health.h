@@ -1,9 +1,0 @@
-/* health: the probe the stack and monitors poll. */
-#ifndef TELLTALE_HEALTH_H
-#define TELLTALE_HEALTH_H
-
-#include "request.h"
-
-void health_get(struct request *req);
-
-#endif

@@ -1,0 +1,183 @@
+/* json: request bodies are checked by jsoncheck first, because json-c cannot
+ * say which field holds a NUL or broken UTF-8, then parsed by json-c. */
+#include "http/json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pure/timefmt.h"
+
+static const char *jsoncheck_message(enum jsoncheck_status st)
+{
+	switch (st) {
+	case JSONCHECK_DEPTH: return "JSON nesting is deeper than 32 levels";
+	case JSONCHECK_NUL:   return "must not contain a NUL character";
+	case JSONCHECK_UTF8:  return "must be valid UTF-8";
+	default:              return "body is not a single valid JSON document";
+	}
+}
+
+/* jsoncheck's verdict on a body, in *err. Returns 0 when it passes. */
+static int check_body(const char *text, size_t len, struct json_parse_error *err)
+{
+	struct jsoncheck_result check;
+
+	if (jsoncheck(text, len, JSON_MAX_DEPTH, &check) == JSONCHECK_OK)
+		return 0;
+	err->status = check.status == JSONCHECK_SYNTAX ? 400 : 422;
+	snprintf(err->field, sizeof(err->field), "%s", check.field);
+	snprintf(err->message, sizeof(err->message), "%s", jsoncheck_message(check.status));
+	return -1;
+}
+
+static void syntax_error(struct json_parse_error *err)
+{
+	err->status = 400;
+	err->field[0] = '\0';
+	snprintf(err->message, sizeof(err->message), "%s", jsoncheck_message(JSONCHECK_SYNTAX));
+}
+
+/* The whole of a checked body as one document, in json-c's strict mode. */
+static struct json_object *parse_document(const char *text, size_t len, struct json_parse_error *err)
+{
+	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH + 1);
+	struct json_object *doc;
+
+	if (!tok) {
+		syntax_error(err);
+		return NULL;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	/* The terminating NUL goes in too, so a bare number at the end is complete. */
+	doc = json_tokener_parse_ex(tok, text, (int)len + 1);
+	/* A well-formed "null" also parses to NULL: it is a wrong value, not bad JSON. */
+	if (!doc && json_tokener_get_error(tok) == json_tokener_success) {
+		err->status = 422;
+		err->field[0] = '\0';
+		snprintf(err->message, sizeof(err->message), "the body must not be null");
+	} else if (!doc) {
+		syntax_error(err);
+	}
+	json_tokener_free(tok);
+	return doc;
+}
+
+struct json_object *json_parse_body(const char *text, size_t len, struct json_parse_error *err)
+{
+	return check_body(text, len, err) == 0 ? parse_document(text, len, err) : NULL;
+}
+
+static size_t skip_space(const char *text, size_t len, size_t at)
+{
+	while (at < len && (text[at] == ' ' || text[at] == '\t' || text[at] == '\n' || text[at] == '\r'))
+		at++;
+	return at;
+}
+
+/* The elements of a checked array, one at a time. json-c's strict mode
+ * refuses what follows a value, so an element is read in its lenient mode:
+ * jsoncheck has already held the whole text to RFC 8259. */
+static int parse_elements(const char *text, size_t len, size_t at, json_each_fn each, void *ctx,
+			  struct json_parse_error *err)
+{
+	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+	int rc = 0;
+
+	if (!tok) {
+		syntax_error(err);
+		return -1;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_VALIDATE_UTF8);
+	at = skip_space(text, len, at + 1);
+	for (long i = 0; rc == 0 && at < len && text[at] != ']'; i++) {
+		struct json_object *elem;
+
+		json_tokener_reset(tok);
+		elem = json_tokener_parse_ex(tok, text + at, (int)(len - at));
+		if (json_tokener_get_error(tok) != json_tokener_success) {
+			syntax_error(err);
+			rc = -1;
+			break;
+		}
+		at = skip_space(text, len, at + json_tokener_get_parse_end(tok));
+		if (at < len && text[at] == ',')
+			at = skip_space(text, len, at + 1);
+		rc = each(elem, i, ctx);
+		json_object_put(elem);
+	}
+	json_tokener_free(tok);
+	return rc;
+}
+
+int json_parse_each(const char *text, size_t len, json_each_fn each, void *ctx,
+		    struct json_parse_error *err)
+{
+	struct json_object *doc;
+	size_t at;
+	int rc;
+
+	if (check_body(text, len, err) != 0)
+		return -1;
+	at = skip_space(text, len, 0);
+	if (text[at] == '[')
+		return parse_elements(text, len, at, each, ctx, err);
+	if (!(doc = parse_document(text, len, err)))
+		return -1;
+	rc = each(doc, -1, ctx);
+	json_object_put(doc);
+	return rc;
+}
+
+void json_add_string(struct json_object *obj, const char *key, const char *value)
+{
+	json_object_object_add(obj, key, json_object_new_string(value));
+}
+
+void json_add_string_len(struct json_object *obj, const char *key, const char *value, size_t len)
+{
+	json_object_object_add(obj, key, json_object_new_string_len(value, (int)len));
+}
+
+void json_add_int(struct json_object *obj, const char *key, int64_t value)
+{
+	json_object_object_add(obj, key, json_object_new_int64(value));
+}
+
+void json_add_null(struct json_object *obj, const char *key)
+{
+	json_object_object_add(obj, key, NULL);
+}
+
+void json_add_time(struct json_object *obj, const char *key, int64_t usec)
+{
+	char buf[TIMEFMT_BUFSIZE];
+
+	json_add_string(obj, key, timefmt_format(usec, buf));
+}
+
+/* Parsing the database's JSON into objects only to write them out again cost
+ * an eighth of the worker's instructions for a request log: the value is a
+ * placeholder whose serializer copies the text. Nothing reads such a value
+ * but the writer. */
+void json_add_raw(struct json_object *obj, const char *key, const char *text)
+{
+	struct json_object *value = NULL;
+	char *copy;
+
+	if (text && (copy = strdup(text))) {
+		value = json_object_new_boolean(0);     /* any type: only written */
+		if (value)
+			json_object_set_serializer(value, json_object_userdata_to_json_string, copy,
+						   json_object_free_userdata);
+		else
+			free(copy);
+	}
+	json_object_object_add(obj, key, value);
+}
+
+const char *json_text(struct json_object *obj)
+{
+	return json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+						   JSON_C_TO_STRING_NOSLASHESCAPE);
+}

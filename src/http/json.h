@@ -1,0 +1,57 @@
+/* json: parsing request bodies under API.md's rules, and small builders for
+ * response objects. */
+#ifndef TELLTALE_JSON_H
+#define TELLTALE_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "pure/jsoncheck.h"
+
+/* JSON nesting deeper than this is a 422. */
+#define JSON_MAX_DEPTH 32
+
+/* Why a body was refused: status is 400 (not one JSON document) or 422 (a value
+ * breaks a rule); field names the value for a 422. */
+struct json_parse_error {
+	int status;
+	char field[JSONCHECK_FIELD_MAX];
+	char message[128];
+};
+
+/* Parses text[0..len), which must be followed by a NUL, as exactly one JSON document with json-c's strict mode,
+ * after jsoncheck has found no syntax, depth, NUL or UTF-8 fault.
+ * Returns the document (the caller puts it), or NULL and fills *err. */
+struct json_object *json_parse_body(const char *text, size_t len, struct json_parse_error *err);
+
+/* Called by json_parse_each with each value, which it must not keep: index
+ * counts the elements of an array from 0, and is -1 for a body that is not
+ * an array. Returns 0 to go on, or a positive number to stop. */
+typedef int (*json_each_fn)(struct json_object *value, long index, void *ctx);
+
+/* Parses text[0..len) (followed by a NUL) like json_parse_body, but an array
+ * goes to each() one element at a time, each freed before the next is read:
+ * a bulk of a thousand events never holds more than one in memory. Any other
+ * document goes to each() whole. Returns 0, what each() stopped with, or -1
+ * with *err filled for a body json_parse_body refuses (an empty array calls
+ * each() for nothing and returns 0). */
+int json_parse_each(const char *text, size_t len, json_each_fn each, void *ctx,
+		    struct json_parse_error *err);
+
+/* Builders: add key to obj. The new json_object belongs to obj. */
+void json_add_string(struct json_object *obj, const char *key, const char *value);
+void json_add_string_len(struct json_object *obj, const char *key, const char *value, size_t len);
+void json_add_int(struct json_object *obj, const char *key, int64_t value);
+void json_add_null(struct json_object *obj, const char *key);
+/* An RFC 3339 UTC timestamp from microseconds since the epoch. */
+void json_add_time(struct json_object *obj, const char *key, int64_t usec);
+/* A JSON document as text (a jsonb column, so valid JSON), or null when text
+ * is NULL. The text is copied into the output as it is when obj is written. */
+void json_add_raw(struct json_object *obj, const char *key, const char *text);
+
+/* The compact text of obj, owned by obj. */
+const char *json_text(struct json_object *obj);
+
+#endif

@@ -1,0 +1,115 @@
+/* response: status line, headers and JSON bodies over FastCGI. */
+#include "http/response.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default:  return "Internal Server Error";
+	}
+}
+
+/* Writes the whole response. extra_headers is "" or lines ending in "\r\n". */
+static void write_response(struct request *req, int status, const char *extra_headers,
+			   const char *body, size_t len)
+{
+	FCGX_Stream *out = req->fcgi->out;
+	const char *own = req->headers ? req->headers : "";
+	char head[1024];
+	int n;
+
+	req->status = status;
+	/* snprintf, not FCGX_FPrintF: libfcgi's printf knows no %zu. */
+	if (body)
+		n = snprintf(head, sizeof(head), "Status: %d %s\r\n%s%sContent-Type: application/json\r\n"
+			     "Content-Length: %zu\r\n\r\n", status, reason(status), own, extra_headers, len);
+	else
+		n = snprintf(head, sizeof(head), "Status: %d %s\r\n%s%s\r\n",
+			     status, reason(status), own, extra_headers);
+	FCGX_PutStr(head, n < (int)sizeof(head) ? n : (int)sizeof(head) - 1, out);
+	if (body)
+		FCGX_PutStr(body, (int)len, out);
+}
+
+static void write_json(struct request *req, int status, const char *extra_headers,
+		       struct json_object *body)
+{
+	size_t len = 0;
+	const char *text = json_object_to_json_string_length(body,
+		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+
+	write_response(req, status, extra_headers, text, len);
+}
+
+void respond_json(struct request *req, int status, struct json_object *body)
+{
+	write_json(req, status, "", body);
+}
+
+void respond_no_content(struct request *req)
+{
+	write_response(req, 204, "", NULL, 0);
+}
+
+static int error_with_headers(struct request *req, int status, const char *headers,
+			      const char *code, const char *field, const char *message)
+{
+	struct json_object *body = json_object_new_object();
+
+	json_object_object_add(body, "error", json_object_new_string(code));
+	json_object_object_add(body, "message", json_object_new_string(message));
+	if (field)
+		json_object_object_add(body, "field", json_object_new_string(field));
+	write_json(req, status, headers, body);
+	json_object_put(body);
+	return -1;
+}
+
+int respond_error(struct request *req, int status, const char *code, const char *field,
+		  const char *fmt, ...)
+{
+	char message[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	return error_with_headers(req, status, "", code, field, message);
+}
+
+int respond_method_not_allowed(struct request *req, const char *allow)
+{
+	char headers[128];
+
+	snprintf(headers, sizeof(headers), "Allow: %s\r\n", allow);
+	return error_with_headers(req, 405, headers, "METHOD_NOT_ALLOWED", NULL,
+				  "method not allowed on this path");
+}
+
+int respond_unavailable(struct request *req)
+{
+	return error_with_headers(req, 503, "Retry-After: 1\r\n", "UNAVAILABLE", NULL,
+				  "the database cannot be reached; retry shortly");
+}
+
+int respond_internal(struct request *req)
+{
+	return error_with_headers(req, 500, "", "INTERNAL", NULL, "internal error");
+}

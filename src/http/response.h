@@ -1,0 +1,31 @@
+/* response: writes the status, headers and JSON body of a response. Every
+ * function here sets req->status; a request gets exactly one response. */
+#ifndef TELLTALE_RESPONSE_H
+#define TELLTALE_RESPONSE_H
+
+#include <json-c/json.h>
+
+#include "http/request.h"
+
+/* Writes status and body as JSON. body is lent: the caller still puts it. */
+void respond_json(struct request *req, int status, struct json_object *body);
+
+/* 204 with no body. */
+void respond_no_content(struct request *req);
+
+/* The error body of API.md: {"error": code, "message": ..., "field": field}.
+ * field may be NULL. Always returns -1, so `return respond_error(...)` reads as
+ * the `_or_respond` contract. */
+int respond_error(struct request *req, int status, const char *code, const char *field,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* 405 METHOD_NOT_ALLOWED with an Allow header listing allow. Returns -1. */
+int respond_method_not_allowed(struct request *req, const char *allow);
+
+/* 503 UNAVAILABLE with Retry-After: the database cannot be reached. Returns -1. */
+int respond_unavailable(struct request *req);
+
+/* 500 INTERNAL; the detail belongs in the log, never in the body. Returns -1. */
+int respond_internal(struct request *req);
+
+#endif

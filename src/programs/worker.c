@@ -1,0 +1,210 @@
+/* telltale-worker: a FastCGI worker. spawn-fcgi hands it the listening socket
+ * as fd 0 and multiwatch keeps N of them alive; each serves one request at a
+ * time over its own PostgreSQL connection.
+ *
+ * Environment: DATABASE_URL (libpq conninfo or URI; empty means libpq's
+ * defaults), TELLTALE_STATEMENT_TIMEOUT_MS (default 5000). */
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "api/alerts.h"
+#include "api/apps.h"
+#include "db/db.h"
+#include "api/events.h"
+#include "base/log.h"
+#include "api/logs.h"
+#include "api/metrics.h"
+#include "api/replay.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "api/routes.h"
+#include "api/sentry.h"
+#include "api/service_keys.h"
+#include "api/services.h"
+#include "base/signals.h"
+#include "api/stats.h"
+
+#define LISTEN_FD 0
+
+static const struct db_statement *const statement_tables[] = {
+	apps_statements, events_statements, stats_statements, sentry_statements,
+	services_statements, service_keys_statements, logs_statements, metrics_statements,
+	replay_statements, alerts_statements, NULL
+};
+
+/* An idle worker waits in epoll on the pool's listening socket and on its own
+ * database connection. EPOLLEXCLUSIVE wakes one idle worker per connection
+ * (poll() would wake them all, for all but one to lose the race to accept).
+ * Under light load the same few workers then serve, so the others keep their
+ * connection ready by themselves: one that the server closed is replaced at
+ * once, and one lost in an outage is retried when the back-off ends. */
+static struct {
+	int epoll_fd;
+	int db_fd;              /* the database socket in the set, or -1 */
+	unsigned db_serial;     /* db_idle_socket's serial of that socket */
+} idle = { -1, -1, 0 };
+
+static int watch_listener(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = LISTEN_FD };
+
+	idle.epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (idle.epoll_fd < 0)
+		return -1;
+	return epoll_ctl(idle.epoll_fd, EPOLL_CTL_ADD, LISTEN_FD, &ev);
+}
+
+/* Puts the current database socket in the set. A closed socket has left it
+ * by itself; a new one may have the same number. */
+static void watch_database(void)
+{
+	unsigned serial;
+	int fd = db_idle_socket(&serial);
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+
+	if (fd == idle.db_fd && serial == idle.db_serial)
+		return;
+	idle.db_fd = fd;
+	idle.db_serial = serial;
+	if (fd >= 0 && epoll_ctl(idle.epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0 && errno == EEXIST)
+		epoll_ctl(idle.epoll_fd, EPOLL_CTL_MOD, fd, &ev);
+}
+
+/* Waits until a connection is pending or a stop signal came. Returns 1 to
+ * accept, 0 to stop. The listening socket is non-blocking, so a worker that
+ * loses the race for a connection returns here instead of blocking in accept.
+ * The timeout, a second at most, bounds the wait of a signal that lands
+ * between the check and epoll_wait(). */
+static int wait_for_connection(void)
+{
+	while (!signals_stop_requested()) {
+		struct epoll_event ev;
+		int timeout = db_idle_timeout_ms();
+		int n;
+
+		watch_database();
+		/* The request log is written when the worker has nothing to do. */
+		n = epoll_wait(idle.epoll_fd, &ev, 1, 0);
+		if (n == 0) {
+			log_flush();
+			n = epoll_wait(idle.epoll_fd, &ev, 1,
+				       timeout < 0 || timeout > 1000 ? 1000 : timeout);
+		}
+		if (n > 0 && ev.data.fd == LISTEN_FD)
+			return 1;
+		if (n < 0 && errno != EINTR)
+			return 0;
+		if (n >= 0)
+			db_idle_check();
+	}
+	return 0;
+}
+
+static int env_int(const char *name, int def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? atoi(v) : def;
+}
+
+/* Heap growth a worker keeps between requests, at most. glibc keeps what a
+ * big request (a bulk of events, a month of statistics) freed below the top
+ * of the heap; giving it back keeps every worker's memory flat. The top of
+ * the heap is a cheap measure (mallinfo2 walks every free chunk): when it
+ * has risen this far since the last trim, the next trim is due. */
+#define HEAP_GROWTH_KEPT (256 * 1024)
+
+static void release_free_heap(void)
+{
+	static char *trimmed_at;
+	char *top = sbrk(0);
+
+	if (!trimmed_at)
+		trimmed_at = top;
+	if (top - trimmed_at > HEAP_GROWTH_KEPT) {
+		malloc_trim(0);
+		trimmed_at = sbrk(0);
+	}
+}
+
+static void serve(FCGX_Request *fcgi)
+{
+	struct request req;
+
+	if (request_init(&req, fcgi) != 0)
+		respond_internal(&req);
+	else
+		router_dispatch(&req);
+	log_request(req.method, req.path ? req.path : "-", req.status,
+		    (double)(log_now_usec() - req.started_usec) / 1000.0);
+	request_free(&req);
+	db_end_request();
+	release_free_heap();
+}
+
+/* Ends the request. libfcgi closes a connection by shutting it down and then
+ * reading whatever nginx still sends (three more system calls), because
+ * closing a socket with unread input resets it. A request whose input was read
+ * to its end has none, and its connection is closed at once. */
+static void finish(FCGX_Request *fcgi)
+{
+	if (FCGX_GetChar(fcgi->in) == EOF && FCGX_HasSeenEOF(fcgi->in) == EOF)
+		FCGX_Detach(fcgi);
+	FCGX_Finish_r(fcgi);
+}
+
+/* `telltale-worker --statement NAME` prints the SQL of a prepared statement,
+ * so that a benchmark can run exactly what the worker runs. Returns the exit
+ * status. */
+static int print_statement(const char *name)
+{
+	for (const struct db_statement *const *t = statement_tables; *t; t++)
+		for (const struct db_statement *s = *t; s->name; s++)
+			if (strcmp(s->name, name) == 0)
+				return puts(s->sql) < 0;
+	fprintf(stderr, "no statement %s\n", name);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	FCGX_Request fcgi;
+
+	if (argc == 3 && strcmp(argv[1], "--statement") == 0)
+		return print_statement(argv[2]);
+
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fcgi, LISTEN_FD, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+		log_msg("cannot initialise FastCGI");
+		return 1;
+	}
+	signals_install();
+	fcntl(LISTEN_FD, F_SETFL, fcntl(LISTEN_FD, F_GETFL) | O_NONBLOCK);
+	if (watch_listener() != 0) {
+		log_msg("cannot watch the listening socket");
+		return 1;
+	}
+	if (db_init("telltale-worker", getenv("DATABASE_URL"),
+		    env_int("TELLTALE_STATEMENT_TIMEOUT_MS", 5000), statement_tables) != 0) {
+		log_msg("out of memory");
+		return 1;
+	}
+	log_msg("worker ready");
+	while (wait_for_connection()) {
+		if (FCGX_Accept_r(&fcgi) < 0)
+			continue;
+		serve(&fcgi);
+		finish(&fcgi);
+	}
+	log_msg("worker stopping");   /* after the pending request lines */
+	FCGX_Free(&fcgi, 1);
+	db_close();
+	return 0;
+}

@@ -1,0 +1,241 @@
+/* event_input: the rules of API.md for an ingested event. */
+#include "pure/event_input.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <json-c/printbuf.h>
+
+#include "pure/timefmt.h"
+#include "pure/utf8.h"
+
+const char *const level_names[LEVEL__MAX] = { "DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL" };
+
+enum level level_parse(const char *s)
+{
+	for (int i = 0; i < LEVEL__MAX; i++)
+		if (strcasecmp(s, level_names[i]) == 0)
+			return (enum level)i;
+	return LEVEL__MAX;
+}
+
+static int fail(struct input_error *err, const char *field, const char *message)
+{
+	snprintf(err->field, sizeof(err->field), "%s", field);
+	snprintf(err->message, sizeof(err->message), "%s", message);
+	return -1;
+}
+
+int event_input_parse_id(const char *s, char out[33])
+{
+	static const int dashes[] = { 8, 13, 18, 23 };
+	size_t len = strlen(s), n = 0;
+
+	if (len != 32 && len != 36)
+		return -1;
+	for (size_t i = 0, d = 0; i < len; i++) {
+		if (len == 36 && d < 4 && (int)i == dashes[d]) {
+			if (s[i] != '-')
+				return -1;
+			d++;
+			continue;
+		}
+		if (!isxdigit((unsigned char)s[i]))
+			return -1;
+		out[n++] = (char)tolower((unsigned char)s[i]);
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* occurred_at: an RFC 3339 string, a bare date, or Unix seconds. */
+static int parse_time_value(struct json_object *v, int64_t *out)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_string:
+		return timefmt_parse(json_object_get_string(v),
+				     (size_t)json_object_get_string_len(v), out);
+	case json_type_int:
+	case json_type_double:
+		return timefmt_from_unix(json_object_get_double(v), out);
+	default:
+		return -1;
+	}
+}
+
+/* stack and tags: an object, or null / absent (NULL). Returns 0 or -1. */
+static int parse_optional_object(struct json_object *doc, const char *key,
+				 struct json_object **out)
+{
+	struct json_object *v = NULL;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(doc, key, &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_object))
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_event_id(struct json_object *doc, char out[33])
+{
+	struct json_object *v = NULL;
+
+	out[0] = '\0';
+	if (!json_object_object_get_ex(doc, "event_id", &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_string))
+		return -1;
+	return event_input_parse_id(json_object_get_string(v), out);
+}
+
+int event_input_parse(struct json_object *doc, struct event_input *ev, struct input_error *err)
+{
+	struct json_object *v = NULL;
+
+	memset(ev, 0, sizeof(*ev));
+	if (!json_object_is_type(doc, json_type_object))
+		return fail(err, "", "an event must be a JSON object");
+	if (parse_event_id(doc, ev->event_id) != 0)
+		return fail(err, "event_id", "must be 32 hex digits or a UUID");
+	if (!json_object_object_get_ex(doc, "occurred_at", &v) || !v)
+		return fail(err, "occurred_at", "is required");
+	if (parse_time_value(v, &ev->occurred_at) != 0)
+		return fail(err, "occurred_at",
+			    "must be an RFC 3339 timestamp, a date, or Unix seconds (years 1-9999)");
+	if (!json_object_object_get_ex(doc, "level", &v) || !v ||
+	    !json_object_is_type(v, json_type_string) ||
+	    (ev->level = level_parse(json_object_get_string(v))) == LEVEL__MAX)
+		return fail(err, "level", "must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL");
+	if (!json_object_object_get_ex(doc, "message", &v) || !v ||
+	    !json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0)
+		return fail(err, "message", "must be a non-empty string");
+	ev->message = json_object_get_string(v);
+	ev->message_len = utf8_cut(ev->message, (size_t)json_object_get_string_len(v),
+				   EVENT_MESSAGE_MAX);
+	if (parse_optional_object(doc, "stack", &ev->stack) != 0)
+		return fail(err, "stack", "must be a JSON object or null");
+	if (parse_optional_object(doc, "tags", &ev->tags) != 0)
+		return fail(err, "tags", "must be a JSON object or null");
+	return 0;
+}
+
+int event_rows_init(struct event_rows *rows)
+{
+	rows->count = 0;
+	rows->with_event_id = 0;
+	rows->text = printbuf_new();
+	return rows->text && printbuf_memappend(rows->text, "[", 1) >= 0 ? 0 : -1;
+}
+
+static int append(struct event_rows *rows, const char *s, size_t len)
+{
+	return printbuf_memappend(rows->text, s, (int)len) < 0 ? -1 : 0;
+}
+
+static int append_str(struct event_rows *rows, const char *s)
+{
+	return append(rows, s, strlen(s));
+}
+
+/* The escape of c, a quote, a backslash or a control character. */
+static int append_escape(struct event_rows *rows, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char esc[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
+
+	if (c == '"' || c == '\\')
+		return append(rows, (const char[]){ '\\', (char)c }, 2);
+	return append(rows, esc, sizeof(esc));
+}
+
+/* s as a JSON string: in quotes, with escapes for quotes, backslashes and
+ * control characters; the rest (valid UTF-8) as it is. */
+static int append_json_string(struct event_rows *rows, const char *s, size_t len)
+{
+	size_t done = 0;
+	int rc = append(rows, "\"", 1);
+
+	for (size_t i = 0; i < len && rc == 0; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		rc = append(rows, s + done, i - done);
+		if (rc == 0)
+			rc = append_escape(rows, c);
+		done = i + 1;
+	}
+	if (rc == 0)
+		rc = append(rows, s + done, len - done);
+	return rc == 0 ? append(rows, "\"", 1) : -1;
+}
+
+/* ,"key": and the object as JSON text, when there is one. */
+static int append_object(struct event_rows *rows, const char *key, struct json_object *obj)
+{
+	const char *text;
+
+	if (!obj)
+		return 0;
+	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+						     JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (!text || append_str(rows, key) != 0)
+		return -1;
+	return append_str(rows, text);
+}
+
+/* v in decimal (snprintf costs a thousand instructions a number). */
+static int append_int(struct event_rows *rows, int64_t v)
+{
+	char digits[24], *p = digits + sizeof(digits);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	return append(rows, p, (size_t)(digits + sizeof(digits) - p));
+}
+
+int event_rows_add(struct event_rows *rows, const struct event_input *ev)
+{
+	if (rows->text->buf[rows->text->bpos - 1] == ']')
+		rows->text->buf[--rows->text->bpos] = '\0';    /* reopened after event_rows_text */
+	if (append_str(rows, rows->count ? ",{\"i\":" : "{\"i\":") != 0 ||
+	    append_int(rows, rows->count) != 0)
+		return -1;
+	if (ev->event_id[0] && (append_str(rows, ",\"event_id\":\"") != 0 ||
+				append_str(rows, ev->event_id) != 0 || append_str(rows, "\"") != 0))
+		return -1;
+	if (append_str(rows, ",\"occurred_us\":") != 0 || append_int(rows, ev->occurred_at) != 0 ||
+	    append_str(rows, ",\"level\":\"") != 0 || append_str(rows, level_names[ev->level]) != 0 ||
+	    append_str(rows, "\",\"message\":") != 0 ||
+	    append_json_string(rows, ev->message, ev->message_len) != 0 ||
+	    append_object(rows, ",\"stack\":", ev->stack) != 0 ||
+	    append_object(rows, ",\"tags\":", ev->tags) != 0 || append_str(rows, "}") != 0)
+		return -1;
+	rows->count++;
+	rows->with_event_id += ev->event_id[0] != '\0';
+	return 0;
+}
+
+const char *event_rows_text(struct event_rows *rows)
+{
+	/* A row ends with '}': a ']' at the end is the close of an earlier call. */
+	if (rows->text->buf[rows->text->bpos - 1] != ']' && append(rows, "]", 1) != 0)
+		return NULL;
+	return rows->text->buf;
+}
+
+void event_rows_free(struct event_rows *rows)
+{
+	if (rows->text)
+		printbuf_free(rows->text);
+	rows->text = NULL;
+}

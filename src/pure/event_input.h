@@ -1,0 +1,70 @@
+/* event_input: one error event from a request body, validated field by field.
+ * Pure: json-c only, no I/O, no globals. */
+#ifndef TELLTALE_EVENT_INPUT_H
+#define TELLTALE_EVENT_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "pure/jsoncheck.h"
+
+enum level { LEVEL_DEBUG, LEVEL_INFO, LEVEL_WARNING, LEVEL_ERROR, LEVEL_CRITICAL, LEVEL__MAX };
+
+extern const char *const level_names[LEVEL__MAX];
+
+/* The level named s (any case), or LEVEL__MAX. */
+enum level level_parse(const char *s);
+
+/* Longer messages are cut to this many bytes at a character boundary. */
+#define EVENT_MESSAGE_MAX 8192
+
+/* A bulk ingest takes 1 to this many events. */
+#define EVENT_BULK_MAX 1000
+
+struct event_input {
+	char event_id[33];              /* 32 lower-case hex digits, or "" */
+	int64_t occurred_at;            /* microseconds since the epoch */
+	enum level level;
+	const char *message;            /* lent from the document */
+	size_t message_len;             /* already cut to EVENT_MESSAGE_MAX */
+	struct json_object *stack;      /* lent; NULL when null or absent */
+	struct json_object *tags;       /* lent; NULL when null or absent */
+};
+
+/* Why an event was refused: the field (with the prefix) and what is wrong. */
+struct input_error {
+	char field[JSONCHECK_FIELD_MAX];
+	char message[128];
+};
+
+/* Reads and checks one event object. Returns 0 and fills *ev (lending from
+ * doc), or -1 and fills *err. */
+int event_input_parse(struct json_object *doc, struct event_input *ev, struct input_error *err);
+
+/* Parses an event_id: 32 hex digits or a UUID with dashes, any case.
+ * Returns 0 and writes 32 lower-case hex digits and a NUL to out, or -1. */
+int event_input_parse_id(const char *s, char out[33]);
+
+/* The rows the ingest statement reads: a JSON array of objects {"i",
+ * "event_id", "occurred_us", "level", "message", "stack", "tags"}, absent keys
+ * for nulls, "i" counting from 0. The text is written as the events are
+ * added, without building an object for each row. */
+struct event_rows {
+	struct printbuf *text;          /* "[" and the rows so far, unclosed */
+	int count;
+	int with_event_id;              /* how many of them carry an event_id */
+};
+
+/* Each returns 0, or -1 when out of memory. */
+int event_rows_init(struct event_rows *rows);
+int event_rows_add(struct event_rows *rows, const struct event_input *ev);
+
+/* The array of the rows added so far, as JSON text; valid until the next
+ * event_rows_add or event_rows_free. NULL when out of memory. */
+const char *event_rows_text(struct event_rows *rows);
+
+void event_rows_free(struct event_rows *rows);
+
+#endif

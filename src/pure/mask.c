@@ -1,0 +1,620 @@
+/* mask: masking works on text where it can, so that a body keeps its layout
+ * and only the secrets change: a JSON body is rewritten token by token, with
+ * no parse tree and no stack, so even a body nested deeper than any parser
+ * would follow is masked. */
+#include "pure/mask.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pure/jsoncheck.h"
+#include "pure/urlcode.h"
+
+/* Bodies nested deeper than jsoncheck follows are still masked as JSON. */
+#define MASK_CHECK_DEPTH 64
+
+#define CARD_MIN_DIGITS 13
+#define CARD_MAX_DIGITS 19
+
+/* A growing output string; a failed allocation is remembered, not reported
+ * at each step. */
+struct buf {
+	char *data;
+	size_t len, cap;
+	int failed;
+};
+
+static void buf_put(struct buf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 64;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->data, cap);
+		if (!p) {
+			b->failed = 1;
+			return;
+		}
+		b->data = p;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, s, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+}
+
+static void buf_puts(struct buf *b, const char *s)
+{
+	buf_put(b, s, strlen(s));
+}
+
+/* The string built, NUL-terminated, or NULL when an allocation failed. */
+static char *buf_finish(struct buf *b, size_t *out_len)
+{
+	buf_put(b, "", 0);
+	if (b->failed) {
+		free(b->data);
+		return NULL;
+	}
+	if (out_len)
+		*out_len = b->len;
+	return b->data;
+}
+
+/* --- names ------------------------------------------------------------------- */
+
+static const char *const sensitive_names[] = {
+	"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key",
+	"x-auth-token", "x-csrf-token", "x-ingest-key",
+};
+
+static const char *const sensitive_parts[] = {
+	"token", "secret", "password", "session", "api-key", "apikey",
+};
+
+/* ASCII lower case with '_' as '-', so "X_Api_Key" compares as "x-api-key";
+ * other bytes (UTF-8) unchanged, whatever the locale. */
+static char fold(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (char)(c - 'A' + 'a');
+	return c == '_' ? '-' : c;
+}
+
+static int folded_equal(const char *s, const char *word, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fold(s[i]) != word[i])
+			return 0;
+	return 1;
+}
+
+static int folded_contains(const char *s, size_t len, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (size_t i = 0; i + n <= len; i++)
+		if (folded_equal(s + i, word, n))
+			return 1;
+	return 0;
+}
+
+int mask_sensitive_name(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(sensitive_names) / sizeof(sensitive_names[0]); i++)
+		if (strlen(sensitive_names[i]) == len && folded_equal(name, sensitive_names[i], len))
+			return 1;
+	for (size_t i = 0; i < sizeof(sensitive_parts) / sizeof(sensitive_parts[0]); i++)
+		if (folded_contains(name, len, sensitive_parts[i]))
+			return 1;
+	return 0;
+}
+
+/* --- card numbers -------------------------------------------------------------- */
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* The Luhn check over the digits of s[0..n), separators skipped. */
+static int luhn_ok(const char *s, size_t n)
+{
+	int sum = 0, second = 0;
+
+	for (size_t i = n; i-- > 0;) {
+		int d;
+
+		if (!is_digit(s[i]))
+			continue;
+		d = s[i] - '0';
+		if (second && (d *= 2) > 9)
+			d -= 9;
+		sum += d;
+		second = !second;
+	}
+	return sum % 10 == 0;
+}
+
+/* The end of the run of digit groups starting at s[i]: digits with single
+ * spaces or dashes between them. */
+static size_t run_end(const char *s, size_t n, size_t i)
+{
+	for (;;) {
+		while (i < n && is_digit(s[i]))
+			i++;
+		if (i + 1 < n && (s[i] == ' ' || s[i] == '-') && is_digit(s[i + 1])) {
+			i++;
+			continue;
+		}
+		return i;
+	}
+}
+
+/* The end of the longest card number that starts at group s[p] and ends on a
+ * group boundary before end, or 0 when none does. Whole groups only, so
+ * "4111 1111 1111 1111 2026" masks the card and keeps the year. */
+static size_t card_end(const char *s, size_t p, size_t end)
+{
+	size_t digits = 0, best = 0;
+
+	for (size_t q = p; q < end;) {
+		size_t g = q;
+
+		while (g < end && is_digit(s[g]))
+			g++;
+		digits += g - q;
+		if (digits > CARD_MAX_DIGITS)
+			break;
+		if (digits >= CARD_MIN_DIGITS && luhn_ok(s + p, g - p))
+			best = g;
+		q = g + 1;
+	}
+	return best;
+}
+
+/* Appends s[0..n) with its card numbers masked; returns how many. */
+static size_t put_cards(struct buf *b, const char *s, size_t n)
+{
+	size_t copied = 0, count = 0;
+
+	for (size_t i = 0; i < n;) {
+		size_t end, p;
+
+		if (!is_digit(s[i])) {
+			i++;
+			continue;
+		}
+		end = run_end(s, n, i);
+		for (p = i; p < end;) {
+			size_t ce = card_end(s, p, end);
+
+			if (ce) {
+				buf_put(b, s + copied, p - copied);
+				buf_puts(b, MASK_VALUE);
+				copied = p = ce;
+				count++;
+			} else {
+				while (p < end && is_digit(s[p]))
+					p++;
+			}
+			if (p < end)
+				p++;            /* the separator before the next group */
+		}
+		i = end;
+	}
+	buf_put(b, s + copied, n - copied);
+	return count;
+}
+
+char *mask_cards(const char *text, size_t len, size_t *out_len, size_t *masked)
+{
+	struct buf b = { 0 };
+	size_t count = put_cards(&b, text, len);
+
+	if (masked)
+		*masked = count;
+	return buf_finish(&b, out_len);
+}
+
+/* 1 when the digits of a JSON integer (an optional '-') make a card number. */
+static int integer_is_card(const char *s, size_t n)
+{
+	if (n > 0 && s[0] == '-') {
+		s++;
+		n--;
+	}
+	if (n < CARD_MIN_DIGITS || n > CARD_MAX_DIGITS)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!is_digit(s[i]))
+			return 0;
+	return luhn_ok(s, n);
+}
+
+/* --- JSON text ----------------------------------------------------------------- */
+
+/* Just past the string whose opening quote is at s[i] (or n when cut short). */
+static size_t string_end(const char *s, size_t n, size_t i)
+{
+	for (i++; i < n; i++) {
+		if (s[i] == '\\')
+			i++;
+		else if (s[i] == '"')
+			return i + 1;
+	}
+	return n;
+}
+
+static size_t skip_blanks(const char *s, size_t n, size_t i)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* Just past the scalar (number or literal) at s[i]. */
+static size_t scalar_end(const char *s, size_t n, size_t i)
+{
+	while (i < n && !strchr(",:}] \t\r\n", s[i]))
+		i++;
+	return i;
+}
+
+/* Just past the value at s[i]: a string, a container up to its matching
+ * bracket (counted, strings skipped), or a scalar. */
+static size_t value_end(const char *s, size_t n, size_t i)
+{
+	size_t depth = 0;
+
+	if (i >= n)
+		return n;
+	if (s[i] == '"')
+		return string_end(s, n, i);
+	if (s[i] != '{' && s[i] != '[')
+		return scalar_end(s, n, i);
+	while (i < n) {
+		if (s[i] == '"') {
+			i = string_end(s, n, i);
+			continue;
+		}
+		if (s[i] == '{' || s[i] == '[')
+			depth++;
+		else if ((s[i] == '}' || s[i] == ']') && --depth == 0)
+			return i + 1;
+		i++;
+	}
+	return n;
+}
+
+/* Resolves the escapes of a key's raw text s[0..n) into out (n + 1 bytes)
+ * well enough to compare names: an escape beyond ASCII becomes '?'. */
+static size_t decode_key(const char *s, size_t n, char *out)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned long u;
+		char hex[5];
+
+		if (s[i] != '\\' || i + 1 >= n) {
+			out[len++] = s[i];
+			continue;
+		}
+		i++;
+		if (s[i] != 'u' || i + 4 >= n) {
+			out[len++] = s[i] == 'n' ? '\n' : s[i] == 't' ? '\t' : s[i];
+			continue;
+		}
+		memcpy(hex, s + i + 1, 4);
+		hex[4] = '\0';
+		u = strtoul(hex, NULL, 16);
+		out[len++] = u > 0 && u < 0x80 ? (char)u : '?';
+		i += 4;
+	}
+	return len;
+}
+
+/* 1 when the key with raw text s[0..n) is sensitive. Without memory to
+ * decode it, the key counts as sensitive: masking too much is the safe fault. */
+static int key_sensitive(const char *s, size_t n)
+{
+	char small[128];
+	char *key = n < sizeof(small) ? small : malloc(n + 1);
+	int sensitive;
+
+	if (!key)
+		return 1;
+	sensitive = mask_sensitive_name(key, decode_key(s, n, key));
+	if (key != small)
+		free(key);
+	return sensitive;
+}
+
+/* Appends the string or key at s[i] (its quotes included). A sensitive key is
+ * followed by its colon and a masked value. Returns where the scan goes on. */
+static size_t put_string(struct buf *b, const char *s, size_t n, size_t i)
+{
+	size_t end = string_end(s, n, i);
+	size_t colon = skip_blanks(s, n, end), value;
+
+	if (colon >= n || s[colon] != ':' || end - i < 2 ||
+	    !key_sensitive(s + i + 1, end - i - 2)) {
+		put_cards(b, s + i, end - i);
+		return end;
+	}
+	value = skip_blanks(s, n, colon + 1);
+	buf_put(b, s + i, value - i);
+	buf_puts(b, "\"" MASK_VALUE "\"");
+	return value_end(s, n, value);
+}
+
+/* The JSON text s[0..n) with sensitive keys' values and card numbers masked. */
+static char *mask_json_text(const char *s, size_t n, size_t *out_len)
+{
+	struct buf b = { 0 };
+	size_t i = 0, copied = 0;
+
+	while (i < n) {
+		size_t end;
+
+		if (s[i] != '"' && s[i] != '-' && !is_digit(s[i])) {
+			i++;
+			continue;
+		}
+		buf_put(&b, s + copied, i - copied);
+		if (s[i] == '"') {
+			end = put_string(&b, s, n, i);
+		} else {
+			end = scalar_end(s, n, i);
+			if (integer_is_card(s + i, end - i))
+				buf_puts(&b, "\"" MASK_VALUE "\"");
+			else
+				buf_put(&b, s + i, end - i);
+		}
+		copied = i = end;
+	}
+	buf_put(&b, s + copied, n - copied);
+	return buf_finish(&b, out_len);
+}
+
+char *mask_body(const char *text, size_t len, size_t *out_len)
+{
+	struct jsoncheck_result check;
+	enum jsoncheck_status st = jsoncheck(text, len, MASK_CHECK_DEPTH, &check);
+
+	if (st == JSONCHECK_OK || st == JSONCHECK_DEPTH)
+		return mask_json_text(text, len, out_len);
+	return mask_cards(text, len, out_len, NULL);
+}
+
+/* --- query strings ------------------------------------------------------------- */
+
+/* Appends s[0..n) percent-encoded: all but RFC 3986's unreserved characters
+ * and '*', which MASK_VALUE holds. */
+static void put_encoded(struct buf *b, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit((char)c) ||
+		    strchr("-._~*", c))
+			buf_put(b, s + i, 1);
+		else
+			buf_put(b, esc, 3);
+	}
+}
+
+/* Appends a parameter's raw value, with card numbers masked in its decoded
+ * form; an undecodable value is masked as it stands. */
+static void put_query_value(struct buf *b, const char *s, size_t n)
+{
+	size_t len, masked = 0;
+	char *plain = urlcode_decode(s, n, 1, &len), *out = NULL;
+
+	if (plain)
+		out = mask_cards(plain, len, &len, &masked);
+	if (!plain || !out)
+		put_cards(b, s, n);
+	else if (masked)
+		put_encoded(b, out, len);
+	else
+		buf_put(b, s, n);
+	free(out);
+	free(plain);
+}
+
+/* 1 when a parameter's raw name is sensitive once decoded. An undecodable
+ * name is judged as it stands. */
+static int param_sensitive(const char *s, size_t n)
+{
+	size_t len;
+	char *name = urlcode_decode(s, n, 1, &len);
+	int sensitive = name ? mask_sensitive_name(name, len) : mask_sensitive_name(s, n);
+
+	free(name);
+	return sensitive;
+}
+
+/* Appends the query string s[0..n) (no '?'), masked pair by pair. */
+static void put_query(struct buf *b, const char *s, size_t n)
+{
+	for (size_t i = 0; i <= n;) {
+		const char *pair = s + i;
+		const char *amp = memchr(pair, '&', n - i);
+		size_t len = amp ? (size_t)(amp - pair) : n - i;
+		const char *eq = memchr(pair, '=', len);
+
+		if (!eq) {
+			buf_put(b, pair, len);
+		} else {
+			buf_put(b, pair, (size_t)(eq + 1 - pair));
+			if (param_sensitive(pair, (size_t)(eq - pair)))
+				buf_puts(b, MASK_VALUE);
+			else
+				put_query_value(b, eq + 1, len - (size_t)(eq + 1 - pair));
+		}
+		i += len + 1;
+		if (i <= n)
+			buf_put(b, "&", 1);
+	}
+}
+
+/* Copies url's scheme and authority to b with any userinfo ("user:pw@") masked
+ * whole, since it is a credential. Returns how much of url it took. */
+static size_t put_authority(struct buf *b, const char *url, size_t len)
+{
+	const char *sep = len >= 3 ? memchr(url, ':', len) : NULL;
+	const char *host, *end, *at = NULL;
+
+	if (!sep || (size_t)(url + len - sep) < 3 || memcmp(sep, "://", 3) != 0)
+		return 0;
+	host = sep + 3;
+	for (end = host; end < url + len && !strchr("/?#", *end); end++)
+		if (*end == '@')
+			at = end;
+	if (!at)
+		return 0;
+	buf_put(b, url, (size_t)(host - url));
+	buf_put(b, MASK_VALUE, strlen(MASK_VALUE));
+	return (size_t)(at - url);
+}
+
+char *mask_url(const char *whole, size_t whole_len)
+{
+	struct buf b = { 0 };
+	size_t taken = put_authority(&b, whole, whole_len);
+	const char *url = whole + taken;
+	size_t len = whole_len - taken;
+	const char *frag = memchr(url, '#', len);
+	const char *q_end = frag ? frag : url + len;
+	const char *q = memchr(url, '?', (size_t)(q_end - url));
+
+	if (!q) {
+		buf_put(&b, url, len);
+		return buf_finish(&b, NULL);
+	}
+	buf_put(&b, url, (size_t)(q + 1 - url));
+	put_query(&b, q + 1, (size_t)(q_end - q - 1));
+	buf_put(&b, q_end, (size_t)(url + len - q_end));
+	return buf_finish(&b, NULL);
+}
+
+/* --- json-c documents ---------------------------------------------------------- */
+
+struct json_object *mask_headers(struct json_object *headers)
+{
+	struct json_object *out = json_object_new_object();
+
+	if (!out)
+		return NULL;
+	json_object_object_foreach(headers, name, value) {
+		struct json_object *v = mask_sensitive_name(name, strlen(name))
+			? json_object_new_string(MASK_VALUE) : json_object_get(value);
+
+		if ((value && !v) || json_object_object_add(out, name, v) != 0) {
+			json_object_put(v);
+			json_object_put(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+static int mask_value(struct json_object *v, struct json_object **replacement);
+
+/* Replacing a member's value while iterating is safe in json-c: the entry
+ * stays where it is and only its value changes. */
+static int mask_object(struct json_object *obj)
+{
+	json_object_object_foreach(obj, key, val) {
+		struct json_object *rep = NULL;
+
+		if (mask_sensitive_name(key, strlen(key))) {
+			if (!(rep = json_object_new_string(MASK_VALUE)))
+				return -1;
+		} else if (mask_value(val, &rep) != 0) {
+			return -1;
+		}
+		if (rep && json_object_object_add(obj, key, rep) != 0) {
+			json_object_put(rep);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int mask_array(struct json_object *arr)
+{
+	size_t n = json_object_array_length(arr);
+
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *rep = NULL;
+
+		if (mask_value(json_object_array_get_idx(arr, i), &rep) != 0)
+			return -1;
+		if (rep && json_object_array_put_idx(arr, i, rep) != 0) {
+			json_object_put(rep);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int mask_string(struct json_object *str, struct json_object **replacement)
+{
+	size_t len, masked = 0;
+	char *out = mask_cards(json_object_get_string(str),
+			       (size_t)json_object_get_string_len(str), &len, &masked);
+
+	if (!out)
+		return -1;
+	if (masked)
+		*replacement = json_object_new_string_len(out, (int)len);
+	free(out);
+	return masked && !*replacement ? -1 : 0;
+}
+
+/* *replacement is a new value for v, or stays NULL when v was kept (and
+ * masked within, for a container). Returns 0, or -1 on no memory. */
+static int mask_value(struct json_object *v, struct json_object **replacement)
+{
+	const char *digits;
+
+	*replacement = NULL;
+	switch (json_object_get_type(v)) {
+	case json_type_object:
+		return mask_object(v);
+	case json_type_array:
+		return mask_array(v);
+	case json_type_string:
+		return mask_string(v, replacement);
+	case json_type_int:
+		digits = json_object_get_string(v);
+		if (!integer_is_card(digits, strlen(digits)))
+			return 0;
+		*replacement = json_object_new_string(MASK_VALUE);
+		return *replacement ? 0 : -1;
+	default:
+		return 0;
+	}
+}
+
+int mask_json(struct json_object *doc)
+{
+	switch (json_object_get_type(doc)) {
+	case json_type_object:
+		return mask_object(doc);
+	case json_type_array:
+		return mask_array(doc);
+	default:
+		return 0;       /* a scalar cannot be replaced in place */
+	}
+}

@@ -1,0 +1,322 @@
+/* sentry_event: the mapping of API.md, one small reader per field. Every
+ * reader tolerates any JSON type, because SDKs of all ages send all shapes. */
+#include "pure/sentry_event.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "pure/timefmt.h"
+#include "pure/utf8.h"
+
+static const struct {
+	const char *name;
+	enum level level;
+} sentry_levels[] = {
+	{ "fatal",    LEVEL_CRITICAL },
+	{ "critical", LEVEL_CRITICAL },
+	{ "error",    LEVEL_ERROR },
+	{ "warning",  LEVEL_WARNING },
+	{ "info",     LEVEL_INFO },
+	{ "log",      LEVEL_INFO },
+	{ "debug",    LEVEL_DEBUG },
+};
+
+/* The event fields copied into tags under their own names. */
+static const char *const tag_fields[] = { "environment", "release", "platform", "server_name" };
+
+enum level sentry_event_level(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(sentry_levels) / sizeof(sentry_levels[0]); i++)
+		if (strcasecmp(name, sentry_levels[i].name) == 0)
+			return sentry_levels[i].level;
+	return LEVEL_ERROR;
+}
+
+/* obj[key] when it is a non-empty string (lent, length in *len), else NULL. */
+static const char *string_field(struct json_object *obj, const char *key, size_t *len)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_is_type(obj, json_type_object) || !json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0)
+		return NULL;
+	if (len)
+		*len = (size_t)json_object_get_string_len(v);
+	return json_object_get_string(v);
+}
+
+/* The exception values: exception.values, or exception as a bare list. Lent. */
+static struct json_object *exception_values(struct json_object *doc)
+{
+	struct json_object *exc = NULL, *values = NULL;
+
+	if (!json_object_object_get_ex(doc, "exception", &exc))
+		return NULL;
+	if (json_object_is_type(exc, json_type_array))
+		return exc;
+	if (json_object_is_type(exc, json_type_object) &&
+	    json_object_object_get_ex(exc, "values", &values) &&
+	    json_object_is_type(values, json_type_array))
+		return values;
+	return NULL;
+}
+
+/* The text of a logentry-shaped object: formatted, else message. */
+static const char *logentry_text(struct json_object *obj, size_t *len)
+{
+	const char *s = string_field(obj, "formatted", len);
+
+	return s ? s : string_field(obj, "message", len);
+}
+
+/* The message an SDK wrote: logentry, then message (string or object). */
+static const char *written_message(struct json_object *doc, size_t *len)
+{
+	struct json_object *logentry = NULL, *message = NULL;
+	const char *s;
+
+	if (json_object_object_get_ex(doc, "logentry", &logentry) &&
+	    (s = logentry_text(logentry, len)) != NULL)
+		return s;
+	if ((s = string_field(doc, "message", len)) != NULL)
+		return s;
+	if (json_object_object_get_ex(doc, "message", &message))
+		return logentry_text(message, len);
+	return NULL;
+}
+
+/* "<type>: <value>" of the last exception value (or the one that is there).
+ * Returns a new string (the caller frees it), or NULL with *no_memory set
+ * when it ran out. */
+static char *exception_message(struct json_object *doc, size_t *len, int *no_memory)
+{
+	struct json_object *values = exception_values(doc);
+	size_t n = values ? json_object_array_length(values) : 0;
+	struct json_object *last = n ? json_object_array_get_idx(values, n - 1) : NULL;
+	size_t type_len = 0, value_len = 0;
+	const char *type = string_field(last, "type", &type_len);
+	const char *value = string_field(last, "value", &value_len);
+	char *buf;
+
+	if (!type && !value)
+		return NULL;
+	buf = malloc(type_len + value_len + 3);
+	if (!buf) {
+		*no_memory = 1;
+		return NULL;
+	}
+	*len = 0;
+	if (type) {
+		memcpy(buf, type, type_len);
+		*len = type_len;
+	}
+	if (type && value) {
+		memcpy(buf + *len, ": ", 2);
+		*len += 2;
+	}
+	if (value) {
+		memcpy(buf + *len, value, value_len);
+		*len += value_len;
+	}
+	buf[*len] = '\0';
+	return buf;
+}
+
+static int map_message(struct sentry_event *ev, struct json_object *doc)
+{
+	int no_memory = 0;
+	size_t len = 0;
+	const char *s = written_message(doc, &len);
+
+	if (!s) {
+		ev->message_buf = exception_message(doc, &len, &no_memory);
+		s = ev->message_buf;
+	}
+	if (no_memory)
+		return -1;
+	if (!s) {
+		s = SENTRY_EVENT_UNLABELED;
+		len = strlen(s);
+	}
+	ev->input.message = s;
+	ev->input.message_len = utf8_cut(s, len, EVENT_MESSAGE_MAX);
+	return 0;
+}
+
+/* timestamp: RFC 3339, or Unix seconds. Old clients send zone-less ISO 8601,
+ * which Sentry reads as UTC; so does this. */
+static int64_t map_time(struct json_object *doc, int64_t now_usec)
+{
+	struct json_object *v = NULL;
+	int64_t usec;
+
+	if (!json_object_object_get_ex(doc, "timestamp", &v))
+		return now_usec;
+	if (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double))
+		return timefmt_from_unix(json_object_get_double(v), &usec) == 0 ? usec : now_usec;
+	if (json_object_is_type(v, json_type_string)) {
+		const char *s = json_object_get_string(v);
+		size_t n = (size_t)json_object_get_string_len(v);
+		char utc[64];
+
+		if (timefmt_parse(s, n, &usec) == 0)
+			return usec;
+		if (n + 2 <= sizeof(utc)) {
+			memcpy(utc, s, n);
+			utc[n] = 'Z';
+			if (timefmt_parse(utc, n + 1, &usec) == 0)
+				return usec;
+		}
+	}
+	return now_usec;
+}
+
+/* stack: {"values": [copies of the exception values that are objects]}. */
+static int map_stack(struct sentry_event *ev, struct json_object *doc)
+{
+	struct json_object *values = exception_values(doc), *copies, *stack;
+	size_t n = values ? json_object_array_length(values) : 0;
+
+	if (n == 0)
+		return 0;
+	copies = json_object_new_array_ext((int)n);
+	if (!copies)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v = json_object_array_get_idx(values, i), *copy = NULL;
+
+		if (!json_object_is_type(v, json_type_object))
+			continue;
+		if (json_object_deep_copy(v, &copy, NULL) != 0 || json_object_array_add(copies, copy) != 0) {
+			json_object_put(copy);
+			json_object_put(copies);
+			return -1;
+		}
+	}
+	if (json_object_array_length(copies) == 0) {
+		json_object_put(copies);
+		return 0;
+	}
+	stack = json_object_new_object();
+	if (!stack || json_object_object_add(stack, "values", copies) != 0) {
+		json_object_put(copies);
+		json_object_put(stack);
+		return -1;
+	}
+	ev->input.stack = stack;
+	return 0;
+}
+
+/* Sets tags[key] to the text of a scalar value; other values and empty
+ * keys or texts are left out. Returns -1 only on no memory. */
+static int add_tag(struct json_object *tags, const char *key, struct json_object *value)
+{
+	struct json_object *text;
+
+	if (!*key || !(json_object_is_type(value, json_type_string) ||
+		       json_object_is_type(value, json_type_int) ||
+		       json_object_is_type(value, json_type_double) ||
+		       json_object_is_type(value, json_type_boolean)))
+		return 0;
+	/* For a number or a boolean this is its JSON text: 42, 1.5, true. */
+	if (!*json_object_get_string(value))
+		return 0;
+	text = json_object_new_string(json_object_get_string(value));
+	if (!text || json_object_object_add(tags, key, text) != 0) {
+		json_object_put(text);
+		return -1;
+	}
+	return 0;
+}
+
+/* tags as an object, or as a list of [key, value] pairs. */
+static int add_written_tags(struct json_object *tags, struct json_object *doc)
+{
+	struct json_object *v = NULL;
+
+	if (!json_object_object_get_ex(doc, "tags", &v))
+		return 0;
+	if (json_object_is_type(v, json_type_object)) {
+		json_object_object_foreach(v, key, value) {
+			if (add_tag(tags, key, value) != 0)
+				return -1;
+		}
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		struct json_object *pair = json_object_array_get_idx(v, i), *key;
+
+		/* json-c asserts on array calls made on other types. */
+		if (!json_object_is_type(pair, json_type_array) || json_object_array_length(pair) != 2)
+			continue;
+		key = json_object_array_get_idx(pair, 0);
+		if (!json_object_is_type(key, json_type_string))
+			continue;
+		if (add_tag(tags, json_object_get_string(key), json_object_array_get_idx(pair, 1)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The event's own fields win over tags of the same name. */
+static int add_field_tags(struct json_object *tags, struct json_object *doc)
+{
+	struct json_object *v = NULL, *sdk = NULL;
+
+	for (size_t i = 0; i < sizeof(tag_fields) / sizeof(tag_fields[0]); i++)
+		if (json_object_object_get_ex(doc, tag_fields[i], &v) &&
+		    json_object_is_type(v, json_type_string) &&
+		    add_tag(tags, tag_fields[i], v) != 0)
+			return -1;
+	if (json_object_object_get_ex(doc, "sdk", &sdk) && json_object_is_type(sdk, json_type_object) &&
+	    json_object_object_get_ex(sdk, "name", &v) && json_object_is_type(v, json_type_string) &&
+	    add_tag(tags, "sdk.name", v) != 0)
+		return -1;
+	return 0;
+}
+
+static int map_tags(struct sentry_event *ev, struct json_object *doc)
+{
+	struct json_object *tags = json_object_new_object();
+
+	if (!tags || add_written_tags(tags, doc) != 0 || add_field_tags(tags, doc) != 0) {
+		json_object_put(tags);
+		return -1;
+	}
+	if (json_object_object_length(tags) == 0)
+		json_object_put(tags);
+	else
+		ev->input.tags = tags;
+	return 0;
+}
+
+int sentry_event_parse(struct sentry_event *ev, struct json_object *doc, int64_t now_usec)
+{
+	const char *id;
+
+	memset(ev, 0, sizeof(*ev));
+	if (!json_object_is_type(doc, json_type_object))
+		return -1;
+	id = string_field(doc, "event_id", NULL);
+	if (!id || event_input_parse_id(id, ev->input.event_id) != 0)
+		ev->input.event_id[0] = '\0';
+	ev->input.level = sentry_event_level(string_field(doc, "level", NULL));
+	ev->input.occurred_at = map_time(doc, now_usec);
+	if (map_message(ev, doc) != 0 || map_stack(ev, doc) != 0 || map_tags(ev, doc) != 0)
+		return -1;
+	return 0;
+}
+
+void sentry_event_release(struct sentry_event *ev)
+{
+	json_object_put(ev->input.stack);
+	json_object_put(ev->input.tags);
+	free(ev->message_buf);
+	ev->input.stack = NULL;
+	ev->input.tags = NULL;
+	ev->message_buf = NULL;
+	ev->input.message = NULL;
+}

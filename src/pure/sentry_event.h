@@ -1,0 +1,55 @@
+/* sentry_event: a Sentry event payload (the body of /store, the payload of an
+ * envelope's event item) mapped onto an error event by the rules of API.md:
+ *
+ *   level        fatal, critical -> CRITICAL; error -> ERROR; warning -> WARNING;
+ *                info, log -> INFO; debug -> DEBUG (any case); else ERROR
+ *   message      logentry.formatted, logentry.message, message (a string, or an
+ *                object's formatted or message), "<type>: <value>" of the last
+ *                exception value, else "<unlabeled event>"; cut to
+ *                EVENT_MESSAGE_MAX bytes at a character boundary
+ *   occurred_at  timestamp: RFC 3339 (a zone-less one taken as UTC) or Unix
+ *                seconds; else the caller's now
+ *   stack        {"values": [...]}: the exception values (exception.values, or
+ *                a bare list), each copied whole with its stacktrace.frames;
+ *                NULL without exception values
+ *   tags         tags (an object, or a list of [key, value] pairs) with scalar
+ *                values as strings, plus environment, release, platform,
+ *                server_name and sdk.name; NULL when there are none
+ *   event_id     32 hex digits or a UUID; "" when absent or malformed
+ *
+ * Like Sentry, a field of the wrong type is ignored rather than refused: an SDK
+ * cannot fix what it sent, and the event is worth more than the field.
+ * Pure: json-c only, no I/O, no globals. */
+#ifndef TELLTALE_SENTRY_EVENT_H
+#define TELLTALE_SENTRY_EVENT_H
+
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "pure/event_input.h"
+
+/* The message of an event that names nothing: Sentry's own title for it. */
+#define SENTRY_EVENT_UNLABELED "<unlabeled event>"
+
+struct sentry_event {
+	/* input.message is lent from the document or points at message_buf;
+	 * input.stack and input.tags are NOT lent here: they are new objects that
+	 * this struct owns; event_rows_add writes them out as text. */
+	struct event_input input;
+	char *message_buf;            /* owned: a message built from an exception */
+};
+
+/* Maps doc onto ev. now_usec is occurred_at when the event has no usable
+ * timestamp. Returns 0, or -1 when doc is not a JSON object or memory ran out.
+ * Either way ev must be released, and doc kept alive until then (the message
+ * may be lent from it). */
+int sentry_event_parse(struct sentry_event *ev, struct json_object *doc, int64_t now_usec);
+
+/* Puts the stack and tags and frees the built message. Safe to call twice. */
+void sentry_event_release(struct sentry_event *ev);
+
+/* The level of a Sentry level name (NULL or unknown: LEVEL_ERROR). */
+enum level sentry_event_level(const char *name);
+
+#endif
