@@ -18,7 +18,7 @@
 static void check_event(struct json_object *obj)
 {
 	struct event_input ev;
-	struct input_error err;
+	struct error err;
 
 	if (event_input_parse(obj, &ev, &err) != 0)
 		return;

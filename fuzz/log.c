@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct jsoncheck_result check;
 	struct log_input in;
-	struct log_input_error err;
+	struct error err;
 	struct json_object *doc, *row;
 	char *text = malloc(size + 1);
 

@@ -1,8 +1,9 @@
 #!/usr/bin/perl
-# frontend/openapi.json against the worker: every route of src/api/routes.c's table
-# is documented with its method (and nothing the worker does not serve); the
+# frontend/openapi.json against the worker: every route of its table
+# (telltale-worker --routes) is documented with its method and query
+# parameters (and nothing the worker does not serve); the
 # document is OpenAPI 3.1 whose operations all have ids, summaries and
-# responses, whose error answers are the Error body of API.md, and whose
+# responses, whose error answers are the Error body of docs/api.md, and whose
 # references resolve; nginx serves the same document as /openapi.json.
 # (t/browser/run lints it with @redocly/cli and renders it in /docs.)
 use strict;
@@ -25,17 +26,17 @@ ok($doc, 'frontend/openapi.json is JSON') or BAIL_OUT($@);
 like($doc->{openapi} // '', qr/^3\.1\.\d+$/, 'OpenAPI 3.1');
 ok($doc->{info}{title} && $doc->{info}{version}, 'info has a title and a version');
 
-# --- the routes of src/api/routes.c ------------------------------------------------
+# --- the worker's route table (telltale-worker --routes) -------------------------
 
-my $router = slurp("$root/src/api/routes.c");
-my ($table) = $router =~ /routes\[\]\s*=\s*\{(.*?)\n\};/s;
-ok($table, 'found the route table in src/api/routes.c') or BAIL_OUT('no route table');
-my @routes;
-while ($table =~ /\{\s*"([A-Z]+)",\s*"([^"]+)",\s*\w+\s*\}/g) {
-	(my $pattern = $2) =~ s{/+\z}{};
-	push @routes, "$1 $pattern";
+my $worker = $ENV{TELLTALE_WORKER} || "$root/build/src/telltale-worker";
+my @table = map { JSON::PP->new->decode($_) } grep { /\S/ } `"$worker" --routes`;
+is($?, 0, "$worker --routes");
+cmp_ok(scalar @table, '>=', 30, 'read ' . scalar(@table) . ' routes');
+my (@routes, %query_of);
+for my $r (@table) {
+	push @routes, "$r->{method} $r->{pattern}";
+	$query_of{"$r->{method} $r->{pattern}"} = [ sort @{ $r->{query} } ];
 }
-cmp_ok(scalar @routes, '>=', 30, 'read ' . scalar(@routes) . ' routes');
 
 my %METHODS = map { $_ => 1 } qw(get put post delete options head patch trace);
 my (%documented, @operations);
@@ -51,6 +52,18 @@ for my $path (sort keys %{ $doc->{paths} }) {
 my %served = map { $_ => 1 } @routes;
 is_deeply([ grep { !$documented{$_} } @routes ], [], 'every route of the worker is in openapi.json');
 is_deeply([ grep { !$served{$_} } sort keys %documented ], [], 'openapi.json documents no route the worker lacks');
+
+# Each operation documents exactly the query parameters its route reads.
+for my $op (@operations) {
+	my ($method, $path, $o) = @$op;
+	(my $pattern = $path) =~ s/\{[^}]+\}/*/g;
+	$pattern =~ s{/+\z}{};
+	next unless $query_of{"$method $pattern"};
+	my @documented = sort map { resolve($_)->{name} } grep { resolve($_)->{in} eq 'query' }
+		@{ $o->{parameters} || [] }, @{ $doc->{paths}{$path}{parameters} || [] };
+	is_deeply(\@documented, $query_of{"$method $pattern"},
+		"$method $path: the query parameters of the route table");
+}
 
 # --- every operation ------------------------------------------------------------
 
@@ -84,7 +97,7 @@ for my $op (@operations) {
 is_deeply(\%error_refs, {}, 'every error answer is {"error", "message", "field"?}');
 is_deeply([ sort @{ $doc->{components}{schemas}{Error}{properties}{error}{enum} } ],
 	[ sort qw(VALIDATION BAD_REQUEST UNAUTHORIZED FORBIDDEN NOT_FOUND METHOD_NOT_ALLOWED CONFLICT
-		PAYLOAD_TOO_LARGE RATE_LIMITED UNAVAILABLE INTERNAL) ], 'the error codes of API.md');
+		PAYLOAD_TOO_LARGE RATE_LIMITED UNAVAILABLE INTERNAL) ], 'the error codes of docs/api.md');
 
 # Every $ref resolves.
 my @broken;

@@ -10,7 +10,7 @@
 
 #include "pure/alert_rule.h"
 #include "api/handler.h"
-#include "http/json.h"
+#include "pure/json.h"
 #include "pure/params.h"
 #include "http/response.h"
 
@@ -137,7 +137,7 @@ static int service_id_or_respond(struct request *req, struct json_object *doc,
 /* The condition and cooldown_seconds, coerced by alert_rule. */
 static int rule_or_respond(struct request *req, struct json_object *doc, struct alert_input *in)
 {
-	struct alert_rule_error err;
+	struct error err;
 
 	if (alert_rule_from_json(doc, &in->rule, &err) != 0 ||
 	    alert_rule_cooldown_from_json(doc, &in->cooldown, &err) != 0)
@@ -174,7 +174,7 @@ void alerts_create(struct request *req)
 	struct sql_args a = { 0 };
 	PGresult *res = NULL;
 
-	if (handler_json_body_or_respond(req, REQUEST_BODY_LIMIT, &doc) != 0 ||
+	if (handler_json_body_or_respond(req, &doc) != 0 ||
 	    handler_json_object_or_respond(req, doc) != 0 || input_or_respond(req, doc, &in) != 0)
 		goto out;
 	sql_arg_text(&a, in.service_id);

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "api/handler.h"
-#include "http/json.h"
+#include "pure/json.h"
 #include "pure/keys.h"
 #include "http/response.h"
 #include "pure/utf8.h"

@@ -1,6 +1,5 @@
-/* events: ingest checks the key and inserts in one statement, so a request
- * costs one round trip; a bulk array is the same statement with more rows, and
- * so is one transaction: all its events are stored or none. */
+/* events: the /apps ingest of error events (single and bulk, stored through
+ * api/ingest), listing and reading them. */
 #include "api/events.h"
 
 #include <stdio.h>
@@ -8,7 +7,9 @@
 
 #include "pure/event_input.h"
 #include "api/handler.h"
-#include "http/json.h"
+#include "api/ingest.h"
+#include "http/read.h"
+#include "pure/json.h"
 #include "pure/keys.h"
 #include "http/response.h"
 
@@ -20,59 +21,6 @@
 	" ts_to_usec(e.received_at), e.level, e.message, e.stack, e.tags"
 
 const struct db_statement events_statements[] = {
-	/* $1 app id, $2 key digest, $3 a JSON array of event_input_row objects.
-	 * Answers one row per item, in order: i, id, received_us, created; no row
-	 * at all when the application or key is wrong. An event_id the application
-	 * already has (stored before, or earlier in this array) answers the stored
-	 * event's id with created false.
-	 * - The lock on the application's row keeps it from being deleted before
-	 *   the events are in (sql/008).
-	 * - $3 is read as json, not jsonb: json_to_recordset reads the text once,
-	 *   where a cast to jsonb would first build the whole array.
-	 * - A stored event is looked up per item through the (application_id,
-	 *   event_id) index, and only for an item not inserted: OFFSET 0 keeps the
-	 *   planner from hashing every event_id the application has instead. */
-	{ "events_ingest",
-	  "WITH app AS ("
-	  "  SELECT id FROM applications WHERE id = $1 AND ingest_key_sha256 = $2"
-	  "  FOR KEY SHARE"
-	  "), item AS ("
-	  "  SELECT x.*, nextval('events_id_seq') AS new_id"
-	  "  FROM app, json_to_recordset($3::json) AS x(i int, event_id uuid,"
-	  "    occurred_us bigint, level text, message text, stack jsonb, tags jsonb)"
-	  "), ins AS ("
-	  "  INSERT INTO events (id, application_id, event_id, occurred_at, level, message, stack, tags)"
-	  "  SELECT item.new_id, app.id, item.event_id, usec_to_ts(item.occurred_us), item.level,"
-	  "    item.message, item.stack, item.tags FROM item, app ORDER BY item.i"
-	  "  ON CONFLICT (application_id, event_id) WHERE event_id IS NOT NULL DO NOTHING"
-	  "  RETURNING id, event_id, ts_to_usec(received_at) AS received_us"
-	  ")"
-	  " SELECT item.i, coalesce(ins.id, twin.id, old.id),"
-	  "   coalesce(ins.received_us, twin.received_us, ts_to_usec(old.received_at)),"
-	  "   ins.id IS NOT NULL"
-	  " FROM item"
-	  " LEFT JOIN ins ON ins.id = item.new_id"
-	  " LEFT JOIN ins AS twin ON ins.id IS NULL AND twin.event_id = item.event_id"
-	  " LEFT JOIN LATERAL (SELECT id, received_at FROM events"
-	  "   WHERE ins.id IS NULL AND twin.id IS NULL"
-	  "     AND application_id = $1 AND event_id = item.event_id OFFSET 0) old ON true"
-	  " ORDER BY item.i" },
-	/* events_ingest for the common case, one event without an event_id: the
-	 * same parameters, lock and answer, without what an event_id needs (the
-	 * conflict check, the lookups of a stored twin). Its plan has six nodes
-	 * against twenty-two, and it runs in three quarters of the time (pgbench,
-	 * one connection: 0.11 ms against 0.15). */
-	{ "events_ingest_one",
-	  "INSERT INTO events (application_id, occurred_at, level, message, stack, tags)"
-	  " SELECT a.id, usec_to_ts(x.occurred_us), x.level, x.message, x.stack, x.tags"
-	  " FROM applications a, json_to_recordset($3::json) AS x(occurred_us bigint, level text,"
-	  "   message text, stack jsonb, tags jsonb)"
-	  " WHERE a.id = $1 AND a.ingest_key_sha256 = $2 FOR KEY SHARE OF a"
-	  " RETURNING 0, id, ts_to_usec(received_at), true" },
-	/* The key check alone, for a body that failed validation: a wrong key is
-	 * answered 403 before a 422 would tell anything about the body. */
-	{ "events_key_check",
-	  "SELECT 1 FROM applications WHERE id = $1 AND ingest_key_sha256 = $2" },
 	/* $1 app, $2 level or NULL, $3 since or NULL, $4 until or NULL, $5 limit + 1,
 	 * $6 offset. One row with NULL columns when the application has no match;
 	 * no row when the application does not exist. */
@@ -89,41 +37,21 @@ const struct db_statement events_statements[] = {
 	{ NULL, NULL }
 };
 
-#define INVALID_KEY "Invalid application or ingest key"
-
-/* The ingest key's digest from X-INGEST-KEY; 403 when there is none. */
-static int key_digest_or_respond(struct request *req, char digest[KEYS_SHA256_HEX_LEN + 1])
+/* The ingest key's digest from X-Ingest-Key: 403 when there is none. */
+static int read_ingest_key(const struct request *req, char digest[KEYS_SHA256_HEX_LEN + 1],
+			   struct error *err)
 {
 	const char *key = request_param(req, "HTTP_X_INGEST_KEY");
 
 	if (!key || !*key)
-		return respond_error(req, 403, "FORBIDDEN", NULL, INVALID_KEY);
+		return ingest_wrong_key(err);
 	keys_sha256_hex(key, strlen(key), digest);
 	return 0;
 }
 
-/* Answers a body that failed validation: 403 if the key is wrong, else the 422. */
-static void respond_invalid_event(struct request *req, int64_t app_id, const char *digest,
-				  const struct input_error *err)
-{
-	struct sql_args a = { 0 };
-	PGresult *res = NULL;
-
-	sql_arg_int(&a, app_id);
-	sql_arg_text(&a, digest);
-	if (handler_exec_or_respond(req, "events_key_check", &a, &res) != 0)
-		return;
-	if (PQntuples(res) == 0)
-		respond_error(req, 403, "FORBIDDEN", NULL, INVALID_KEY);
-	else
-		respond_error(req, 422, "VALIDATION", *err->field ? err->field : NULL, "%s%s%s",
-			      err->field, *err->field ? " " : "", err->message);
-	PQclear(res);
-}
-
 /* Names the element of a bulk array a refused field belongs to: "[7].level",
  * or "[7]" for the element itself. */
-static void prefix_field(struct input_error *err, size_t index)
+static void prefix_field(struct error *err, size_t index)
 {
 	char field[sizeof(err->field)];
 
@@ -134,23 +62,22 @@ static void prefix_field(struct input_error *err, size_t index)
 	memcpy(err->field, field, sizeof(field));
 }
 
-/* The body's events on their way to rows for events_ingest: json_parse_each
+/* The body's events on their way to rows for ingest_store: json_parse_each
  * hands them over one at a time. */
 struct ingest {
 	struct request *req;
 	struct event_rows rows;
-	struct input_error err;         /* why an event was refused */
+	struct error err;         /* why an event was refused */
 	int bulk;
 };
 
 /* Why add_event stopped. */
 enum { INGEST_REFUSED = 1, INGEST_TOO_LARGE, INGEST_NO_MEMORY };
 
-static int refuse_count(struct input_error *err)
+static int refuse_count(struct error *err)
 {
-	snprintf(err->field, sizeof(err->field), "%s", "");
-	snprintf(err->message, sizeof(err->message), "a bulk ingest takes 1 to %d events",
-		 EVENT_BULK_MAX);
+	error_set(err, 422, ERROR_VALIDATION, NULL, "a bulk ingest takes 1 to %d events",
+		  EVENT_BULK_MAX);
 	return INGEST_REFUSED;
 }
 
@@ -173,62 +100,33 @@ static int add_event(struct json_object *value, long index, void *ctx)
 	return event_rows_add(&in->rows, &ev) == 0 ? 0 : INGEST_NO_MEMORY;
 }
 
-/* Reads the body into in->rows. Returns 0, or -1 when it has answered. */
-static int ingest_rows_or_respond(struct request *req, int64_t app_id, const char *digest,
-				  struct ingest *in)
+/* Reads the body into in->rows. Returns 0; or INGEST_REFUSED with *err the
+ * events' refusal (the key is checked before it is answered); or -1 with
+ * *err the body's refusal. */
+static int read_events(struct request *req, struct ingest *in, struct error *err)
 {
 	int rc;
 
 	if (event_rows_init(&in->rows) != 0)
-		return respond_internal(req);
-	rc = handler_json_each_or_respond(req, REQUEST_BODY_LIMIT_BULK, add_event, in);
+		return error_set(err, 500, ERROR_INTERNAL, NULL, "no memory");
+	rc = read_json_each(req, add_event, in, err);
 	if (rc == 0 && in->rows.count == 0)
 		rc = refuse_count(&in->err);            /* an empty array */
 	switch (rc) {
 	case 0:
-		return 0;
+	case -1:
+		return rc;
 	case INGEST_REFUSED:
-		respond_invalid_event(req, app_id, digest, &in->err);
-		return -1;
+		/* The answer names the field in its message too: "level must be ...". */
+		error_set(err, 422, ERROR_VALIDATION, in->err.field, "%s%s%s", in->err.field,
+			  *in->err.field ? " " : "", in->err.message);
+		return INGEST_REFUSED;
 	case INGEST_TOO_LARGE:
-		return respond_error(req, 413, "PAYLOAD_TOO_LARGE", NULL,
-				     "an event body is limited to %d bytes", REQUEST_BODY_LIMIT);
-	case INGEST_NO_MEMORY:
-		return respond_internal(req);
+		return error_set(err, 413, ERROR_TOO_LARGE, NULL,
+				 "an event body is limited to %d bytes", REQUEST_BODY_LIMIT);
 	default:
-		return -1;
+		return error_set(err, 500, ERROR_INTERNAL, NULL, "no memory");
 	}
-}
-
-/* Runs events_ingest (events_ingest_one for one event without an event_id);
- * a row without an id lost a race with a concurrent ingest of the same
- * event_id, and a second run finds the stored event. */
-int events_store_or_respond(struct request *req, int64_t app_id, const char *key_digest,
-			    struct event_rows *rows, PGresult **res)
-{
-	struct sql_args a = { 0 };
-	const char *text = event_rows_text(rows);
-	const char *statement = rows->count == 1 && rows->with_event_id == 0 ?
-		"events_ingest_one" : "events_ingest";
-
-	if (!text)
-		return respond_internal(req);
-	sql_arg_int(&a, app_id);
-	sql_arg_text(&a, key_digest);
-	sql_arg_text(&a, text);
-	for (int attempt = 0; attempt < 2; attempt++) {
-		int complete = 1;
-
-		if (handler_exec_or_respond(req, statement, &a, res) != 0)
-			return -1;
-		for (int i = 0; i < PQntuples(*res); i++)
-			complete &= !PQgetisnull(*res, i, 1);
-		if (complete)
-			return 0;
-		PQclear(*res);
-		*res = NULL;
-	}
-	return respond_internal(req);
 }
 
 static void respond_ingested(struct request *req, int bulk, int64_t app_id, const PGresult *res)
@@ -257,18 +155,26 @@ void events_create(struct request *req)
 {
 	char digest[KEYS_SHA256_HEX_LEN + 1];
 	struct ingest in = { .req = req };
+	struct error err;
 	PGresult *res = NULL;
 	int64_t app_id;
+	int rc;
 
-	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
-	    key_digest_or_respond(req, digest) != 0 ||
-	    ingest_rows_or_respond(req, app_id, digest, &in) != 0 ||
-	    events_store_or_respond(req, app_id, digest, &in.rows, &res) != 0)
-		goto out;
-	if (PQntuples(res) == 0)
-		respond_error(req, 403, "FORBIDDEN", NULL, INVALID_KEY);
-	else
-		respond_ingested(req, in.bulk, app_id, res);
+	if (read_path_id(req, 1, &app_id, &err) != 0 || read_ingest_key(req, digest, &err) != 0)
+		goto refused;
+	rc = read_events(req, &in, &err);
+	if (rc == INGEST_REFUSED)
+		ingest_refuse(app_id, digest, &err);
+	if (rc != 0 || ingest_store(app_id, digest, &in.rows, &res, &err) != 0)
+		goto refused;
+	if (PQntuples(res) == 0) {
+		ingest_wrong_key(&err);
+		goto refused;
+	}
+	respond_ingested(req, in.bulk, app_id, res);
+	goto out;
+refused:
+	respond_with(req, &err);
 out:
 	PQclear(res);
 	event_rows_free(&in.rows);

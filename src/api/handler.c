@@ -8,19 +8,18 @@
 #include <time.h>
 
 #include "pure/event_input.h"
-#include "http/json.h"
+#include "pure/json.h"
 #include "pure/keys.h"
 #include "pure/params.h"
+#include "http/read.h"
 #include "http/response.h"
 #include "pure/utf8.h"
 
 int handler_path_id_or_respond(struct request *req, size_t i, int64_t *out)
 {
-	const struct request_segment *seg = &req->segments[i];
+	struct error err;
 
-	if (i >= req->nsegments || params_parse_id(seg->text, seg->len, out) != 0)
-		return respond_error(req, 404, "NOT_FOUND", NULL, "no such resource");
-	return 0;
+	return read_path_id(req, i, out, &err) == 0 ? 0 : respond_with(req, &err);
 }
 
 int handler_path_uuid_or_respond(struct request *req, size_t i, char out[PARAMS_UUID_LEN + 1])
@@ -110,101 +109,34 @@ int handler_query_window_or_respond(struct request *req, int64_t default_span,
 	return 0;
 }
 
-/* A missing content type is taken as JSON; a given one must say JSON. */
-static int json_content_type(const char *ct)
-{
-	size_t n;
 
-	if (!ct || !*ct)
-		return 1;
-	n = strcspn(ct, "; \t");
-	if (n == 16 && strncasecmp(ct, "application/json", 16) == 0)
-		return 1;
-	return n > 5 && strncasecmp(ct + n - 5, "+json", 5) == 0 &&
-	       strncasecmp(ct, "application/", 12) == 0;
+
+int handler_json_body_or_respond(struct request *req, struct json_object **doc)
+{
+	struct error err;
+
+	return read_json_body(req, doc, &err) == 0 ? 0 : respond_with(req, &err);
 }
 
-/* Reads a JSON body, answering 413 past limit and 400 for a wrong content
- * type or an empty body. Returns 0, or -1 when it has answered. */
-static int json_body_read_or_respond(struct request *req, size_t limit)
+int handler_json_each_or_respond(struct request *req, json_each_fn each, void *ctx)
 {
-	switch (request_read_body(req, limit)) {
-	case BODY_OK:
-		break;
-	case BODY_TOO_LARGE:
-		return respond_error(req, 413, "PAYLOAD_TOO_LARGE", NULL,
-				     "body is larger than %zu bytes", limit);
-	default:
-		return respond_error(req, 400, "BAD_REQUEST", NULL, "body could not be read");
-	}
-	if (!json_content_type(request_param(req, "CONTENT_TYPE")))
-		return respond_error(req, 400, "BAD_REQUEST", NULL,
-				     "Content-Type must be application/json");
-	if (req->body_len == 0)
-		return respond_error(req, 400, "BAD_REQUEST", NULL, "body is empty");
-	return 0;
-}
+	struct error err;
+	int rc = read_json_each(req, each, ctx, &err);
 
-static int json_error_respond(struct request *req, const struct json_parse_error *err)
-{
-	return respond_error(req, err->status, err->status == 400 ? "BAD_REQUEST" : "VALIDATION",
-			     err->status == 400 ? NULL : err->field, "%s", err->message);
-}
-
-int handler_json_body_or_respond(struct request *req, size_t limit, struct json_object **doc)
-{
-	struct json_parse_error err;
-
-	*doc = NULL;
-	if (json_body_read_or_respond(req, limit) != 0)
-		return -1;
-	*doc = json_parse_body(req->body, req->body_len, &err);
-	return *doc ? 0 : json_error_respond(req, &err);
-}
-
-int handler_json_each_or_respond(struct request *req, size_t limit, json_each_fn each, void *ctx)
-{
-	struct json_parse_error err;
-	int rc;
-
-	if (json_body_read_or_respond(req, limit) != 0)
-		return -1;
-	rc = json_parse_each(req->body, req->body_len, each, ctx, &err);
-	return rc >= 0 ? rc : json_error_respond(req, &err);
+	return rc >= 0 ? rc : respond_with(req, &err);
 }
 
 int handler_db_failure(struct request *req, enum db_status status)
 {
-	if (status == DB_UNAVAILABLE)
-		return respond_unavailable(req);
-	return respond_internal(req);
-}
-
-void sql_arg_text(struct sql_args *a, const char *text)
-{
-	a->values[a->n++] = text;
-}
-
-void sql_arg_int(struct sql_args *a, int64_t value)
-{
-	snprintf(a->digits[a->n], sizeof(a->digits[a->n]), "%lld", (long long)value);
-	a->values[a->n] = a->digits[a->n];
-	a->n++;
+	return status == DB_UNAVAILABLE ? respond_unavailable(req) : respond_internal(req);
 }
 
 int handler_exec_or_respond(struct request *req, const char *stmt, const struct sql_args *a,
 			    PGresult **result)
 {
-	enum db_status st = db_exec(stmt, a->n, a->values, result);
+	struct error err;
 
-	if (st != DB_OK)
-		return handler_db_failure(req, st);
-	return 0;
-}
-
-int64_t sql_int(const PGresult *res, int row, int col)
-{
-	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+	return sql_run(stmt, a, result, &err) == 0 ? 0 : respond_with(req, &err);
 }
 
 int64_t handler_now_usec(void)
@@ -229,7 +161,7 @@ int handler_query_uuid_or_respond(struct request *req, const char *name, char ou
 
 int handler_query_text_or_respond(struct request *req, const char *name, const char **out)
 {
-	const struct urlcode_param *p = urlcode_query_get(&req->query, name);
+	const struct urlcode_param *p = request_query_param(req, name);
 
 	*out = NULL;
 	if (!p)
@@ -245,22 +177,17 @@ int handler_query_text_or_respond(struct request *req, const char *name, const c
 
 int handler_respond_unauthorized(struct request *req, const char *message)
 {
-	/* RFC 6750: a 401 names the scheme it wants. */
-	if (!req->headers)
-		req->headers = "WWW-Authenticate: Bearer\r\n";
-	return respond_error(req, 401, "UNAUTHORIZED", NULL, "%s", message);
+	struct error err;
+
+	error_set(&err, 401, ERROR_UNAUTHORIZED, NULL, "%s", message);
+	return respond_with(req, &err);
 }
 
 int handler_bearer_key_or_respond(struct request *req, char digest[KEYS_SHA256_HEX_LEN + 1])
 {
-	const char *header = request_param(req, "HTTP_AUTHORIZATION"), *key;
+	struct error err;
 
-	if (!header || !*header)
-		return handler_respond_unauthorized(req, "an Authorization: Bearer mkey_... header is required");
-	if (params_bearer_mkey(header, &key) != 0)
-		return handler_respond_unauthorized(req, "the Authorization header does not hold a Bearer mkey_ key");
-	keys_sha256_hex(key, PARAMS_MKEY_LEN, digest);
-	return 0;
+	return read_bearer_key(req, digest, &err) == 0 ? 0 : respond_with(req, &err);
 }
 
 int handler_json_object_or_respond(struct request *req, struct json_object *doc)
@@ -290,42 +217,6 @@ int handler_json_name_or_respond(struct request *req, struct json_object *doc,
 	if (!*out)
 		return respond_internal(req);
 	return 0;
-}
-
-void sql_add_text(struct json_object *obj, const char *key, const PGresult *res, int row, int col)
-{
-	if (PQgetisnull(res, row, col))
-		json_add_null(obj, key);
-	else
-		json_add_string_len(obj, key, PQgetvalue(res, row, col),
-				    (size_t)PQgetlength(res, row, col));
-}
-
-void sql_add_double(struct json_object *obj, const char *key, const PGresult *res, int row, int col)
-{
-	const char *text = PQgetvalue(res, row, col);
-
-	if (PQgetisnull(res, row, col))
-		json_add_null(obj, key);
-	else
-		json_object_object_add(obj, key, json_object_new_double_s(strtod(text, NULL), text));
-}
-
-void sql_add_jsonb(struct json_object *obj, const char *key, const PGresult *res, int row, int col)
-{
-	json_add_raw(obj, key, PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col));
-}
-
-void sql_arg_window(struct sql_args *a, int64_t since, int64_t until)
-{
-	if (since == INT64_MIN)
-		sql_arg_text(a, NULL);
-	else
-		sql_arg_int(a, since);
-	if (until == INT64_MAX)
-		sql_arg_text(a, NULL);
-	else
-		sql_arg_int(a, until);
 }
 
 void handler_respond_page(struct request *req, struct json_object *items, int64_t rows,

@@ -9,8 +9,9 @@
 
 #include <json-c/json.h>
 
-#include "http/json.h"
+#include "pure/json.h"
 
+#include "db/args.h"
 #include "db/db.h"
 #include "pure/keys.h"
 #include "pure/params.h"
@@ -52,14 +53,14 @@ int handler_query_level_or_respond(struct request *req, const char **out);
 int handler_query_window_or_respond(struct request *req, int64_t default_span,
 				    int64_t *since, int64_t *until);
 
-/* Reads the body (413 past limit), requires a JSON content type when one is given
+/* Reads the body (413 past the route's limit), requires a JSON content type when one is given
  * (400), and parses it (400 or 422). *doc is the caller's to put. */
-int handler_json_body_or_respond(struct request *req, size_t limit, struct json_object **doc);
+int handler_json_body_or_respond(struct request *req, struct json_object **doc);
 
 /* As handler_json_body_or_respond, but the body goes through json_parse_each.
  * Returns 0, what each() stopped with (positive; the caller answers), or -1
  * when it has answered. */
-int handler_json_each_or_respond(struct request *req, size_t limit, json_each_fn each, void *ctx);
+int handler_json_each_or_respond(struct request *req, json_each_fn each, void *ctx);
 
 /* 422 VALIDATION unless doc is a JSON object. */
 int handler_json_object_or_respond(struct request *req, struct json_object *doc);
@@ -73,34 +74,9 @@ int handler_json_name_or_respond(struct request *req, struct json_object *doc,
 /* Answers a failed statement: 503 for DB_UNAVAILABLE, 500 otherwise. Returns -1. */
 int handler_db_failure(struct request *req, enum db_status status);
 
-/* Text parameters for a statement, with room for the digits of integers: as
- * many as the most any statement takes (logs_ingest's). */
-#define SQL_ARGS_MAX 17
-struct sql_args {
-	const char *values[SQL_ARGS_MAX];
-	char digits[SQL_ARGS_MAX][24];
-	int n;
-};
-
-void sql_arg_text(struct sql_args *a, const char *text);   /* NULL is SQL NULL */
-void sql_arg_int(struct sql_args *a, int64_t value);
-/* since and until of a window as two arguments, SQL NULL for an open end
- * (INT64_MIN, INT64_MAX). */
-void sql_arg_window(struct sql_args *a, int64_t since, int64_t until);
-
-/* db_exec with the arguments; on failure answers (503/500) and returns -1. */
+/* sql_run with the arguments; on failure answers (503/500) and returns -1. */
 int handler_exec_or_respond(struct request *req, const char *stmt, const struct sql_args *a,
 			    PGresult **result);
-
-/* Reads column col of row as int64 (the statements return integers as text). */
-int64_t sql_int(const PGresult *res, int row, int col);
-
-/* Column col of row added to obj under key (the new value belongs to obj), SQL
- * NULL as JSON null: text as a string; double precision as a number spelt as
- * PostgreSQL spells it (the shortest exact form); json or jsonb as itself. */
-void sql_add_text(struct json_object *obj, const char *key, const PGresult *res, int row, int col);
-void sql_add_double(struct json_object *obj, const char *key, const PGresult *res, int row, int col);
-void sql_add_jsonb(struct json_object *obj, const char *key, const PGresult *res, int row, int col);
 
 /* Answers 200 {"items": items, "next_offset": N|null}, taking items over.
  * rows is how many rows the statement gave for a page of limit (it asks for

@@ -2,7 +2,7 @@
 #include "api/health.h"
 
 #include "db/db.h"
-#include "http/json.h"
+#include "pure/json.h"
 #include "http/response.h"
 
 /* GET /v1/health */

@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "api/handler.h"
-#include "http/json.h"
+#include "pure/json.h"
 #include "pure/keys.h"
 #include "pure/log_input.h"
 #include "pure/params.h"
@@ -181,7 +181,7 @@ static int key_active_or_respond(struct request *req, const char *digest)
 
 /* Answers a body that failed validation: 401 if the key is wrong, else the 422. */
 static void respond_invalid_log(struct request *req, const char *digest,
-				const struct log_input_error *err)
+				const struct error *err)
 {
 	int active = key_active_or_respond(req, digest);
 
@@ -307,11 +307,11 @@ void logs_create(struct request *req)
 	char digest[KEYS_SHA256_HEX_LEN + 1];
 	struct json_object *doc = NULL, *row = NULL, *log;
 	struct log_input in;
-	struct log_input_error err;
+	struct error err;
 	PGresult *res = NULL;
 
 	if (handler_bearer_key_or_respond(req, digest) != 0 ||
-	    handler_json_body_or_respond(req, REQUEST_BODY_LIMIT, &doc) != 0)
+	    handler_json_body_or_respond(req, &doc) != 0)
 		goto out;
 	if (log_input_parse(doc, &in, &err) != 0) {
 		respond_invalid_log(req, digest, &err);

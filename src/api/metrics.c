@@ -10,7 +10,7 @@
 #include "api/metrics.h"
 
 #include "api/handler.h"
-#include "http/json.h"
+#include "pure/json.h"
 #include "pure/params.h"
 #include "http/response.h"
 

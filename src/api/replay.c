@@ -12,7 +12,7 @@
 #include <strings.h>
 
 #include "api/handler.h"
-#include "http/json.h"
+#include "pure/json.h"
 #include "base/log.h"
 #include "pure/mask.h"
 #include "outbound/outbound.h"
@@ -156,7 +156,7 @@ static int optional_body_or_respond(struct request *req, struct json_object **do
 	*doc = NULL;
 	if (!cl || !*cl || strcmp(cl, "0") == 0)
 		return 0;
-	if (handler_json_body_or_respond(req, REQUEST_BODY_LIMIT, doc) != 0 ||
+	if (handler_json_body_or_respond(req, doc) != 0 ||
 	    handler_json_object_or_respond(req, *doc) != 0)
 		return -1;
 	return 0;

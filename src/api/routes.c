@@ -1,63 +1,95 @@
-/* routes: routes are patterns of path segments; "*" matches any one segment and
- * the handler reads it from req->segments. */
+/* routes: the route table and the dispatch through it. Patterns are path
+ * segments; "*" matches any one segment and the handler reads it from
+ * req->segments. A trailing slash is the same path (request.c drops the
+ * empty segment). */
 #include "api/routes.h"
 
 #include <string.h>
+
+#include <json-c/json.h>
 
 #include "api/alerts.h"
 #include "api/apps.h"
 #include "api/events.h"
 #include "api/health.h"
+#include "api/ingest.h"
 #include "api/logs.h"
 #include "api/metrics.h"
 #include "api/replay.h"
-#include "http/response.h"
 #include "api/sentry.h"
 #include "api/service_keys.h"
 #include "api/services.h"
 #include "api/stats.h"
+#include "http/response.h"
 
-struct route {
-	const char *method;
-	const char *pattern;       /* "/apps/ * /events" without the spaces */
-	handler_fn *handler;
+const struct db_statement *const routes_statements[] = {
+	apps_statements, ingest_statements, events_statements, stats_statements,
+	services_statements, service_keys_statements, logs_statements, metrics_statements,
+	replay_statements, alerts_statements, NULL
 };
 
+#define MIB (1024 * 1024)
+#define BODY REQUEST_BODY_LIMIT            /* 1 MiB: every JSON body */
+#define BULK REQUEST_BODY_LIMIT_BULK       /* 10 MiB: bulk ingest, Sentry */
+
+/* The query parameters of each reading route. */
+#define Q(...) (const char *const[]){ __VA_ARGS__, NULL }
+#define PAGE "limit", "offset"
+#define WINDOW "since", "until"
+
+static const char *const access_names[ACCESS__MAX] = {
+	"anyone", "open", "ingest_key", "sentry_key", "service_key"
+};
+static const char *const pool_names[POOL__MAX] = { "workers", "replay" };
+
 static const struct route routes[] = {
-	{ "GET",    "/v1/health",                     health_get },
-	{ "GET",    "/apps",                          apps_list },
-	{ "POST",   "/apps/*",                        apps_create },
-	{ "GET",    "/apps/*",                        apps_get },
-	{ "DELETE", "/apps/*",                        apps_delete },
-	{ "POST",   "/apps/*/ingest-key",             apps_rotate_key },
-	{ "POST",   "/apps/*/events",                 events_create },
-	{ "GET",    "/apps/*/events",                 events_list },
-	{ "GET",    "/apps/*/events/*",               events_get },
-	{ "GET",    "/apps/*/stats/timeseries",       stats_timeseries },
-	{ "GET",    "/apps/*/stats/by-level",         stats_by_level },
-	{ "GET",    "/apps/*/stats/top-messages",     stats_top_messages },
-	{ "POST",    "/api/*/store",                  sentry_store },
-	{ "OPTIONS", "/api/*/store",                  sentry_preflight },
-	{ "POST",    "/api/*/envelope",               sentry_envelope },
-	{ "OPTIONS", "/api/*/envelope",               sentry_preflight },
-	{ "POST",   "/v1/services",                   services_create },
-	{ "GET",    "/v1/services",                   services_list },
-	{ "GET",    "/v1/services/*",                 services_get },
-	{ "DELETE", "/v1/services/*",                 services_delete },
-	{ "POST",   "/v1/services/*/keys",            service_keys_create },
-	{ "GET",    "/v1/services/*/keys",            service_keys_list },
-	{ "DELETE", "/v1/services/*/keys/*",          service_keys_revoke },
-	{ "POST",   "/v1/logs",                       logs_create },
-	{ "GET",    "/v1/logs",                       logs_list },
-	{ "GET",    "/v1/logs/*",                     logs_get },
-	{ "GET",    "/v1/metrics",                    metrics_get },
-	{ "POST",   "/v1/logs/*/replay",              replay_create },
-	{ "GET",    "/v1/logs/*/replays",             replay_list },
-	{ "POST",   "/v1/alerts",                     alerts_create },
-	{ "GET",    "/v1/alerts",                     alerts_list },
-	{ "GET",    "/v1/alerts/*",                   alerts_get },
-	{ "DELETE", "/v1/alerts/*",                   alerts_delete },
-	{ "GET",    "/v1/alerts/*/events",            alerts_events },
+	/* method    pattern                          handler             access             body  query / rate zone / pool */
+	{ "GET",     "/v1/health",                    health_get,         ACCESS_ANYONE,     0,    NULL, NULL, POOL_WORKERS },
+	{ "GET",     "/apps",                         apps_list,          ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
+	{ "POST",    "/apps/*",                       apps_create,        ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
+	{ "GET",     "/apps/*",                       apps_get,           ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
+	{ "DELETE",  "/apps/*",                       apps_delete,        ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
+	{ "POST",    "/apps/*/ingest-key",            apps_rotate_key,    ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
+	{ "POST",    "/apps/*/events",                events_create,      ACCESS_INGEST_KEY, BULK, NULL, "ingest_key", POOL_WORKERS },
+	{ "GET",     "/apps/*/events",                events_list,        ACCESS_OPEN,       0,
+	  Q(PAGE, "level", WINDOW), NULL, POOL_WORKERS },
+	{ "GET",     "/apps/*/events/*",              events_get,         ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
+	{ "GET",     "/apps/*/stats/timeseries",      stats_timeseries,   ACCESS_OPEN,       0,
+	  Q(WINDOW, "interval", "level"), NULL, POOL_WORKERS },
+	{ "GET",     "/apps/*/stats/by-level",        stats_by_level,     ACCESS_OPEN,       0,
+	  Q(WINDOW), NULL, POOL_WORKERS },
+	{ "GET",     "/apps/*/stats/top-messages",    stats_top_messages, ACCESS_OPEN,       0,
+	  Q(WINDOW, "limit", "level"), NULL, POOL_WORKERS },
+	{ "POST",    "/api/*/store",                  sentry_store,       ACCESS_SENTRY_KEY, BULK,
+	  Q("sentry_key"), "sentry_key", POOL_WORKERS },
+	{ "OPTIONS", "/api/*/store",                  sentry_preflight,   ACCESS_ANYONE,     0,    NULL, NULL, POOL_WORKERS },
+	{ "POST",    "/api/*/envelope",               sentry_envelope,    ACCESS_SENTRY_KEY, BULK,
+	  Q("sentry_key"), "sentry_key", POOL_WORKERS },
+	{ "OPTIONS", "/api/*/envelope",               sentry_preflight,   ACCESS_ANYONE,     0,    NULL, NULL, POOL_WORKERS },
+	{ "POST",    "/v1/services",                  services_create,    ACCESS_OPEN,       BODY, NULL, NULL, POOL_WORKERS },
+	{ "GET",     "/v1/services",                  services_list,      ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
+	{ "GET",     "/v1/services/*",                services_get,       ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
+	{ "DELETE",  "/v1/services/*",                services_delete,    ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
+	{ "POST",    "/v1/services/*/keys",           service_keys_create, ACCESS_OPEN,      BODY, NULL, NULL, POOL_WORKERS },
+	{ "GET",     "/v1/services/*/keys",           service_keys_list,  ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
+	{ "DELETE",  "/v1/services/*/keys/*",         service_keys_revoke, ACCESS_OPEN,      0,    NULL, NULL, POOL_WORKERS },
+	{ "POST",    "/v1/logs",                      logs_create,        ACCESS_SERVICE_KEY, BODY, NULL, "log_key", POOL_WORKERS },
+	{ "GET",     "/v1/logs",                      logs_list,          ACCESS_OPEN,       0,
+	  Q("service_id", "method", "path", "status_code", "min_latency_ms", "max_latency_ms",
+	    "has_error", "tag", WINDOW, PAGE), NULL, POOL_WORKERS },
+	{ "GET",     "/v1/logs/*",                    logs_get,           ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
+	{ "GET",     "/v1/metrics",                   metrics_get,        ACCESS_OPEN,       0,
+	  Q("service_id", WINDOW), NULL, POOL_WORKERS },
+	{ "POST",    "/v1/logs/*/replay",             replay_create,      ACCESS_SERVICE_KEY, BODY, NULL, NULL, POOL_REPLAY },
+	{ "GET",     "/v1/logs/*/replays",            replay_list,        ACCESS_SERVICE_KEY, 0,
+	  Q("limit"), NULL, POOL_WORKERS },
+	{ "POST",    "/v1/alerts",                    alerts_create,      ACCESS_OPEN,       BODY, NULL, NULL, POOL_WORKERS },
+	{ "GET",     "/v1/alerts",                    alerts_list,        ACCESS_OPEN,       0,
+	  Q("service_id"), NULL, POOL_WORKERS },
+	{ "GET",     "/v1/alerts/*",                  alerts_get,         ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
+	{ "DELETE",  "/v1/alerts/*",                  alerts_delete,      ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
+	{ "GET",     "/v1/alerts/*/events",           alerts_events,      ACCESS_OPEN,       0,
+	  Q(PAGE), NULL, POOL_WORKERS },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -82,7 +114,14 @@ static int matches(const struct request *req, const char *pattern)
 	return i + 1 == req->nsegments;
 }
 
-void router_dispatch(struct request *req)
+static void run(struct request *req, const struct route *r)
+{
+	req->body_limit = r->body_limit;
+	req->query_names = r->query;
+	r->handler(req);
+}
+
+void routes_dispatch(struct request *req)
 {
 	char allow[64] = "";
 
@@ -94,7 +133,7 @@ void router_dispatch(struct request *req)
 		if (!matches(req, routes[i].pattern))
 			continue;
 		if (strcmp(req->method, routes[i].method) == 0) {
-			routes[i].handler(req);
+			run(req, &routes[i]);
 			return;
 		}
 		if (!strstr(allow, routes[i].method)) {
@@ -107,4 +146,139 @@ void router_dispatch(struct request *req)
 		respond_method_not_allowed(req, allow);
 	else
 		respond_error(req, 404, "NOT_FOUND", NULL, "no such resource");
+}
+
+int routes_print(FILE *out)
+{
+	for (size_t i = 0; i < NROUTES; i++) {
+		const struct route *r = &routes[i];
+		struct json_object *line = json_object_new_object(), *query = json_object_new_array();
+
+		for (const char *const *q = r->query; q && *q; q++)
+			json_object_array_add(query, json_object_new_string(*q));
+		json_object_object_add(line, "method", json_object_new_string(r->method));
+		json_object_object_add(line, "pattern", json_object_new_string(r->pattern));
+		json_object_object_add(line, "access", json_object_new_string(access_names[r->access]));
+		json_object_object_add(line, "body_limit", json_object_new_int64((int64_t)r->body_limit));
+		json_object_object_add(line, "query", query);
+		json_object_object_add(line, "rate_zone",
+				       r->rate_zone ? json_object_new_string(r->rate_zone) : NULL);
+		json_object_object_add(line, "pool", json_object_new_string(pool_names[r->pool]));
+		fprintf(out, "%s\n", json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN |
+								       JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(line);
+	}
+	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
+}
+
+/* What nginx must know of the routes of one pattern: the largest body any
+ * of them takes, their rate zone and their pool. Returns -1 when two of
+ * them disagree on the zone or the pool, which nginx cannot tell apart. */
+struct location {
+	size_t body_limit;
+	const char *rate_zone;
+	enum route_pool pool;
+};
+
+static int location_of(const char *pattern, struct location *loc)
+{
+	int seen = 0;
+
+	for (size_t i = 0; i < NROUTES; i++) {
+		const struct route *r = &routes[i];
+
+		if (strcmp(r->pattern, pattern) != 0)
+			continue;
+		if (seen++ && (loc->pool != r->pool ||
+			       (loc->rate_zone && r->rate_zone && strcmp(loc->rate_zone, r->rate_zone))))
+			return -1;
+		if (r->body_limit > loc->body_limit)
+			loc->body_limit = r->body_limit;
+		if (r->rate_zone)
+			loc->rate_zone = r->rate_zone;
+		loc->pool = r->pool;
+	}
+	return 0;
+}
+
+static void print_pass(FILE *out, enum route_pool pool, const char *indent)
+{
+	fprintf(out, "%sfastcgi_pass unix:%s;\n%sinclude @STATE_DIR@/nginx/fastcgi.conf;\n",
+		indent, pool == POOL_REPLAY ? "@REPLAY_SOCKET@" : "@SOCKET@", indent);
+}
+
+/* "location ~ ^/apps/[^/]+/events/?$": the pattern exactly, "*" one segment. */
+static int print_exact(FILE *out, const char *pattern, const struct location *loc)
+{
+	fputs("location ~ ^", out);
+	for (const char *p = pattern; *p; p++) {
+		if (*p == '*')
+			fputs("[^/]+", out);
+		else
+			fputc(*p, out);
+	}
+	fputs("/?$ {\n", out);
+	if (loc->body_limit > BODY)
+		fprintf(out, "\tclient_max_body_size %zum;\n", loc->body_limit / MIB);
+	if (loc->rate_zone)
+		fprintf(out, "\tlimit_req zone=%s burst=@INGEST_BURST@ nodelay;\n", loc->rate_zone);
+	print_pass(out, loc->pool, "\t");
+	fputs("}\n", out);
+	return 0;
+}
+
+/* The length of pattern's first segment with its slash: 5 for "/apps/ *". */
+static size_t first_segment(const char *pattern)
+{
+	return strcspn(pattern + 1, "/") + 1;
+}
+
+/* 1 when a route before routes[i] starts with the same first segment. */
+static int prefix_seen_before(size_t i)
+{
+	size_t n = first_segment(routes[i].pattern);
+
+	for (size_t j = 0; j < i; j++)
+		if (first_segment(routes[j].pattern) == n &&
+		    strncmp(routes[j].pattern, routes[i].pattern, n) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 when a route before routes[i] has the same pattern. */
+static int pattern_seen_before(size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (strcmp(routes[j].pattern, routes[i].pattern) == 0)
+			return 1;
+	return 0;
+}
+
+int routes_print_nginx(FILE *out)
+{
+	fputs("# The API's locations, printed from the worker's route table\n"
+	      "# (telltale-worker --nginx-locations); ./stack up writes this file.\n", out);
+	for (size_t i = 0; i < NROUTES; i++) {
+		const char *p = routes[i].pattern;
+
+		if (prefix_seen_before(i))
+			continue;
+		fprintf(out, "location %.*s {\n", (int)first_segment(p), p);
+		print_pass(out, POOL_WORKERS, "\t");
+		fputs("}\n", out);
+	}
+	for (size_t i = 0; i < NROUTES; i++) {
+		struct location loc = { BODY, NULL, POOL_WORKERS };
+
+		if (pattern_seen_before(i))
+			continue;
+		if (location_of(routes[i].pattern, &loc) != 0) {
+			fprintf(stderr, "routes of %s disagree on their rate zone or pool\n",
+				routes[i].pattern);
+			return -1;
+		}
+		if (loc.body_limit > BODY || loc.rate_zone || loc.pool != POOL_WORKERS)
+			print_exact(out, routes[i].pattern, &loc);
+	}
+	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }

@@ -15,10 +15,11 @@
 
 #include "pure/envelope.h"
 #include "pure/event_input.h"
-#include "api/events.h"
+#include "api/ingest.h"
 #include "api/handler.h"
+#include "http/read.h"
 #include "pure/inflate.h"
-#include "http/json.h"
+#include "pure/json.h"
 #include "pure/keys.h"
 #include "http/response.h"
 #include "pure/sentry_event.h"
@@ -30,8 +31,6 @@
 
 /* Keys longer than this are not ingest keys: no key. */
 #define SENTRY_KEY_MAX 128
-
-#define INVALID_KEY "Invalid application or ingest key"
 
 /* Every answer under /api may be read by a browser SDK on any origin. */
 #define CORS_HEADERS \
@@ -45,37 +44,6 @@
 	"Access-Control-Allow-Headers: x-sentry-auth, x-requested-with, origin, accept," \
 	" content-type, content-encoding, authorization, sentry-trace, baggage\r\n" \
 	"Access-Control-Max-Age: 86400\r\n"
-
-const struct db_statement sentry_statements[] = {
-	/* The key check alone: for an envelope without events, and for a body
-	 * that is refused (403 for a wrong key comes first). */
-	{ "sentry_key_check",
-	  "SELECT 1 FROM applications WHERE id = $1 AND ingest_key_sha256 = $2" },
-	{ NULL, NULL },
-};
-
-/* Why a body was refused; answered once the key is known to be right. */
-struct fault {
-	int status;                          /* 400, 413, 422, or 500 */
-	char field[JSONCHECK_FIELD_MAX];     /* "" when no field is at fault */
-	char message[160];
-};
-
-static int set_fault(struct fault *f, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Fills *f (no field) and returns -1. */
-static int set_fault(struct fault *f, int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	f->status = status;
-	f->field[0] = '\0';
-	va_start(ap, fmt);
-	vsnprintf(f->message, sizeof(f->message), fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* --- the key ------------------------------------------------------------ */
 
@@ -113,7 +81,7 @@ static int auth_header_key(const char *value, int need_scheme, char out[SENTRY_K
 }
 
 /* The query parameter sentry_key. Returns 0 with the key in out, or -1. */
-static int query_key(struct request *req, char out[SENTRY_KEY_MAX + 1])
+static int query_key(const struct request *req, char out[SENTRY_KEY_MAX + 1])
 {
 	int malformed = 0;
 	const char *v = request_query(req, "sentry_key", &malformed);
@@ -127,8 +95,8 @@ static int query_key(struct request *req, char out[SENTRY_KEY_MAX + 1])
 /* The key's digest from X-Sentry-Auth, Authorization: Sentry, the sentry_key
  * query parameter or, for an envelope whose header was read, its dsn; in that
  * order. 403 when there is none. */
-static int key_digest_or_respond(struct request *req, const struct envelope *env,
-				 char digest[KEYS_SHA256_HEX_LEN + 1])
+static int read_key(const struct request *req, const struct envelope *env,
+		    char digest[KEYS_SHA256_HEX_LEN + 1], struct error *err)
 {
 	char key[SENTRY_KEY_MAX + 1];
 
@@ -136,106 +104,71 @@ static int key_digest_or_respond(struct request *req, const struct envelope *env
 	    auth_header_key(request_param(req, "HTTP_AUTHORIZATION"), 1, key) != 0 &&
 	    query_key(req, key) != 0 &&
 	    (!env || !env->header || envelope_dsn_key(env, key, sizeof(key)) != 0))
-		return respond_error(req, 403, "FORBIDDEN", NULL, INVALID_KEY);
+		return ingest_wrong_key(err);
 	keys_sha256_hex(key, strlen(key), digest);
 	return 0;
-}
-
-/* Runs sentry_key_check: 1 when the key opens the application, 0 when not,
- * -1 when the database failed (answered). */
-static int key_is_valid(struct request *req, int64_t app_id, const char *digest)
-{
-	struct sql_args a = { 0 };
-	PGresult *res = NULL;
-	int found;
-
-	sql_arg_int(&a, app_id);
-	sql_arg_text(&a, digest);
-	if (handler_exec_or_respond(req, "sentry_key_check", &a, &res) != 0)
-		return -1;
-	found = PQntuples(res) > 0;
-	PQclear(res);
-	return found;
-}
-
-/* Answers a refused body: 403 for a wrong key, else the fault itself. */
-static void respond_fault(struct request *req, int64_t app_id, const char *digest,
-			  const struct fault *f)
-{
-	const char *code = f->status == 400 ? "BAD_REQUEST"
-			 : f->status == 413 ? "PAYLOAD_TOO_LARGE" : "VALIDATION";
-	int valid;
-
-	if (f->status == 500) {
-		respond_internal(req);
-		return;
-	}
-	valid = key_is_valid(req, app_id, digest);
-	if (valid == 0)
-		respond_error(req, 403, "FORBIDDEN", NULL, INVALID_KEY);
-	else if (valid == 1)
-		respond_error(req, f->status, code, f->field[0] ? f->field : NULL, "%s", f->message);
 }
 
 /* --- the body ----------------------------------------------------------- */
 
 /* Reads the body and decodes its Content-Encoding under cap. Returns 0 with
  * *body (the caller frees it), or -1 with *f filled. */
-static int decoded_body(struct request *req, size_t cap, char **body, size_t *len, struct fault *f)
+static int decoded_body(struct request *req, size_t cap, char **body, size_t *len, struct error *f)
 {
 	enum inflate_encoding enc;
 
 	*body = NULL;
-	switch (request_read_body(req, REQUEST_BODY_LIMIT_BULK)) {
+	switch (request_read_body(req)) {
 	case BODY_OK:
 		break;
 	case BODY_TOO_LARGE:
-		return set_fault(f, 413, "the body is larger than %d bytes", REQUEST_BODY_LIMIT_BULK);
+		return error_set(f, 413, ERROR_TOO_LARGE, NULL, "the body is larger than %zu bytes",
+				 req->body_limit);
 	default:
-		return set_fault(f, 400, "the body could not be read");
+		return error_set(f, 400, ERROR_BAD_REQUEST, NULL, "the body could not be read");
 	}
 	if (inflate_encoding_parse(request_param(req, "HTTP_CONTENT_ENCODING"), &enc) != 0)
-		return set_fault(f, 400, "Content-Encoding must be gzip, deflate, br or identity");
+		return error_set(f, 400, ERROR_BAD_REQUEST, NULL, "Content-Encoding must be gzip, deflate, br or identity");
 	switch (inflate_body(enc, req->body, req->body_len, cap, body, len)) {
 	case INFLATE_OK:
 		return 0;
 	case INFLATE_TOO_LARGE:
-		return set_fault(f, 413, "the body is larger than %zu bytes after decompression", cap);
+		return error_set(f, 413, ERROR_TOO_LARGE, NULL, "the body is larger than %zu bytes after decompression", cap);
 	case INFLATE_BROKEN:
-		return set_fault(f, 400, "the body does not decode under its Content-Encoding");
+		return error_set(f, 400, ERROR_BAD_REQUEST, NULL, "the body does not decode under its Content-Encoding");
 	default:
-		return set_fault(f, 500, "no memory");
+		return error_set(f, 500, ERROR_INTERNAL, NULL, "no memory");
 	}
 }
 
 /* --- events ------------------------------------------------------------- */
 
 /* Fills an empty id with a fresh random one. Returns 0, or -1 (500). */
-static int ensure_id(char id[33], struct fault *f)
+static int ensure_id(char id[33], struct error *f)
 {
 	if (id[0])
 		return 0;
 	if (keys_random_hex(id, 16) != 0)
-		return set_fault(f, 500, "no random bytes");
+		return error_set(f, 500, ERROR_INTERNAL, NULL, "no random bytes");
 	return 0;
 }
 
 /* Parses an event payload under the body rules of API.md. Returns the object
  * (the caller puts it), or NULL with *f filled. */
-static struct json_object *event_doc(const char *payload, size_t len, struct fault *f)
+static struct json_object *event_doc(const char *payload, size_t len, struct error *f)
 {
-	struct json_parse_error err;
+	struct error err;
 	struct json_object *doc;
 	char *text;
 
 	if (len > STORE_LIMIT) {
-		set_fault(f, 413, "an event is limited to %d bytes", STORE_LIMIT);
+		error_set(f, 413, ERROR_TOO_LARGE, NULL, "an event is limited to %d bytes", STORE_LIMIT);
 		return NULL;
 	}
 	/* json_parse_body wants a NUL after the text; an envelope's payload has none. */
 	text = malloc(len + 1);
 	if (!text) {
-		set_fault(f, 500, "no memory");
+		error_set(f, 500, ERROR_INTERNAL, NULL, "no memory");
 		return NULL;
 	}
 	memcpy(text, payload, len);
@@ -246,14 +179,10 @@ static struct json_object *event_doc(const char *payload, size_t len, struct fau
 		return doc;
 	/* A 422 naming a field is about a value inside the event; one without a
 	 * field is about the root (null, a string holding a NUL): not an event. */
-	if (!doc && err.status == 422 && err.field[0]) {
-		set_fault(f, 422, "%s", err.message);
-		snprintf(f->field, sizeof(f->field), "%s", err.field);
-	} else if (!doc && err.status == 400) {
-		set_fault(f, 400, "%s", err.message);
-	} else {
-		set_fault(f, 400, "an event must be a JSON object");
-	}
+	if (!doc && (err.status == 400 || (err.status == 422 && err.field[0])))
+		*f = err;
+	else
+		error_set(f, 400, ERROR_BAD_REQUEST, NULL, "an event must be a JSON object");
 	json_object_put(doc);
 	return NULL;
 }
@@ -262,7 +191,7 @@ static struct json_object *event_doc(const char *payload, size_t len, struct fau
  * payload's, else fallback_id (may be "" or NULL), else a random one; it is
  * written to id. Returns 0, or -1 with *f filled. */
 static int add_event_row(struct event_rows *rows, const char *payload, size_t len,
-			 const char *fallback_id, char id[33], struct fault *f)
+			 const char *fallback_id, char id[33], struct error *f)
 {
 	struct json_object *doc = event_doc(payload, len, f);
 	struct sentry_event ev = { 0 };
@@ -271,7 +200,7 @@ static int add_event_row(struct event_rows *rows, const char *payload, size_t le
 	if (!doc)
 		return -1;
 	if (sentry_event_parse(&ev, doc, handler_now_usec()) != 0) {
-		set_fault(f, 500, "no memory");
+		error_set(f, 500, ERROR_INTERNAL, NULL, "no memory");
 		goto out;
 	}
 	if (!ev.input.event_id[0] && fallback_id)
@@ -279,7 +208,7 @@ static int add_event_row(struct event_rows *rows, const char *payload, size_t le
 	if (ensure_id(ev.input.event_id, f) != 0)
 		goto out;
 	if (event_rows_add(rows, &ev.input) != 0) {
-		set_fault(f, 500, "no memory");
+		error_set(f, 500, ERROR_INTERNAL, NULL, "no memory");
 		goto out;
 	}
 	memcpy(id, ev.input.event_id, 33);
@@ -306,7 +235,7 @@ static void header_event_id(const struct envelope *env, char id[33])
  * answer's id (written to id) is the header's event_id, else the first
  * event's, else a random one. Returns 0, or -1 with *f filled. */
 static int envelope_rows(struct envelope *env, struct event_rows *rows, char id[33],
-			 struct fault *f)
+			 struct error *f)
 {
 	struct envelope_item item;
 	char header_id[33], event_id[33];
@@ -320,7 +249,7 @@ static int envelope_rows(struct envelope *env, struct event_rows *rows, char id[
 		if (strcmp(item.type, "event") != 0)
 			continue;
 		if (n == EVENT_BULK_MAX)
-			return set_fault(f, 413, "an envelope holds at most %d events", EVENT_BULK_MAX);
+			return error_set(f, 413, ERROR_TOO_LARGE, NULL, "an envelope holds at most %d events", EVENT_BULK_MAX);
 		/* The header's event_id names the envelope's (first) event. */
 		if (add_event_row(rows, item.payload, item.payload_len, n ? NULL : header_id,
 				  event_id, f) != 0)
@@ -329,36 +258,37 @@ static int envelope_rows(struct envelope *env, struct event_rows *rows, char id[
 			memcpy(id, event_id, 33);
 	}
 	if (rc < 0)
-		return set_fault(f, 400, "%s", env->why);
+		return error_set(f, 400, ERROR_BAD_REQUEST, NULL, "%s", env->why);
 	return ensure_id(id, f);
 }
 
 /* --- storing and answering ---------------------------------------------- */
 
-/* Stores rows in one statement (an empty array only checks the key) and
- * answers 200 {"id": id}, or 403 for a wrong key. */
-static void store_and_respond(struct request *req, int64_t app_id, const char *digest,
-			      struct event_rows *rows, const char *id)
+/* Stores rows in one statement (an empty array only checks the key).
+ * Returns 0, or -1 with *err: 403 for a wrong key, 503 or 500. */
+static int store(int64_t app_id, const char *digest, struct event_rows *rows, struct error *err)
 {
-	struct json_object *body;
 	PGresult *res = NULL;
 	int valid;
 
 	if (rows->count == 0) {
-		valid = key_is_valid(req, app_id, digest);
+		valid = ingest_key_valid(app_id, digest, err);
 	} else {
-		if (events_store_or_respond(req, app_id, digest, rows, &res) != 0)
-			return;
+		if (ingest_store(app_id, digest, rows, &res, err) != 0)
+			return -1;
 		valid = PQntuples(res) > 0;
 		PQclear(res);
 	}
 	if (valid < 0)
-		return;
-	if (!valid) {
-		respond_error(req, 403, "FORBIDDEN", NULL, INVALID_KEY);
-		return;
-	}
-	body = json_object_new_object();
+		return -1;
+	return valid ? 0 : ingest_wrong_key(err);
+}
+
+/* 200 {"id": id}: what a Sentry SDK expects of a stored event. */
+static void respond_stored(struct request *req, const char *id)
+{
+	struct json_object *body = json_object_new_object();
+
 	json_add_string(body, "id", id);
 	respond_json(req, 200, body);
 	json_object_put(body);
@@ -369,24 +299,29 @@ void sentry_store(struct request *req)
 {
 	char digest[KEYS_SHA256_HEX_LEN + 1], id[33];
 	struct event_rows rows = { 0 };
-	struct fault f;
+	struct error err;
 	char *body = NULL;
 	size_t len = 0;
 	int64_t app_id;
 
 	req->headers = CORS_HEADERS;
-	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
-	    key_digest_or_respond(req, NULL, digest) != 0)
-		goto out;
+	if (read_path_id(req, 1, &app_id, &err) != 0 || read_key(req, NULL, digest, &err) != 0)
+		goto refused;
 	if (event_rows_init(&rows) != 0) {
-		respond_internal(req);
-		goto out;
+		error_set(&err, 500, ERROR_INTERNAL, NULL, "no memory");
+		goto refused;
 	}
-	if (decoded_body(req, STORE_LIMIT, &body, &len, &f) != 0 ||
-	    add_event_row(&rows, body, len, NULL, id, &f) != 0)
-		respond_fault(req, app_id, digest, &f);
-	else
-		store_and_respond(req, app_id, digest, &rows, id);
+	if (decoded_body(req, STORE_LIMIT, &body, &len, &err) != 0 ||
+	    add_event_row(&rows, body, len, NULL, id, &err) != 0) {
+		ingest_refuse(app_id, digest, &err);
+		goto refused;
+	}
+	if (store(app_id, digest, &rows, &err) != 0)
+		goto refused;
+	respond_stored(req, id);
+	goto out;
+refused:
+	respond_with(req, &err);
 out:
 	event_rows_free(&rows);
 	free(body);
@@ -399,27 +334,34 @@ void sentry_envelope(struct request *req)
 	char digest[KEYS_SHA256_HEX_LEN + 1], id[33];
 	struct envelope env = { 0 };
 	struct event_rows rows = { 0 };
-	struct fault f = { 0 };
+	struct error body_err = { 0 }, err;
 	char *body = NULL;
 	size_t len = 0;
 	int64_t app_id;
 
 	req->headers = CORS_HEADERS;
-	if (handler_path_id_or_respond(req, 1, &app_id) != 0)
-		goto out;
-	if (decoded_body(req, ENVELOPE_LIMIT, &body, &len, &f) == 0 &&
+	if (read_path_id(req, 1, &app_id, &err) != 0)
+		goto refused;
+	if (decoded_body(req, ENVELOPE_LIMIT, &body, &len, &body_err) == 0 &&
 	    envelope_init(&env, body, len) != 0)
-		set_fault(&f, 400, "%s", env.why);
-	if (key_digest_or_respond(req, &env, digest) != 0)
-		goto out;
+		error_set(&body_err, 400, ERROR_BAD_REQUEST, NULL, "%s", env.why);
+	if (read_key(req, &env, digest, &err) != 0)
+		goto refused;
 	if (event_rows_init(&rows) != 0) {
-		respond_internal(req);
-		goto out;
+		error_set(&err, 500, ERROR_INTERNAL, NULL, "no memory");
+		goto refused;
 	}
-	if (f.status || envelope_rows(&env, &rows, id, &f) != 0)
-		respond_fault(req, app_id, digest, &f);
-	else
-		store_and_respond(req, app_id, digest, &rows, id);
+	if (body_err.status || envelope_rows(&env, &rows, id, &body_err) != 0) {
+		err = body_err;
+		ingest_refuse(app_id, digest, &err);
+		goto refused;
+	}
+	if (store(app_id, digest, &rows, &err) != 0)
+		goto refused;
+	respond_stored(req, id);
+	goto out;
+refused:
+	respond_with(req, &err);
 out:
 	envelope_release(&env);
 	event_rows_free(&rows);

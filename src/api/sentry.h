@@ -5,8 +5,6 @@
 #include "db/db.h"
 #include "http/request.h"
 
-extern const struct db_statement sentry_statements[];
-
 void sentry_store(struct request *req);
 void sentry_envelope(struct request *req);
 void sentry_preflight(struct request *req);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "api/handler.h"
-#include "http/json.h"
+#include "pure/json.h"
 #include "pure/keys.h"
 #include "pure/params.h"
 #include "http/response.h"
@@ -59,7 +59,7 @@ void service_keys_create(struct request *req)
 	char *name = NULL;
 
 	if (handler_path_uuid_or_respond(req, 2, service_id) != 0 ||
-	    handler_json_body_or_respond(req, REQUEST_BODY_LIMIT, &doc) != 0 ||
+	    handler_json_body_or_respond(req, &doc) != 0 ||
 	    handler_json_object_or_respond(req, doc) != 0 ||
 	    handler_json_name_or_respond(req, doc, "name", KEY_NAME_MAX, &name) != 0)
 		goto out;

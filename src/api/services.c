@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "api/handler.h"
-#include "http/json.h"
+#include "pure/json.h"
 #include "pure/params.h"
 #include "http/response.h"
 #include "pure/utf8.h"
@@ -50,7 +50,7 @@ void services_create(struct request *req)
 	char *name = NULL;
 	enum db_status st;
 
-	if (handler_json_body_or_respond(req, REQUEST_BODY_LIMIT, &doc) != 0 ||
+	if (handler_json_body_or_respond(req, &doc) != 0 ||
 	    handler_json_object_or_respond(req, doc) != 0 ||
 	    handler_json_name_or_respond(req, doc, "name", SERVICE_NAME_MAX, &name) != 0 ||
 	    handler_json_optional_text_or_respond(req, doc, "description", SERVICE_DESCRIPTION_MAX, NULL,

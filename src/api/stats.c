@@ -6,7 +6,7 @@
 #include "api/stats.h"
 
 #include "api/handler.h"
-#include "http/json.h"
+#include "pure/json.h"
 #include "pure/params.h"
 #include "http/response.h"
 

@@ -73,9 +73,21 @@ const char *request_param(const struct request *req, const char *name)
 	return FCGX_GetParam(name, req->fcgi->envp);
 }
 
+const struct urlcode_param *request_query_param(const struct request *req, const char *name)
+{
+	const char *const *n = req->query_names;
+
+	while (n && *n && strcmp(*n, name) != 0)
+		n++;
+	if (!n || !*n)
+		log_msg("%s %s reads query parameter %s, which its route does not name",
+			req->method, req->path, name);
+	return urlcode_query_get(&req->query, name);
+}
+
 const char *request_query(const struct request *req, const char *name, int *malformed)
 {
-	const struct urlcode_param *p = urlcode_query_get(&req->query, name);
+	const struct urlcode_param *p = request_query_param(req, name);
 
 	*malformed = p && !p->value;
 	return p ? p->value : NULL;
@@ -97,8 +109,9 @@ static size_t read_stream(struct request *req, char *buf, size_t want)
 	return got;
 }
 
-enum request_body_status request_read_body(struct request *req, size_t limit)
+enum request_body_status request_read_body(struct request *req)
 {
+	size_t limit = req->body_limit;
 	const char *cl = request_param(req, "CONTENT_LENGTH");
 	size_t want = limit + 1;   /* without a length, one byte past the limit tells */
 	char *end;

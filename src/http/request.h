@@ -10,7 +10,7 @@
 
 #include "pure/urlcode.h"
 
-/* Body limits of API.md: 1 MiB everywhere, 10 MiB for bulk ingest. */
+/* Body limits (docs/api.md): 1 MiB everywhere, 10 MiB for bulk ingest. */
 #define REQUEST_BODY_LIMIT      (1024 * 1024)
 #define REQUEST_BODY_LIMIT_BULK (10 * 1024 * 1024)
 
@@ -33,6 +33,8 @@ struct request {
 	size_t body_len;
 	const char *headers;                /* static "Name: value\r\n" lines every response
 	                                       to this request carries (CORS), or NULL */
+	size_t body_limit;                  /* the route's: a longer body is a 413 */
+	const char *const *query_names;     /* the query parameters the route reads */
 	int status;                         /* set when the response is written */
 	int64_t started_usec;
 };
@@ -51,11 +53,16 @@ const char *request_param(const struct request *req, const char *name);
  * *malformed is set to 1 when it is present but its escape is broken. */
 const char *request_query(const struct request *req, const char *name, int *malformed);
 
+/* The raw query parameter name (NULL when absent). Both readers log a name
+ * that the route's query_names leave out, so that the route table stays the
+ * whole list of what a route reads (the test run's log check finds it). */
+const struct urlcode_param *request_query_param(const struct request *req, const char *name);
+
 enum request_body_status { BODY_OK, BODY_TOO_LARGE, BODY_READ_ERROR };
 
 /* Reads the whole body, up to limit bytes, into req->body. Bodies announced with
  * CONTENT_LENGTH are read to that length; without one (a chunked body passed on
  * unbuffered) until the end of the stream. */
-enum request_body_status request_read_body(struct request *req, size_t limit);
+enum request_body_status request_read_body(struct request *req);
 
 #endif

@@ -94,6 +94,19 @@ int respond_error(struct request *req, int status, const char *code, const char 
 	return error_with_headers(req, status, "", code, field, message);
 }
 
+int respond_with(struct request *req, const struct error *e)
+{
+	if (e->status == 503)
+		return respond_unavailable(req);
+	if (e->status == 500)
+		return respond_internal(req);
+	/* RFC 6750: a 401 names the scheme it wants. */
+	if (e->status == 401 && !req->headers)
+		req->headers = "WWW-Authenticate: Bearer\r\n";
+	return error_with_headers(req, e->status, "", e->code, e->field[0] ? e->field : NULL,
+				  e->message);
+}
+
 int respond_method_not_allowed(struct request *req, const char *allow)
 {
 	char headers[128];

@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 
 #include "http/request.h"
+#include "pure/error.h"
 
 /* Writes status and body as JSON. body is lent: the caller still puts it. */
 void respond_json(struct request *req, int status, struct json_object *body);
@@ -18,6 +19,10 @@ void respond_no_content(struct request *req);
  * the `_or_respond` contract. */
 int respond_error(struct request *req, int status, const char *code, const char *field,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* The error body for *e (its field left out when empty); a 503 or 500 as
+ * respond_unavailable or respond_internal write it. Returns -1. */
+int respond_with(struct request *req, const struct error *e);
 
 /* 405 METHOD_NOT_ALLOWED with an Allow header listing allow. Returns -1. */
 int respond_method_not_allowed(struct request *req, const char *allow);

@@ -15,30 +15,15 @@
 
 #include <fcgiapp.h>
 
-#include "api/alerts.h"
-#include "api/apps.h"
 #include "db/db.h"
-#include "api/events.h"
 #include "base/log.h"
-#include "api/logs.h"
-#include "api/metrics.h"
-#include "api/replay.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "api/routes.h"
-#include "api/sentry.h"
-#include "api/service_keys.h"
-#include "api/services.h"
 #include "base/signals.h"
-#include "api/stats.h"
 
 #define LISTEN_FD 0
 
-static const struct db_statement *const statement_tables[] = {
-	apps_statements, events_statements, stats_statements, sentry_statements,
-	services_statements, service_keys_statements, logs_statements, metrics_statements,
-	replay_statements, alerts_statements, NULL
-};
 
 /* An idle worker waits in epoll on the pool's listening socket and on its own
  * database connection. EPOLLEXCLUSIVE wakes one idle worker per connection
@@ -142,7 +127,7 @@ static void serve(FCGX_Request *fcgi)
 	if (request_init(&req, fcgi) != 0)
 		respond_internal(&req);
 	else
-		router_dispatch(&req);
+		routes_dispatch(&req);
 	log_request(req.method, req.path ? req.path : "-", req.status,
 		    (double)(log_now_usec() - req.started_usec) / 1000.0);
 	request_free(&req);
@@ -163,10 +148,11 @@ static void finish(FCGX_Request *fcgi)
 
 /* `telltale-worker --statement NAME` prints the SQL of a prepared statement,
  * so that a benchmark can run exactly what the worker runs. Returns the exit
- * status. */
+ * status. (--routes prints the route table, --nginx-locations nginx's
+ * locations for it: see api/routes.h.) */
 static int print_statement(const char *name)
 {
-	for (const struct db_statement *const *t = statement_tables; *t; t++)
+	for (const struct db_statement *const *t = routes_statements; *t; t++)
 		for (const struct db_statement *s = *t; s->name; s++)
 			if (strcmp(s->name, name) == 0)
 				return puts(s->sql) < 0;
@@ -180,6 +166,10 @@ int main(int argc, char **argv)
 
 	if (argc == 3 && strcmp(argv[1], "--statement") == 0)
 		return print_statement(argv[2]);
+	if (argc == 2 && strcmp(argv[1], "--routes") == 0)
+		return routes_print(stdout) != 0;
+	if (argc == 2 && strcmp(argv[1], "--nginx-locations") == 0)
+		return routes_print_nginx(stdout) != 0;
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fcgi, LISTEN_FD, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_msg("cannot initialise FastCGI");
@@ -192,7 +182,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (db_init("telltale-worker", getenv("DATABASE_URL"),
-		    env_int("TELLTALE_STATEMENT_TIMEOUT_MS", 5000), statement_tables) != 0) {
+		    env_int("TELLTALE_STATEMENT_TIMEOUT_MS", 5000), routes_statements) != 0) {
 		log_msg("out of memory");
 		return 1;
 	}

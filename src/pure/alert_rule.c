@@ -13,11 +13,9 @@ const char *const alert_field_names[ALERT_FIELD__MAX] = { "status_code", "latenc
 const char *const alert_op_names[ALERT_OP__MAX] = { ">=", "<=", "==", "!=", ">", "<" };
 
 /* Fills *err and returns -1, so that a refusal is one line. */
-static int refuse(struct alert_rule_error *err, const char *field, const char *message)
+static int refuse(struct error *err, const char *field, const char *message)
 {
-	snprintf(err->field, sizeof(err->field), "%s", field);
-	snprintf(err->message, sizeof(err->message), "%s", message);
-	return -1;
+	return error_invalid(err, field, message);
 }
 
 /* The index of s in names[0..n), or n. Names are matched exactly: the API
@@ -68,7 +66,7 @@ static int coerce_error(const char *s, struct alert_rule *out)
 }
 
 /* Coerces value for out->field (set). Returns 0, or -1 with *err filled. */
-static int coerce_value(const char *value, struct alert_rule *out, struct alert_rule_error *err)
+static int coerce_value(const char *value, struct alert_rule *out, struct error *err)
 {
 	static const char *const rules[ALERT_FIELD__MAX] = {
 		"must be a status code from 100 to 599, as a string (\"500\")",
@@ -89,7 +87,7 @@ static int coerce_value(const char *value, struct alert_rule *out, struct alert_
 }
 
 int alert_rule_parse(const char *field, const char *op, const char *value,
-		     struct alert_rule *out, struct alert_rule_error *err)
+		     struct alert_rule *out, struct error *err)
 {
 	memset(out, 0, sizeof(*out));
 	out->field = (enum alert_field)lookup(field, alert_field_names, ALERT_FIELD__MAX);
@@ -116,7 +114,7 @@ static const char *member_string(struct json_object *doc, const char *name)
 }
 
 int alert_rule_from_json(struct json_object *doc, struct alert_rule *out,
-			 struct alert_rule_error *err)
+			 struct error *err)
 {
 	const char *field = member_string(doc, "condition_field");
 	const char *op = member_string(doc, "condition_operator");
@@ -132,7 +130,7 @@ int alert_rule_from_json(struct json_object *doc, struct alert_rule *out,
 }
 
 int alert_rule_cooldown_from_json(struct json_object *doc, int64_t *out,
-				  struct alert_rule_error *err)
+				  struct error *err)
 {
 	struct json_object *v = NULL;
 

@@ -12,6 +12,8 @@
 
 #include <json-c/json.h>
 
+#include "pure/error.h"
+
 /* What a rule looks at in a log. */
 enum alert_field {
 	ALERT_FIELD_STATUS_CODE,   /* the status code: an integer 100..599 */
@@ -45,28 +47,23 @@ struct alert_rule {
 
 /* Why a rule was refused: the member (condition_field, condition_operator,
  * condition_value, cooldown_seconds) and what is wrong with it. */
-struct alert_rule_error {
-	char field[32];
-	char message[128];
-};
-
 /* Reads a condition from its three texts. condition_value is coerced by the
  * field: status_code an integer 100..599 (digits only), latency_ms a number
  * from 0 to 1e12 (digits with an optional fraction), error "true" or "false"
  * (any case) and only with == or !=. Returns 0 and fills *out, or -1 and
  * fills *err. */
 int alert_rule_parse(const char *field, const char *op, const char *value,
-		     struct alert_rule *out, struct alert_rule_error *err);
+		     struct alert_rule *out, struct error *err);
 
 /* The same from the members condition_field, condition_operator and
  * condition_value of a request body; each must be a string. */
 int alert_rule_from_json(struct json_object *doc, struct alert_rule *out,
-			 struct alert_rule_error *err);
+			 struct error *err);
 
 /* The member cooldown_seconds of a request body: an integer from 0 to
  * ALERT_COOLDOWN_MAX; absent or null is 0. Returns 0 and sets *out, or -1
  * and fills *err. */
 int alert_rule_cooldown_from_json(struct json_object *doc, int64_t *out,
-				  struct alert_rule_error *err);
+				  struct error *err);
 
 #endif

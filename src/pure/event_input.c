@@ -21,11 +21,9 @@ enum level level_parse(const char *s)
 	return LEVEL__MAX;
 }
 
-static int fail(struct input_error *err, const char *field, const char *message)
+static int fail(struct error *err, const char *field, const char *message)
 {
-	snprintf(err->field, sizeof(err->field), "%s", field);
-	snprintf(err->message, sizeof(err->message), "%s", message);
-	return -1;
+	return error_invalid(err, field, message);
 }
 
 int event_input_parse_id(const char *s, char out[33])
@@ -92,7 +90,7 @@ static int parse_event_id(struct json_object *doc, char out[33])
 	return event_input_parse_id(json_object_get_string(v), out);
 }
 
-int event_input_parse(struct json_object *doc, struct event_input *ev, struct input_error *err)
+int event_input_parse(struct json_object *doc, struct event_input *ev, struct error *err)
 {
 	struct json_object *v = NULL;
 

@@ -8,6 +8,7 @@
 
 #include <json-c/json.h>
 
+#include "pure/error.h"
 #include "pure/jsoncheck.h"
 
 enum level { LEVEL_DEBUG, LEVEL_INFO, LEVEL_WARNING, LEVEL_ERROR, LEVEL_CRITICAL, LEVEL__MAX };
@@ -34,14 +35,9 @@ struct event_input {
 };
 
 /* Why an event was refused: the field (with the prefix) and what is wrong. */
-struct input_error {
-	char field[JSONCHECK_FIELD_MAX];
-	char message[128];
-};
-
 /* Reads and checks one event object. Returns 0 and fills *ev (lending from
  * doc), or -1 and fills *err. */
-int event_input_parse(struct json_object *doc, struct event_input *ev, struct input_error *err);
+int event_input_parse(struct json_object *doc, struct event_input *ev, struct error *err);
 
 /* Parses an event_id: 32 hex digits or a UUID with dashes, any case.
  * Returns 0 and writes 32 lower-case hex digits and a NUL to out, or -1. */

@@ -187,15 +187,13 @@ static const struct log_field {
 	  "must be an array of at most 100 strings of 1 to 128 characters" },
 };
 
-static int fail(struct log_input_error *err, const char *field, const char *message)
+static int fail(struct error *err, const char *field, const char *message)
 {
-	snprintf(err->field, sizeof(err->field), "%s", field);
-	snprintf(err->message, sizeof(err->message), "%s", message);
-	return -1;
+	return error_invalid(err, field, message);
 }
 
 int log_input_parse(struct json_object *doc, struct log_input *in,
-		    struct log_input_error *err)
+		    struct error *err)
 {
 	memset(in, 0, sizeof(*in));
 	if (!json_object_is_type(doc, json_type_object))

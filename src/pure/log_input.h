@@ -8,6 +8,8 @@
 
 #include <json-c/json.h>
 
+#include "pure/error.h"
+
 /* Bodies are kept up to this many bytes (cut at a character boundary). */
 #define LOG_BODY_MAX (64 * 1024)
 /* A method is 1 to this many ASCII letters. */
@@ -41,15 +43,10 @@ struct log_input {
 
 /* Why a log was refused: the field and what is wrong with it. field is ""
  * when the body as a whole is wrong (not an object). */
-struct log_input_error {
-	char field[32];
-	char message[128];
-};
-
 /* Reads and checks a log object against API.md's rules; unknown fields are
  * ignored. Returns 0 and fills *in (lending from doc), or -1 and fills *err. */
 int log_input_parse(struct json_object *doc, struct log_input *in,
-		    struct log_input_error *err);
+		    struct error *err);
 
 /* The log as the row object the ingest statement reads, with everything
  * masked (see mask.h) and the bodies cut to LOG_BODY_MAX after masking:

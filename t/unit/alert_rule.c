@@ -15,7 +15,7 @@ static void test_error_operators(void)
 {
 	for (int op = 0; op < ALERT_OP__MAX; op++) {
 		struct alert_rule rule;
-		struct alert_rule_error err = { "", "" };
+		struct error err = { 0 };
 		int want_ok = op == ALERT_OP_EQ || op == ALERT_OP_NE;
 		char name[128];
 
@@ -43,7 +43,7 @@ static void test_coercions(void)
 	};
 	for (size_t i = 0; i < N(cases); i++) {
 		struct alert_rule rule;
-		struct alert_rule_error err;
+		struct error err;
 		char name[128];
 		int rc = alert_rule_parse(cases[i].field, "==", cases[i].value, &rule, &err);
 
@@ -100,7 +100,7 @@ static void test_refusals(void)
 	};
 	for (size_t i = 0; i < N(cases); i++) {
 		struct alert_rule rule;
-		struct alert_rule_error err = { "", "" };
+		struct error err = { 0 };
 		char name[160];
 		int rc = alert_rule_parse(cases[i].field, cases[i].op, cases[i].value, &rule, &err);
 
@@ -128,7 +128,7 @@ static void test_from_json(void)
 	for (size_t i = 0; i < N(cases); i++) {
 		struct json_object *doc = json_tokener_parse(cases[i].body);
 		struct alert_rule rule;
-		struct alert_rule_error err = { "", "" };
+		struct error err = { 0 };
 		int rc = alert_rule_from_json(doc, &rule, &err);
 		char name[200];
 
@@ -160,7 +160,7 @@ static void test_cooldown(void)
 	};
 	for (size_t i = 0; i < N(cases); i++) {
 		struct json_object *doc = json_tokener_parse(cases[i].body);
-		struct alert_rule_error err = { "", "" };
+		struct error err = { 0 };
 		int64_t got = -1;
 		int rc = alert_rule_cooldown_from_json(doc, &got, &err);
 		char name[160];

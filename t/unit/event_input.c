@@ -48,7 +48,7 @@ static void test_rules(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct json_object *doc = json_tokener_parse(cases[i].body);
 		struct event_input ev;
-		struct input_error err;
+		struct error err;
 		char name[300];
 		int rc = event_input_parse(doc, &ev, &err);
 
@@ -69,7 +69,7 @@ static void test_values(void)
 		"\"message\":\"disk full\",\"event_id\":\"01234567-89AB-cdef-0123-456789abcdef\","
 		"\"tags\":{\"a\":\"b\"}}");
 	struct event_input ev;
-	struct input_error err;
+	struct error err;
 
 	ok(event_input_parse(doc, &ev, &err) == 0, "a full event parses");
 	is_int(ev.occurred_at, 1770717600LL * USEC_PER_SEC + 500000, "offset folded into UTC");
@@ -110,7 +110,7 @@ static void test_prefix_and_cut(void)
 {
 	struct json_object *doc = json_tokener_parse("{\"occurred_at\":\"2026-02-10\",\"level\":\"nope\",\"message\":\"m\"}");
 	struct event_input ev;
-	struct input_error err;
+	struct error err;
 
 	ok(event_input_parse(doc, &ev, &err) == -1, "a bad level is refused");
 	is_str(err.field, "level", "and named");

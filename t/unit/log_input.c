@@ -116,7 +116,7 @@ static void test_rules(void)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct json_object *doc = json_tokener_parse(cases[i].body);
 		struct log_input in;
-		struct log_input_error err;
+		struct error err;
 		char name[400];
 		int rc = log_input_parse(doc, &in, &err);
 
@@ -148,7 +148,7 @@ static void test_tag_limits(void)
 	struct json_object *doc = json_tokener_parse("{" REQ "}");
 	struct json_object *tags = json_object_new_array();
 	struct log_input in;
-	struct log_input_error err;
+	struct error err;
 	char *t128 = repeat('t', LOG_TAG_MAX), *t129 = repeat('t', LOG_TAG_MAX + 1);
 
 	json_object_object_add(doc, "tags", tags);
@@ -179,7 +179,7 @@ static char *row_text(const char *body)
 {
 	struct json_object *doc = json_tokener_parse(body), *row;
 	struct log_input in;
-	struct log_input_error err;
+	struct error err;
 	char *text = NULL;
 
 	if (doc && log_input_parse(doc, &in, &err) == 0 && (row = log_input_row(&in))) {
@@ -241,7 +241,7 @@ static void test_body_cut(void)
 {
 	struct json_object *doc = json_tokener_parse("{" REQ "}"), *row = NULL, *v;
 	struct log_input in;
-	struct log_input_error err;
+	struct error err;
 	char *exact = repeat('a', LOG_BODY_MAX), *over = repeat('b', LOG_BODY_MAX + 1);
 	char *euro = malloc(3 * 30000 + 1);
 

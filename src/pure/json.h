@@ -8,23 +8,15 @@
 
 #include <json-c/json.h>
 
-#include "pure/jsoncheck.h"
+#include "pure/error.h"
 
 /* JSON nesting deeper than this is a 422. */
 #define JSON_MAX_DEPTH 32
 
-/* Why a body was refused: status is 400 (not one JSON document) or 422 (a value
- * breaks a rule); field names the value for a 422. */
-struct json_parse_error {
-	int status;
-	char field[JSONCHECK_FIELD_MAX];
-	char message[128];
-};
-
 /* Parses text[0..len), which must be followed by a NUL, as exactly one JSON document with json-c's strict mode,
  * after jsoncheck has found no syntax, depth, NUL or UTF-8 fault.
  * Returns the document (the caller puts it), or NULL and fills *err. */
-struct json_object *json_parse_body(const char *text, size_t len, struct json_parse_error *err);
+struct json_object *json_parse_body(const char *text, size_t len, struct error *err);
 
 /* Called by json_parse_each with each value, which it must not keep: index
  * counts the elements of an array from 0, and is -1 for a body that is not
@@ -38,7 +30,7 @@ typedef int (*json_each_fn)(struct json_object *value, long index, void *ctx);
  * with *err filled for a body json_parse_body refuses (an empty array calls
  * each() for nothing and returns 0). */
 int json_parse_each(const char *text, size_t len, json_each_fn each, void *ctx,
-		    struct json_parse_error *err);
+		    struct error *err);
 
 /* Builders: add key to obj. The new json_object belongs to obj. */
 void json_add_string(struct json_object *obj, const char *key, const char *value);

@@ -1,6 +1,6 @@
 /* json: request bodies are checked by jsoncheck first, because json-c cannot
  * say which field holds a NUL or broken UTF-8, then parsed by json-c. */
-#include "http/json.h"
+#include "pure/json.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,27 +19,24 @@ static const char *jsoncheck_message(enum jsoncheck_status st)
 }
 
 /* jsoncheck's verdict on a body, in *err. Returns 0 when it passes. */
-static int check_body(const char *text, size_t len, struct json_parse_error *err)
+static int check_body(const char *text, size_t len, struct error *err)
 {
 	struct jsoncheck_result check;
 
 	if (jsoncheck(text, len, JSON_MAX_DEPTH, &check) == JSONCHECK_OK)
 		return 0;
-	err->status = check.status == JSONCHECK_SYNTAX ? 400 : 422;
-	snprintf(err->field, sizeof(err->field), "%s", check.field);
-	snprintf(err->message, sizeof(err->message), "%s", jsoncheck_message(check.status));
-	return -1;
+	if (check.status == JSONCHECK_SYNTAX)
+		return error_set(err, 400, ERROR_BAD_REQUEST, NULL, "%s", jsoncheck_message(check.status));
+	return error_set(err, 422, ERROR_VALIDATION, check.field, "%s", jsoncheck_message(check.status));
 }
 
-static void syntax_error(struct json_parse_error *err)
+static void syntax_error(struct error *err)
 {
-	err->status = 400;
-	err->field[0] = '\0';
-	snprintf(err->message, sizeof(err->message), "%s", jsoncheck_message(JSONCHECK_SYNTAX));
+	error_set(err, 400, ERROR_BAD_REQUEST, NULL, "%s", jsoncheck_message(JSONCHECK_SYNTAX));
 }
 
 /* The whole of a checked body as one document, in json-c's strict mode. */
-static struct json_object *parse_document(const char *text, size_t len, struct json_parse_error *err)
+static struct json_object *parse_document(const char *text, size_t len, struct error *err)
 {
 	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH + 1);
 	struct json_object *doc;
@@ -53,9 +50,7 @@ static struct json_object *parse_document(const char *text, size_t len, struct j
 	doc = json_tokener_parse_ex(tok, text, (int)len + 1);
 	/* A well-formed "null" also parses to NULL: it is a wrong value, not bad JSON. */
 	if (!doc && json_tokener_get_error(tok) == json_tokener_success) {
-		err->status = 422;
-		err->field[0] = '\0';
-		snprintf(err->message, sizeof(err->message), "the body must not be null");
+		error_set(err, 422, ERROR_VALIDATION, NULL, "the body must not be null");
 	} else if (!doc) {
 		syntax_error(err);
 	}
@@ -63,7 +58,7 @@ static struct json_object *parse_document(const char *text, size_t len, struct j
 	return doc;
 }
 
-struct json_object *json_parse_body(const char *text, size_t len, struct json_parse_error *err)
+struct json_object *json_parse_body(const char *text, size_t len, struct error *err)
 {
 	return check_body(text, len, err) == 0 ? parse_document(text, len, err) : NULL;
 }
@@ -79,7 +74,7 @@ static size_t skip_space(const char *text, size_t len, size_t at)
  * refuses what follows a value, so an element is read in its lenient mode:
  * jsoncheck has already held the whole text to RFC 8259. */
 static int parse_elements(const char *text, size_t len, size_t at, json_each_fn each, void *ctx,
-			  struct json_parse_error *err)
+			  struct error *err)
 {
 	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	int rc = 0;
@@ -111,7 +106,7 @@ static int parse_elements(const char *text, size_t len, size_t at, json_each_fn 
 }
 
 int json_parse_each(const char *text, size_t len, json_each_fn each, void *ctx,
-		    struct json_parse_error *err)
+		    struct error *err)
 {
 	struct json_object *doc;
 	size_t at;

@@ -1,0 +1,126 @@
+/* ingest: the statements events go in by, and the key's verdict. */
+#include "api/ingest.h"
+
+#include "db/args.h"
+
+const struct db_statement ingest_statements[] = {
+	/* $1 app id, $2 key digest, $3 a JSON array of event_input_row objects.
+	 * Answers one row per item, in order: i, id, received_us, created; no row
+	 * at all when the application or key is wrong. An event_id the application
+	 * already has (stored before, or earlier in this array) answers the stored
+	 * event's id with created false.
+	 * - The lock on the application's row keeps it from being deleted before
+	 *   the events are in (sql/008).
+	 * - $3 is read as json, not jsonb: json_to_recordset reads the text once,
+	 *   where a cast to jsonb would first build the whole array.
+	 * - A stored event is looked up per item through the (application_id,
+	 *   event_id) index, and only for an item not inserted: OFFSET 0 keeps the
+	 *   planner from hashing every event_id the application has instead. */
+	{ "events_ingest",
+	  "WITH app AS ("
+	  "  SELECT id FROM applications WHERE id = $1 AND ingest_key_sha256 = $2"
+	  "  FOR KEY SHARE"
+	  "), item AS ("
+	  "  SELECT x.*, nextval('events_id_seq') AS new_id"
+	  "  FROM app, json_to_recordset($3::json) AS x(i int, event_id uuid,"
+	  "    occurred_us bigint, level text, message text, stack jsonb, tags jsonb)"
+	  "), ins AS ("
+	  "  INSERT INTO events (id, application_id, event_id, occurred_at, level, message, stack, tags)"
+	  "  SELECT item.new_id, app.id, item.event_id, usec_to_ts(item.occurred_us), item.level,"
+	  "    item.message, item.stack, item.tags FROM item, app ORDER BY item.i"
+	  "  ON CONFLICT (application_id, event_id) WHERE event_id IS NOT NULL DO NOTHING"
+	  "  RETURNING id, event_id, ts_to_usec(received_at) AS received_us"
+	  ")"
+	  " SELECT item.i, coalesce(ins.id, twin.id, old.id),"
+	  "   coalesce(ins.received_us, twin.received_us, ts_to_usec(old.received_at)),"
+	  "   ins.id IS NOT NULL"
+	  " FROM item"
+	  " LEFT JOIN ins ON ins.id = item.new_id"
+	  " LEFT JOIN ins AS twin ON ins.id IS NULL AND twin.event_id = item.event_id"
+	  " LEFT JOIN LATERAL (SELECT id, received_at FROM events"
+	  "   WHERE ins.id IS NULL AND twin.id IS NULL"
+	  "     AND application_id = $1 AND event_id = item.event_id OFFSET 0) old ON true"
+	  " ORDER BY item.i" },
+	/* events_ingest for the common case, one event without an event_id: the
+	 * same parameters, lock and answer, without what an event_id needs (the
+	 * conflict check, the lookups of a stored twin); its plan has six nodes
+	 * against twenty-two (docs/benchmarks.md). */
+	{ "events_ingest_one",
+	  "INSERT INTO events (application_id, occurred_at, level, message, stack, tags)"
+	  " SELECT a.id, usec_to_ts(x.occurred_us), x.level, x.message, x.stack, x.tags"
+	  " FROM applications a, json_to_recordset($3::json) AS x(occurred_us bigint, level text,"
+	  "   message text, stack jsonb, tags jsonb)"
+	  " WHERE a.id = $1 AND a.ingest_key_sha256 = $2 FOR KEY SHARE OF a"
+	  " RETURNING 0, id, ts_to_usec(received_at), true" },
+	/* The key check alone: for a refused body (403 for a wrong key comes
+	 * first) and for a Sentry envelope without events. */
+	{ "ingest_key_check",
+	  "SELECT 1 FROM applications WHERE id = $1 AND ingest_key_sha256 = $2" },
+	{ NULL, NULL }
+};
+
+/* A row without an id lost a race with a concurrent ingest of the same
+ * event_id; a second run finds the stored event. */
+int ingest_store(int64_t app_id, const char *key_digest, struct event_rows *rows,
+		 PGresult **res, struct error *err)
+{
+	struct sql_args a = { 0 };
+	const char *text = event_rows_text(rows);
+	const char *statement = rows->count == 1 && rows->with_event_id == 0 ?
+		"events_ingest_one" : "events_ingest";
+
+	*res = NULL;
+	if (!text)
+		return error_set(err, 500, ERROR_INTERNAL, NULL, "no memory");
+	sql_arg_int(&a, app_id);
+	sql_arg_text(&a, key_digest);
+	sql_arg_text(&a, text);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int complete = 1;
+
+		if (sql_run(statement, &a, res, err) != 0)
+			return -1;
+		for (int i = 0; i < PQntuples(*res); i++)
+			complete &= !PQgetisnull(*res, i, 1);
+		if (complete)
+			return 0;
+		PQclear(*res);
+		*res = NULL;
+	}
+	return error_set(err, 500, ERROR_INTERNAL, NULL, "an event_id raced twice");
+}
+
+int ingest_key_valid(int64_t app_id, const char *key_digest, struct error *err)
+{
+	struct sql_args a = { 0 };
+	PGresult *res = NULL;
+	int found;
+
+	sql_arg_int(&a, app_id);
+	sql_arg_text(&a, key_digest);
+	if (sql_run("ingest_key_check", &a, &res, err) != 0)
+		return -1;
+	found = PQntuples(res) > 0;
+	PQclear(res);
+	return found;
+}
+
+int ingest_wrong_key(struct error *err)
+{
+	return error_set(err, 403, ERROR_FORBIDDEN, NULL, "Invalid application or ingest key");
+}
+
+int ingest_refuse(int64_t app_id, const char *key_digest, struct error *err)
+{
+	struct error check;
+	int valid;
+
+	if (err->status >= 500)
+		return -1;
+	valid = ingest_key_valid(app_id, key_digest, &check);
+	if (valid < 0)
+		*err = check;
+	else if (valid == 0)
+		ingest_wrong_key(err);
+	return -1;
+}

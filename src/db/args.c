@@ -1,0 +1,72 @@
+/* args: what every statement's caller does around db_exec. */
+#include "db/args.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "db/db.h"
+#include "pure/json.h"
+
+void sql_arg_text(struct sql_args *a, const char *text)
+{
+	a->values[a->n++] = text;
+}
+
+void sql_arg_int(struct sql_args *a, int64_t value)
+{
+	snprintf(a->digits[a->n], sizeof(a->digits[a->n]), "%lld", (long long)value);
+	a->values[a->n] = a->digits[a->n];
+	a->n++;
+}
+
+void sql_arg_window(struct sql_args *a, int64_t since, int64_t until)
+{
+	if (since == INT64_MIN)
+		sql_arg_text(a, NULL);
+	else
+		sql_arg_int(a, since);
+	if (until == INT64_MAX)
+		sql_arg_text(a, NULL);
+	else
+		sql_arg_int(a, until);
+}
+
+int sql_run(const char *stmt, const struct sql_args *a, PGresult **result, struct error *err)
+{
+	enum db_status st = db_exec(stmt, a->n, a->values, result);
+
+	if (st == DB_OK)
+		return 0;
+	if (st == DB_UNAVAILABLE)
+		return error_set(err, 503, ERROR_UNAVAILABLE, NULL, "the database cannot be reached");
+	return error_set(err, 500, ERROR_INTERNAL, NULL, "statement %s failed", stmt);
+}
+
+int64_t sql_int(const PGresult *res, int row, int col)
+{
+	return strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+void sql_add_text(struct json_object *obj, const char *key, const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		json_add_null(obj, key);
+	else
+		json_add_string_len(obj, key, PQgetvalue(res, row, col),
+				    (size_t)PQgetlength(res, row, col));
+}
+
+void sql_add_double(struct json_object *obj, const char *key, const PGresult *res, int row, int col)
+{
+	const char *text = PQgetvalue(res, row, col);
+
+	if (PQgetisnull(res, row, col))
+		json_add_null(obj, key);
+	else
+		json_object_object_add(obj, key, json_object_new_double_s(strtod(text, NULL), text));
+}
+
+void sql_add_jsonb(struct json_object *obj, const char *key, const PGresult *res, int row, int col)
+{
+	json_add_raw(obj, key, PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col));
+}

@@ -1,0 +1,43 @@
+/* args: a statement's text parameters, its run with one error value, and its
+ * rows' columns as JSON values. */
+#ifndef TELLTALE_ARGS_H
+#define TELLTALE_ARGS_H
+
+#include <stdint.h>
+
+#include <json-c/json.h>
+#include <libpq-fe.h>
+
+#include "pure/error.h"
+
+/* Text parameters for a statement, with room for the digits of integers: as
+ * many as the most any statement takes (logs_ingest's). */
+#define SQL_ARGS_MAX 17
+struct sql_args {
+	const char *values[SQL_ARGS_MAX];
+	char digits[SQL_ARGS_MAX][24];
+	int n;
+};
+
+void sql_arg_text(struct sql_args *a, const char *text);   /* NULL is SQL NULL */
+void sql_arg_int(struct sql_args *a, int64_t value);
+/* since and until of a window as two arguments, SQL NULL for an open end
+ * (INT64_MIN, INT64_MAX). */
+void sql_arg_window(struct sql_args *a, int64_t since, int64_t until);
+
+/* Runs prepared statement stmt with the arguments. Returns 0 with *result (the
+ * caller's to PQclear), or -1 with *result NULL and *err filled: 503
+ * UNAVAILABLE when the database cannot be reached, 500 INTERNAL otherwise. */
+int sql_run(const char *stmt, const struct sql_args *a, PGresult **result, struct error *err);
+
+/* Reads column col of row as int64 (the statements return integers as text). */
+int64_t sql_int(const PGresult *res, int row, int col);
+
+/* Column col of row added to obj under key (the new value belongs to obj), SQL
+ * NULL as JSON null: text as a string; double precision as a number spelt as
+ * PostgreSQL spells it (the shortest exact form); json or jsonb as itself. */
+void sql_add_text(struct json_object *obj, const char *key, const PGresult *res, int row, int col);
+void sql_add_double(struct json_object *obj, const char *key, const PGresult *res, int row, int col);
+void sql_add_jsonb(struct json_object *obj, const char *key, const PGresult *res, int row, int col);
+
+#endif
