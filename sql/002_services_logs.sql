@@ -48,7 +48,7 @@ CREATE TABLE logs (
 	source_ip               inet,
 	tags                    text[] NOT NULL DEFAULT '{}',
 	received_at             timestamptz NOT NULL DEFAULT now(),
-	-- API.md's one definition of an error, for has_error, metrics and alerts.
+	-- docs/api.md's one definition of an error, for has_error, metrics and alerts.
 	is_error                boolean NOT NULL
 	                        GENERATED ALWAYS AS (error IS NOT NULL OR coalesce(status_code >= 500, false)) STORED
 );

@@ -4,7 +4,7 @@
 -- alert_compare, inlined, repeated the log's value and the rule's value in
 -- each of its six branches, and compiling that was a thirteenth of the work
 -- PostgreSQL does to store a log (callgrind over 500 inserts: 1,049,537
--- instructions per insert before, 971,758 after; bench/README).
+-- instructions per insert before, 971,758 after; docs/benchmarks.md).
 --
 -- Here each value appears once. btfloat8cmp orders the two (-1, 0 or 1, with
 -- float8's own rules for NaN, which its operators follow too), and the

@@ -5,7 +5,7 @@
 -- value (a float8 or a boolean) for every rule and every log. Stored here once,
 -- when the rule is made, the filter is a third of the size and the comparison
 -- reads numbers: 653,815 instructions per stored log before, 619,016 after
--- (callgrind of a server backend over 200 inserts with five rules; bench/README).
+-- (callgrind of a server backend over 200 inserts with five rules; docs/benchmarks.md).
 --
 -- rule_field: 1 status_code, 2 latency_ms, 3 error (the log's value as a
 -- number: a status code, a latency, 1 or 0). rule_mask: the orders of the

@@ -2,7 +2,7 @@
 -- other columns and for the same reason: the server parses, plans and compiles
 -- a table's CHECK constraint from its text for every INSERT statement, and a
 -- domain's check once per session. That was 25,000 of the 561,000
--- instructions the server spends to store a log (bench/README).
+-- instructions the server spends to store a log (docs/benchmarks.md).
 --
 -- is_error is generated from status_code, and a column a generated column
 -- reads cannot change its type: is_error goes, with the three indexes that

@@ -150,7 +150,7 @@ static int webhook_url_ok(const char *s, size_t len)
 	return len <= WEBHOOK_URL_MAX && params_http_url_ok(s, len);
 }
 
-/* Every member, in the order API.md lists them; the first bad one is a 422. */
+/* Every member, in the order docs/api.md lists them; the first bad one is a 422. */
 static int input_or_respond(struct request *req, struct json_object *doc, struct alert_input *in)
 {
 	return service_id_or_respond(req, doc, in->service_id) != 0 ||

@@ -49,7 +49,7 @@ const struct db_statement logs_statements[] = {
 	 * logs_fire_alerts (sql/010, as sql/013 redefines it) records the alert
 	 * events of the rules the log fires.
 	 * Printing the whole stored log back cost the server a tenth of its work
-	 * per log (bench/README). */
+	 * per log (docs/benchmarks.md). */
 	{ "logs_ingest",
 	  "INSERT INTO logs AS l (id, service_id, method, url, path, status_code, latency_ms,"
 	  "  query_params, request_headers, response_headers, request_body, response_body,"
@@ -195,7 +195,7 @@ static void respond_invalid_log(struct request *req, const char *digest,
 /* The members of a row of log_input_row, in the order of logs_ingest's $2..$16.
  * Passed one by one, the server reads each with its type's input function;
  * one JSON row cost it a parse of the whole row as jsonb and a function scan
- * to take it apart (bench/README). */
+ * to take it apart (docs/benchmarks.md). */
 static const char *const ROW_MEMBERS[] = {
 	"method", "url", "path", "status_code", "latency_ms", "query_params",
 	"request_headers", "response_headers", "request_body", "response_body",
@@ -257,7 +257,7 @@ static int row_args(struct json_object *row, struct sql_args *a, char **tags)
 }
 
 /* A new log's id: time-ordered (uuid7.h), which halves the WAL a log writes
- * after a checkpoint (bench/README). Made here, a clock reading and eight
+ * after a checkpoint (docs/benchmarks.md). Made here, a clock reading and eight
  * random bytes, rather than by an SQL function in every insert. Returns 0, or
  * -1 when the random source fails. */
 static int new_log_id(char out[UUID7_LEN + 1])

@@ -153,7 +153,7 @@ static int ensure_id(char id[33], struct error *f)
 	return 0;
 }
 
-/* Parses an event payload under the body rules of API.md. Returns the object
+/* Parses an event payload under the body rules of docs/api.md. Returns the object
  * (the caller puts it), or NULL with *f filled. */
 static struct json_object *event_doc(const char *payload, size_t len, struct error *f)
 {

@@ -14,7 +14,7 @@ void respond_json(struct request *req, int status, struct json_object *body);
 /* 204 with no body. */
 void respond_no_content(struct request *req);
 
-/* The error body of API.md: {"error": code, "message": ..., "field": field}.
+/* The error body of docs/api.md: {"error": code, "message": ..., "field": field}.
  * field may be NULL. Always returns -1, so `return respond_error(...)` reads as
  * the `_or_respond` contract. */
 int respond_error(struct request *req, int status, const char *code, const char *field,

@@ -1,5 +1,5 @@
 /* outbound: HTTP requests to other people's servers (replay and webhooks),
- * behind the address guard of API.md: http and https only, a 10 s total
+ * behind the address guard of docs/api.md: http and https only, a 10 s total
  * timeout, no redirects followed, response bodies capped at 1 MiB, no proxy
  * from the environment, and the host resolved once with every address checked
  * and the connection pinned to the checked address (no DNS rebinding).

@@ -1,4 +1,4 @@
-/* event_input: the rules of API.md for an ingested event. */
+/* event_input: the rules of docs/api.md for an ingested event. */
 #include "pure/event_input.h"
 
 #include <ctype.h>

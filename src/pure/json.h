@@ -1,4 +1,4 @@
-/* json: parsing request bodies under API.md's rules, and small builders for
+/* json: parsing request bodies under docs/api.md's rules, and small builders for
  * response objects. */
 #ifndef TELLTALE_JSON_H
 #define TELLTALE_JSON_H

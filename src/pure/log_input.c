@@ -1,4 +1,4 @@
-/* log_input: the rules of API.md for an ingested request log, one reader per
+/* log_input: the rules of docs/api.md for an ingested request log, one reader per
  * field in a table, so that the field a 422 names is the table's row. */
 #include "pure/log_input.h"
 

@@ -43,7 +43,7 @@ struct log_input {
 
 /* Why a log was refused: the field and what is wrong with it. field is ""
  * when the body as a whole is wrong (not an object). */
-/* Reads and checks a log object against API.md's rules; unknown fields are
+/* Reads and checks a log object against docs/api.md's rules; unknown fields are
  * ignored. Returns 0 and fills *in (lending from doc), or -1 and fills *err. */
 int log_input_parse(struct json_object *doc, struct log_input *in,
 		    struct error *err);

@@ -1,4 +1,4 @@
-/* mask: the masking rules of API.md, in one place. Before a request log is
+/* mask: the masking rules of docs/api.md, in one place. Before a request log is
  * stored, sensitive headers, query parameters and JSON keys lose their values
  * to MASK_VALUE, and payment card numbers in bodies and query strings are
  * replaced by it. Pure: json-c and libc only, no I/O, no globals. */

@@ -1,4 +1,4 @@
-/* sentry_event: the mapping of API.md, one small reader per field. Every
+/* sentry_event: the mapping of docs/api.md, one small reader per field. Every
  * reader tolerates any JSON type, because SDKs of all ages send all shapes. */
 #include "pure/sentry_event.h"
 

@@ -1,5 +1,5 @@
 /* sentry_event: a Sentry event payload (the body of /store, the payload of an
- * envelope's event item) mapped onto an error event by the rules of API.md:
+ * envelope's event item) mapped onto an error event by the rules of docs/api.md:
  *
  *   level        fatal, critical -> CRITICAL; error -> ERROR; warning -> WARNING;
  *                info, log -> INFO; debug -> DEBUG (any case); else ERROR

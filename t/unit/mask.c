@@ -1,4 +1,4 @@
-/* Unit tests for mask: every masking rule of API.md, one row a case. */
+/* Unit tests for mask: every masking rule of docs/api.md, one row a case. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* Unit tests for sentry_event: one row a rule of API.md's mapping. A row names
+/* Unit tests for sentry_event: one row a rule of docs/api.md's mapping. A row names
  * the event body and the field it checks, with the expected value as text:
  * level and message as stored, occurred_at in RFC 3339, stack and tags as
  * compact JSON ("null" when absent), event_id as 32 hex digits or "". */
