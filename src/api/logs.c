@@ -6,6 +6,7 @@
 #include "api/logs.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "api/handler.h"
@@ -347,22 +348,11 @@ struct log_filters {
 static int method_or_respond(struct request *req, char out[LOG_METHOD_MAX + 1])
 {
 	const char *v;
-	size_t i;
 
 	out[0] = '\0';
 	if (handler_query_text_or_respond(req, "method", &v) != 0)
 		return -1;
-	if (!v)
-		return 0;
-	for (i = 0; v[i] && i < LOG_METHOD_MAX; i++) {
-		char c = v[i] >= 'a' && v[i] <= 'z' ? (char)(v[i] - 'a' + 'A') : v[i];
-
-		if (c < 'A' || c > 'Z')
-			break;
-		out[i] = c;
-	}
-	out[i] = '\0';
-	if (i == 0 || v[i])
+	if (v && field_method(v, strlen(v), out) != 0)
 		return respond_error(req, 422, "VALIDATION", "method", "must be 1 to 16 letters");
 	return 0;
 }
@@ -398,7 +388,8 @@ static int filters_or_respond(struct request *req, struct log_filters *f)
 	return handler_query_uuid_or_respond(req, "service_id", f->service_id) != 0 ||
 	       method_or_respond(req, f->method) != 0 ||
 	       handler_query_text_or_respond(req, "path", &f->path) != 0 ||
-	       handler_query_int_or_respond(req, "status_code", -1, 100, 599, &f->status_code) != 0 ||
+	       handler_query_int_or_respond(req, "status_code", -1, FIELD_STATUS_MIN, FIELD_STATUS_MAX,
+					  &f->status_code) != 0 ||
 	       latency_or_respond(req, "min_latency_ms", &f->min_latency) != 0 ||
 	       latency_or_respond(req, "max_latency_ms", &f->max_latency) != 0 ||
 	       has_error_or_respond(req, &f->has_error) != 0 ||

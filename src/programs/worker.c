@@ -21,6 +21,7 @@
 #include "http/response.h"
 #include "api/routes.h"
 #include "base/signals.h"
+#include "pure/fields.h"
 
 #define LISTEN_FD 0
 
@@ -160,6 +161,14 @@ static int print_statement(const char *name)
 	return 2;
 }
 
+/* `telltale-worker --field-rules` prints the bounds of the shared field
+ * rules (pure/fields.h), which a test holds against the SQL domains. */
+static int print_field_rules(void)
+{
+	return printf("{\"http_status\":{\"min\":%d,\"max\":%d},\"http_method\":{\"max_letters\":%d}}\n",
+		      FIELD_STATUS_MIN, FIELD_STATUS_MAX, FIELD_METHOD_MAX) < 0;
+}
+
 int main(int argc, char **argv)
 {
 	FCGX_Request fcgi;
@@ -170,6 +179,8 @@ int main(int argc, char **argv)
 		return routes_print(stdout) != 0;
 	if (argc == 2 && strcmp(argv[1], "--nginx-locations") == 0)
 		return routes_print_nginx(stdout) != 0;
+	if (argc == 2 && strcmp(argv[1], "--field-rules") == 0)
+		return print_field_rules();
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fcgi, LISTEN_FD, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_msg("cannot initialise FastCGI");

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "pure/log_input.h"
+#include "pure/fields.h"
 #include "pure/params.h"
 
 const char *const alert_field_names[ALERT_FIELD__MAX] = { "status_code", "latency_ms", "error" };
@@ -36,7 +37,7 @@ static int coerce_status_code(const char *s, struct alert_rule *out)
 	if (strlen(s) != 3 || strspn(s, "0123456789") != 3)
 		return -1;
 	out->value = atoi(s);
-	if (out->value < 100 || out->value > 599)
+	if (!field_status_ok((int64_t)out->value))
 		return -1;
 	snprintf(out->value_text, sizeof(out->value_text), "%d", (int)out->value);
 	return 0;

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pure/fields.h"
 #include "pure/mask.h"
 #include "pure/params.h"
 #include "pure/utf8.h"
@@ -23,22 +24,8 @@ static int is_string(struct json_object *v)
 
 static int read_method(struct json_object *v, struct log_input *in)
 {
-	const char *s = json_object_get_string(v);
-	size_t len = (size_t)json_object_get_string_len(v);
-
-	if (!is_string(v) || len == 0 || len > LOG_METHOD_MAX)
-		return -1;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-
-		if (c >= 'a' && c <= 'z')
-			c = (char)(c - 'a' + 'A');
-		if (c < 'A' || c > 'Z')
-			return -1;
-		in->method[i] = c;
-	}
-	in->method[len] = '\0';
-	return 0;
+	return is_string(v) ? field_method(json_object_get_string(v),
+					   (size_t)json_object_get_string_len(v), in->method) : -1;
 }
 
 static int read_url(struct json_object *v, struct log_input *in)
@@ -63,7 +50,7 @@ static int read_status_code(struct json_object *v, struct log_input *in)
 {
 	int64_t code = json_object_get_int64(v);
 
-	if (!json_object_is_type(v, json_type_int) || code < 100 || code > 599)
+	if (!json_object_is_type(v, json_type_int) || !field_status_ok(code))
 		return -1;
 	in->status_code = (int)code;
 	return 0;

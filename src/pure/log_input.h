@@ -9,11 +9,12 @@
 #include <json-c/json.h>
 
 #include "pure/error.h"
+#include "pure/fields.h"
 
 /* Bodies are kept up to this many bytes (cut at a character boundary). */
 #define LOG_BODY_MAX (64 * 1024)
 /* A method is 1 to this many ASCII letters. */
-#define LOG_METHOD_MAX 16
+#define LOG_METHOD_MAX FIELD_METHOD_MAX
 /* latency_ms is at most this (about 31 years), so that no sum of latencies
  * can overflow a double precision average. */
 #define LOG_LATENCY_MAX 1e12
