@@ -100,10 +100,10 @@ static int add_event(struct json_object *value, long index, void *ctx)
 	return event_rows_add(&in->rows, &ev) == 0 ? 0 : INGEST_NO_MEMORY;
 }
 
-/* Reads the body into in->rows. Returns 0; or INGEST_REFUSED with *err the
- * events' refusal (the key is checked before it is answered); or -1 with
- * *err the body's refusal. */
-static int read_events(struct request *req, struct ingest *in, struct error *err)
+/* Reads the body into in->rows. Returns 0, or -1 with *err: the body's
+ * refusal, or an event's, which becomes a 403 when the key is wrong. */
+static int read_events(struct request *req, int64_t app_id, const char *digest,
+		       struct ingest *in, struct error *err)
 {
 	int rc;
 
@@ -117,10 +117,9 @@ static int read_events(struct request *req, struct ingest *in, struct error *err
 	case -1:
 		return rc;
 	case INGEST_REFUSED:
-		/* The answer names the field in its message too: "level must be ...". */
-		error_set(err, 422, ERROR_VALIDATION, in->err.field, "%s%s%s", in->err.field,
-			  *in->err.field ? " " : "", in->err.message);
-		return INGEST_REFUSED;
+		*err = in->err;
+		error_name_field(err);
+		return ingest_refuse(app_id, digest, err);
 	case INGEST_TOO_LARGE:
 		return error_set(err, 413, ERROR_TOO_LARGE, NULL,
 				 "an event body is limited to %d bytes", REQUEST_BODY_LIMIT);
@@ -158,24 +157,14 @@ void events_create(struct request *req)
 	struct error err;
 	PGresult *res = NULL;
 	int64_t app_id;
-	int rc;
 
-	if (read_path_id(req, 1, &app_id, &err) != 0 || read_ingest_key(req, digest, &err) != 0)
-		goto refused;
-	rc = read_events(req, &in, &err);
-	if (rc == INGEST_REFUSED)
-		ingest_refuse(app_id, digest, &err);
-	if (rc != 0 || ingest_store(app_id, digest, &in.rows, &res, &err) != 0)
-		goto refused;
-	if (PQntuples(res) == 0) {
-		ingest_wrong_key(&err);
-		goto refused;
-	}
-	respond_ingested(req, in.bulk, app_id, res);
-	goto out;
-refused:
-	respond_with(req, &err);
-out:
+	if (read_path_id(req, 1, &app_id, &err) != 0 || read_ingest_key(req, digest, &err) != 0 ||
+	    read_events(req, app_id, digest, &in, &err) != 0 ||
+	    ingest_store(app_id, digest, &in.rows, &res, &err) != 0 ||
+	    (PQntuples(res) == 0 && ingest_wrong_key(&err)))
+		respond_with(req, &err);
+	else
+		respond_ingested(req, in.bulk, app_id, res);
 	PQclear(res);
 	event_rows_free(&in.rows);
 }

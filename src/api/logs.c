@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "api/handler.h"
+#include "http/read.h"
 #include "pure/json.h"
 #include "pure/keys.h"
 #include "pure/log_input.h"
@@ -164,33 +165,42 @@ static struct json_object *ingested_log_json(struct json_object *row, const PGre
 
 #define INVALID_KEY "the key is unknown or revoked"
 
-/* 1 when digest is an active key's, 0 when not; -1 when the statement failed
- * and has been answered. */
-static int key_active_or_respond(struct request *req, const char *digest)
+/* Fills *err with the 401 of an unknown or revoked key. Returns -1. */
+static int wrong_key(struct error *err)
+{
+	return error_set(err, 401, ERROR_UNAUTHORIZED, NULL, "%s", INVALID_KEY);
+}
+
+/* 1 when digest is an active key's, 0 when not; -1 with *err when the
+ * statement failed. */
+static int key_active(const char *digest, struct error *err)
 {
 	struct sql_args a = { 0 };
 	PGresult *res = NULL;
 	int active;
 
 	sql_arg_text(&a, digest);
-	if (handler_exec_or_respond(req, "logs_key_check", &a, &res) != 0)
+	if (sql_run("logs_key_check", &a, &res, err) != 0)
 		return -1;
 	active = PQntuples(res) > 0;
 	PQclear(res);
 	return active;
 }
 
-/* Answers a body that failed validation: 401 if the key is wrong, else the 422. */
-static void respond_invalid_log(struct request *req, const char *digest,
-				const struct error *err)
+/* A log refused with *err: the 401 of a wrong key takes its place, else the
+ * 422 names the field in its message too ("status_code must be ..."). */
+static int refuse_log(const char *digest, struct error *err)
 {
-	int active = key_active_or_respond(req, digest);
+	struct error invalid = *err;
+	int active = key_active(digest, err);
 
 	if (active == 0)
-		handler_respond_unauthorized(req, INVALID_KEY);
-	else if (active > 0)
-		respond_error(req, 422, "VALIDATION", *err->field ? err->field : NULL, "%s%s%s",
-			      err->field, *err->field ? " " : "", err->message);
+		return wrong_key(err);
+	if (active > 0) {
+		*err = invalid;
+		error_name_field(err);
+	}
+	return -1;
 }
 
 /* The members of a row of log_input_row, in the order of logs_ingest's $2..$16.
@@ -273,33 +283,31 @@ static int new_log_id(char out[UUID7_LEN + 1])
 	return 0;
 }
 
-/* Runs logs_ingest with the digest and the row. A service deleted while its
- * log was going in makes the insert fail its foreign key: the key is gone by
- * then, so that is answered as a revoked key, not as a fault. */
-static int ingest_or_respond(struct request *req, const char *digest, struct json_object *row,
-			     PGresult **res)
+/* Runs logs_ingest with the digest and the row. Returns 0 with *res (the
+ * caller's to PQclear), or -1 with *err. A service deleted while its log was
+ * going in makes the insert fail its foreign key: the key is gone by then,
+ * so that is answered as a revoked key, not as a fault. */
+static int store_log(const char *digest, struct json_object *row, PGresult **res,
+		     struct error *err)
 {
 	struct sql_args a = { 0 };
-	enum db_status st;
 	char id[UUID7_LEN + 1];
 	char *tags;
-	int active = 1;
+	int rc;
 
 	sql_arg_text(&a, digest);
 	if (row_args(row, &a, &tags) != 0 || new_log_id(id) != 0) {
 		free(tags);
-		return respond_internal(req);
+		return error_set(err, 500, ERROR_INTERNAL, NULL, "no memory or no random bytes");
 	}
 	sql_arg_text(&a, id);
-	st = db_exec("logs_ingest", a.n, a.values, res);
+	rc = sql_run("logs_ingest", &a, res, err);
 	free(tags);
-	if (st == DB_OK && PQntuples(*res) > 0)
+	if (rc == 0 && PQntuples(*res) > 0)
 		return 0;
-	if (st == DB_OK || (st == DB_ERROR && (active = key_active_or_respond(req, digest)) == 0))
-		return handler_respond_unauthorized(req, INVALID_KEY);
-	if (active < 0)
-		return -1;              /* the key check failed and has answered */
-	return handler_db_failure(req, st);
+	if (rc == 0 || (err->status == 500 && key_active(digest, err) == 0))
+		return wrong_key(err);
+	return -1;
 }
 
 /* POST /v1/logs, Authorization: Bearer mkey_... */
@@ -311,23 +319,16 @@ void logs_create(struct request *req)
 	struct error err;
 	PGresult *res = NULL;
 
-	if (handler_bearer_key_or_respond(req, digest) != 0 ||
-	    handler_json_body_or_respond(req, &doc) != 0)
-		goto out;
-	if (log_input_parse(doc, &in, &err) != 0) {
-		respond_invalid_log(req, digest, &err);
-		goto out;
+	if (read_bearer_key(req, digest, &err) != 0 || read_json_body(req, &doc, &err) != 0 ||
+	    (log_input_parse(doc, &in, &err) != 0 && refuse_log(digest, &err)) ||
+	    (!(row = log_input_row(&in)) && error_set(&err, 500, ERROR_INTERNAL, NULL, "no memory")) ||
+	    store_log(digest, row, &res, &err) != 0) {
+		respond_with(req, &err);
+	} else {
+		log = ingested_log_json(row, res);
+		respond_json(req, 201, log);
+		json_object_put(log);
 	}
-	if (!(row = log_input_row(&in))) {
-		respond_internal(req);
-		goto out;
-	}
-	if (ingest_or_respond(req, digest, row, &res) != 0)
-		goto out;
-	log = ingested_log_json(row, res);
-	respond_json(req, 201, log);
-	json_object_put(log);
-out:
 	PQclear(res);
 	json_object_put(row);
 	json_object_put(doc);

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 int error_set(struct error *e, int status, const char *code, const char *field,
 	      const char *fmt, ...)
@@ -21,4 +22,15 @@ int error_set(struct error *e, int status, const char *code, const char *field,
 int error_invalid(struct error *e, const char *field, const char *message)
 {
 	return error_set(e, 422, ERROR_VALIDATION, field, "%s", message);
+}
+
+int error_name_field(struct error *e)
+{
+	char message[sizeof(e->message)];
+
+	if (!e->field[0])
+		return -1;
+	snprintf(message, sizeof(message), "%.200s %.300s", e->field, e->message);
+	memcpy(e->message, message, sizeof(message));
+	return -1;
 }

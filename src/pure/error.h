@@ -22,7 +22,7 @@ struct error {
 	int status;                         /* the HTTP status: 400, 422, 503, ... */
 	const char *code;                   /* one of the ERROR_ codes (static) */
 	char field[JSONCHECK_FIELD_MAX];    /* the offending value's path, or "" */
-	char message[160];
+	char message[512];
 };
 
 /* Fills *e; field may be NULL. Always returns -1, so that a refusal is one
@@ -32,5 +32,9 @@ int error_set(struct error *e, int status, const char *code, const char *field,
 
 /* error_set with 422 VALIDATION and message as it is. Returns -1. */
 int error_invalid(struct error *e, const char *field, const char *message);
+
+/* Puts the field's name before the message, "level must be one of ...", for
+ * the answers that spell it out. Returns -1. */
+int error_name_field(struct error *e);
 
 #endif
