@@ -294,6 +294,14 @@ static void respond_stored(struct request *req, const char *id)
 	json_object_put(body);
 }
 
+/* Makes rows ready for the body's events. Returns 0, or -1 with *err. */
+static int rows_init(struct event_rows *rows, struct error *err)
+{
+	if (event_rows_init(rows) == 0)
+		return 0;
+	return error_set(err, 500, ERROR_INTERNAL, NULL, "no memory");
+}
+
 /* POST /api/{app_id}/store/ — one event, the key from the headers or query. */
 void sentry_store(struct request *req)
 {
@@ -305,64 +313,59 @@ void sentry_store(struct request *req)
 	int64_t app_id;
 
 	req->headers = CORS_HEADERS;
-	if (read_path_id(req, 1, &app_id, &err) != 0 || read_key(req, NULL, digest, &err) != 0)
-		goto refused;
-	if (event_rows_init(&rows) != 0) {
-		error_set(&err, 500, ERROR_INTERNAL, NULL, "no memory");
-		goto refused;
-	}
-	if (decoded_body(req, STORE_LIMIT, &body, &len, &err) != 0 ||
-	    add_event_row(&rows, body, len, NULL, id, &err) != 0) {
-		ingest_refuse(app_id, digest, &err);
-		goto refused;
-	}
-	if (store(app_id, digest, &rows, &err) != 0)
-		goto refused;
-	respond_stored(req, id);
-	goto out;
-refused:
-	respond_with(req, &err);
-out:
+	if (read_path_id(req, 1, &app_id, &err) != 0 || read_key(req, NULL, digest, &err) != 0 ||
+	    rows_init(&rows, &err) != 0 ||
+	    ((decoded_body(req, STORE_LIMIT, &body, &len, &err) != 0 ||
+	      add_event_row(&rows, body, len, NULL, id, &err) != 0) &&
+	     ingest_refuse(app_id, digest, &err)) ||
+	    store(app_id, digest, &rows, &err) != 0)
+		respond_with(req, &err);
+	else
+		respond_stored(req, id);
 	event_rows_free(&rows);
 	free(body);
 }
 
-/* POST /api/{app_id}/envelope/ — items of any type; events are stored. The
- * key may also be the dsn in the envelope header, so the body comes first. */
-void sentry_envelope(struct request *req)
+/* Reads, checks and stores an envelope's events; the key may be the dsn in
+ * its header, so the body comes first, and what was wrong with it is said
+ * once the key is known to be right. Returns 0 with the answer's id, or -1
+ * with *err. *body, *env and *rows are the caller's to release. */
+static int ingest_envelope(struct request *req, char **body, struct envelope *env,
+			   struct event_rows *rows, char id[33], struct error *err)
 {
-	char digest[KEYS_SHA256_HEX_LEN + 1], id[33];
-	struct envelope env = { 0 };
-	struct event_rows rows = { 0 };
-	struct error body_err = { 0 }, err;
-	char *body = NULL;
+	char digest[KEYS_SHA256_HEX_LEN + 1];
+	struct error body_err = { 0 };
 	size_t len = 0;
 	int64_t app_id;
 
+	if (read_path_id(req, 1, &app_id, err) != 0)
+		return -1;
+	if (decoded_body(req, ENVELOPE_LIMIT, body, &len, &body_err) == 0 &&
+	    envelope_init(env, *body, len) != 0)
+		error_set(&body_err, 400, ERROR_BAD_REQUEST, NULL, "%s", env->why);
+	if (read_key(req, env, digest, err) != 0 || rows_init(rows, err) != 0)
+		return -1;
+	if (body_err.status || envelope_rows(env, rows, id, &body_err) != 0) {
+		*err = body_err;
+		return ingest_refuse(app_id, digest, err);
+	}
+	return store(app_id, digest, rows, err);
+}
+
+/* POST /api/{app_id}/envelope/ — items of any type; events are stored. */
+void sentry_envelope(struct request *req)
+{
+	char id[33];
+	struct envelope env = { 0 };
+	struct event_rows rows = { 0 };
+	struct error err;
+	char *body = NULL;
+
 	req->headers = CORS_HEADERS;
-	if (read_path_id(req, 1, &app_id, &err) != 0)
-		goto refused;
-	if (decoded_body(req, ENVELOPE_LIMIT, &body, &len, &body_err) == 0 &&
-	    envelope_init(&env, body, len) != 0)
-		error_set(&body_err, 400, ERROR_BAD_REQUEST, NULL, "%s", env.why);
-	if (read_key(req, &env, digest, &err) != 0)
-		goto refused;
-	if (event_rows_init(&rows) != 0) {
-		error_set(&err, 500, ERROR_INTERNAL, NULL, "no memory");
-		goto refused;
-	}
-	if (body_err.status || envelope_rows(&env, &rows, id, &body_err) != 0) {
-		err = body_err;
-		ingest_refuse(app_id, digest, &err);
-		goto refused;
-	}
-	if (store(app_id, digest, &rows, &err) != 0)
-		goto refused;
-	respond_stored(req, id);
-	goto out;
-refused:
-	respond_with(req, &err);
-out:
+	if (ingest_envelope(req, &body, &env, &rows, id, &err) != 0)
+		respond_with(req, &err);
+	else
+		respond_stored(req, id);
 	envelope_release(&env);
 	event_rows_free(&rows);
 	free(body);
