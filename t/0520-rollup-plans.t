@@ -75,11 +75,7 @@ ok(wait_for(10, sub {
 	return $x->[0][0] == 2;
 }), 'both rollups are held off');
 
-if (open my $fh, '>>', "$ENV{TELLTALE_STATE_DIR}/log/deliberate-kills") {
-	print $fh "rollup $old (t/0520-rollup-plans.t)\n";
-	close $fh;
-}
-ok(kill('TERM', $old), 'telltale-rollup is stopped');
+ok(kill_on_purpose('TERM', $old, 'rollup'), 'telltale-rollup is stopped');
 my $new = wait_for(10, sub { my $p = rollup_pid(); return $p && $p != $old ? $p : undef });
 ok($new, "and replaced (pid $new)");
 waitpid $holder, 0;

@@ -13,7 +13,8 @@ use Time::HiRes ();
 
 use Telltale::HTTP;
 
-our @EXPORT = qw(new_app ev ingest events_of count_events stored_event_ids);
+our @EXPORT = qw(new_app ev ingest events_of count_events events_with_event_id stored_event_ids
+		 refused_ok);
 
 my $app_counter = 0;
 
@@ -77,6 +78,12 @@ sub events_of {
 
 sub count_events { my @e = events_of(@_); return scalar @e }
 
+# The stored events of $app whose event_id is $event_id, as an array ref.
+sub events_with_event_id {
+	my ($app, $event_id) = @_;
+	return [ grep { ($_->{event_id} // '') eq $event_id } events_of($app) ];
+}
+
 # Every event_id stored for the apps, as {event_id => the event's id}, read
 # through GET /apps/{id}/events.
 sub stored_event_ids {
@@ -86,6 +93,21 @@ sub stored_event_ids {
 		$ids{ $_->{event_id} } = $_->{id} for grep { defined $_->{event_id} } events_of($app);
 	}
 	return \%ids;
+}
+
+# refused_ok($app, \$stored, $res, $status, $code, $field, $name): a refused
+# ingest, in two assertions: error_ok($res, $status, $code, $field, $name), and
+# that $app still holds $stored events (the number the test has had accepted
+# into it), for a refused ingest stores nothing. $stored is then set to what
+# the app holds, so that one failure does not fail every check after it.
+sub refused_ok {
+	my ($app, $stored, $res, $status, $code, $field, $name) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	error_ok($res, $status, $code, $field, $name);
+	my $n = count_events($app);
+	my $ok = is($n, $$stored, "$name: nothing stored");
+	$$stored = $n;
+	return $ok;
 }
 
 1;

@@ -17,8 +17,23 @@ use Time::HiRes ();
 use Telltale::Stack qw(stack_cmd);
 use Telltale::Util qw(slurp wait_for);
 
-our @EXPORT = qw(pg_cluster pg_postmaster_pid pg_ready pg_cluster_pids pg_freeze pg_thaw
-		 pg_thaw_watchdog pg_guardian pg_ctl);
+our @EXPORT = qw(kill_on_purpose pg_cluster pg_postmaster_pid pg_ready pg_cluster_pids pg_ctl
+		 pg_freeze pg_thaw pg_thaw_watchdog pg_guardian);
+
+# kill_on_purpose($signal, $pid, $what): sends SIG$signal to $pid, $what (a
+# worker, the notifier, ...), and notes it first in
+# $STATE_DIR/log/deliberate-kills: multiwatch logs "Child[N] died, respawn"
+# for such a death, and a clean-log check (t/stack-test) discounts one death
+# for each line there. Returns what kill returns; 0 without a pid.
+sub kill_on_purpose {
+	my ($signal, $pid, $what) = @_;
+	return 0 unless $pid;
+	if (open my $fh, '>>', "$ENV{TELLTALE_STATE_DIR}/log/deliberate-kills") {
+		print $fh scalar(gmtime) . " SIG$signal to $what $pid by $0\n";
+		close $fh;
+	}
+	return kill $signal, $pid;
+}
 
 # The stack's private cluster: {data, pgdir, bin, conninfo}, or undef when
 # the stack uses an external database (DATABASE_URL) or has none.

@@ -1,7 +1,8 @@
 package Telltale::Sentry;
 
 # The Sentry-compatible ingest (/api/{app_id}/store/ and /envelope/): DSNs,
-# auth headers, envelopes, posting, and a brotli encoder.
+# auth headers, envelopes, posting, the check of an accepted event, and a
+# brotli encoder.
 
 use strict;
 use warnings;
@@ -14,7 +15,15 @@ use Time::HiRes ();
 use Telltale::HTTP qw(:DEFAULT host_port);
 use Telltale::Util qw(json_bytes);
 
-our @EXPORT = qw(sentry_auth sentry_dsn sentry_envelope sentry_post brotli_stored);
+our @EXPORT = qw(new_event_id sentry_auth sentry_dsn sentry_envelope sentry_post sentry_accepted
+		 brotli_stored);
+
+my $event_counter = 0;
+
+# A new event_id, 32 hex digits: this process's pid, the time and a count.
+sub new_event_id {
+	return sprintf('%08x%08x%08x%08x', $$, time, ++$event_counter, int rand 0xffffffff);
+}
 
 # The X-Sentry-Auth value an SDK sends for $key.
 sub sentry_auth {
@@ -63,6 +72,22 @@ sub sentry_post {
 		Time::HiRes::sleep(($res->{headers}{'retry-after'} || 1) * 1.0);
 	}
 	return $res;
+}
+
+# sentry_accepted($res, $name): one assertion that the answer is what an SDK
+# is given for an event taken: 200, Content-Type application/json,
+# Access-Control-Allow-Origin *, and a body of only {"id": <32 hex digits>}.
+# Returns the id.
+sub sentry_accepted {
+	my ($res, $name) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	my $j = ref $res->{json} eq 'HASH' ? $res->{json} : undef;
+	my $ok = ok($res->{status} == 200 && $j && join(',', keys %$j) eq 'id'
+		    && ($j->{id} // '') =~ /\A[0-9a-f]{32}\z/
+		    && ($res->{headers}{'content-type'} // '') =~ m{^application/json}
+		    && ($res->{headers}{'access-control-allow-origin'} // '') eq '*', $name);
+	diag("status $res->{status}: " . substr($res->{body} // '', 0, 300)) unless $ok;
+	return $j && $j->{id};
 }
 
 # A brotli stream (RFC 7932) holding $bytes in stored (uncompressed)
