@@ -9,12 +9,13 @@ use warnings;
 
 use Carp qw(croak);
 use Exporter qw(import);
+use File::Temp ();
 use POSIX ();
 
 use Telltale::Time qw(now_usec);
 use Telltale::Util qw(slurp wait_for);
 
-our @EXPORT = qw(db_query db_session db_sessions worker_lock_waits psql_at
+our @EXPORT = qw(db_query db_try db_session db_sessions worker_lock_waits psql_at
 		 rollup_rebuild rollup_reset_sql);
 our @EXPORT_OK = qw(database_url);
 
@@ -35,6 +36,31 @@ sub db_query {
 	# The test stack's database is always reachable: a failure is the test's.
 	croak "db_query failed (psql exit $?): $sql" if $?;
 	return \@rows;
+}
+
+# db_try($sql): runs $sql as db_query does, for a statement that may fail.
+# Returns {rows => [array refs]} when it succeeds, else {error => the first
+# line of psql's message, sqlstate => the SQLSTATE of the server's ERROR
+# (undef when the failure is not the server's: no connection, no psql)}.
+sub db_try {
+	my ($sql) = @_;
+	my $conninfo = database_url('db_try');
+	my $err = File::Temp->new(TEMPLATE => 'telltale-psql-XXXXXX', TMPDIR => 1);
+	my $pid = open(my $fh, '-|') // croak "db_try: fork: $!";
+	if (!$pid) {
+		open STDERR, '>', $err->filename or POSIX::_exit(127);
+		exec 'psql', '-X', '-q', '-A', '-t', '-F', "\t", '-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose',
+			'-d', $conninfo, '-c', $sql
+			or POSIX::_exit(127);
+	}
+	my @rows = map { chomp; [ split /\t/, $_, -1 ] } <$fh>;
+	close $fh;
+	return { rows => \@rows } unless $?;
+	my $text = slurp($err->filename) // '';
+	# VERBOSITY verbose puts the SQLSTATE after the severity: "ERROR:  23514: ...".
+	my ($sqlstate) = $text =~ /^ERROR:  ([0-9A-Z]{5}): /m;
+	my ($first) = $text =~ /^(.*\S.*)$/m;
+	return { error => $first // "psql exit $?", sqlstate => $sqlstate };
 }
 
 # db_session(@commands): a psql session against the stack's database, in the
