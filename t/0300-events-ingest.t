@@ -12,19 +12,9 @@ use Time::HiRes ();
 use Telltale;
 
 my $app = new_app('ingest');
-my $stored = 0;            # events this test has had accepted into $app
+my $stored = 0;            # events this test has had accepted into $app (see refused_ok)
 
 sub body_of { my ($e) = @_; return json_bytes($e) }
-
-# A refused ingest: the error body, and nothing stored.
-sub refused {
-	my ($res, $status, $code, $field, $name) = @_;
-	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	error_ok($res, $status, $code, $field, $name);
-	my $n = count_events($app);
-	is($n, $stored, "$name: nothing stored");
-	$stored = $n;    # one failure, not a cascade
-}
 
 # An accepted ingest (201); returns the stored EVENT.
 sub accepted {
@@ -117,7 +107,7 @@ sub answer {
 	my %bodies;
 	for my $what (sort keys %cases) {
 		my $res = $cases{$what};
-		refused($res, 403, 'FORBIDDEN', undef, "$what is 403 FORBIDDEN");
+		refused_ok($app, \$stored, $res, 403, 'FORBIDDEN', undef, "$what is 403 FORBIDDEN");
 		is($res->{json}{message}, 'Invalid application or ingest key', "$what: the message");
 		$bodies{ $res->{body} // '' }++;
 	}
@@ -136,27 +126,34 @@ for my $case ([ 'debug', 'DEBUG' ], [ 'Info', 'INFO' ], [ 'wArNiNg', 'WARNING' ]
 }
 for my $bad ('FATAL', 'ERR', '', ' ERROR', 'ERROR ', 'warn', 3, [ 'ERROR' ], { l => 1 }, JSON::PP::true) {
 	my $show = ref $bad ? json_bytes($bad) : "\"$bad\"";
-	refused(ingest($app, ev(level => $bad)), 422, 'VALIDATION', 'level', "level $show is 422");
+	refused_ok($app, \$stored, ingest($app, ev(level => $bad)),
+		422, 'VALIDATION', 'level', "level $show is 422");
 }
-refused(ingest($app, ev(level => undef)), 422, 'VALIDATION', 'level', 'a missing level is 422');
-refused(ingest($app, undef, body => '{"occurred_at":"2026-02-10T10:00:00Z","level":null,"message":"m"}'),
+refused_ok($app, \$stored, ingest($app, ev(level => undef)), 422, 'VALIDATION', 'level', 'a missing level is 422');
+refused_ok($app, \$stored,
+	ingest($app, undef, body => '{"occurred_at":"2026-02-10T10:00:00Z","level":null,"message":"m"}'),
 	422, 'VALIDATION', 'level', 'a null level is 422');
 
 # --- required fields, message -----------------------------------------------------
 
-refused(ingest($app, ev(occurred_at => undef)), 422, 'VALIDATION', 'occurred_at',
+refused_ok($app, \$stored, ingest($app, ev(occurred_at => undef)), 422, 'VALIDATION', 'occurred_at',
 	'a missing occurred_at is 422');
-refused(ingest($app, undef, body => '{"occurred_at":null,"level":"ERROR","message":"m"}'),
+refused_ok($app, \$stored, ingest($app, undef, body => '{"occurred_at":null,"level":"ERROR","message":"m"}'),
 	422, 'VALIDATION', 'occurred_at', 'a null occurred_at is 422');
-refused(ingest($app, ev(message => undef)), 422, 'VALIDATION', 'message', 'a missing message is 422');
-refused(ingest($app, ev(message => '')), 422, 'VALIDATION', 'message', 'an empty message is 422');
-refused(ingest($app, undef, body => '{"occurred_at":"2026-02-10T10:00:00Z","level":"ERROR","message":null}'),
+refused_ok($app, \$stored, ingest($app, ev(message => undef)),
+	422, 'VALIDATION', 'message', 'a missing message is 422');
+refused_ok($app, \$stored, ingest($app, ev(message => '')),
+	422, 'VALIDATION', 'message', 'an empty message is 422');
+refused_ok($app, \$stored,
+	ingest($app, undef, body => '{"occurred_at":"2026-02-10T10:00:00Z","level":"ERROR","message":null}'),
 	422, 'VALIDATION', 'message', 'a null message is 422');
-refused(ingest($app, ev(message => 42)), 422, 'VALIDATION', 'message', 'a numeric message is 422');
-refused(ingest($app, ev(message => { text => 'x' })), 422, 'VALIDATION', 'message',
+refused_ok($app, \$stored, ingest($app, ev(message => 42)),
+	422, 'VALIDATION', 'message', 'a numeric message is 422');
+refused_ok($app, \$stored, ingest($app, ev(message => { text => 'x' })), 422, 'VALIDATION', 'message',
 	'an object message is 422');
-refused(ingest($app, ev(message => [ 'x' ])), 422, 'VALIDATION', 'message', 'an array message is 422');
-refused(ingest($app, {}), 422, 'VALIDATION', '*', 'an empty object is 422');
+refused_ok($app, \$stored, ingest($app, ev(message => [ 'x' ])),
+	422, 'VALIDATION', 'message', 'an array message is 422');
+refused_ok($app, \$stored, ingest($app, {}), 422, 'VALIDATION', '*', 'an empty object is 422');
 
 {
 	my $got = accepted(ingest($app, ev(message => " padded\n\tmessage ")),
@@ -202,7 +199,8 @@ for my $field (qw(stack tags)) {
 	for my $bad ([ 'an array', [ 1, 2 ] ], [ 'an empty array', [] ], [ 'a string', 'x' ],
 		     [ 'a number', 12 ], [ 'true', JSON::PP::true ], [ 'an empty string', '' ]) {
 		my ($what, $v) = @$bad;
-		refused(ingest($app, ev($field => $v)), 422, 'VALIDATION', $field, "$field as $what is 422");
+		refused_ok($app, \$stored, ingest($app, ev($field => $v)),
+			422, 'VALIDATION', $field, "$field as $what is 422");
 	}
 	my $got = accepted(ingest($app, undef, body =>
 		'{"occurred_at":"2026-02-10T10:00:00Z","level":"ERROR","message":"m","' . $field . '":null}'),
@@ -263,11 +261,11 @@ for my $bad ('99999-01-01T00:00:00Z', '2026-02-30T00:00:00Z', '2025-02-29T00:00:
 	     '2026-02-10T10:60:00Z', '2026-13-01', '2026-00-10', '2026-02-00', 'yesterday', '',
 	     '2026-02-10T10:00:00', '10:00:00Z', '2026-02-10T10:00Z', '0000-12-31T23:59:59Z',
 	     '2026-02-10T10:00:00.Z', '2026-2-10', 'now') {
-	refused(ingest($app, ev(occurred_at => $bad)), 422, 'VALIDATION', 'occurred_at',
+	refused_ok($app, \$stored, ingest($app, ev(occurred_at => $bad)), 422, 'VALIDATION', 'occurred_at',
 		"occurred_at \"$bad\" is 422");
 }
 for my $bad ('1e308', '-1e308', '1e20', '-99999999999', 'true', '[]', '{}', '[1770717600]') {
-	refused(ingest($app, undef, body =>
+	refused_ok($app, \$stored, ingest($app, undef, body =>
 		'{"occurred_at":' . $bad . ',"level":"ERROR","message":"m"}'),
 		422, 'VALIDATION', 'occurred_at', "occurred_at $bad is 422");
 }
@@ -294,7 +292,7 @@ for my $case (
 	  qq{"message":"m","stack":{"frames":[{"file":"\x80"}]}},            'invalid UTF-8 deep in stack' ],
 ) {
 	my ($field, $tail, $what) = @$case;
-	refused(ingest($app, undef, body => $HEAD . $tail . '}'), 422, 'VALIDATION', $field,
+	refused_ok($app, \$stored, ingest($app, undef, body => $HEAD . $tail . '}'), 422, 'VALIDATION', $field,
 		"$what is 422 naming $field");
 }
 {
@@ -317,14 +315,14 @@ sub nest { my ($n) = @_; return $n <= 1 ? {} : { a => nest($n - 1) } }
 	is_deeply($got && $got->{stack}, nest(31), 'and round-trips');
 
 	my $res = ingest($app, ev(stack => nest(32)));
-	refused($res, 422, 'VALIDATION', '*', 'nesting 33 deep (in stack) is 422');
+	refused_ok($app, \$stored, $res, 422, 'VALIDATION', '*', 'nesting 33 deep (in stack) is 422');
 	like($res->{json}{field} // '', qr/^stack(\.a)+\z/, 'the field names the path into stack')
 		or diag($res->{json}{field});
 
 	my $arr = 1;
 	$arr = [$arr] for 1 .. 31;    # depth 1 (body) + 1 (tags) + 31 = 33
 	$res = ingest($app, ev(tags => { t => $arr }));
-	refused($res, 422, 'VALIDATION', '*', 'nesting 33 deep with arrays (in tags) is 422');
+	refused_ok($app, \$stored, $res, 422, 'VALIDATION', '*', 'nesting 33 deep with arrays (in tags) is 422');
 	like($res->{json}{field} // '', qr/^tags\.t/, 'the field names the path into tags')
 		or diag($res->{json}{field});
 
@@ -333,7 +331,7 @@ sub nest { my ($n) = @_; return $n <= 1 ? {} : { a => nest($n - 1) } }
 		my $deep = $HEAD . '"message":"m","stack":{"x":' . ($open x 100_000) . '1'
 			. ($close x 100_000) . '}}';
 		$res = ingest($app, undef, body => $deep);
-		refused($res, 422, 'VALIDATION', '*', "nesting 100,000 deep ($open) is 422");
+		refused_ok($app, \$stored, $res, 422, 'VALIDATION', '*', "nesting 100,000 deep ($open) is 422");
 		like($res->{json}{field} // '', qr/^stack/, 'the field names the path into stack');
 		is(req('GET', '/v1/health')->{status}, 200, 'the worker still serves');
 	}
@@ -341,7 +339,7 @@ sub nest { my ($n) = @_; return $n <= 1 ? {} : { a => nest($n - 1) } }
 	is_deeply(\@after, [ (200) x 10 ], 'every worker still serves');
 	accepted(ingest($app, ev(message => 'after the deep ones')), 'and ingest still works');
 	my $top = ('[' x 100_000) . '1' . (']' x 100_000);
-	refused(ingest($app, undef, body => $top), 422, 'VALIDATION', '*',
+	refused_ok($app, \$stored, ingest($app, undef, body => $top), 422, 'VALIDATION', '*',
 		'a top-level array nested 100,000 deep is 422');
 }
 
@@ -363,19 +361,21 @@ for my $case (
 	[ '   ',                         'blanks only' ],
 ) {
 	my ($body, $what) = @$case;
-	refused(ingest($app, undef, body => $body), 400, 'BAD_REQUEST', undef, "$what is 400 BAD_REQUEST");
+	refused_ok($app, \$stored, ingest($app, undef, body => $body),
+		400, 'BAD_REQUEST', undef, "$what is 400 BAD_REQUEST");
 }
-refused(ingest($app, undef, body => '"a string"'), 422, 'VALIDATION', '*', 'a JSON string body is 422');
-refused(ingest($app, undef, body => '42'), 422, 'VALIDATION', '*', 'a JSON number body is 422');
-refused(ingest($app, undef, body => 'null'), 422, 'VALIDATION', '*', 'a JSON null body is 422');
+refused_ok($app, \$stored, ingest($app, undef, body => '"a string"'),
+	422, 'VALIDATION', '*', 'a JSON string body is 422');
+refused_ok($app, \$stored, ingest($app, undef, body => '42'), 422, 'VALIDATION', '*', 'a JSON number body is 422');
+refused_ok($app, \$stored, ingest($app, undef, body => 'null'), 422, 'VALIDATION', '*', 'a JSON null body is 422');
 accepted(ingest($app, undef, body => "  \n$good\n  "), 'blanks around the document are fine');
 
 # --- Content-Type -----------------------------------------------------------------------
 
 for my $ct ('text/plain', 'application/x-www-form-urlencoded', 'text/json', 'application/xml',
 	    'multipart/form-data; boundary=x') {
-	refused(ingest($app, ev(), headers => { 'Content-Type' => $ct }), 400, 'BAD_REQUEST', undef,
-		"Content-Type $ct is 400");
+	refused_ok($app, \$stored, ingest($app, ev(), headers => { 'Content-Type' => $ct }),
+		400, 'BAD_REQUEST', undef, "Content-Type $ct is 400");
 }
 for my $ct ('application/json; charset=utf-8', 'APPLICATION/JSON', 'application/json;charset=UTF-8') {
 	accepted(ingest($app, ev(), headers => { 'Content-Type' => $ct }), "Content-Type $ct is accepted");
@@ -393,7 +393,7 @@ for my $ct ('application/json; charset=utf-8', 'APPLICATION/JSON', 'application/
 	# API.md: 1 MiB at most on every endpoint except bulk ingest and envelopes.
 	my $big = body_of(ev(message => 'm' x (2 * 1024 * 1024)));
 	my $res = ingest($app, undef, body => $big);
-	refused($res, 413, 'PAYLOAD_TOO_LARGE', undef, 'a single event of 2 MiB is 413');
+	refused_ok($app, \$stored, $res, 413, 'PAYLOAD_TOO_LARGE', undef, 'a single event of 2 MiB is 413');
 
 	my $fits = body_of(ev(message => 'f' x (1024 * 1024 - 200)));
 	ok(length($fits) < 1024 * 1024, '(a single event just under 1 MiB)');
@@ -451,11 +451,13 @@ for my $ct ('application/json; charset=utf-8', 'APPLICATION/JSON', 'application/
 		     '123e4567-e89b-12d3-a456-42661417400g', '123e4567e-89b-12d3-a456-426614174000',
 		     '{123e4567-e89b-12d3-a456-426614174000}', '123e4567-e89b-12d3-a456-4266141740000',
 		     " $hex") {
-		refused(ingest($app, ev(event_id => $bad)), 422, 'VALIDATION', 'event_id',
+		refused_ok($app, \$stored, ingest($app, ev(event_id => $bad)), 422, 'VALIDATION', 'event_id',
 			"event_id \"$bad\" is 422");
 	}
-	refused(ingest($app, ev(event_id => 12345)), 422, 'VALIDATION', 'event_id', 'a numeric event_id is 422');
-	refused(ingest($app, ev(event_id => [ $hex ])), 422, 'VALIDATION', 'event_id', 'an array event_id is 422');
+	refused_ok($app, \$stored, ingest($app, ev(event_id => 12345)),
+		422, 'VALIDATION', 'event_id', 'a numeric event_id is 422');
+	refused_ok($app, \$stored, ingest($app, ev(event_id => [ $hex ])),
+		422, 'VALIDATION', 'event_id', 'an array event_id is 422');
 }
 
 # --- unknown fields, wrong ids -------------------------------------------------------------

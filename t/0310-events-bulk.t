@@ -7,20 +7,11 @@ use Test::More;
 use Telltale;
 
 my $app = new_app('bulk');
-my $stored = 0;
+my $stored = 0;            # events this test has had accepted into $app (see refused_ok)
 
 sub batch {
 	my ($n, $tag, %o) = @_;
 	return [ map { ev(message => "$tag-$_", %o) } 0 .. $n - 1 ];
-}
-
-sub refused {
-	my ($res, $status, $code, $field, $name) = @_;
-	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	error_ok($res, $status, $code, $field, $name);
-	my $n = count_events($app);
-	is($n, $stored, "$name: nothing stored");
-	$stored = $n;
 }
 
 # --- 201 ---------------------------------------------------------------------------
@@ -55,8 +46,9 @@ sub refused {
 
 # --- 422: the whole batch or nothing ---------------------------------------------------
 
-refused(ingest($app, []), 422, 'VALIDATION', '*', 'an empty array is 422');
-refused(ingest($app, batch(1001, 'too-many')), 422, 'VALIDATION', '*', 'an array of 1001 events is 422');
+refused_ok($app, \$stored, ingest($app, []), 422, 'VALIDATION', '*', 'an empty array is 422');
+refused_ok($app, \$stored, ingest($app, batch(1001, 'too-many')),
+	422, 'VALIDATION', '*', 'an array of 1001 events is 422');
 
 for my $case (
 	[ 7,  { level => 'NOPE' },                 '[7].level' ],
@@ -72,45 +64,49 @@ for my $case (
 	my %e = %{ $events->[$i] };
 	for (keys %$change) { if (defined $change->{$_}) { $e{$_} = $change->{$_} } else { delete $e{$_} } }
 	$events->[$i] = \%e;
-	refused(ingest($app, $events), 422, 'VALIDATION', $field, "one bad element is 422 naming $field");
+	refused_ok($app, \$stored, ingest($app, $events),
+		422, 'VALIDATION', $field, "one bad element is 422 naming $field");
 }
 {
 	my $events = batch(20, 'late');
 	$events->[12]{level} = 'LOUD';
-	refused(ingest($app, $events), 422, 'VALIDATION', '[12].level', 'a bad element 12 of 20 is named [12].level');
+	refused_ok($app, \$stored, ingest($app, $events),
+		422, 'VALIDATION', '[12].level', 'a bad element 12 of 20 is named [12].level');
 
 	$events = batch(10, 'late');
 	$events->[9] = ev(level => 'x' );
 	$events->[3] = ev(level => 'y' );
 	my $res = ingest($app, $events);
-	refused($res, 422, 'VALIDATION', '[3].level', 'with two bad elements, the first is named');
+	refused_ok($app, \$stored, $res,
+		422, 'VALIDATION', '[3].level', 'with two bad elements, the first is named');
 
 	$events = batch(5, 'notobj');
 	$events->[4] = 'a string';
 	$res = ingest($app, $events);
-	refused($res, 422, 'VALIDATION', '*', 'an element that is not an object is 422');
+	refused_ok($app, \$stored, $res, 422, 'VALIDATION', '*', 'an element that is not an object is 422');
 	like($res->{json}{field} // '', qr/^\[4\]/, 'and is named [4]');
 
-	refused(ingest($app, [ batch(2, 'nested') ]), 422, 'VALIDATION', '*', 'an array of arrays is 422');
+	refused_ok($app, \$stored, ingest($app, [ batch(2, 'nested') ]),
+		422, 'VALIDATION', '*', 'an array of arrays is 422');
 
 	my $body = '[' . join(',', map { json_bytes($_) } @{ batch(6, 'utf8') }) . ','
 		. '{"occurred_at":"2026-02-10T10:00:00Z","level":"ERROR","message":"m","tags":{"k":"' . "\xff" . '"}}]';
-	refused(ingest($app, undef, body => $body), 422, 'VALIDATION', '[6].tags.k',
+	refused_ok($app, \$stored, ingest($app, undef, body => $body), 422, 'VALIDATION', '[6].tags.k',
 		'invalid UTF-8 in element 6 is 422 naming [6].tags.k');
 	$body = '[' . json_bytes(ev()) . ',{"occurred_at":"2026-02-10T10:00:00Z","level":"ERROR","message":"a\u0000"}]';
-	refused(ingest($app, undef, body => $body), 422, 'VALIDATION', '[1].message',
+	refused_ok($app, \$stored, ingest($app, undef, body => $body), 422, 'VALIDATION', '[1].message',
 		'\u0000 in element 1 is 422 naming [1].message');
-	refused(ingest($app, undef, body => '[' . json_bytes(ev()) . ',]'), 400, 'BAD_REQUEST', undef,
-		'a trailing comma in the array is 400');
-	refused(ingest($app, undef, body => json_bytes(batch(2, 'x')) . '[]'), 400, 'BAD_REQUEST', undef,
-		'an array followed by another is 400');
+	refused_ok($app, \$stored, ingest($app, undef, body => '[' . json_bytes(ev()) . ',]'),
+		400, 'BAD_REQUEST', undef, 'a trailing comma in the array is 400');
+	refused_ok($app, \$stored, ingest($app, undef, body => json_bytes(batch(2, 'x')) . '[]'),
+		400, 'BAD_REQUEST', undef, 'an array followed by another is 400');
 
 	my $wrong = 'f' x 32;
-	refused(ingest($app, batch(3, 'wrongkey'), key => $wrong), 403, 'FORBIDDEN', undef,
+	refused_ok($app, \$stored, ingest($app, batch(3, 'wrongkey'), key => $wrong), 403, 'FORBIDDEN', undef,
 		'a batch with a wrong key is 403');
 	my $bad = batch(3, 'wrongkey');
 	$bad->[1]{level} = 'NOPE';
-	refused(ingest($app, $bad, key => $wrong), 403, 'FORBIDDEN', undef,
+	refused_ok($app, \$stored, ingest($app, $bad, key => $wrong), 403, 'FORBIDDEN', undef,
 		'a bad batch with a wrong key is 403, not 422');
 }
 

@@ -52,7 +52,13 @@ db_query("INSERT INTO logs (service_id, method, url, path, status_code, latency_
 	 . "  now() - i * interval '10 seconds' FROM generate_series(1, $ROWS) i");
 db_query('ANALYZE events');
 db_query('ANALYZE logs');
-pass("$ROWS events and $ROWS logs stored over the last week");
+# Each table holds the $ROWS rows, all received within the last week and the
+# oldest more than six days ago: the catch-up below has days to count.
+my $spread = " count(*) FILTER (WHERE received_at > now() - interval '7 days' AND received_at <= now()),"
+	. " min(received_at) < now() - interval '6 days'";
+is_deeply(db_query("SELECT $spread FROM events WHERE application_id = $app->{id}"
+		   . " UNION ALL SELECT $spread FROM logs WHERE service_id = '$service->{id}'"),
+	  [ [ $ROWS, 't' ], [ $ROWS, 't' ] ], "$ROWS events and $ROWS logs stored over the last week");
 
 # The rollup's session, and the process behind it (its application_name).
 sub rollup_pid {
@@ -75,11 +81,7 @@ ok(wait_for(10, sub {
 	return $x->[0][0] == 2;
 }), 'both rollups are held off');
 
-if (open my $fh, '>>', "$ENV{TELLTALE_STATE_DIR}/log/deliberate-kills") {
-	print $fh "rollup $old (t/0520-rollup-plans.t)\n";
-	close $fh;
-}
-ok(kill('TERM', $old), 'telltale-rollup is stopped');
+ok(kill_on_purpose('TERM', $old, 'rollup'), 'telltale-rollup is stopped');
 my $new = wait_for(10, sub { my $p = rollup_pid(); return $p && $p != $old ? $p : undef });
 ok($new, "and replaced (pid $new)");
 waitpid $holder, 0;

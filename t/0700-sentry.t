@@ -10,35 +10,12 @@ use Test::More;
 use Telltale;
 
 my $app = new_app('sentry');
-my $hex32 = qr/\A[0-9a-f]{32}\z/;
-my $counter = 0;
-
-sub new_id { return sprintf('%08x%08x%08x%08x', $$, time, ++$counter, int rand 0xffffffff) }
-
-# The stored events of $app with event_id $id.
-sub stored {
-	my ($a, $id) = @_;
-	return [ grep { ($_->{event_id} // '') eq $id } events_of($a) ];
-}
-
-# A 200 {"id": <32 hex>} with the CORS header; returns the id.
-sub accepted {
-	my ($res, $name) = @_;
-	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	my $j = $res->{json};
-	my $ok = ok($res->{status} == 200 && ref $j eq 'HASH' && join(',', keys %$j) eq 'id'
-		    && ($j->{id} // '') =~ $hex32
-		    && ($res->{headers}{'content-type'} // '') =~ m{^application/json}
-		    && ($res->{headers}{'access-control-allow-origin'} // '') eq '*', $name);
-	diag("status $res->{status}: " . ($res->{body} // '')) unless $ok;
-	return $j && $j->{id};
-}
 
 # Exactly one stored event with $id; returns it.
 sub one_event {
 	my ($a, $id, $name) = @_;
 	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	my $got = stored($a, $id);
+	my $got = events_with_event_id($a, $id);
 	is(scalar @$got, 1, "$name: stored once") or return {};
 	return $got->[0];
 }
@@ -50,7 +27,7 @@ sub envelope { my ($bytes, %o) = @_; return sentry_post($o{app} || $app, 'envelo
 # --- store: the mapping -------------------------------------------------------
 
 {
-	my $id = new_id();
+	my $id = new_event_id();
 	my $res = store({
 		event_id => $id, level => 'warning', message => 'disk almost full',
 		timestamp => '2026-02-10T10:00:00.25Z', platform => 'python', server_name => 'web-1',
@@ -58,7 +35,7 @@ sub envelope { my ($bytes, %o) = @_; return sentry_post($o{app} || $app, 'envelo
 		sdk => { name => 'sentry.python', version => '1.9.10' },
 		tags => { region => 'eu', shard => 7 },
 	});
-	is(accepted($res, 'store answers 200 {"id"}'), $id, 'the id is the event_id');
+	is(sentry_accepted($res, 'store answers 200 {"id"}'), $id, 'the id is the event_id');
 	my $e = one_event($app, $id, 'store');
 	is($e->{level}, 'WARNING', 'level warning -> WARNING');
 	is($e->{message}, 'disk almost full', 'message');
@@ -71,7 +48,7 @@ sub envelope { my ($bytes, %o) = @_; return sentry_post($o{app} || $app, 'envelo
 }
 
 {
-	my $id = new_id();
+	my $id = new_event_id();
 	my $frames = [ { filename => 'app.py', function => 'outer', lineno => 10 },
 		       { filename => 'app.py', function => 'inner', lineno => 20, vars => { x => '1' } } ];
 	my $res = store({
@@ -84,7 +61,7 @@ sub envelope { my ($bytes, %o) = @_; return sentry_post($o{app} || $app, 'envelo
 		] },
 		tags => [ [ 'a', 'b' ], [ 'n', 1 ] ],
 	});
-	accepted($res, 'an exception event');
+	sentry_accepted($res, 'an exception event');
 	my $e = one_event($app, $id, 'exception');
 	is($e->{level}, 'ERROR', 'no level: ERROR');
 	is($e->{message}, 'RuntimeError: lookup failed', 'message: the last exception\'s "type: value"');
@@ -97,8 +74,8 @@ sub envelope { my ($bytes, %o) = @_; return sentry_post($o{app} || $app, 'envelo
 }
 
 {
-	my $id = new_id();
-	accepted(store({ event_id => $id, exception => [ { type => 'ZeroDivisionError', value => 'division by zero',
+	my $id = new_event_id();
+	sentry_accepted(store({ event_id => $id, exception => [ { type => 'ZeroDivisionError', value => 'division by zero',
 		stacktrace => { frames => [ { function => 'f' } ] } } ] }), 'a legacy bare exception list');
 	my $e = one_event($app, $id, 'bare list');
 	is($e->{message}, 'ZeroDivisionError: division by zero', 'its message');
@@ -116,8 +93,8 @@ for my $case (
 	[ { message => 'x' x 9000 }, 'x' x 8192, 'a long message is cut to 8192 bytes' ],
 ) {
 	my ($event, $want, $name) = @$case;
-	my $id = new_id();
-	accepted(store({ %$event, event_id => $id }), "message: $name (accepted)");
+	my $id = new_event_id();
+	sentry_accepted(store({ %$event, event_id => $id }), "message: $name (accepted)");
 	is(one_event($app, $id, $name)->{message}, $want, "message: $name");
 }
 
@@ -125,15 +102,15 @@ for my $case ([ fatal => 'CRITICAL' ], [ critical => 'CRITICAL' ], [ error => 'E
 	      [ info => 'INFO' ], [ log => 'INFO' ], [ debug => 'DEBUG' ], [ DEBUG => 'DEBUG' ],
 	      [ nonsense => 'ERROR' ]) {
 	my ($in, $want) = @$case;
-	my $id = new_id();
-	accepted(store({ event_id => $id, message => "level $in", level => $in }), "level $in accepted");
+	my $id = new_event_id();
+	sentry_accepted(store({ event_id => $id, message => "level $in", level => $in }), "level $in accepted");
 	is(one_event($app, $id, "level $in")->{level}, $want, "level $in -> $want");
 }
 
 {
 	my $before = now_usec();
 	my $res = store({ message => 'no id, no timestamp' });
-	my $id = accepted($res, 'an event without event_id');
+	my $id = sentry_accepted($res, 'an event without event_id');
 	my $e = one_event($app, $id // '', 'a generated id');
 	is($e->{event_id}, $id, 'the generated id is stored as the event_id');
 	my $t = ts_usec($e->{occurred_at}) // 0;
@@ -141,26 +118,27 @@ for my $case ([ fatal => 'CRITICAL' ], [ critical => 'CRITICAL' ], [ error => 'E
 }
 
 {
-	my $id = new_id();
+	my $id = new_event_id();
 	my $upper = uc(substr($id, 0, 8) . '-' . substr($id, 8, 4) . '-' . substr($id, 12, 4) . '-'
 		       . substr($id, 16, 4) . '-' . substr($id, 20));
-	is(accepted(store({ event_id => $upper, message => 'a UUID' }), 'an event_id as an upper-case UUID'),
+	is(sentry_accepted(store({ event_id => $upper, message => 'a UUID' }), 'an event_id as an upper-case UUID'),
 	   $id, 'answered as 32 lower-case hex digits');
 }
 
 # --- de-duplication -------------------------------------------------------------
 
 {
-	my $id = new_id();
+	my $id = new_event_id();
 	my $ev = { event_id => $id, message => 'sent twice' };
-	is(accepted(store($ev), 'first send'), $id, 'first send: the id');
-	is(accepted(store({ %$ev, message => 'the retry differs' }), 'a retry is 200 too'), $id, 'the retry: the same id');
+	is(sentry_accepted(store($ev), 'first send'), $id, 'first send: the id');
+	is(sentry_accepted(store({ %$ev, message => 'the retry differs' }), 'a retry is 200 too'), $id,
+	   'the retry: the same id');
 	my $env = sentry_envelope({ event_id => $id }, [ { type => 'event' }, $ev ]);
-	is(accepted(envelope($env), 'and again in an envelope'), $id, 'the envelope: the same id');
+	is(sentry_accepted(envelope($env), 'and again in an envelope'), $id, 'the envelope: the same id');
 	my $e = one_event($app, $id, 'sent three times');
 	is($e->{message}, 'sent twice', 'the first one is kept');
-	my $twice = new_id();
-	accepted(envelope(sentry_envelope({}, [ { type => 'event' }, { event_id => $twice, message => 'a' } ],
+	my $twice = new_event_id();
+	sentry_accepted(envelope(sentry_envelope({}, [ { type => 'event' }, { event_id => $twice, message => 'a' } ],
 					  [ { type => 'event' }, { event_id => $twice, message => 'b' } ])),
 		 'one envelope holding the same event_id twice');
 	one_event($app, $twice, 'the same id twice in one envelope');
@@ -169,7 +147,7 @@ for my $case ([ fatal => 'CRITICAL' ], [ critical => 'CRITICAL' ], [ error => 'E
 # --- envelopes -----------------------------------------------------------------
 
 {
-	my $id = new_id();
+	my $id = new_event_id();
 	my $payload = JSON::PP->new->canonical->pretty->encode({ event_id => $id, message => "line one\nline two",
 								  level => 'error', tags => { k => 'v' } });
 	ok(($payload =~ tr/\n//) > 3, 'the pretty payload holds newlines');
@@ -177,30 +155,30 @@ for my $case ([ fatal => 'CRITICAL' ], [ critical => 'CRITICAL' ], [ error => 'E
 		. qq({"type":"attachment","length":8,"filename":"a.txt"}\nab\ncd\nef\n)
 		. qq({"type":"event","length":) . length($payload) . qq(,"content_type":"application/json"}\n$payload\n)
 		. qq({"type":"client_report"}\n{"discarded_events":[]}\n);
-	is(accepted(envelope($body), 'an envelope with length-delimited items holding newlines'), $id, 'its id');
+	is(sentry_accepted(envelope($body), 'an envelope with length-delimited items holding newlines'), $id, 'its id');
 	my $e = one_event($app, $id, 'the event with a length');
 	is($e->{message}, "line one\nline two", 'its message, newline and all');
 	is_deeply($e->{tags}, { k => 'v' }, 'its tags');
 }
 
 {
-	my $id = new_id();
+	my $id = new_event_id();
 	my $body = qq({"event_id":"$id"}\n{"type":"event"}\n{"message":"no length, no final newline"});
-	accepted(envelope($body), 'an item without length and without the final newline');
+	sentry_accepted(envelope($body), 'an item without length and without the final newline');
 	is(one_event($app, $id, 'no length')->{message}, 'no length, no final newline', 'stored');
 }
 
 {
-	my $id = new_id();
+	my $id = new_event_id();
 	my $body = sentry_envelope({ event_id => $id }, [ { type => 'event' }, { message => 'the header names it' } ]);
-	is(accepted(envelope($body), 'an event without its own event_id'), $id, 'answered with the header\'s');
+	is(sentry_accepted(envelope($body), 'an event without its own event_id'), $id, 'answered with the header\'s');
 	is(one_event($app, $id, 'the header\'s event_id')->{message}, 'the header names it',
 	   'the event is stored under the header\'s event_id');
 }
 
 {
-	my ($a, $b) = (new_id(), new_id());
-	accepted(envelope(sentry_envelope({}, [ { type => 'session' }, { sid => 'x' } ],
+	my ($a, $b) = (new_event_id(), new_event_id());
+	sentry_accepted(envelope(sentry_envelope({}, [ { type => 'session' }, { sid => 'x' } ],
 					  [ { type => 'event' }, { event_id => $a, message => 'one' } ],
 					  [ { type => 'event' }, { event_id => $b, message => 'two' } ])),
 		 'two events in one envelope');
@@ -210,19 +188,20 @@ for my $case ([ fatal => 'CRITICAL' ], [ critical => 'CRITICAL' ], [ error => 'E
 
 {
 	my $other = new_app('sentry-skip');
-	my $id = new_id();
+	my $id = new_event_id();
 	my @items = map { [ { type => $_ }, { x => 1 } ] }
 		qw(session sessions transaction client_report check_in profile replay_event replay_recording
 		   log span statsd metric_buckets feedback user_report unknown_type);
 	push @items, [ { type => 'attachment', length => 7 }, "a\nb\nc\n\n" ];
 	my $res = envelope(sentry_envelope({ event_id => $id }, @items), app => $other);
-	is(accepted($res, 'an envelope of only non-event items is 200'), $id, 'answered with the header\'s event_id');
+	is(sentry_accepted($res, 'an envelope of only non-event items is 200'), $id,
+	   'answered with the header\'s event_id');
 	is(count_events($other), 0, 'and nothing is stored');
 	my $res2 = envelope(qq({}\n{"type":"session"}\n{"sid":"1"}\n), app => $other);
-	accepted($res2, 'non-event items without an event_id: 200 with a generated id');
+	sentry_accepted($res2, 'non-event items without an event_id: 200 with a generated id');
 	is(count_events($other), 0, 'still nothing stored');
-	accepted(envelope("{}\n", app => $other), 'an envelope with a header and no items');
-	accepted(envelope(sentry_envelope({}, [ { type => 'transaction' }, 'not even JSON' ]), app => $other),
+	sentry_accepted(envelope("{}\n", app => $other), 'an envelope with a header and no items');
+	sentry_accepted(envelope(sentry_envelope({}, [ { type => 'transaction' }, 'not even JSON' ]), app => $other),
 		 'the payload of a skipped item is not read');
 }
 
@@ -281,8 +260,8 @@ for my $case ([ fatal => 'CRITICAL' ], [ critical => 'CRITICAL' ], [ error => 'E
 						 [ { type => 'event' }, $_[0] ]), app => $keyed, key => undef) },
 	);
 	for my $way (sort keys %ways) {
-		my $id = new_id();
-		accepted($ways{$way}->({ event_id => $id, message => "key via $way" }), "the key via $way");
+		my $id = new_event_id();
+		sentry_accepted($ways{$way}->({ event_id => $id, message => "key via $way" }), "the key via $way");
 		one_event($keyed, $id, "the key via $way");
 	}
 
@@ -316,8 +295,8 @@ for my $case ([ fatal => 'CRITICAL' ], [ critical => 'CRITICAL' ], [ error => 'E
 	}
 	is(count_events($keyed), scalar keys %ways, 'no refused request stored anything');
 
-	my $id = new_id();
-	accepted(envelope(sentry_envelope({ dsn => "http://$wrong\@localhost/1" }, [ { type => 'event' },
+	my $id = new_event_id();
+	sentry_accepted(envelope(sentry_envelope({ dsn => "http://$wrong\@localhost/1" }, [ { type => 'event' },
 		{ event_id => $id, message => 'the header key wins' } ]), app => $keyed),
 		 'a right X-Sentry-Auth key comes before a wrong dsn');
 	one_event($keyed, $id, 'header before dsn');
@@ -328,15 +307,15 @@ for my $case ([ fatal => 'CRITICAL' ], [ critical => 'CRITICAL' ], [ error => 'E
 # --- paths, methods, limits --------------------------------------------------------
 
 {
-	my $id = new_id();
-	accepted(sentry_post($app, 'store', json_bytes({ event_id => $id, message => 'no slash' }),
+	my $id = new_event_id();
+	sentry_accepted(sentry_post($app, 'store', json_bytes({ event_id => $id, message => 'no slash' }),
 			     path => "/api/$app->{id}/store"), 'store without the trailing slash');
-	my $id2 = new_id();
-	accepted(sentry_post($app, 'envelope', sentry_envelope({}, [ { type => 'event' }, { event_id => $id2, message => 'x' } ]),
+	my $id2 = new_event_id();
+	sentry_accepted(sentry_post($app, 'envelope', sentry_envelope({}, [ { type => 'event' }, { event_id => $id2, message => 'x' } ]),
 			     path => "/api/$app->{id}/envelope"), 'envelope without the trailing slash');
 	one_event($app, $id2, 'no slash');
-	my $id3 = new_id();
-	accepted(store({ event_id => $id3, message => 'text/plain' }, headers => { 'Content-Type' => 'text/plain;charset=UTF-8' }),
+	my $id3 = new_event_id();
+	sentry_accepted(store({ event_id => $id3, message => 'text/plain' }, headers => { 'Content-Type' => 'text/plain;charset=UTF-8' }),
 		 'any Content-Type (browsers send text/plain to skip the preflight)');
 	my $res = req('GET', "/api/$app->{id}/store/");
 	error_ok($res, 405, 'METHOD_NOT_ALLOWED', undef, 'GET on store is 405');
@@ -348,9 +327,9 @@ for my $case ([ fatal => 'CRITICAL' ], [ critical => 'CRITICAL' ], [ error => 'E
 	error_ok(sentry_post($app, 'store', $big), 413, 'PAYLOAD_TOO_LARGE', undef, 'a store body over 1 MiB is 413');
 	error_ok(envelope(sentry_envelope({}, [ { type => 'event' }, $big ])), 413, 'PAYLOAD_TOO_LARGE', undef,
 		 'an event item over 1 MiB is 413');
-	my $id = new_id();
+	my $id = new_event_id();
 	my $attachment = 'a' x (3 * 1024 * 1024);
-	accepted(envelope(sentry_envelope({}, [ { type => 'attachment', length => length $attachment }, $attachment ],
+	sentry_accepted(envelope(sentry_envelope({}, [ { type => 'attachment', length => length $attachment }, $attachment ],
 					  [ { type => 'event' }, { event_id => $id, message => 'beside 3 MiB' } ])),
 		 'an envelope of 3 MiB is fine');
 	one_event($app, $id, 'beside a large attachment');
@@ -359,7 +338,8 @@ for my $case ([ fatal => 'CRITICAL' ], [ critical => 'CRITICAL' ], [ error => 'E
 	error_ok(envelope(sentry_envelope({}, @events), app => $many), 413, 'PAYLOAD_TOO_LARGE', undef,
 		 'an envelope of 1001 events is 413');
 	is(count_events($many), 0, 'and stores nothing');
-	accepted(envelope(sentry_envelope({}, @events[0 .. 999]), app => $many), 'an envelope of 1000 events is fine');
+	sentry_accepted(envelope(sentry_envelope({}, @events[0 .. 999]), app => $many),
+			'an envelope of 1000 events is fine');
 	is(count_events($many), 1000, 'all 1000 are stored');
 }
 
@@ -367,7 +347,7 @@ for my $case ([ fatal => 'CRITICAL' ], [ critical => 'CRITICAL' ], [ error => 'E
 
 {
 	my $seen = new_app('sentry-stats');
-	accepted(store({ message => 'for the stats', level => 'fatal' }, app => $seen), 'one event');
+	sentry_accepted(store({ message => 'for the stats', level => 'fatal' }, app => $seen), 'one event');
 	my $res = req('GET', "/apps/$seen->{id}/stats/by-level");
 	is_deeply($res->{json}{items}, [ { level => 'CRITICAL', count => 1 } ], 'the statistics count it');
 }

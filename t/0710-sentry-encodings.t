@@ -13,9 +13,6 @@ use Telltale;
 
 my $MiB = 1024 * 1024;
 my $app = new_app('sentry-enc');
-my $counter = 0;
-
-sub new_id { return sprintf('%08x%08x%08x%08x', $$, time, ++$counter, int rand 0xffffffff) }
 
 sub gz  { my ($in) = @_; gzip(\$in => \my $out) or die $GzipError; return $out }
 sub zl  { my ($in) = @_; deflate(\$in => \my $out) or die $DeflateError; return $out }
@@ -27,19 +24,6 @@ my $br_bomb = pack 'H*', 'cbffff3ff82700e2b14020f7fe8fffff7ff04f00c4611180eefd1f
 	. '0110870500baf77ffcffff837f02200e0b0074effff8ffff07ff04401c1600e8deffe5ffff07fe0980382c00d0bdff00';
 my $br_event = pack 'H*', '1b7000a01d07ce693d76b1abb73611b3b561acb2445b643cd7ad226e2cf5e562301d04414c1d963ec738601fe8'
 	. '9a3f1f74301c3c6493323e8d3ec3afd2482f9e050a69d536dc39e1b9cb5a21c3244163afa561916f7ff262c08810898a1b03';
-
-sub stored {
-	my ($a, $id) = @_;
-	return [ grep { ($_->{event_id} // '') eq $id } events_of($a) ];
-}
-
-sub accepted {
-	my ($res, $name) = @_;
-	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	my $ok = ok($res->{status} == 200 && ($res->{json}{id} // '') =~ /\A[0-9a-f]{32}\z/, $name);
-	diag("status $res->{status}: " . substr($res->{body} // '', 0, 300)) unless $ok;
-	return $ok;
-}
 
 sub post {
 	my ($kind, $bytes, $encoding, %o) = @_;
@@ -63,8 +47,9 @@ sub peaks {
 sub still_serving {
 	my ($name) = @_;
 	local $Test::Builder::Level = $Test::Builder::Level + 1;
-	my $id = new_id();
-	accepted(post('store', json_bytes({ event_id => $id, message => 'still here' })), "$name: the next request is served");
+	my $id = new_event_id();
+	sentry_accepted(post('store', json_bytes({ event_id => $id, message => 'still here' })),
+			"$name: the next request is served");
 }
 
 # --- decompression bombs first, while the workers' peak memory is low ----------------
@@ -85,11 +70,13 @@ sub still_serving {
 	error_ok(post('envelope', $gzip_bomb, 'gzip'), 413, 'PAYLOAD_TOO_LARGE', undef, 'envelope: a gzip bomb is 413');
 	my %after = peaks();
 	my @grew = grep { defined $before{$_} && $after{$_} - $before{$_} > 64 * 1024 } keys %after;
-	if (%before && %after) {
-		ok(!@grew, 'no worker\'s peak memory grew by 64 MiB (the bomb expands to 100 MiB)')
-			or diag(join ', ', map { "$_: $before{$_} -> $after{$_} KiB" } @grew);
-	} else {
-		pass('worker memory not readable here; the 413 above still holds');
+	my @gone = grep { !defined $after{$_} } keys %before;
+	SKIP: {
+		skip('the workers\' peak memory (VmHWM of /proc/PID/status) cannot be read here', 1)
+			unless %before;
+		ok(!@grew && !@gone, 'no worker\'s peak memory grew by 64 MiB (the bomb expands to 100 MiB)')
+			or diag(join ', ', (map { "$_: $before{$_} -> $after{$_} KiB" } @grew),
+				map { "$_: gone" } @gone);
 	}
 	still_serving('after a gzip bomb');
 	error_ok(post('store', $gzip_bomb, 'gzip'), 413, 'PAYLOAD_TOO_LARGE', undef, 'store: a gzip bomb is 413');
@@ -120,29 +107,29 @@ sub still_serving {
 	);
 	for my $what (sort keys %encoders) {
 		my ($name, $enc) = @{ $encoders{$what} };
-		my $id = new_id();
-		accepted(post('store', $enc->(json_bytes({ event_id => $id, message => "store $what", level => 'info' })), $name),
+		my $id = new_event_id();
+		sentry_accepted(post('store', $enc->(json_bytes({ event_id => $id, message => "store $what", level => 'info' })), $name),
 			 "store, $what");
-		my $got = stored($app, $id);
+		my $got = events_with_event_id($app, $id);
 		is($got->[0] && $got->[0]{message}, "store $what", "store, $what: read back");
 
-		my $eid = new_id();
+		my $eid = new_event_id();
 		my $payload = "{\"event_id\":\"$eid\",\n \"message\": \"envelope\\n$what\"\n}";
 		my $body = "{}\n" . json_bytes({ type => 'event', length => length $payload }) . "\n$payload\n";
-		accepted(post('envelope', $enc->($body), $name), "envelope, $what, a payload with newlines");
-		$got = stored($app, $eid);
+		sentry_accepted(post('envelope', $enc->($body), $name), "envelope, $what, a payload with newlines");
+		$got = events_with_event_id($app, $eid);
 		is($got->[0] && $got->[0]{message}, "envelope\n$what", "envelope, $what: read back");
 	}
-	accepted(post('store', $br_event, 'br'), 'store, br compressed by libbrotlienc');
-	my $got = stored($app, 'b7c2f0e1a3d44c5e9f8a7b6c5d4e3f21');
+	sentry_accepted(post('store', $br_event, 'br'), 'store, br compressed by libbrotlienc');
+	my $got = events_with_event_id($app, 'b7c2f0e1a3d44c5e9f8a7b6c5d4e3f21');
 	is($got->[0] && $got->[0]{level}, 'WARNING', 'its level');
 	is_deeply($got->[0] && $got->[0]{tags}, { platform => 'perl' }, 'its tags');
-	my $id = new_id();
+	my $id = new_event_id();
 	my $event = json_bytes({ event_id => $id, message => 'gzip members' });
 	my $half = int(length($event) / 2);
-	accepted(post('store', gz(substr $event, 0, $half) . gz(substr $event, $half), 'gzip'),
+	sentry_accepted(post('store', gz(substr $event, 0, $half) . gz(substr $event, $half), 'gzip'),
 		 'gzip: concatenated members are one body');
-	$got = stored($app, $id);
+	$got = events_with_event_id($app, $id);
 	is($got->[0] && $got->[0]{message}, 'gzip members', 'read back');
 }
 
@@ -177,15 +164,16 @@ sub still_serving {
 {
 	my $limits = new_app('sentry-limits');
 	# An envelope of exactly 10 MiB: header, one attachment, one event.
-	my $id = new_id();
+	my $id = new_event_id();
 	my $event = json_bytes({ event_id => $id, message => 'at the limit' });
 	my $head = "{}\n" . json_bytes({ type => 'event' }) . "\n$event\n";
 	my $fill = 10 * $MiB - length($head) - length(qq({"type":"attachment","length":00000000}\n)) - 1;
 	my $item = sprintf(qq({"type":"attachment","length":%08d}\n), $fill);
 	my $body = $head . $item . ('a' x $fill) . "\n";
 	is(length $body, 10 * $MiB, 'the envelope is exactly 10 MiB');
-	accepted(post('envelope', gz($body), 'gzip', app => $limits), 'an envelope of exactly 10 MiB after gzip is fine');
-	is(scalar @{ stored($limits, $id) }, 1, 'and its event is stored');
+	sentry_accepted(post('envelope', gz($body), 'gzip', app => $limits),
+			'an envelope of exactly 10 MiB after gzip is fine');
+	is(scalar @{ events_with_event_id($limits, $id) }, 1, 'and its event is stored');
 	my $over = $head . sprintf(qq({"type":"attachment","length":%08d}\n), $fill + 1) . ('a' x ($fill + 1)) . "\n";
 	error_ok(post('envelope', gz($over), 'gzip', app => $limits), 413, 'PAYLOAD_TOO_LARGE', undef,
 		 'one byte more is 413');
@@ -193,12 +181,13 @@ sub still_serving {
 		 'one byte more in brotli is 413');
 
 	# A store body of exactly 1 MiB.
-	my $sid = new_id();
+	my $sid = new_event_id();
 	my $skeleton = json_bytes({ event_id => $sid, message => 'one MiB', extra => '' });
 	my $store = json_bytes({ event_id => $sid, message => 'one MiB', extra => 'x' x ($MiB - length($skeleton)) });
 	is(length $store, $MiB, 'the store body is exactly 1 MiB');
-	accepted(post('store', gz($store), 'gzip', app => $limits), 'a store body of exactly 1 MiB after gzip is fine');
-	my $sid2 = new_id();
+	sentry_accepted(post('store', gz($store), 'gzip', app => $limits),
+			'a store body of exactly 1 MiB after gzip is fine');
+	my $sid2 = new_event_id();
 	my $store2 = json_bytes({ event_id => $sid2, message => 'one MiB', extra => 'x' x ($MiB - length($skeleton) + 1) });
 	error_ok(post('store', gz($store2), 'gzip', app => $limits), 413, 'PAYLOAD_TOO_LARGE', undef,
 		 'one byte more is 413');
@@ -209,7 +198,7 @@ sub still_serving {
 
 {
 	for my $enc (undef, 'gzip') {
-		my $id = new_id();
+		my $id = new_event_id();
 		my $body = sentry_envelope({ event_id => $id }, [ { type => 'event' }, { message => 'chunked' } ]);
 		$body = gz($body) if $enc;
 		my $chunked = '';
@@ -225,7 +214,7 @@ sub still_serving {
 		my $what = $enc ? "gzip, chunked" : 'chunked';
 		is($r->{status}, 200, "$what: 200") or diag($r->{raw});
 		is($r->{json} && $r->{json}{id}, $id, "$what: the id");
-		is(scalar @{ stored($app, $id) }, 1, "$what: stored");
+		is(scalar @{ events_with_event_id($app, $id) }, 1, "$what: stored");
 	}
 }
 

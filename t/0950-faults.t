@@ -84,18 +84,6 @@ sub proc_state {
 	return $state // '';
 }
 
-# Kills a worker on purpose, and says so in $STATE_DIR/log/deliberate-kills
-# (multiwatch logs "Child[N] died, respawn" for it in worker.log: a clean-log
-# check can discount these).
-sub kill_worker {
-	my ($pid) = @_;
-	if (open my $fh, '>>', "$ENV{TELLTALE_STATE_DIR}/log/deliberate-kills") {
-		print $fh scalar(gmtime) . " SIGKILL to worker $pid by $0\n";
-		close $fh;
-	}
-	return kill 'KILL', $pid;
-}
-
 sub is_json { return ($_[0]{content_type} // '') =~ m{^application/json}i }
 
 # The worker's 503 for an ingest: {"error": "UNAVAILABLE", ...} with Retry-After.
@@ -399,7 +387,8 @@ SKIP: {
 	my $busy = defined $victim;
 	$victim //= $workers[0];
 	my $t_kill = time;
-	ok(kill_worker($victim), "SIGKILL to worker $victim" . ($busy ? ' while it holds a request' : ' (not seen busy)'));
+	ok(kill_on_purpose('KILL', $victim, 'worker'),
+	   "SIGKILL to worker $victim" . ($busy ? ' while it holds a request' : ' (not seen busy)'));
 	my @now;
 	my $replaced = wait_for(5, sub {
 		@now = worker_pids();
@@ -441,7 +430,7 @@ SKIP: {
 	# Not the worker test 3 started: multiwatch gives up on a child that
 	# dies 3 times in 10 s.
 	my $victim = first { !defined $replacement || $_ != $replacement } @workers;
-	kill_worker($victim);
+	kill_on_purpose('KILL', $victim, 'worker');
 	my @now;
 	my $replaced = wait_for(5, sub {
 		@now = worker_pids();

@@ -109,19 +109,6 @@ sub event_when {
 	return $ev || {};
 }
 
-# Stops the notifier on purpose (multiwatch starts another), and says so in
-# $STATE_DIR/log/deliberate-kills: multiwatch logs "Child[0] died" for it in
-# notifier.log, which a clean-log check can discount.
-sub stop_notifier {
-	my ($pid) = @_;
-	return 0 unless $pid;
-	if (open my $fh, '>>', "$ENV{TELLTALE_STATE_DIR}/log/deliberate-kills") {
-		print $fh scalar(gmtime) . " SIGTERM to notifier $pid by $0\n";
-		close $fh;
-	}
-	return kill 'TERM', $pid;
-}
-
 # The notifier's pid, once it is another than $old.
 sub notifier_after {
 	my ($old) = @_;
@@ -216,7 +203,7 @@ is(ingest_log(new_key($flop)->{raw_key}, log_ev(status_code => 500))->{status}, 
 	ingest_log($key->{raw_key}, log_ev(status_code => 500));
 	wait_for(20, sub { received("/flaky/1/restart-$uniq") >= 1 });
 	event_when($rule, 5, 'pending');
-	stop_notifier($old);
+	kill_on_purpose('TERM', $old, 'notifier');    # multiwatch starts another
 	my $new = notifier_after($old);
 	ok($new, 'multiwatch starts a new notifier');
 	my $ev = event_when($rule, 20, 'delivered');
@@ -236,7 +223,7 @@ is(ingest_log(new_key($flop)->{raw_key}, log_ev(status_code => 500))->{status}, 
 	my $slow = new_alert($svc, name => 'slow receiver', webhook_url => hook("/slow/restart-$uniq"));
 	ingest_log($key->{raw_key}, log_ev(status_code => 500));
 	event_when($slow, 10, 'sending');
-	stop_notifier($new);
+	kill_on_purpose('TERM', $new, 'notifier');
 	$ev = event_when($slow, 10, 'delivered');
 	is($ev->{delivery_status}, 'delivered', 'stopped mid-attempt, the notifier finishes and records it');
 	my $third = notifier_after($new);

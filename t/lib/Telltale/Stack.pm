@@ -1,0 +1,129 @@
+package Telltale::Stack;
+
+# The stack under test as processes: ./stack for it or for another stack, the
+# pids of its workers and notifier, and what a worker is doing.
+
+use strict;
+use warnings;
+
+use Carp qw(croak);
+use Cwd ();
+use Exporter qw(import);
+use POSIX ();
+
+use Telltale::HTTP qw(host_port);
+use Telltale::Util qw(slurp);
+
+our @EXPORT = qw(stack_cmd stack_at worker_pids notifier_pids worker_busy stack_worker_binary);
+
+# stack_cmd(@args): runs "$TELLTALE_ROOT/stack @args" for this stack; returns
+# the exit status in scalar context, (status, output) in list context.
+sub stack_cmd {
+	my (@args) = @_;
+	my $root = $ENV{TELLTALE_ROOT} or croak 'TELLTALE_ROOT is not set';
+	my $state = $ENV{TELLTALE_STATE_DIR} or croak 'TELLTALE_STATE_DIR is not set';
+	my (undef, $port) = host_port();
+	local $ENV{STATE_DIR} = $state;
+	local $ENV{PORT} = $port;
+	my $pid = open(my $fh, '-|') // croak "fork: $!";
+	if (!$pid) {
+		open STDERR, '>&', \*STDOUT;
+		exec "$root/stack", @args or do { print "exec $root/stack: $!\n"; exit 127 };
+	}
+	local $/;
+	my $out = <$fh> // '';
+	close $fh;
+	my $rc = $? >> 8;
+	return wantarray ? ($rc, $out) : $rc;
+}
+
+# stack_at(\%env, @args): runs "$TELLTALE_ROOT/stack @args" with the
+# environment changed by %env (a value of undef deletes the variable); for
+# another stack than the one under test. Returns (status, output).
+sub stack_at {
+	my ($env, @args) = @_;
+	my $root = $ENV{TELLTALE_ROOT} or croak 'TELLTALE_ROOT is not set';
+	my $pid = open(my $fh, '-|') // croak "fork: $!";
+	if (!$pid) {
+		for my $k (keys %$env) {
+			if (defined $env->{$k}) { $ENV{$k} = $env->{$k} } else { delete $ENV{$k} }
+		}
+		open STDERR, '>&', \*STDOUT;
+		exec "$root/stack", @args or do { print "exec $root/stack: $!\n"; POSIX::_exit(127) };
+	}
+	local $/;
+	my $out = <$fh> // '';
+	close $fh;
+	return ($? >> 8, $out);
+}
+
+# The pids of this stack's workers: `pgrep -f telltale-worker`, narrowed to the
+# children of the stack's multiwatch ($STATE_DIR/run/workers.pid) when that file
+# is there, else to the processes whose environment names TELLTALE_STATE_DIR.
+sub worker_pids {
+	my @all = grep { /^\d+$/ && $_ != $$ } split /\s+/, (`pgrep -f telltale-worker` // '');
+	my @workers = grep { (slurp("/proc/$_/comm") // '') =~ /^telltale-worke/ } @all;
+	my $state = $ENV{TELLTALE_STATE_DIR} // "\0none";
+	$state =~ s{/+\z}{};
+	my $parent = slurp("$state/run/workers.pid");
+	my @mine;
+	if (defined $parent && $parent =~ /^\s*(\d+)\s*$/) {
+		my $ppid = $1;
+		@mine = grep {
+			my ($pp) = (slurp("/proc/$_/stat") // '') =~ /^\d+ \(.*\) \S (\d+)/;
+			defined $pp && $pp == $ppid;
+		} @workers;
+	} else {
+		@mine = grep {
+			my $env = slurp("/proc/$_/environ") // '';
+			index($env, "$state/") >= 0;
+		} @workers;
+	}
+	return sort { $a <=> $b } @mine;
+}
+
+# The pids of this stack's telltale-notifier processes: the children of the
+# multiwatch in $STATE_DIR/run/notifier.pid.
+sub notifier_pids {
+	my $state = $ENV{TELLTALE_STATE_DIR} // return ();
+	my $parent = slurp("$state/run/notifier.pid") // return ();
+	my ($ppid) = $parent =~ /^\s*(\d+)/ or return ();
+	my @pids;
+	for my $stat (glob '/proc/[0-9]*/stat') {
+		my ($pid, $comm, $pp) = (slurp($stat) // '') =~ /^(\d+) \((.*)\) \S (\d+)/s or next;
+		push @pids, $pid if $pp == $ppid && $comm =~ /^telltale-notif/;
+	}
+	return sort { $a <=> $b } @pids;
+}
+
+# 1 when worker $pid holds a FastCGI connection (a request in its hands): a
+# socket of its own, other than the listening one, whose /proc/net/unix entry
+# names the stack's worker socket.
+sub worker_busy {
+	my ($pid, $state) = @_;
+	$state //= $ENV{TELLTALE_STATE_DIR};
+	my $path = Cwd::abs_path("$state/run") . '/worker.sock';
+	my %inodes;
+	for (split /\n/, slurp('/proc/net/unix') // '') {
+		my @f = split ' ';
+		$inodes{ $f[6] } = 1 if @f >= 8 && $f[7] eq $path;
+	}
+	my $listen = readlink("/proc/$pid/fd/0") // '';
+	for my $fd (glob "/proc/$pid/fd/*") {
+		my $l = readlink($fd) // next;
+		next if $l eq $listen;
+		return 1 if $l =~ /^socket:\[(\d+)\]\z/ && $inodes{$1};
+	}
+	return 0;
+}
+
+# The worker binary the stack under test runs (from $STATE_DIR/run/workers.stamp).
+sub stack_worker_binary {
+	my ($state) = @_;
+	$state //= $ENV{TELLTALE_STATE_DIR};
+	my $stamp = slurp("$state/run/workers.stamp") // return undef;
+	my ($bin) = $stamp =~ /^(\S+)/;
+	return $bin;
+}
+
+1;
