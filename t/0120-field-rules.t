@@ -9,36 +9,17 @@ use Test::More;
 use JSON::PP;
 use Telltale;
 
-my $root = $ENV{TELLTALE_ROOT} or BAIL_OUT('TELLTALE_ROOT is not set');
-my $worker = $ENV{TELLTALE_WORKER} || "$root/build/src/telltale-worker";
+my $worker = stack_worker_binary() or BAIL_OUT('the stack names no worker binary');
 my $rules = eval { JSON::PP->new->decode(scalar `"$worker" --field-rules`) };
 ok($rules, "$worker --field-rules prints JSON") or BAIL_OUT($@ || 'no output');
-
-my $state = $ENV{TELLTALE_STATE_DIR} or BAIL_OUT('TELLTALE_STATE_DIR is not set');
-open(my $fh, '<', "$state/run/database_url") or BAIL_OUT("no database_url: $!");
-chomp(my $conninfo = <$fh>);
-
-# psql's exit status and its output (errors with their SQLSTATE) for $sql.
-sub psql_verbose {
-	my ($sql) = @_;
-	my $pid = open(my $out, '-|') // die "fork: $!";
-	if (!$pid) {
-		open STDERR, '>&', \*STDOUT;
-		exec 'psql', '-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-v', 'VERBOSITY=verbose',
-			'-d', $conninfo, '-c', $sql or exit 127;
-	}
-	my $text = join '', <$out>;
-	close $out;
-	return ($? >> 8, $text);
-}
 
 # 1 when the value (SQL text) casts to the domain, 0 when the domain's CHECK
 # refuses it (SQLSTATE 23514); any other fault fails the test.
 sub domain_takes {
 	my ($value, $domain) = @_;
-	my ($status, $text) = psql_verbose("SELECT ($value)::$domain");
-	return 1 if $status == 0;
-	like($text, qr/ERROR:\s+23514:/, "  $value as $domain: refused by its CHECK (23514)");
+	my $r = db_try("SELECT ($value)::$domain");
+	return 1 if $r->{rows};
+	is($r->{sqlstate}, '23514', "  $value as $domain: refused by its CHECK") or diag($r->{error});
 	return 0;
 }
 

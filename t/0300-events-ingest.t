@@ -70,7 +70,7 @@ sub answer {
 	is($got->{status}, 200, 'the event can be read back');
 	is_deeply([ sort keys %{ $got->{json} || {} } ],
 		  [qw(application_id event_id id level message occurred_at received_at stack tags)],
-		  'EVENT has exactly the fields of API.md');
+		  'EVENT has exactly the fields of docs/api.md');
 	is(ts_usec($got->{json}{received_at}), ts_usec($j->{received_at}), 'the same received_at');
 	is($got->{json}{message}, 'first event', 'message');
 	is($got->{json}{level}, 'ERROR', 'level');
@@ -390,7 +390,7 @@ for my $ct ('application/json; charset=utf-8', 'APPLICATION/JSON', 'application/
 # --- size ---------------------------------------------------------------------------------
 
 {
-	# API.md: 1 MiB at most on every endpoint except bulk ingest and envelopes.
+	# docs/api.md: 1 MiB at most on every endpoint except bulk ingest and envelopes.
 	my $big = body_of(ev(message => 'm' x (2 * 1024 * 1024)));
 	my $res = ingest($app, undef, body => $big);
 	refused_ok($app, \$stored, $res, 413, 'PAYLOAD_TOO_LARGE', undef, 'a single event of 2 MiB is 413');
@@ -491,58 +491,11 @@ for my $case (['without an event_id', ev(message => 'racing a delete')],
 }
 
 # --- rate limit -----------------------------------------------------------------------------
-# API.md: ingest is rate-limited per key by nginx; past the rate and burst: 429
+# docs/api.md: ingest is rate-limited per key by nginx; past the rate and burst: 429
 # RATE_LIMITED with Retry-After, and other keys are unaffected. The flood uses
 # requests the worker refuses without the database (wrong Content-Type), sent
 # pipelined over several connections, so that it outruns the configured rate
 # however fast the workers are; nginx counts them all against the key.
-
-# Sends each string of pipelined requests over its own connection, all at once;
-# returns, for each connection, an array of its parsed responses. (nginx closes
-# a connection after a 429, so a flooded connection ends with its first 429.)
-sub flood {
-	my (@streams) = @_;
-	my ($host, $port) = url() =~ m{^https?://([^/:]+):?(\d*)};
-	my (%conn, @order);
-	for my $bytes (@streams) {
-		my $sock = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port || 80, Proto => 'tcp')
-			or die "connect: $!";
-		$sock->blocking(0);
-		$conn{ fileno $sock } = { sock => $sock, out => $bytes, in => '', open => 1 };
-		push @order, fileno $sock;
-	}
-	my $deadline = Time::HiRes::time() + 120;
-	while (grep { $_->{open} } values %conn) {
-		last if Time::HiRes::time() > $deadline;
-		my $r = IO::Select->new(map { $_->{sock} } grep { $_->{open} } values %conn);
-		my $w = IO::Select->new(map { $_->{sock} } grep { $_->{open} && length $_->{out} } values %conn);
-		my ($can_r, $can_w) = IO::Select->select($r, $w->count ? $w : undef, undef, 10);
-		last unless $can_r || $can_w;
-		for my $sock (@{ $can_w || [] }) {
-			my $c = $conn{ fileno $sock };
-			my $n = syswrite($sock, $c->{out}, 65536);
-			substr($c->{out}, 0, $n, '') if $n;
-		}
-		for my $sock (@{ $can_r || [] }) {
-			my $c = $conn{ fileno $sock };
-			my $n = sysread($sock, my $buf, 262144);
-			if ($n) { $c->{in} .= $buf } elsif (defined $n) { $c->{open} = 0; close $sock }
-		}
-	}
-	my @per_conn;
-	for my $fd (@order) {
-		my $in = $conn{$fd}{in};
-		my @responses;
-		while ($in =~ /\A(HTTP\/1\.\d \d{3}.*?\r\n\r\n)/s) {
-			my $head = $1;
-			my ($len) = $head =~ /^Content-Length:\s*(\d+)/mi;
-			$len //= 0;
-			push @responses, parse_http(substr($in, 0, length($head) + $len, ''));
-		}
-		push @per_conn, \@responses;
-	}
-	return @per_conn;
-}
 
 {
 	my $hot = new_app('rate-hot');

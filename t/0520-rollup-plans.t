@@ -20,7 +20,7 @@
 # rows). Events are not counted there: the events rollup looks each
 # application's new events up in that application's index, and with as many
 # applications as the test suite has made and as few events, the planner
-# rightly reads the events table whole instead (README, Operations).
+# rightly reads the events table whole instead (docs/architecture.md, "The rollup").
 use strict;
 use warnings;
 

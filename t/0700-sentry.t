@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 # The Sentry-compatible ingest with hand-made bodies: /api/{id}/store/ and
-# /api/{id}/envelope/, the mapping of API.md read back through /apps, envelope
+# /api/{id}/envelope/, the mapping of docs/api.md read back through /apps, envelope
 # items with and without length, items that are skipped, malformed envelopes,
 # every place a key may come from, de-duplication by event_id, limits, CORS and
 # the preflight. Content-Encoding has its own file (0710), real SDKs too (0720).

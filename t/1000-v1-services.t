@@ -15,7 +15,7 @@ my $UNKNOWN = '00000000-0000-4000-8000-000000000000';
 my @MALFORMED = ('not-a-uuid', '123', "$UNKNOWN-0", substr($UNKNOWN, 1), 'g' . substr($UNKNOWN, 1),
 		 '00000000000040008000000000000000', "%7B$UNKNOWN%7D", "%20$UNKNOWN");
 
-# A SERVICE answer: the fields of API.md with their types.
+# A SERVICE answer: the fields of docs/api.md with their types.
 sub service_ok {
 	my ($res, $status, $name) = @_;
 	my $j = $res->{json} || {};

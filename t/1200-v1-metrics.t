@@ -22,7 +22,7 @@ sub percentile_cont {
 	return $v[$lo] + ($pos - $lo) * ($v[$hi] - $v[$lo]);
 }
 
-# The metrics of API.md for a list of logs (as sent), computed here.
+# The metrics of docs/api.md for a list of logs (as sent), computed here.
 sub expected {
 	my (@logs) = @_;
 	my @lat = sort { $a <=> $b } map { $_->{latency_ms} } grep { defined $_->{latency_ms} } @logs;

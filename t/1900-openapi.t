@@ -28,7 +28,7 @@ ok($doc->{info}{title} && $doc->{info}{version}, 'info has a title and a version
 
 # --- the worker's route table (telltale-worker --routes) -------------------------
 
-my $worker = $ENV{TELLTALE_WORKER} || "$root/build/src/telltale-worker";
+my $worker = stack_worker_binary() or BAIL_OUT('the stack names no worker binary');
 my @table = map { JSON::PP->new->decode($_) } grep { /\S/ } `"$worker" --routes`;
 is($?, 0, "$worker --routes");
 cmp_ok(scalar @table, '>=', 30, 'read ' . scalar(@table) . ' routes');

@@ -18,7 +18,7 @@ use Time::HiRes ();
 
 use Telltale::Util qw(json_bytes json_value);
 
-our @EXPORT = qw(url req error_ok raw_http parse_http http_once free_port);
+our @EXPORT = qw(url req error_ok raw_http parse_http http_once free_port flood);
 our @EXPORT_OK = qw(host_port);
 
 # HTTP::Tiny writes a request's head and body in two writes; without TCP_NODELAY
@@ -258,6 +258,53 @@ sub free_port {
 	my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1:0', ReuseAddr => 1)
 		or croak "no free port: $!";
 	return $s->sockport;
+}
+
+# Sends each string of pipelined requests over its own connection, all at once;
+# returns, for each connection, an array of its parsed responses. (nginx closes
+# a connection after a 429, so a flooded connection ends with its first 429.)
+sub flood {
+	my (@streams) = @_;
+	my ($host, $port) = url() =~ m{^https?://([^/:]+):?(\d*)};
+	my (%conn, @order);
+	for my $bytes (@streams) {
+		my $sock = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port || 80, Proto => 'tcp')
+			or die "connect: $!";
+		$sock->blocking(0);
+		$conn{ fileno $sock } = { sock => $sock, out => $bytes, in => '', open => 1 };
+		push @order, fileno $sock;
+	}
+	my $deadline = Time::HiRes::time() + 120;
+	while (grep { $_->{open} } values %conn) {
+		last if Time::HiRes::time() > $deadline;
+		my $r = IO::Select->new(map { $_->{sock} } grep { $_->{open} } values %conn);
+		my $w = IO::Select->new(map { $_->{sock} } grep { $_->{open} && length $_->{out} } values %conn);
+		my ($can_r, $can_w) = IO::Select->select($r, $w->count ? $w : undef, undef, 10);
+		last unless $can_r || $can_w;
+		for my $sock (@{ $can_w || [] }) {
+			my $c = $conn{ fileno $sock };
+			my $n = syswrite($sock, $c->{out}, 65536);
+			substr($c->{out}, 0, $n, '') if $n;
+		}
+		for my $sock (@{ $can_r || [] }) {
+			my $c = $conn{ fileno $sock };
+			my $n = sysread($sock, my $buf, 262144);
+			if ($n) { $c->{in} .= $buf } elsif (defined $n) { $c->{open} = 0; close $sock }
+		}
+	}
+	my @per_conn;
+	for my $fd (@order) {
+		my $in = $conn{$fd}{in};
+		my @responses;
+		while ($in =~ /\A(HTTP\/1\.\d \d{3}.*?\r\n\r\n)/s) {
+			my $head = $1;
+			my ($len) = $head =~ /^Content-Length:\s*(\d+)/mi;
+			$len //= 0;
+			push @responses, parse_http(substr($in, 0, length($head) + $len, ''));
+		}
+		push @per_conn, \@responses;
+	}
+	return @per_conn;
 }
 
 1;
