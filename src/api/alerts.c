@@ -50,7 +50,7 @@ const struct db_statement alerts_statements[] = {
 	  " RETURNING " ALERT_COLUMNS },
 	{ "alerts_list",
 	  "SELECT " ALERT_COLUMNS " FROM alerts a WHERE ($1::uuid IS NULL OR a.service_id = $1)"
-	  " ORDER BY a.created_at, a.id" },
+	  " ORDER BY a.created_at, a.id LIMIT $2 OFFSET $3" },
 	{ "alerts_get", "SELECT " ALERT_COLUMNS " FROM alerts a WHERE a.id = $1" },
 	{ "alerts_delete", "DELETE FROM alerts WHERE id = $1" },
 	/* No row when the rule does not exist; one row of NULLs (after the
@@ -202,24 +202,20 @@ out:
 	json_object_put(doc);
 }
 
-/* GET /v1/alerts?service_id */
+/* GET /v1/alerts?service_id&limit&offset */
 void alerts_list(struct request *req)
 {
 	char service_id[PARAMS_UUID_LEN + 1];
 	struct sql_args a = { 0 };
-	struct json_object *list;
 	PGresult *res = NULL;
 
 	if (handler_query_uuid_or_respond(req, "service_id", service_id) != 0)
 		return;
 	sql_arg_text(&a, *service_id ? service_id : NULL);
-	if (handler_exec_or_respond(req, "alerts_list", &a, &res) != 0)
+	if (handler_query_list_or_respond(req, &a) != 0 ||
+	    handler_exec_or_respond(req, "alerts_list", &a, &res) != 0)
 		return;
-	list = json_object_new_array();
-	for (int i = 0; i < PQntuples(res); i++)
-		json_object_array_add(list, alert_json(res, i));
-	respond_json(req, 200, list);
-	json_object_put(list);
+	handler_respond_rows(req, res, alert_json);
 	PQclear(res);
 }
 

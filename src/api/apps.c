@@ -21,7 +21,7 @@ const struct db_statement apps_statements[] = {
 	{ "apps_create",
 	  "INSERT INTO applications (name, ingest_key_sha256, ingest_key_prefix)"
 	  " VALUES ($1, $2, $3) RETURNING " APP_COLUMNS },
-	{ "apps_list", "SELECT " APP_COLUMNS " FROM applications ORDER BY id" },
+	{ "apps_list", "SELECT " APP_COLUMNS " FROM applications ORDER BY id LIMIT $1 OFFSET $2" },
 	{ "apps_get", "SELECT " APP_COLUMNS " FROM applications WHERE id = $1" },
 	{ "apps_delete", "DELETE FROM applications WHERE id = $1" },
 	{ "apps_rotate_key",
@@ -114,20 +114,16 @@ void apps_create(struct request *req)
 	PQclear(res);
 }
 
-/* GET /apps */
+/* GET /apps?limit&offset */
 void apps_list(struct request *req)
 {
 	struct sql_args a = { 0 };
-	struct json_object *list;
 	PGresult *res = NULL;
 
-	if (handler_exec_or_respond(req, "apps_list", &a, &res) != 0)
+	if (handler_query_list_or_respond(req, &a) != 0 ||
+	    handler_exec_or_respond(req, "apps_list", &a, &res) != 0)
 		return;
-	list = json_object_new_array();
-	for (int i = 0; i < PQntuples(res); i++)
-		json_object_array_add(list, app_json(res, i));
-	respond_json(req, 200, list);
-	json_object_put(list);
+	handler_respond_rows(req, res, app_json);
 	PQclear(res);
 }
 

@@ -254,3 +254,26 @@ int handler_json_optional_text_or_respond(struct request *req, struct json_objec
 	*out = s;
 	return 0;
 }
+
+int handler_query_list_or_respond(struct request *req, struct sql_args *a)
+{
+	int64_t limit, offset;
+
+	if (handler_query_int_or_respond(req, "limit", HANDLER_LIST_MAX, 1, HANDLER_LIST_MAX, &limit) != 0 ||
+	    handler_query_int_or_respond(req, "offset", 0, 0, INT64_MAX - HANDLER_LIST_MAX, &offset) != 0)
+		return -1;
+	sql_arg_int(a, limit);
+	sql_arg_int(a, offset);
+	return 0;
+}
+
+void handler_respond_rows(struct request *req, const PGresult *res,
+			  struct json_object *(*row_json)(const PGresult *res, int row))
+{
+	struct json_object *list = json_object_new_array_ext(PQntuples(res));
+
+	for (int i = 0; i < PQntuples(res); i++)
+		json_object_array_add(list, row_json(res, i));
+	respond_json(req, 200, list);
+	json_object_put(list);
+}

@@ -84,6 +84,18 @@ int handler_exec_or_respond(struct request *req, const char *stmt, const struct 
 void handler_respond_page(struct request *req, struct json_object *items, int64_t rows,
 			  int64_t limit, int64_t offset);
 
+/* The collections without pages of their own (applications, services,
+ * alert rules) answer at most this many items, from offset. */
+#define HANDLER_LIST_MAX 1000
+
+/* limit (1..HANDLER_LIST_MAX, default HANDLER_LIST_MAX) and offset (0..)
+ * query parameters appended to a as two statement arguments; else 422. */
+int handler_query_list_or_respond(struct request *req, struct sql_args *a);
+
+/* Answers 200 with a JSON array of row_json's object for each row of res. */
+void handler_respond_rows(struct request *req, const PGresult *res,
+			  struct json_object *(*row_json)(const PGresult *res, int row));
+
 /* Current UTC time in microseconds since the epoch. */
 int64_t handler_now_usec(void);
 

@@ -208,6 +208,10 @@ static int headers_or_respond(struct request *req, struct json_object *doc, stru
 			 (int)utf8_cut(name, strlen(name), sizeof(field) - 32), name);
 		if (value && !json_object_is_type(value, json_type_string))
 			return respond_error(req, 422, "VALIDATION", field, "must be a string or null");
+		/* A Host of its own would reach a virtual host the URL does not name. */
+		if (strcasecmp(name, "host") == 0)
+			return respond_error(req, 422, "VALIDATION", field,
+					     "Host follows the URL: change override_url instead");
 		if (!outbound_header_ok(name, strlen(name), text, len))
 			return respond_error(req, 422, "VALIDATION", field,
 					     "must be an HTTP header name and value: no CR, LF, NUL or other"

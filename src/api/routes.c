@@ -45,7 +45,8 @@ static const char *const pool_names[POOL__MAX] = { "workers", "replay" };
 static const struct route routes[] = {
 	/* method    pattern                          handler             access             body  query / rate zone / pool */
 	{ "GET",     "/v1/health",                    health_get,         ACCESS_ANYONE,     0,    NULL, NULL, POOL_WORKERS },
-	{ "GET",     "/apps",                         apps_list,          ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
+	{ "GET",     "/apps",                         apps_list,          ACCESS_OPEN,       0,
+	  Q(PAGE), NULL, POOL_WORKERS },
 	{ "POST",    "/apps/*",                       apps_create,        ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
 	{ "GET",     "/apps/*",                       apps_get,           ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
 	{ "DELETE",  "/apps/*",                       apps_delete,        ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
@@ -67,7 +68,8 @@ static const struct route routes[] = {
 	  Q("sentry_key"), "sentry_key", POOL_WORKERS },
 	{ "OPTIONS", "/api/*/envelope",               sentry_preflight,   ACCESS_ANYONE,     0,    NULL, NULL, POOL_WORKERS },
 	{ "POST",    "/v1/services",                  services_create,    ACCESS_OPEN,       BODY, NULL, NULL, POOL_WORKERS },
-	{ "GET",     "/v1/services",                  services_list,      ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
+	{ "GET",     "/v1/services",                  services_list,      ACCESS_OPEN,       0,
+	  Q(PAGE), NULL, POOL_WORKERS },
 	{ "GET",     "/v1/services/*",                services_get,       ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
 	{ "DELETE",  "/v1/services/*",                services_delete,    ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
 	{ "POST",    "/v1/services/*/keys",           service_keys_create, ACCESS_OPEN,      BODY, NULL, NULL, POOL_WORKERS },
@@ -85,7 +87,7 @@ static const struct route routes[] = {
 	  Q("limit"), NULL, POOL_WORKERS },
 	{ "POST",    "/v1/alerts",                    alerts_create,      ACCESS_OPEN,       BODY, NULL, NULL, POOL_WORKERS },
 	{ "GET",     "/v1/alerts",                    alerts_list,        ACCESS_OPEN,       0,
-	  Q("service_id"), NULL, POOL_WORKERS },
+	  Q("service_id", PAGE), NULL, POOL_WORKERS },
 	{ "GET",     "/v1/alerts/*",                  alerts_get,         ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
 	{ "DELETE",  "/v1/alerts/*",                  alerts_delete,      ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
 	{ "GET",     "/v1/alerts/*/events",           alerts_events,      ACCESS_OPEN,       0,

@@ -21,7 +21,8 @@ const struct db_statement services_statements[] = {
 	{ "services_create",
 	  "INSERT INTO services (name, description, base_url) VALUES ($1, $2, $3)"
 	  " RETURNING " SERVICE_COLUMNS },
-	{ "services_list", "SELECT " SERVICE_COLUMNS " FROM services ORDER BY created_at, id" },
+	{ "services_list",
+	  "SELECT " SERVICE_COLUMNS " FROM services ORDER BY created_at, id LIMIT $1 OFFSET $2" },
 	{ "services_get", "SELECT " SERVICE_COLUMNS " FROM services WHERE id = $1" },
 	{ "services_delete", "DELETE FROM services WHERE id = $1" },
 	{ NULL, NULL }
@@ -77,20 +78,16 @@ out:
 	json_object_put(doc);
 }
 
-/* GET /v1/services */
+/* GET /v1/services?limit&offset */
 void services_list(struct request *req)
 {
 	struct sql_args a = { 0 };
-	struct json_object *list;
 	PGresult *res = NULL;
 
-	if (handler_exec_or_respond(req, "services_list", &a, &res) != 0)
+	if (handler_query_list_or_respond(req, &a) != 0 ||
+	    handler_exec_or_respond(req, "services_list", &a, &res) != 0)
 		return;
-	list = json_object_new_array();
-	for (int i = 0; i < PQntuples(res); i++)
-		json_object_array_add(list, service_json(res, i));
-	respond_json(req, 200, list);
-	json_object_put(list);
+	handler_respond_rows(req, res, service_json);
 	PQclear(res);
 }
 

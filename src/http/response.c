@@ -26,6 +26,10 @@ static const char *reason(int status)
 	}
 }
 
+/* Every answer of the API: a client must neither guess its type nor keep a
+ * copy of it (the logs it holds are private). */
+#define API_HEADERS "X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n"
+
 /* Writes the whole response. extra_headers is "" or lines ending in "\r\n". */
 static void write_response(struct request *req, int status, const char *extra_headers,
 			   const char *body, size_t len)
@@ -38,10 +42,11 @@ static void write_response(struct request *req, int status, const char *extra_he
 	req->status = status;
 	/* snprintf, not FCGX_FPrintF: libfcgi's printf knows no %zu. */
 	if (body)
-		n = snprintf(head, sizeof(head), "Status: %d %s\r\n%s%sContent-Type: application/json\r\n"
-			     "Content-Length: %zu\r\n\r\n", status, reason(status), own, extra_headers, len);
+		n = snprintf(head, sizeof(head), "Status: %d %s\r\n" API_HEADERS "%s%s"
+			     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
+			     status, reason(status), own, extra_headers, len);
 	else
-		n = snprintf(head, sizeof(head), "Status: %d %s\r\n%s%s\r\n",
+		n = snprintf(head, sizeof(head), "Status: %d %s\r\n" API_HEADERS "%s%s\r\n",
 			     status, reason(status), own, extra_headers);
 	FCGX_PutStr(head, n < (int)sizeof(head) ? n : (int)sizeof(head) - 1, out);
 	if (body)

@@ -121,6 +121,7 @@ static const struct refused_range {
 	{ "2001::/23",          "reserved" },        /* IETF protocol assignments */
 	{ "2001:db8::/32",      "documentation" },
 	{ "2002::/16",          "reserved" },        /* 6to4: an IPv4 address inside */
+	{ "3fff::/20",          "documentation" },
 	{ "fc00::/7",           "private" },
 	{ "fe80::/10",          "link-local" },
 	{ "fec0::/10",          "private" },         /* site-local, deprecated */
@@ -164,6 +165,11 @@ int outbound_address_allowed(const uint8_t addr[16], const struct outbound_allow
 		if (cidr_parse(refused_ranges[i].cidr, strlen(refused_ranges[i].cidr), &range) == 0 &&
 		    cidr_contains(&range, addr))
 			reason = refused_ranges[i].why;
+	/* Of IPv6, only global unicast (2000::/3) is the internet's: whatever
+	 * else a range is for (translation, SRv6, what is yet to be assigned),
+	 * it is not a place to send a request to. */
+	if (!reason && memcmp(addr, v4_mapped, 12) != 0 && (addr[0] & 0xe0) != 0x20)
+		reason = "non-global";
 out:
 	if (why)
 		*why = reason;
@@ -423,6 +429,14 @@ static void address_bytes(const struct addrinfo *ai, uint8_t out[16])
 	}
 }
 
+
+/* 1 when host is an address itself (the URL's own spelling, not a name). */
+static int host_is_address(const char *host)
+{
+	unsigned char buf[16];
+
+	return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+}
 /* Resolves the host once and checks every address it has; the first one is
  * pinned (t->connect_to). Returns 0, or -1 with resp->error set. */
 static int target_resolve(struct target *t, const struct outbound_allowlist *allow,
@@ -450,10 +464,12 @@ static int target_resolve(struct target *t, const struct outbound_allowlist *all
 		if (!outbound_address_allowed(addr, allow, &why)) {
 			const char *a = strchr("aeiou", why[0]) ? "an" : "a";
 
-			if (strcmp(text, t->host) == 0)
+			/* A name's address is not told: the answer would map the
+			 * internal DNS for whoever asks. */
+			if (host_is_address(t->host))
 				set_error(resp, "refused: %s is %s %s address", text, a, why);
 			else
-				set_error(resp, "refused: %.100s resolves to %s, %s %s address", t->host, text, a, why);
+				set_error(resp, "refused: %.100s resolves to a non-public address", t->host);
 			freeaddrinfo(list);
 			return -1;
 		}

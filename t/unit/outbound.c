@@ -161,8 +161,15 @@ static const struct address_case {
 	{ "2606:4700:4700::1111", NULL },
 	{ "2001:200::1",        NULL },
 	{ "2a00:1450:4001::1",  NULL },
-	{ "fbff:ffff::1",       NULL },
-	{ "fe00::1",            NULL },
+	{ "3ffe:ffff::1",       NULL },
+	{ "3fff::1",            "documentation" },
+	{ "3fff:fff::1",        "documentation" },
+	{ "5f00::1",            "non-global" },      /* SRv6 SIDs */
+	{ "::ffff:0:7f00:1",    "non-global" },      /* SIIT, ::ffff:0:0:0/96 */
+	{ "fbff:ffff::1",       "non-global" },
+	{ "fe00::1",            "non-global" },
+	{ "4000::1",            "non-global" },
+	{ "1fff:ffff::1",       "non-global" },
 };
 
 static void test_addresses(void)
@@ -185,7 +192,7 @@ static void test_addresses(void)
 			    __FILE__, __LINE__, name))
 			printf("#   allowed %d, why '%s'\n", allowed, why ? why : "(null)");
 	}
-	ok(outbound_address_allowed((const uint8_t[16]){ 8, 8 }, NULL, NULL) == 1,
+	ok(outbound_address_allowed((const uint8_t[16]){ 0x26, 0x06, 0x47 }, NULL, NULL) == 1,
 	   "why may be NULL");
 }
 
@@ -363,8 +370,8 @@ static void test_refusals(void)
 		{ "GET", "http://127.0.0.1:PORT/",         NULL, NULL, "127.0.0.1 is a loopback address" },
 		{ "GET", "HTTP://127.0.0.1:PORT/",         NULL, NULL, "loopback" },
 		{ "GET", "http://127.0.0.2:PORT/",         "127.0.0.1/32", NULL, "127.0.0.2 is a loopback address" },
-		{ "GET", "http://localhost:PORT/",         NULL, NULL, "localhost resolves to " },
-		{ "GET", "http://LocalHost:PORT/",         NULL, NULL, "a loopback address" },
+		{ "GET", "http://localhost:PORT/",         NULL, NULL, "refused: localhost resolves to a non-public address" },
+		{ "GET", "http://LocalHost:PORT/",         NULL, NULL, "LocalHost resolves to a non-public address" },
 		{ "GET", "http://user:pw@127.0.0.1:PORT/", NULL, NULL, "loopback" },
 		{ "GET", "http://2130706433:PORT/",        NULL, NULL, "127.0.0.1 is a loopback" },
 		{ "GET", "http://0x7f.1:PORT/",            NULL, NULL, "127.0.0.1 is a loopback" },
