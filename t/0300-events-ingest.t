@@ -500,9 +500,7 @@ for my $case (['without an event_id', ev(message => 'racing a delete')],
 {
 	my $hot = new_app('rate-hot');
 	my $cold = new_app('rate-cold');
-	my $conf = do { local (@ARGV, $/) = ("$ENV{TELLTALE_STATE_DIR}/nginx/nginx.conf"); <> } // '';
-	my ($rate) = $conf =~ /zone=\S+\s+rate=(\d+)r\/s/;
-	my ($burst) = $conf =~ /limit_req\s+zone=\S+\s+burst=(\d+)/;
+	my ($rate, $burst) = @{ rate_limits() }{qw(key_rate key_burst)};
 	my $per_conn = int((($burst // 2000) + ($rate // 1000)) * 2 / 4) + 50;
 	note("rate ${\ ($rate // '?')}/s, burst ${\ ($burst // '?')}: flooding with 4 x $per_conn requests");
 

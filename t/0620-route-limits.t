@@ -7,22 +7,20 @@ use warnings;
 use Test::More;
 use JSON::PP;
 use Telltale;
-use Telltale::Util qw(slurp);
 
 my $worker = stack_worker_binary() or BAIL_OUT('the stack names no worker binary');
 my @routes = map { JSON::PP->new->decode($_) } grep { /\S/ } `"$worker" --routes`;
 ok(@routes, "$worker --routes");
 
-my $conf = slurp("$ENV{TELLTALE_STATE_DIR}/nginx/nginx.conf") // '';
-my ($rate) = $conf =~ /zone=\S+\s+rate=(\d+)r\/s/;
-my $routes_conf = slurp("$ENV{TELLTALE_STATE_DIR}/nginx/routes.conf") // '';
-my ($burst) = $routes_conf =~ /limit_req\s+zone=\S+\s+burst=(\d+)/;
+my ($rate, $burst) = @{ rate_limits() }{qw(key_rate key_burst)};
 ok($rate && $burst, "the stack's rate ($rate/s) and burst ($burst)");
 
 # A flood of requests with one made-up key past the rate and the burst: how
 # many nginx refused with 429.
 sub limited {
 	my ($method, $path, $headers) = @_;
+	# Within the key's limits, not the address's: 4 connections of fewer
+	# than the 1000 requests nginx serves on one.
 	my $per_conn = int(($burst + $rate) * 2 / 4) + 50;
 	my $one = "$method $path HTTP/1.1\r\nHost: localhost\r\n$headers"
 		. "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}";
@@ -55,9 +53,10 @@ for my $r (grep { $_->{rate_zone} } @routes) {
 # Body limits: a route that takes more than 1 MiB takes it with a trailing
 # slash too, and the rest refuse past 1 MiB in nginx (413) before a worker.
 my $big = 'x' x (2 * 1024 * 1024);
+my $big_array = '[' . join(',', ('0') x (1024 * 1024)) . ']';
 for my $r (grep { $_->{method} eq 'POST' && $_->{pattern} =~ m{^/apps/\*/events$} } @routes) {
 	for my $slash ('', '/') {
-		my $res = req('POST', "/apps/$app->{id}/events$slash", body => $big,
+		my $res = req('POST', "/apps/$app->{id}/events$slash", body => $big_array,
 			      headers => { 'X-Ingest-Key' => $app->{ingest_key}, 'Content-Type' => 'application/json' });
 		isnt($res->{status}, 413, "2 MiB to /apps/{id}/events$slash passes nginx (10 MiB route)");
 	}

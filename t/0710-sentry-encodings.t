@@ -32,17 +32,6 @@ sub post {
 	return sentry_post($o{app} || $app, $kind, $bytes, %o, headers => \%h);
 }
 
-# The peak memory (VmHWM, KiB) of each of the stack's workers, or () when it
-# cannot be read.
-sub peaks {
-	my %hwm;
-	for my $pid (worker_pids()) {
-		open my $fh, '<', "/proc/$pid/status" or next;
-		while (<$fh>) { $hwm{$pid} = $1 if /^VmHWM:\s+(\d+)/ }
-	}
-	return %hwm;
-}
-
 # A request that must work after an attack: the worker pool still serves.
 sub still_serving {
 	my ($name) = @_;
@@ -66,9 +55,9 @@ sub still_serving {
 	# Expanded, the bomb alone would take 100 MiB; capped, a worker needs the
 	# 10 MiB cap and the buffers it grew through (more under AddressSanitizer,
 	# whose quarantine keeps freed blocks for a while).
-	my %before = peaks();
+	my %before = worker_peaks();
 	error_ok(post('envelope', $gzip_bomb, 'gzip'), 413, 'PAYLOAD_TOO_LARGE', undef, 'envelope: a gzip bomb is 413');
-	my %after = peaks();
+	my %after = worker_peaks();
 	my @grew = grep { defined $before{$_} && $after{$_} - $before{$_} > 64 * 1024 } keys %after;
 	my @gone = grep { !defined $after{$_} } keys %before;
 	SKIP: {

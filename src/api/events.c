@@ -65,14 +65,13 @@ static void prefix_field(struct error *err, size_t index)
 /* The body's events on their way to rows for ingest_store: json_parse_each
  * hands them over one at a time. */
 struct ingest {
-	struct request *req;
 	struct event_rows rows;
 	struct error err;         /* why an event was refused */
 	int bulk;
 };
 
 /* Why add_event stopped. */
-enum { INGEST_REFUSED = 1, INGEST_TOO_LARGE, INGEST_NO_MEMORY };
+enum { INGEST_REFUSED = 1, INGEST_NO_MEMORY };
 
 static int refuse_count(struct error *err)
 {
@@ -87,9 +86,6 @@ static int add_event(struct json_object *value, long index, void *ctx)
 	struct event_input ev;
 
 	in->bulk = index >= 0;
-	/* nginx lets 10 MiB through for bulk arrays; one event keeps the 1 MiB limit. */
-	if (!in->bulk && in->req->body_len > REQUEST_BODY_LIMIT)
-		return INGEST_TOO_LARGE;
 	if (index >= EVENT_BULK_MAX)
 		return refuse_count(&in->err);
 	if (event_input_parse(value, &ev, &in->err) != 0) {
@@ -109,7 +105,8 @@ static int read_events(struct request *req, int64_t app_id, const char *digest,
 
 	if (event_rows_init(&in->rows) != 0)
 		return error_set(err, 500, ERROR_INTERNAL, NULL, "no memory");
-	rc = read_json_each(req, add_event, in, err);
+	/* nginx lets 10 MiB through for bulk arrays; one event keeps 1 MiB. */
+	rc = read_json_each(req, REQUEST_BODY_LIMIT, add_event, in, err);
 	if (rc == 0 && in->rows.count == 0)
 		rc = refuse_count(&in->err);            /* an empty array */
 	switch (rc) {
@@ -120,9 +117,6 @@ static int read_events(struct request *req, int64_t app_id, const char *digest,
 		*err = in->err;
 		error_name_field(err);
 		return ingest_refuse(app_id, digest, err);
-	case INGEST_TOO_LARGE:
-		return error_set(err, 413, ERROR_TOO_LARGE, NULL,
-				 "an event body is limited to %d bytes", REQUEST_BODY_LIMIT);
 	default:
 		return error_set(err, 500, ERROR_INTERNAL, NULL, "no memory");
 	}
@@ -153,12 +147,13 @@ static void respond_ingested(struct request *req, int bulk, int64_t app_id, cons
 void events_create(struct request *req)
 {
 	char digest[KEYS_SHA256_HEX_LEN + 1];
-	struct ingest in = { .req = req };
+	struct ingest in = { 0 };
 	struct error err;
 	PGresult *res = NULL;
 	int64_t app_id;
 
 	if (read_path_id(req, 1, &app_id, &err) != 0 || read_ingest_key(req, digest, &err) != 0 ||
+	    ingest_key_known(app_id, digest, &err) != 0 ||
 	    read_events(req, app_id, digest, &in, &err) != 0 ||
 	    ingest_store(app_id, digest, &in.rows, &res, &err) != 0 ||
 	    (PQntuples(res) == 0 && ingest_wrong_key(&err)))

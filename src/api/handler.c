@@ -118,14 +118,6 @@ int handler_json_body_or_respond(struct request *req, struct json_object **doc)
 	return read_json_body(req, doc, &err) == 0 ? 0 : respond_with(req, &err);
 }
 
-int handler_json_each_or_respond(struct request *req, json_each_fn each, void *ctx)
-{
-	struct error err;
-	int rc = read_json_each(req, each, ctx, &err);
-
-	return rc >= 0 ? rc : respond_with(req, &err);
-}
-
 int handler_db_failure(struct request *req, enum db_status status)
 {
 	return status == DB_UNAVAILABLE ? respond_unavailable(req) : respond_internal(req);

@@ -57,11 +57,6 @@ int handler_query_window_or_respond(struct request *req, int64_t default_span,
  * (400), and parses it (400 or 422). *doc is the caller's to put. */
 int handler_json_body_or_respond(struct request *req, struct json_object **doc);
 
-/* As handler_json_body_or_respond, but the body goes through json_parse_each.
- * Returns 0, what each() stopped with (positive; the caller answers), or -1
- * when it has answered. */
-int handler_json_each_or_respond(struct request *req, json_each_fn each, void *ctx);
-
 /* 422 VALIDATION unless doc is a JSON object. */
 int handler_json_object_or_respond(struct request *req, struct json_object *doc);
 

@@ -1,7 +1,9 @@
 /* ingest: the statements events go in by, and the key's verdict. */
 #include "api/ingest.h"
 
+#include "base/log.h"
 #include "db/args.h"
+#include "pure/keycache.h"
 
 const struct db_statement ingest_statements[] = {
 	/* $1 app id, $2 key digest, $3 a JSON array of event_input_row objects.
@@ -103,6 +105,25 @@ int ingest_key_valid(int64_t app_id, const char *key_digest, struct error *err)
 	found = PQntuples(res) > 0;
 	PQclear(res);
 	return found;
+}
+
+/* The keys this worker found good in the last second. */
+static struct keycache known_keys;
+
+int ingest_key_known(int64_t app_id, const char *key_digest, struct error *err)
+{
+	int64_t now = log_now_usec();        /* monotonic */
+	int valid;
+
+	if (keycache_fresh(&known_keys, app_id, key_digest, now))
+		return 0;
+	valid = ingest_key_valid(app_id, key_digest, err);
+	if (valid < 0)
+		return -1;
+	if (!valid)
+		return ingest_wrong_key(err);
+	keycache_put(&known_keys, app_id, key_digest, now);
+	return 0;
 }
 
 int ingest_wrong_key(struct error *err)

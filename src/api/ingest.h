@@ -27,6 +27,11 @@ int ingest_store(int64_t app_id, const char *key_digest, struct event_rows *rows
  * filled when the database failed. */
 int ingest_key_valid(int64_t app_id, const char *key_digest, struct error *err);
 
+/* Checks, before the body is read, that key_digest opens application app_id:
+ * from what this worker learnt in the last second, else with the database.
+ * Returns 0, or -1 with *err: 403 for a wrong key, 503 or 500. */
+int ingest_key_known(int64_t app_id, const char *key_digest, struct error *err);
+
 /* A body refused with *err: 403 FORBIDDEN takes its place when the key is
  * wrong (a stranger learns nothing about their body), 503 when the database
  * cannot say. Always returns -1. */

@@ -10,7 +10,9 @@
 #include <time.h>
 
 #include "api/handler.h"
+#include "base/log.h"
 #include "http/read.h"
+#include "pure/keycache.h"
 #include "pure/json.h"
 #include "pure/keys.h"
 #include "pure/log_input.h"
@@ -187,6 +189,27 @@ static int key_active(const char *digest, struct error *err)
 	return active;
 }
 
+/* The service keys this worker found active in the last second. */
+static struct keycache known_keys;
+
+/* Checks, before the body is read, that digest is an active key: from what
+ * this worker learnt in the last second, else with the database. Returns 0,
+ * or -1 with *err: 401 for an unknown or revoked key, 503 or 500. */
+static int key_known(const char *digest, struct error *err)
+{
+	int64_t now = log_now_usec();        /* monotonic */
+	int active;
+
+	if (keycache_fresh(&known_keys, 0, digest, now))
+		return 0;
+	if ((active = key_active(digest, err)) < 0)
+		return -1;
+	if (!active)
+		return wrong_key(err);
+	keycache_put(&known_keys, 0, digest, now);
+	return 0;
+}
+
 /* A log refused with *err: the 401 of a wrong key takes its place, else the
  * 422 names the field in its message too ("status_code must be ..."). */
 static int refuse_log(const char *digest, struct error *err)
@@ -319,7 +342,8 @@ void logs_create(struct request *req)
 	struct error err;
 	PGresult *res = NULL;
 
-	if (read_bearer_key(req, digest, &err) != 0 || read_json_body(req, &doc, &err) != 0 ||
+	if (read_bearer_key(req, digest, &err) != 0 || key_known(digest, &err) != 0 ||
+	    read_json_body(req, &doc, &err) != 0 ||
 	    (log_input_parse(doc, &in, &err) != 0 && refuse_log(digest, &err)) ||
 	    (!(row = log_input_row(&in)) && error_set(&err, 500, ERROR_INTERNAL, NULL, "no memory")) ||
 	    store_log(digest, row, &res, &err) != 0) {

@@ -223,7 +223,8 @@ static int print_exact(FILE *out, const char *pattern, const struct location *lo
 	if (loc->body_limit > BODY)
 		fprintf(out, "\tclient_max_body_size %zum;\n", loc->body_limit / MIB);
 	if (loc->rate_zone)
-		fprintf(out, "\tlimit_req zone=%s burst=@INGEST_BURST@ nodelay;\n", loc->rate_zone);
+		fprintf(out, "\tlimit_req zone=%s burst=@INGEST_BURST@ nodelay;\n"
+			"\tlimit_req zone=ingest_address burst=@ADDRESS_BURST@ nodelay;\n", loc->rate_zone);
 	print_pass(out, loc->pool, "\t");
 	fputs("}\n", out);
 	return 0;

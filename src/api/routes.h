@@ -40,7 +40,8 @@ struct route {
 	enum route_access access;
 	size_t body_limit;               /* bytes; 0: the route reads no body */
 	const char *const *query;        /* the query parameters it reads, NULL-ended */
-	const char *rate_zone;           /* nginx's per-key limit_req zone, or NULL */
+	const char *rate_zone;           /* nginx's per-key limit_req zone, or NULL;
+	                                    such a route is also limited per address */
 	enum route_pool pool;
 };
 
@@ -57,7 +58,7 @@ void routes_dispatch(struct request *req);
 int routes_print(FILE *out);
 
 /* nginx's locations for the table, with @SOCKET@, @REPLAY_SOCKET@,
- * @STATE_DIR@ and @INGEST_BURST@ for the stack to fill in: a prefix location
+ * @STATE_DIR@, @INGEST_BURST@ and @ADDRESS_BURST@ for the stack to fill in: a prefix location
  * for each first segment, and an exact-pattern location (a trailing slash
  * allowed) for each route whose body limit, rate zone or pool differs from
  * its prefix's. Returns 0, or -1 on a write error. */

@@ -179,7 +179,7 @@ static struct json_object *event_doc(const char *payload, size_t len, struct err
 		return doc;
 	/* A 422 naming a field is about a value inside the event; one without a
 	 * field is about the root (null, a string holding a NUL): not an event. */
-	if (!doc && (err.status == 400 || (err.status == 422 && err.field[0])))
+	if (!doc && (err.status == 400 || err.status == 413 || (err.status == 422 && err.field[0])))
 		*f = err;
 	else
 		error_set(f, 400, ERROR_BAD_REQUEST, NULL, "an event must be a JSON object");
@@ -314,7 +314,7 @@ void sentry_store(struct request *req)
 
 	req->headers = CORS_HEADERS;
 	if (read_path_id(req, 1, &app_id, &err) != 0 || read_key(req, NULL, digest, &err) != 0 ||
-	    rows_init(&rows, &err) != 0 ||
+	    ingest_key_known(app_id, digest, &err) != 0 || rows_init(&rows, &err) != 0 ||
 	    ((decoded_body(req, STORE_LIMIT, &body, &len, &err) != 0 ||
 	      add_event_row(&rows, body, len, NULL, id, &err) != 0) &&
 	     ingest_refuse(app_id, digest, &err)) ||
@@ -337,13 +337,18 @@ static int ingest_envelope(struct request *req, char **body, struct envelope *en
 	struct error body_err = { 0 };
 	size_t len = 0;
 	int64_t app_id;
+	int have_key;
 
 	if (read_path_id(req, 1, &app_id, err) != 0)
+		return -1;
+	/* A key in the headers or the query is checked before the body is read. */
+	have_key = read_key(req, NULL, digest, err) == 0;
+	if (have_key && ingest_key_known(app_id, digest, err) != 0)
 		return -1;
 	if (decoded_body(req, ENVELOPE_LIMIT, body, &len, &body_err) == 0 &&
 	    envelope_init(env, *body, len) != 0)
 		error_set(&body_err, 400, ERROR_BAD_REQUEST, NULL, "%s", env->why);
-	if (read_key(req, env, digest, err) != 0 || rows_init(rows, err) != 0)
+	if ((!have_key && read_key(req, env, digest, err) != 0) || rows_init(rows, err) != 0)
 		return -1;
 	if (body_err.status || envelope_rows(env, rows, id, &body_err) != 0) {
 		*err = body_err;

@@ -74,10 +74,10 @@ int read_json_body(struct request *req, struct json_object **doc,
 	return *doc ? 0 : -1;
 }
 
-int read_json_each(struct request *req, json_each_fn each, void *ctx,
+int read_json_each(struct request *req, size_t single_max, json_each_fn each, void *ctx,
 		   struct error *err)
 {
 	if (read_json_text(req, err) != 0)
 		return -1;
-	return json_parse_each(req->body, req->body_len, each, ctx, err);
+	return json_parse_each(req->body, req->body_len, single_max, each, ctx, err);
 }

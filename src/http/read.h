@@ -28,9 +28,10 @@ int read_bearer_key(const struct request *req, char digest[KEYS_SHA256_HEX_LEN +
 int read_json_body(struct request *req, struct json_object **doc,
 		   struct error *err);
 
-/* As read_json_body, but the body goes through json_parse_each. Returns 0,
- * what each() stopped with (positive; the caller says why), or -1 with *err. */
-int read_json_each(struct request *req, json_each_fn each, void *ctx,
+/* As read_json_body, but the body goes through json_parse_each (a body that
+ * is not an array held to single_max bytes). Returns 0, what each() stopped
+ * with (positive; the caller says why), or -1 with *err. */
+int read_json_each(struct request *req, size_t single_max, json_each_fn each, void *ctx,
 		   struct error *err);
 
 #endif

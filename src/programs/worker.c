@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -24,6 +25,16 @@
 #include "pure/fields.h"
 
 #define LISTEN_FD 0
+
+/* AddressSanitizer maps terabytes of shadow memory: no address-space limit
+ * can hold under it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
 
 
 /* An idle worker waits in epoll on the pool's listening socket and on its own
@@ -147,6 +158,21 @@ static void finish(FCGX_Request *fcgi)
 	FCGX_Finish_r(fcgi);
 }
 
+/* No request may take the host: a worker's address space is held to
+ * TELLTALE_WORKER_MEMORY_MB (256), where the largest body, decompressed and
+ * parsed, fits with room to spare; past it an allocation fails and the
+ * request is refused, not the machine. */
+static void limit_address_space(void)
+{
+#ifndef UNDER_ASAN
+	rlim_t bytes = (rlim_t)env_int("TELLTALE_WORKER_MEMORY_MB", 256) << 20;
+	struct rlimit limit = { bytes, bytes };
+
+	if (bytes > 0 && setrlimit(RLIMIT_AS, &limit) != 0)
+		log_msg("cannot limit the address space to %lu MiB", (unsigned long)(bytes >> 20));
+#endif
+}
+
 /* `telltale-worker --statement NAME` prints the SQL of a prepared statement,
  * so that a benchmark can run exactly what the worker runs. Returns the exit
  * status. (--routes prints the route table, --nginx-locations nginx's
@@ -187,6 +213,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	signals_install();
+	limit_address_space();
 	fcntl(LISTEN_FD, F_SETFL, fcntl(LISTEN_FD, F_GETFL) | O_NONBLOCK);
 	if (watch_listener() != 0) {
 		log_msg("cannot watch the listening socket");

@@ -27,6 +27,10 @@ static int check_body(const char *text, size_t len, struct error *err)
 		return 0;
 	if (check.status == JSONCHECK_SYNTAX)
 		return error_set(err, 400, ERROR_BAD_REQUEST, NULL, "%s", jsoncheck_message(check.status));
+	if (check.status == JSONCHECK_TOO_MANY)
+		return error_set(err, 413, ERROR_TOO_LARGE, NULL,
+				 "the body (or an element of it) holds more than %d values and keys",
+				 JSONCHECK_MAX_VALUES);
 	return error_set(err, 422, ERROR_VALIDATION, check.field, "%s", jsoncheck_message(check.status));
 }
 
@@ -105,16 +109,20 @@ static int parse_elements(const char *text, size_t len, size_t at, json_each_fn 
 	return rc;
 }
 
-int json_parse_each(const char *text, size_t len, json_each_fn each, void *ctx,
-		    struct error *err)
+int json_parse_each(const char *text, size_t len, size_t single_max, json_each_fn each,
+		    void *ctx, struct error *err)
 {
 	struct json_object *doc;
-	size_t at;
+	size_t at = skip_space(text, len, 0);
 	int rc;
 
+	/* A document of one item is held to its own limit before anything of it
+	 * is parsed: only an array may use the bulk's. */
+	if (text[at] != '[' && len > single_max)
+		return error_set(err, 413, ERROR_TOO_LARGE, NULL,
+				 "a body that is not an array is limited to %zu bytes", single_max);
 	if (check_body(text, len, err) != 0)
 		return -1;
-	at = skip_space(text, len, 0);
 	if (text[at] == '[')
 		return parse_elements(text, len, at, each, ctx, err);
 	if (!(doc = parse_document(text, len, err)))

@@ -26,11 +26,12 @@ typedef int (*json_each_fn)(struct json_object *value, long index, void *ctx);
 /* Parses text[0..len) (followed by a NUL) like json_parse_body, but an array
  * goes to each() one element at a time, each freed before the next is read:
  * a bulk of a thousand events never holds more than one in memory. Any other
- * document goes to each() whole. Returns 0, what each() stopped with, or -1
- * with *err filled for a body json_parse_body refuses (an empty array calls
- * each() for nothing and returns 0). */
-int json_parse_each(const char *text, size_t len, json_each_fn each, void *ctx,
-		    struct error *err);
+ * document goes to each() whole, and is refused (413) past single_max bytes
+ * before it is parsed. Returns 0, what each() stopped with, or -1 with *err
+ * filled for a body json_parse_body refuses (an empty array calls each()
+ * for nothing and returns 0). */
+int json_parse_each(const char *text, size_t len, size_t single_max, json_each_fn each,
+		    void *ctx, struct error *err);
 
 /* Builders: add key to obj. The new json_object belongs to obj. */
 void json_add_string(struct json_object *obj, const char *key, const char *value);

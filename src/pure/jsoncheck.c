@@ -46,6 +46,7 @@ struct checker {
 	const unsigned char *s;
 	size_t len, pos;
 	int max_depth, depth;
+	size_t values;          /* values and keys so far (of this element of a root array) */
 	struct frame stack[JSONCHECK_FRAMES];
 	struct jsoncheck_result *res;
 };
@@ -338,11 +339,22 @@ static void close_container(struct checker *c, enum want *want)
 	*want = WANT_NEXT;
 }
 
+/* Counts one more value or key. Returns 0, or -1 past the cap. */
+static int count_value(struct checker *c)
+{
+	/* An element of a root array starts a count of its own. */
+	if (c->depth == 1 && !c->stack[0].is_object)
+		c->values = 0;
+	return ++c->values > JSONCHECK_MAX_VALUES ? -1 : 0;
+}
+
 static enum jsoncheck_status scan_value(struct checker *c, enum want *want)
 {
 	int ch = peek(c);
 
 	*want = WANT_NEXT;
+	if (count_value(c) != 0)
+		return fail(c, JSONCHECK_TOO_MANY, c->pos);
 	switch (ch) {
 	case '{':
 	case '[':
@@ -370,6 +382,8 @@ static enum jsoncheck_status scan_key(struct checker *c, enum want *want)
 
 	if (peek(c) != '"')
 		return fail(c, JSONCHECK_SYNTAX, c->pos);
+	if (++c->values > JSONCHECK_MAX_VALUES)
+		return fail(c, JSONCHECK_TOO_MANY, c->pos);
 	f->has_key = 1;
 	f->key_off = c->pos + 1;
 	f->key_len = KEY_OPEN;

@@ -332,10 +332,67 @@ static void test_result(void)
 	is_int(jsoncheck("[\"\xff\"]", 5, 32, &res), res.status, "return value equals res->status");
 }
 
+/* "[" or "{"-led text of n repetitions of item between head and tail; the
+ * caller frees it. */
+static char *repeated(const char *head, const char *item, size_t n, const char *tail, size_t *len)
+{
+	size_t hl = strlen(head), il = strlen(item), tl = strlen(tail);
+	char *text = malloc(hl + n * (il + 1) + tl + 1), *p = text;
+
+	if (!text)
+		return NULL;
+	memcpy(p, head, hl);
+	p += hl;
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			*p++ = ',';
+		memcpy(p, item, il);
+		p += il;
+	}
+	memcpy(p, tail, tl + 1);
+	*len = (size_t)(p - text) + tl;
+	return text;
+}
+
+/* The cap on values and keys: per document, or per element of a root array. */
+static void test_value_count(void)
+{
+	static const struct {
+		const char *head, *item, *tail;
+		size_t n;
+		enum jsoncheck_status want;
+		const char *name;
+	} counts[] = {
+		/* root object, key, array: 3 values before the items */
+		{ "{\"a\":[", "{}", "]}", JSONCHECK_MAX_VALUES - 3, JSONCHECK_OK, "{\"a\":[{},…]} of exactly the cap" },
+		{ "{\"a\":[", "{}", "]}", JSONCHECK_MAX_VALUES - 2, JSONCHECK_TOO_MANY, "one value past the cap" },
+		{ "{", "\"k\":0", "}", JSONCHECK_MAX_VALUES / 2, JSONCHECK_TOO_MANY, "keys count too" },
+		{ "[[", "0", "]]", JSONCHECK_MAX_VALUES, JSONCHECK_TOO_MANY, "one element of a root array past the cap" },
+		{ "[", "[0,0,0,0,0,0,0,0,0]", "]", JSONCHECK_MAX_VALUES / 5, JSONCHECK_OK,
+		  "a root array counts each element apart (twice the cap in all)" },
+		{ "[", "1", "]", 3 * JSONCHECK_MAX_VALUES, JSONCHECK_OK, "a root array of many scalars" },
+	};
+
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		struct jsoncheck_result res;
+		size_t len;
+		char *text = repeated(counts[i].head, counts[i].item, counts[i].n, counts[i].tail, &len);
+
+		if (!text) {
+			ok(0, "no memory for the value count tests");
+			continue;
+		}
+		if (!tap_ok(jsoncheck(text, len, 32, &res) == counts[i].want, __FILE__, __LINE__, counts[i].name))
+			printf("#   status %d at offset %zu\n", res.status, res.offset);
+		free(text);
+	}
+}
+
 int main(void)
 {
 	test_table();
 	test_depth();
+	test_value_count();
 	test_long_paths();
 	test_result();
 	return tap_done();

@@ -13,6 +13,7 @@ use POSIX ();
 use Time::HiRes ();
 
 use Telltale::HTTP qw(http_once host_port);
+use Telltale::Stack ();
 use Telltale::Util qw(json_bytes json_decode slurp);
 
 our @EXPORT = qw(load_start load_stop load_event_id ingest_interval);
@@ -30,9 +31,8 @@ sub load_event_id {
 sub ingest_interval {
 	my ($secs, $state) = @_;
 	$state //= $ENV{TELLTALE_STATE_DIR};
-	my $conf = slurp("$state/nginx/nginx.conf") // '';
-	my ($rate) = $conf =~ /zone=\S+\s+rate=(\d+)r\/s/;
-	my ($burst) = $conf =~ /limit_req\s+zone=\S+\s+burst=(\d+)/;
+	my $limits = Telltale::Stack::rate_limits($state);
+	my ($rate, $burst) = @$limits{qw(key_rate key_burst)};
 	return 0 unless defined $rate;
 	my $allowed = 0.7 * (($burst // 0) + $rate * $secs);
 	return $allowed >= 100_000 ? 0 : $secs / $allowed;

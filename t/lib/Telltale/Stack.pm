@@ -14,7 +14,7 @@ use POSIX ();
 use Telltale::HTTP qw(host_port);
 use Telltale::Util qw(slurp);
 
-our @EXPORT = qw(stack_cmd stack_at worker_pids notifier_pids worker_busy stack_worker_binary);
+our @EXPORT = qw(stack_cmd stack_at worker_pids notifier_pids worker_busy stack_worker_binary worker_peaks rate_limits);
 
 # stack_cmd(@args): runs "$TELLTALE_ROOT/stack @args" for this stack; returns
 # the exit status in scalar context, (status, output) in list context.
@@ -124,6 +124,36 @@ sub stack_worker_binary {
 	my $stamp = slurp("$state/run/workers.stamp") // return undef;
 	my ($bin) = $stamp =~ /^(\S+)/;
 	return $bin;
+}
+
+# worker_peaks(): the peak memory (VmHWM, KiB) of each of the stack's workers
+# by pid, or () when it cannot be read.
+sub worker_peaks {
+	my %hwm;
+	for my $pid (worker_pids()) {
+		open my $fh, '<', "/proc/$pid/status" or next;
+		while (<$fh>) { $hwm{$pid} = $1 if /^VmHWM:\s+(\d+)/ }
+	}
+	return %hwm;
+}
+
+# rate_limits($state): the stack's limits as nginx was given them, from
+# $state/nginx/nginx.conf and routes.conf ($state defaults to the stack under
+# test): {key_rate, key_burst} of the per-key ingest limit, {address_rate,
+# address_burst} of the per-address one, and connections, the requests one
+# address may have in hand. A limit not found is undef.
+sub rate_limits {
+	my ($state) = @_;
+	$state //= $ENV{TELLTALE_STATE_DIR};
+	my $conf = slurp("$state/nginx/nginx.conf") // '';
+	my $routes = slurp("$state/nginx/routes.conf") // '';
+	my %l;
+	($l{key_rate}) = $conf =~ /zone=ingest_key:\S+\s+rate=(\d+)r\/s/;
+	($l{address_rate}) = $conf =~ /zone=ingest_address:\S+\s+rate=(\d+)r\/s/;
+	($l{connections}) = $conf =~ /limit_conn\s+address_connections\s+(\d+);/;
+	($l{key_burst}) = $routes =~ /limit_req\s+zone=ingest_key\s+burst=(\d+)/;
+	($l{address_burst}) = $routes =~ /limit_req\s+zone=ingest_address\s+burst=(\d+)/;
+	return \%l;
 }
 
 1;

@@ -1,0 +1,34 @@
+/* keycache: a worker's memory of the keys the database has just said are
+ * good, so that a request's key can be checked before its body is read
+ * without a round trip each time. An entry is trusted for KEYCACHE_TTL_USEC;
+ * the statement that stores still checks the key, so a key revoked within
+ * that second stops at once all the same. Pure: the caller owns the cache
+ * and says what time it is. */
+#ifndef TELLTALE_KEYCACHE_H
+#define TELLTALE_KEYCACHE_H
+
+#include <stdint.h>
+
+#include "pure/keys.h"
+
+#define KEYCACHE_SLOTS 64
+#define KEYCACHE_TTL_USEC 1000000
+
+struct keycache_entry {
+	int64_t scope;                          /* what the key opens: an application's id, or 0 */
+	char digest[KEYS_SHA256_HEX_LEN + 1];   /* "" for an empty slot */
+	int64_t checked_usec;
+};
+
+struct keycache {
+	struct keycache_entry slots[KEYCACHE_SLOTS];
+};
+
+/* 1 when digest was found good for scope less than KEYCACHE_TTL_USEC before now. */
+int keycache_fresh(const struct keycache *c, int64_t scope, const char *digest, int64_t now_usec);
+
+/* Remembers that digest is good for scope as of now, in the slot its digest
+ * picks (replacing what was there). */
+void keycache_put(struct keycache *c, int64_t scope, const char *digest, int64_t now_usec);
+
+#endif
