@@ -53,7 +53,7 @@ int handler_query_level_or_respond(struct request *req, const char **out);
 int handler_query_window_or_respond(struct request *req, int64_t default_span,
 				    int64_t *since, int64_t *until);
 
-/* Reads the body (413 past the route's limit), requires a JSON content type when one is given
+/* Reads the body (413 past the route's limit), requires a JSON content type
  * (400), and parses it (400 or 422). *doc is the caller's to put. */
 int handler_json_body_or_respond(struct request *req, struct json_object **doc);
 

@@ -21,6 +21,7 @@
 #include "api/services.h"
 #include "api/stats.h"
 #include "http/response.h"
+#include "pure/params.h"
 
 const struct db_statement *const routes_statements[] = {
 	apps_statements, ingest_statements, events_statements, stats_statements,
@@ -116,8 +117,35 @@ static int matches(const struct request *req, const char *pattern)
 	return i + 1 == req->nsegments;
 }
 
+/* 1 when a browser sent req from another site: its Origin names another
+ * site, or Sec-Fetch-Site says cross-site. Other clients send neither. */
+static int cross_site(const struct request *req)
+{
+	const char *origin = request_param(req, "HTTP_ORIGIN");
+	const char *fetch_site = request_param(req, "HTTP_SEC_FETCH_SITE");
+	const char *scheme = request_param(req, "REQUEST_SCHEME");
+	const char *host = request_param(req, "HTTP_HOST");
+
+	if (fetch_site && strcmp(fetch_site, "cross-site") == 0)
+		return 1;
+	return origin && !params_same_origin(origin, scheme ? scheme : "http", host ? host : "");
+}
+
+/* A change asked of the management API by a page of another site is refused
+ * before anything is read: a web page must not drive a stack that its
+ * visitor's browser can reach (docs/security.md). Reading and ingest, which
+ * needs its key, are not changes a page can make unasked. */
+static int forged(const struct request *req, const struct route *r)
+{
+	return r->access == ACCESS_OPEN && strcmp(r->method, "GET") != 0 && cross_site(req);
+}
+
 static void run(struct request *req, const struct route *r)
 {
+	if (forged(req, r)) {
+		respond_error(req, 403, "FORBIDDEN", NULL, "a change from another site's page is refused");
+		return;
+	}
 	req->body_limit = r->body_limit;
 	req->query_names = r->query;
 	r->handler(req);

@@ -30,13 +30,14 @@ int read_bearer_key(const struct request *req, char digest[KEYS_SHA256_HEX_LEN +
 	return 0;
 }
 
-/* A missing content type is taken as JSON; a given one must say JSON. */
+/* The content type must say JSON: a page of another site can send a form or
+ * text/plain without asking, but not JSON. */
 static int json_content_type(const char *ct)
 {
 	size_t n;
 
 	if (!ct || !*ct)
-		return 1;
+		return 0;
 	n = strcspn(ct, "; \t");
 	if (n == 16 && strncasecmp(ct, "application/json", 16) == 0)
 		return 1;

@@ -22,8 +22,8 @@ int read_path_id(const struct request *req, size_t i, int64_t *out, struct error
 int read_bearer_key(const struct request *req, char digest[KEYS_SHA256_HEX_LEN + 1],
 		    struct error *err);
 
-/* Reads the body (413 past the route's limit), requires a JSON content type when one is
- * given (400) and a body (400), and parses it (400 or 422). *doc is the
+/* Reads the body (413 past the route's limit), requires a JSON content type
+ * (400) and a body (400), and parses it (400 or 422). *doc is the
  * caller's to put. */
 int read_json_body(struct request *req, struct json_object **doc,
 		   struct error *err);

@@ -197,3 +197,27 @@ int params_bearer_mkey(const char *header, const char **key)
 	*key = p;
 	return 0;
 }
+
+/* host[0..len) without a default port for scheme: its length. */
+static size_t without_default_port(const char *host, size_t len, const char *scheme)
+{
+	const char *port = strcasecmp(scheme, "https") == 0 ? ":443" : ":80";
+	size_t n = strlen(port);
+
+	if (len > n && strncmp(host + len - n, port, n) == 0)
+		return len - n;
+	return len;
+}
+
+int params_same_origin(const char *origin, const char *scheme, const char *host)
+{
+	size_t slen = strlen(scheme), olen, hlen;
+
+	if (!origin || !scheme || !host || strncasecmp(origin, scheme, slen) != 0 ||
+	    strncmp(origin + slen, "://", 3) != 0)
+		return 0;
+	origin += slen + 3;
+	olen = without_default_port(origin, strlen(origin), scheme);
+	hlen = without_default_port(host, strlen(host), scheme);
+	return olen == hlen && olen > 0 && strncasecmp(origin, host, olen) == 0;
+}

@@ -60,4 +60,10 @@ int params_http_url_ok(const char *s, size_t len);
  * is not a Bearer credential holding a well-formed mkey_ key. */
 int params_bearer_mkey(const char *header, const char **key);
 
+/* 1 when origin (an Origin header: "scheme://host[:port]") names the site
+ * that scheme and host (the request's scheme and Host header) make: the
+ * same scheme and host, a default port (80 for http, 443 for https) written
+ * or not, in any case. */
+int params_same_origin(const char *origin, const char *scheme, const char *host);
+
 #endif

@@ -259,8 +259,42 @@ static void test_bearer(void)
 	ok(params_bearer_mkey(NULL, &key) == -1, "no authorization header refused");
 }
 
+static void test_origins(void)
+{
+	static const struct {
+		const char *origin, *scheme, *host;
+		int same;
+	} cases[] = {
+		{ "http://127.0.0.1:8080", "http", "127.0.0.1:8080", 1 },
+		{ "http://LocalHost:8080", "http", "localhost:8080", 1 },
+		{ "HTTP://localhost", "http", "localhost", 1 },
+		{ "http://localhost:80", "http", "localhost", 1 },
+		{ "http://localhost", "http", "localhost:80", 1 },
+		{ "https://telltale.example", "https", "telltale.example:443", 1 },
+		{ "http://[::1]:8080", "http", "[::1]:8080", 1 },
+		{ "http://127.0.0.1:8081", "http", "127.0.0.1:8080", 0 },
+		{ "http://evil.example", "http", "127.0.0.1:8080", 0 },
+		{ "https://127.0.0.1:8080", "http", "127.0.0.1:8080", 0 },
+		{ "http://127.0.0.1:8080.evil.example", "http", "127.0.0.1:8080", 0 },
+		{ "http://127.0.0.1", "http", "127.0.0.1:8080", 0 },
+		{ "null", "http", "127.0.0.1:8080", 0 },
+		{ "", "http", "127.0.0.1:8080", 0 },
+		{ "http://", "http", "", 0 },
+		{ "http://localhost:443", "https", "localhost", 0 },
+	};
+	char name[200];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(name, sizeof(name), "Origin '%s' %s %s://%s", cases[i].origin,
+			 cases[i].same ? "is" : "is not", cases[i].scheme, cases[i].host);
+		ok(params_same_origin(cases[i].origin, cases[i].scheme, cases[i].host) == cases[i].same, name);
+	}
+	ok(!params_same_origin(NULL, "http", "localhost"), "no Origin is no match");
+}
+
 int main(void)
 {
+	test_origins();
 	test_ids();
 	test_int64();
 	test_times();
