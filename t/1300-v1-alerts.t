@@ -40,7 +40,9 @@ my $full;
 	is($res->{status}, 201, 'POST /v1/alerts answers 201') or diag($res->{body});
 	like($res->{headers}{'content-type'} // '', qr{^application/json}i, 'as JSON');
 	$full = $res->{json} || {};
-	is_deeply([ sort keys %$full ], [ sort @ALERT_FIELDS ], 'with every field of ALERT');
+	is_deeply([ sort keys %$full ], [ sort @ALERT_FIELDS, 'webhook_secret' ],
+		  'with every field of ALERT, and the webhook_secret of its webhook this once');
+	like(delete $full->{webhook_secret} // '', qr/^whsec_[0-9a-f]{64}\z/, 'webhook_secret is whsec_ and 64 hex digits');
 	ok(is_uuid($full->{id}), 'id is a UUID');
 	is($full->{service_id}, $svc->{id}, 'service_id as sent');
 	is($full->{name}, '5xx from checkout', 'name trimmed');

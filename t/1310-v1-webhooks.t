@@ -48,7 +48,11 @@ sub read_request {
 	my ($head, $body) = split /\r\n\r\n/, $raw, 2;
 	my ($line, @lines) = split /\r\n/, $head;
 	my ($path) = $line =~ m{^\S+ (\S+) HTTP/1\.[01]\z} or return;
-	my %h = map { /^([^:]+):\s*(.*?)\s*\z/ ? (lc $1 => $2) : () } @lines;
+	my %h;
+	for (@lines) {
+		next unless /^([^:]+):\s*(.*?)\s*\z/;
+		$h{ lc $1 } = exists $h{ lc $1 } ? "$h{ lc $1 }, $2" : $2;    # repeated: joined
+	}
 	while (length $body < ($h{'content-length'} // 0)) {
 		my $n = sysread($conn, my $buf, 65536) or return;
 		$body .= $buf;
@@ -117,6 +121,17 @@ sub notifier_after {
 	return $new;
 }
 
+# One assertion that $r (a received request) is signed for $secret:
+# X-Telltale-Signature t=<unix seconds, within 5 minutes>,v1=<hex HMAC-SHA256
+# of "<t>.<body>">, as docs/api.md tells a receiver to check it.
+sub signed_ok {
+	my ($r, $secret, $name) = @_;
+	local $Test::Builder::Level = $Test::Builder::Level + 1;
+	my ($t, $v1) = ($r->{headers}{'x-telltale-signature'} // '') =~ /^t=(\d+),v1=([0-9a-f]{64})\b/;
+	return ok($t && abs($t - time) < 300 && $v1 eq hmac_sha256_hex("$t." . ($r->{body} // ''), $secret // ''),
+		  $name) || diag('X-Telltale-Signature: ' . ($r->{headers}{'x-telltale-signature'} // '(none)'));
+}
+
 # A service of its own for each case: every rule of a service sees its logs.
 sub service_and_key { my $s = new_service(@_); return ($s, new_key($s)) }
 
@@ -142,8 +157,8 @@ is(ingest_log(new_key($flop)->{raw_key}, log_ev(status_code => 500))->{status}, 
 	$ev ||= {};
 	is($r->{method}, 'POST', 'as a POST');
 	like($r->{headers}{'content-type'} // '', qr{^application/json\b}, 'of JSON');
-	is($r->{headers}{'x-telltale-signature'}, 'sha256=' . hmac_sha256_hex($r->{body} // '', $SECRET),
-	   'X-Telltale-Signature is sha256= and the HMAC-SHA256 of the body');
+	like($rule->{webhook_secret} // '', qr/^whsec_[0-9a-f]{64}\z/, 'the rule was made with its webhook_secret');
+	signed_ok($r, $rule->{webhook_secret}, 'X-Telltale-Signature is t= and v1=, the HMAC of "<t>.<body>" under it');
 	is($r->{headers}{'x-telltale-event'}, 'alert', 'X-Telltale-Event: alert');
 	is($r->{headers}{'x-telltale-delivery'}, $ev->{id}, 'X-Telltale-Delivery is the event id');
 	is($r->{headers}{'x-telltale-attempt'}, 1, 'X-Telltale-Attempt: 1');
@@ -163,10 +178,50 @@ is(ingest_log(new_key($flop)->{raw_key}, log_ev(status_code => 500))->{status}, 
 	Time::HiRes::sleep(2.5);
 	is(scalar(received("/ok/once-$uniq")), 1, 'and it arrives only once');
 
-	my $tampered = $r->{body} // '';
-	$tampered =~ s/503/504/;
-	isnt('sha256=' . hmac_sha256_hex($tampered, $SECRET), $r->{headers}{'x-telltale-signature'},
+	my ($t, $v1) = ($r->{headers}{'x-telltale-signature'} // '') =~ /^t=(\d+),v1=(\w+)/;
+	(my $tampered = $r->{body} // '') =~ s/503/504/;
+	isnt(hmac_sha256_hex(($t // '') . ".$tampered", $rule->{webhook_secret} // ''), $v1 // '',
 	     'a changed body does not match the signature');
+	ok(!defined req('GET', "/v1/alerts/$rule->{id}")->{json}{webhook_secret}, 'the secret is never shown again');
+}
+
+# --- a rotated secret; a rule made before secrets were per rule ---------------------------------
+
+{
+	my ($svc, $key) = service_and_key('webhooks-rotate');
+	my $rule = new_alert($svc, name => 'rotate', webhook_url => hook("/ok/rotate-$uniq"), cooldown_seconds => 0);
+	my $res = req('POST', "/v1/alerts/$rule->{id}/webhook-secret");
+	is($res->{status}, 200, 'POST /v1/alerts/{id}/webhook-secret answers 200');
+	my $new = $res->{json}{webhook_secret} // '';
+	like($new, qr/^whsec_[0-9a-f]{64}\z/, '  with a new webhook_secret');
+	isnt($new, $rule->{webhook_secret}, '  not the one before');
+	ingest_log($key->{raw_key}, log_ev(status_code => 500));
+	my @got;
+	wait_for(20, sub { @got = received("/ok/rotate-$uniq") });
+	signed_ok($got[0] || {}, $new, 'the next delivery is signed with the new secret');
+	my ($t, $v1) = (($got[0] || {})->{headers}{'x-telltale-signature'} // '') =~ /^t=(\d+),v1=(\w+)/;
+	isnt(hmac_sha256_hex(($t // '') . '.' . ($got[0]{body} // ''), $rule->{webhook_secret}), $v1 // '',
+	     '  and not with the old one');
+
+	my $plain = new_alert($svc, name => 'no hook');
+	error_ok(req('POST', "/v1/alerts/$plain->{id}/webhook-secret"), 409, 'CONFLICT', undef,
+		 'a rule without a webhook has no secret to rotate: 409');
+	error_ok(req('POST', '/v1/alerts/00000000-0000-4000-8000-000000000000/webhook-secret'), 404,
+		 'NOT_FOUND', undef, 'an unknown rule: 404');
+	ok(!exists $plain->{webhook_secret}, 'a rule without a webhook is made without a secret');
+
+	# A rule made before secrets were per rule has no nonce: it is signed with
+	# the secret of an empty nonce and, for one release, as before too.
+	my $old = new_alert($svc, name => 'before', webhook_url => hook("/ok/before-$uniq"));
+	db_query("UPDATE alerts SET webhook_secret_nonce = NULL WHERE id = '$old->{id}'");
+	ingest_log($key->{raw_key}, log_ev(status_code => 502));
+	wait_for(20, sub { @got = received("/ok/before-$uniq") });
+	my $r = $got[0] || { headers => {} };
+	my @sigs = split /, /, $r->{headers}{'x-telltale-signature'} // '';
+	is(scalar @sigs, 2, 'a rule of before gets two X-Telltale-Signature headers');
+	signed_ok({ %$r, headers => { 'x-telltale-signature' => $sigs[0] // '' } },
+		  'whsec_' . hmac_sha256_hex("webhook secret:$old->{id}:", $SECRET), '  t= and v1= under its derived secret');
+	is($sigs[1], 'sha256=' . hmac_sha256_hex($r->{body} // '', $SECRET), '  and sha256= under the stack\'s key, as before');
 }
 
 # --- retried after a 500 --------------------------------------------------------------------------
@@ -179,8 +234,7 @@ is(ingest_log(new_key($flop)->{raw_key}, log_ev(status_code => 500))->{status}, 
 	wait_for(20, sub { @got = received("/flaky/1/$uniq"); @got >= 2 });
 	is_deeply([ map { $_->{status} } @got ], [ 500, 200 ], 'answered 500, the webhook comes again and gets 200');
 	is($got[1]{body}, $got[0]{body}, 'the same body both times');
-	is($got[1]{headers}{'x-telltale-signature'}, 'sha256=' . hmac_sha256_hex($got[1]{body} // '', $SECRET),
-	   'signed both times');
+	signed_ok($got[$_], $rule->{webhook_secret}, "attempt " . ($_ + 1) . ' is signed') for 0, 1;
 	is_deeply([ map { $_->{headers}{'x-telltale-attempt'} } @got ], [ 1, 2 ], 'attempts 1 and 2');
 	ok(@got == 2 && $got[1]{at} - $got[0]{at} >= 0.9, 'the second about a second after the first')
 		or diag(@got == 2 ? $got[1]{at} - $got[0]{at} : 'missing');

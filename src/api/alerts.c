@@ -11,6 +11,8 @@
 #include "pure/alert_rule.h"
 #include "api/handler.h"
 #include "pure/json.h"
+#include "pure/keys.h"
+#include "pure/signature.h"
 #include "pure/params.h"
 #include "http/response.h"
 
@@ -45,9 +47,15 @@ const struct db_statement alerts_statements[] = {
 	 * deleted meanwhile is skipped here rather than failing the foreign key. */
 	{ "alerts_create",
 	  "INSERT INTO alerts AS a (service_id, name, description, condition_field,"
-	  "  condition_operator, condition_value, cooldown_seconds, webhook_url)"
-	  " SELECT s.id, $2, $3, $4, $5, $6, $7, $8 FROM services s WHERE s.id = $1 FOR KEY SHARE"
+	  "  condition_operator, condition_value, cooldown_seconds, webhook_url,"
+	  "  webhook_secret_nonce)"
+	  " SELECT s.id, $2, $3, $4, $5, $6, $7, $8, $9 FROM services s WHERE s.id = $1 FOR KEY SHARE"
 	  " RETURNING " ALERT_COLUMNS },
+	/* No row when the rule does not exist or has no webhook. */
+	{ "alerts_rotate_secret",
+	  "UPDATE alerts SET webhook_secret_nonce = $2 WHERE id = $1 AND webhook_url IS NOT NULL"
+	  " RETURNING id" },
+	{ "alerts_exists", "SELECT 1 FROM alerts WHERE id = $1" },
 	{ "alerts_list",
 	  "SELECT " ALERT_COLUMNS " FROM alerts a WHERE ($1::uuid IS NULL OR a.service_id = $1)"
 	  " ORDER BY a.created_at, a.id LIMIT $2 OFFSET $3" },
@@ -164,6 +172,23 @@ static int input_or_respond(struct request *req, struct json_object *doc, struct
 						     &in->webhook_url) != 0 ? -1 : 0;
 }
 
+/* The webhook secret of rule id under nonce, added to obj as webhook_secret.
+ * Returns 0, or -1 with *err: no signing key is set (503), or OpenSSL failed. */
+static int add_webhook_secret(struct json_object *obj, const char *id, const char *nonce,
+			      struct error *err)
+{
+	const char *key = getenv("TELLTALE_WEBHOOK_SECRET");
+	char secret[SIGNATURE_SECRET_LEN + 1];
+
+	if (!key || !*key)
+		return error_set(err, 503, ERROR_UNAVAILABLE, NULL,
+				 "no signing key is set (TELLTALE_WEBHOOK_SECRET)");
+	if (signature_secret(key, id, nonce, secret) != 0)
+		return error_set(err, 500, ERROR_INTERNAL, NULL, "cannot derive the secret");
+	json_add_string(obj, "webhook_secret", secret);
+	return 0;
+}
+
 /* POST /v1/alerts {"service_id", "name", "description"?, "condition_field",
  *                  "condition_operator", "condition_value", "cooldown_seconds"?,
  *                  "webhook_url"?} */
@@ -173,10 +198,16 @@ void alerts_create(struct request *req)
 	struct json_object *doc = NULL, *alert;
 	struct sql_args a = { 0 };
 	PGresult *res = NULL;
+	char nonce[33];
+	struct error err;
 
 	if (handler_json_body_or_respond(req, &doc) != 0 ||
 	    handler_json_object_or_respond(req, doc) != 0 || input_or_respond(req, doc, &in) != 0)
 		goto out;
+	if (keys_random_hex(nonce, 16) != 0) {
+		respond_internal(req);
+		goto out;
+	}
 	sql_arg_text(&a, in.service_id);
 	sql_arg_text(&a, in.name);
 	sql_arg_text(&a, in.description);
@@ -185,6 +216,7 @@ void alerts_create(struct request *req)
 	sql_arg_text(&a, in.rule.value_text);
 	sql_arg_int(&a, in.cooldown);
 	sql_arg_text(&a, in.webhook_url);
+	sql_arg_text(&a, in.webhook_url ? nonce : NULL);
 	if (handler_exec_or_respond(req, "alerts_create", &a, &res) != 0)
 		goto out;
 	/* The service is named in the body, not in the path: a bad reference
@@ -193,7 +225,10 @@ void alerts_create(struct request *req)
 		respond_error(req, 422, "VALIDATION", "service_id", "no such service");
 	} else {
 		alert = alert_json(res, 0);
-		respond_json(req, 201, alert);
+		if (in.webhook_url && add_webhook_secret(alert, PQgetvalue(res, 0, A_ID), nonce, &err) != 0)
+			respond_with(req, &err);
+		else
+			respond_json(req, 201, alert);
 		json_object_put(alert);
 	}
 out:
@@ -292,5 +327,47 @@ void alerts_events(struct request *req)
 		if (i < limit)
 			json_object_array_add(items, event_json(res, i));
 	handler_respond_page(req, items, rows, limit, offset);
+	PQclear(res);
+}
+
+/* POST /v1/alerts/{id}/webhook-secret: a new secret for the rule's webhook,
+ * shown this once; the one before stops signing at once. */
+void alerts_rotate_secret(struct request *req)
+{
+	char id[PARAMS_UUID_LEN + 1], nonce[33];
+	struct json_object *body = NULL;
+	struct sql_args a = { 0 };
+	PGresult *res = NULL;
+	struct error err;
+
+	if (handler_path_uuid_or_respond(req, 2, id) != 0)
+		return;
+	if (keys_random_hex(nonce, 16) != 0) {
+		respond_internal(req);
+		return;
+	}
+	sql_arg_text(&a, id);
+	sql_arg_text(&a, nonce);
+	if (handler_exec_or_respond(req, "alerts_rotate_secret", &a, &res) != 0)
+		return;
+	if (PQntuples(res) == 0) {
+		struct sql_args rule = { 0 };
+
+		PQclear(res);
+		sql_arg_text(&rule, id);
+		if (handler_exec_or_respond(req, "alerts_exists", &rule, &res) != 0)
+			return;
+		if (PQntuples(res) == 0)
+			respond_error(req, 404, "NOT_FOUND", NULL, "no such alert rule");
+		else
+			respond_error(req, 409, "CONFLICT", NULL, "the rule has no webhook_url");
+	} else {
+		body = json_object_new_object();
+		if (add_webhook_secret(body, PQgetvalue(res, 0, 0), nonce, &err) != 0)
+			respond_with(req, &err);
+		else
+			respond_json(req, 200, body);
+	}
+	json_object_put(body);
 	PQclear(res);
 }

@@ -12,5 +12,6 @@ void alerts_list(struct request *req);
 void alerts_get(struct request *req);
 void alerts_delete(struct request *req);
 void alerts_events(struct request *req);
+void alerts_rotate_secret(struct request *req);
 
 #endif

@@ -91,6 +91,7 @@ static const struct route routes[] = {
 	  Q("service_id", PAGE), NULL, POOL_WORKERS },
 	{ "GET",     "/v1/alerts/*",                  alerts_get,         ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
 	{ "DELETE",  "/v1/alerts/*",                  alerts_delete,      ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
+	{ "POST",    "/v1/alerts/*/webhook-secret",   alerts_rotate_secret, ACCESS_OPEN,     0,    NULL, NULL, POOL_WORKERS },
 	{ "GET",     "/v1/alerts/*/events",           alerts_events,      ACCESS_OPEN,       0,
 	  Q(PAGE), NULL, POOL_WORKERS },
 };

@@ -14,25 +14,28 @@
  * and never sent again, so no receiver sees an event twice.
  *
  * The body is the alert event as JSON; X-Telltale-Signature is
- * "sha256=" and the lower-case hex HMAC-SHA256 of the body's exact bytes
- * keyed with TELLTALE_WEBHOOK_SECRET (GitHub's scheme).
+ * "t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">" under the rule's
+ * secret (pure/signature.h). A rule made before secrets were per rule also
+ * gets the signature of before, "sha256=<hex HMAC-SHA256 of the body>" under
+ * the stack's key, in a second X-Telltale-Signature, for one release.
  *
  * Environment: DATABASE_URL (libpq conninfo or URI), TELLTALE_WEBHOOK_SECRET
- * (without it deliveries go unsigned, and that is logged), REPLAY_ALLOW (the
- * CIDRs the outbound guard admits). Stops on SIGTERM, SIGINT, SIGHUP or
+ * (the signing key; without it nothing is sent: a delivery fails, and that is
+ * logged), REPLAY_ALLOW (the CIDRs the outbound guard admits). Stops on SIGTERM, SIGINT, SIGHUP or
  * SIGQUIT, after the delivery in hand; never exits for a database fault. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include <json-c/json.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "db/db.h"
 #include "base/log.h"
 #include "outbound/outbound.h"
 #include "base/signals.h"
+#include "pure/signature.h"
 #include "pure/timefmt.h"
 
 #define POLL_MS 2000
@@ -46,11 +49,11 @@
 #define CLAIMED_COLUMNS \
 	"e.id, e.alert_id, e.log_id, e.field, e.observed_value, ts_to_usec(e.created_at)," \
 	" e.delivery_attempts, a.webhook_url, a.service_id, a.name, a.condition_field," \
-	" a.condition_operator, a.condition_value"
+	" a.condition_operator, a.condition_value, a.webhook_secret_nonce"
 
 enum claimed_column {
 	C_ID, C_ALERT_ID, C_LOG_ID, C_FIELD, C_OBSERVED, C_CREATED, C_ATTEMPTS, C_URL,
-	C_SERVICE_ID, C_NAME, C_COND_FIELD, C_COND_OP, C_COND_VALUE,
+	C_SERVICE_ID, C_NAME, C_COND_FIELD, C_COND_OP, C_COND_VALUE, C_NONCE,
 };
 
 static const struct db_statement notifier_statements[] = {
@@ -92,7 +95,7 @@ static const struct db_statement notifier_statements[] = {
 static const struct db_statement *const statement_tables[] = { notifier_statements, NULL };
 
 static struct {
-	const char *secret;                 /* NULL: deliveries go unsigned */
+	const char *key;                    /* the signing key; NULL: nothing is sent */
 	struct outbound_allowlist allow;
 } notifier;
 
@@ -120,36 +123,33 @@ static struct json_object *payload_json(const PGresult *res)
 	return body;
 }
 
-/* Writes "sha256=" and the hex HMAC-SHA256 of body under the secret into out
- * (7 + 64 + 1 bytes). Returns 0, or -1 when OpenSSL fails. */
-static int sign(const char *body, size_t len, char out[7 + 64 + 1])
-{
-	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int mac_len = 0;
-
-	if (!HMAC(EVP_sha256(), notifier.secret, (int)strlen(notifier.secret),
-		  (const unsigned char *)body, len, mac, &mac_len) || mac_len != 32)
-		return -1;
-	memcpy(out, "sha256=", 7);
-	for (unsigned int i = 0; i < mac_len; i++)
-		snprintf(out + 7 + 2 * i, 3, "%02x", mac[i]);
-	return 0;
-}
-
 /* The header lines of a delivery (lines, NULL-terminated) and the room
  * their variable parts are written in. */
 struct headers {
-	char delivery[64], attempt[48], signature[128];
-	const char *lines[8];
+	char delivery[64], attempt[48];
+	char signature[32 + SIGNATURE_HEADER_MAX], legacy[32 + 7 + SIGNATURE_HEX_LEN];
+	const char *lines[9];
 };
 
-/* Fills h for the claimed event (row 0 of res) and its body. Returns 0, or
- * -1 when the body could not be signed. */
-static int headers_fill(struct headers *h, const PGresult *res, const char *body, size_t len)
+/* Fills h for the claimed event (row 0 of res) and its body, signed at
+ * unix time now. Returns 0, or -1 with why when it cannot be signed. */
+static int headers_fill(struct headers *h, const PGresult *res, const char *body, size_t len,
+			int64_t now, const char **why)
 {
+	char secret[SIGNATURE_SECRET_LEN + 1], sig[SIGNATURE_HEADER_MAX + 1];
+	char legacy[7 + SIGNATURE_HEX_LEN + 1];
+	int before = PQgetisnull(res, 0, C_NONCE);
 	size_t n = 0;
-	char sig[7 + 64 + 1];
 
+	*why = "no signing key is set (TELLTALE_WEBHOOK_SECRET): nothing is sent unsigned";
+	if (!notifier.key)
+		return -1;
+	*why = "the body could not be signed";
+	if (signature_secret(notifier.key, PQgetvalue(res, 0, C_ALERT_ID),
+			     before ? "" : PQgetvalue(res, 0, C_NONCE), secret) != 0 ||
+	    signature_header(secret, now, body, len, sig) != 0 ||
+	    (before && signature_legacy(notifier.key, body, len, legacy) != 0))
+		return -1;
 	h->lines[n++] = "Content-Type: application/json";
 	h->lines[n++] = "User-Agent: telltale-notifier/1";
 	h->lines[n++] = "X-Telltale-Event: alert";
@@ -157,11 +157,11 @@ static int headers_fill(struct headers *h, const PGresult *res, const char *body
 	h->lines[n++] = h->delivery;
 	snprintf(h->attempt, sizeof(h->attempt), "X-Telltale-Attempt: %s", PQgetvalue(res, 0, C_ATTEMPTS));
 	h->lines[n++] = h->attempt;
-	if (notifier.secret) {
-		if (sign(body, len, sig) != 0)
-			return -1;
-		snprintf(h->signature, sizeof(h->signature), "X-Telltale-Signature: %s", sig);
-		h->lines[n++] = h->signature;
+	snprintf(h->signature, sizeof(h->signature), "X-Telltale-Signature: %s", sig);
+	h->lines[n++] = h->signature;
+	if (before) {
+		snprintf(h->legacy, sizeof(h->legacy), "X-Telltale-Signature: %s", legacy);
+		h->lines[n++] = h->legacy;
 	}
 	h->lines[n] = NULL;
 	return 0;
@@ -211,10 +211,11 @@ static void deliver(const PGresult *res)
 	struct outbound_request out = { "POST", PQgetvalue(res, 0, C_URL), h.lines, text, len };
 	struct outbound_response resp;
 	char why[OUTBOUND_ERROR_MAX + 32];
+	const char *unsigned_why;
 
 	memset(&resp, 0, sizeof(resp));
-	if (headers_fill(&h, res, text, len) != 0) {
-		record_failure(id, MAX_ATTEMPTS, "the body could not be signed");
+	if (headers_fill(&h, res, text, len, (int64_t)time(NULL), &unsigned_why) != 0) {
+		record_failure(id, MAX_ATTEMPTS, unsigned_why);
 	} else if (outbound_send(&out, &notifier.allow, &resp) == 0 &&
 		   resp.status_code >= 200 && resp.status_code < 300) {
 		log_msg("notifier: event %s, attempt %d: delivered (HTTP %d)", id, attempts, resp.status_code);
@@ -275,12 +276,12 @@ static int sleep_ms(void)
 
 static void configure(void)
 {
-	const char *secret = getenv("TELLTALE_WEBHOOK_SECRET");
+	const char *key = getenv("TELLTALE_WEBHOOK_SECRET");
 	const char *allow = getenv("REPLAY_ALLOW");
 
-	notifier.secret = secret && *secret ? secret : NULL;
-	if (!notifier.secret)
-		log_msg("notifier: TELLTALE_WEBHOOK_SECRET is not set: webhooks go unsigned");
+	notifier.key = key && *key ? key : NULL;
+	if (!notifier.key)
+		log_msg("notifier: TELLTALE_WEBHOOK_SECRET is not set: no webhook is sent, none unsigned");
 	/* A broken allow-list admits nothing beyond the guard's defaults. */
 	if (outbound_allowlist_parse(allow ? allow : "", &notifier.allow) != 0) {
 		log_msg("notifier: REPLAY_ALLOW is malformed and ignored: %s", allow);
