@@ -495,4 +495,26 @@ for my $bad ([ status_code => 'abc' ], [ status_code => '99' ], [ status_code =>
 		 422, 'VALIDATION', 'service_id', 'a rule for the deleted service is 422');
 }
 
+# --- at most TELLTALE_MAX_RULES_PER_SERVICE rules a service ----------------------------------------
+
+{
+	my $many = new_service('alerts-cap');
+	my $max = $ENV{TELLTALE_MAX_RULES_PER_SERVICE} || 100;
+	my $made = 0;
+	for (1 .. $max) {
+		$made++ if req('POST', '/v1/alerts', json => { service_id => $many->{id}, name => "r$_",
+			condition_field => 'status_code', condition_operator => '>=', condition_value => '500' })->{status} == 201;
+	}
+	is($made, $max, "a service may have $max rules");
+	error_ok(req('POST', '/v1/alerts', json => { service_id => $many->{id}, name => 'one more',
+		condition_field => 'status_code', condition_operator => '>=', condition_value => '500' }),
+		 409, 'CONFLICT', undef, 'one more is 409 CONFLICT');
+	is(scalar @{ req('GET', "/v1/alerts?service_id=$many->{id}")->{json} || [] }, $max, '  and was not made');
+	my ($first) = @{ req('GET', "/v1/alerts?service_id=$many->{id}&limit=1")->{json} || [] };
+	is(req('DELETE', "/v1/alerts/$first->{id}")->{status}, 204, 'after one is deleted');
+	is(req('POST', '/v1/alerts', json => { service_id => $many->{id}, name => 'in its place',
+		condition_field => 'status_code', condition_operator => '>=', condition_value => '500' })->{status},
+	   201, '  another may be made');
+}
+
 done_testing();

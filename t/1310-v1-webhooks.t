@@ -336,6 +336,31 @@ is(ingest_log(new_key($flop)->{raw_key}, log_ev(status_code => 500))->{status}, 
 	ok(length($ev->{delivery_error} // ''), '  with the reason: ' . ($ev->{delivery_error} // 'none'));
 }
 
+# --- a rule that fires on every log is capped --------------------------------------------------------
+
+{
+	my ($svc, $key) = service_and_key('webhooks-cap');
+	my $rule = new_alert($svc, name => 'every log', webhook_url => hook("/ok/cap-$uniq"), cooldown_seconds => 0);
+	my $cap = $ENV{TELLTALE_WEBHOOK_MAX_PER_MINUTE} || 60;
+	my $sent = 0;
+	for (1 .. $cap + 15) {
+		$sent++ if ingest_log($key->{raw_key}, log_ev(status_code => 500))->{status} == 201;
+	}
+	is($sent, $cap + 15, ($cap + 15) . ' logs fire the rule');
+	my %by;
+	wait_for(30, sub {
+		%by = ();
+		$by{ $_->{delivery_status} }++ for alert_events_of($rule);
+		($by{delivered} // 0) + ($by{capped} // 0) == $cap + 15;
+	}, 0.5);
+	is($by{delivered}, $cap, "$cap are delivered in the minute");
+	is($by{capped}, 15, 'the other 15 are recorded as capped');
+	is(scalar(received("/ok/cap-$uniq")), $cap, "  and the receiver got $cap, no more");
+	my ($capped) = grep { $_->{delivery_status} eq 'capped' } alert_events_of($rule);
+	like($capped->{delivery_error} // '', qr/not sent/, '  a capped event says why');
+	is($capped->{delivery_attempts}, 0, '  and that no attempt was made');
+}
+
 # --- across the whole run --------------------------------------------------------------------------
 
 {

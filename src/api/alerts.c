@@ -43,14 +43,23 @@ enum event_column {
 };
 
 const struct db_statement alerts_statements[] = {
-	/* No row when the service does not exist. FOR KEY SHARE: a service
-	 * deleted meanwhile is skipped here rather than failing the foreign key. */
+	/* No row when the service does not exist or has $10 rules already. The
+	 * service's row is locked (FOR NO KEY UPDATE, which ingest's FOR KEY
+	 * SHARE does not wait for): two rules made at once are counted in turn,
+	 * and a service deleted meanwhile is skipped rather than failing the
+	 * foreign key. */
 	{ "alerts_create",
 	  "INSERT INTO alerts AS a (service_id, name, description, condition_field,"
 	  "  condition_operator, condition_value, cooldown_seconds, webhook_url,"
 	  "  webhook_secret_nonce)"
-	  " SELECT s.id, $2, $3, $4, $5, $6, $7, $8, $9 FROM services s WHERE s.id = $1 FOR KEY SHARE"
+	  " SELECT s.id, $2, $3, $4, $5, $6, $7, $8, $9 FROM services s WHERE s.id = $1"
+	  "  AND (SELECT count(*) FROM alerts x WHERE x.service_id = s.id) < $10::bigint"
+	  " FOR NO KEY UPDATE"
 	  " RETURNING " ALERT_COLUMNS },
+	/* Why alerts_create made no row: the service's rule count, or no row
+	 * when the service does not exist. */
+	{ "alerts_count", "SELECT (SELECT count(*) FROM alerts WHERE service_id = s.id)"
+	  " FROM services s WHERE s.id = $1" },
 	/* No row when the rule does not exist or has no webhook. */
 	{ "alerts_rotate_secret",
 	  "UPDATE alerts SET webhook_secret_nonce = $2 WHERE id = $1 AND webhook_url IS NOT NULL"
@@ -189,6 +198,33 @@ static int add_webhook_secret(struct json_object *obj, const char *id, const cha
 	return 0;
 }
 
+/* TELLTALE_MAX_RULES_PER_SERVICE: the rules a service may have (100). */
+static int64_t rules_per_service_max(void)
+{
+	const char *v = getenv("TELLTALE_MAX_RULES_PER_SERVICE");
+
+	return v && atoll(v) > 0 ? atoll(v) : 100;
+}
+
+/* Answers a rule alerts_create did not make: the service is named in the
+ * body, not in the path, so an unknown one is a bad field (as Stripe answers
+ * it), 422 rather than 404; a service at its cap of rules is 409. */
+static void refuse_new_rule(struct request *req, const char *service_id)
+{
+	struct sql_args a = { 0 };
+	PGresult *res = NULL;
+
+	sql_arg_text(&a, service_id);
+	if (handler_exec_or_respond(req, "alerts_count", &a, &res) != 0)
+		return;
+	if (PQntuples(res) == 0)
+		respond_error(req, 422, "VALIDATION", "service_id", "no such service");
+	else
+		respond_error(req, 409, "CONFLICT", NULL, "the service has %lld alert rules, the most it may",
+			      (long long)sql_int(res, 0, 0));
+	PQclear(res);
+}
+
 /* POST /v1/alerts {"service_id", "name", "description"?, "condition_field",
  *                  "condition_operator", "condition_value", "cooldown_seconds"?,
  *                  "webhook_url"?} */
@@ -217,12 +253,11 @@ void alerts_create(struct request *req)
 	sql_arg_int(&a, in.cooldown);
 	sql_arg_text(&a, in.webhook_url);
 	sql_arg_text(&a, in.webhook_url ? nonce : NULL);
+	sql_arg_int(&a, rules_per_service_max());
 	if (handler_exec_or_respond(req, "alerts_create", &a, &res) != 0)
 		goto out;
-	/* The service is named in the body, not in the path: a bad reference
-	 * is a bad field (as Stripe answers it), so 422 rather than 404. */
 	if (PQntuples(res) == 0) {
-		respond_error(req, 422, "VALIDATION", "service_id", "no such service");
+		refuse_new_rule(req, in.service_id);
 	} else {
 		alert = alert_json(res, 0);
 		if (in.webhook_url && add_webhook_secret(alert, PQgetvalue(res, 0, A_ID), nonce, &err) != 0)

@@ -21,7 +21,9 @@
  *
  * Environment: DATABASE_URL (libpq conninfo or URI), TELLTALE_WEBHOOK_SECRET
  * (the signing key; without it nothing is sent: a delivery fails, and that is
- * logged), REPLAY_ALLOW (the CIDRs the outbound guard admits). Stops on SIGTERM, SIGINT, SIGHUP or
+ * logged), TELLTALE_WEBHOOK_MAX_PER_MINUTE (the deliveries a rule may begin a
+ * minute, 60; past it an event is recorded as capped, not sent), REPLAY_ALLOW
+ * (the CIDRs the outbound guard admits). Stops on SIGTERM, SIGINT, SIGHUP or
  * SIGQUIT, after the delivery in hand; never exits for a database fault. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +87,18 @@ static const struct db_statement notifier_statements[] = {
 	  " not sent again, so that it is never delivered twice'"
 	  " WHERE delivery_status = 'sending'"
 	  "  AND last_attempt_at < now() - $1::bigint * interval '1 millisecond'" },
+	/* The claimed event $1 of rule $2, on its first attempt, is capped when the
+	 * rule has begun $3 deliveries in the last minute: recorded, not sent.
+	 * (An event attempted in the last minute was made in the last hour: the
+	 * bound lets the rule's index find them.) */
+	{ "notifier_cap",
+	  "UPDATE alert_events SET delivery_status = 'capped', delivery_attempts = 0,"
+	  "  delivery_error = 'not sent: the rule had sent ' || $3 || ' deliveries in the minute before'"
+	  " WHERE id = $1 AND delivery_status = 'sending'"
+	  "  AND (SELECT count(*) FROM alert_events x WHERE x.alert_id = $2 AND x.id <> $1"
+	  "       AND x.created_at > now() - interval '1 hour' AND x.delivery_attempts > 0"
+	  "       AND x.last_attempt_at > now() - interval '1 minute') >= $3::bigint"
+	  " RETURNING id" },
 	/* Milliseconds until the next pending event is due (NULL when none). */
 	{ "notifier_next_due",
 	  "SELECT ceil(extract(epoch FROM min(next_attempt_at) - now()) * 1000)::bigint"
@@ -96,6 +110,7 @@ static const struct db_statement *const statement_tables[] = { notifier_statemen
 
 static struct {
 	const char *key;                    /* the signing key; NULL: nothing is sent */
+	char max_per_minute[24];            /* deliveries a rule may begin a minute */
 	struct outbound_allowlist allow;
 } notifier;
 
@@ -231,6 +246,26 @@ static void deliver(const PGresult *res)
 	json_object_put(body);
 }
 
+/* 1 when the claimed event (row 0 of res), on its first attempt, is over its
+ * rule's cap and has been recorded as capped instead of sent. */
+static int capped(const PGresult *res)
+{
+	const char *values[3] = { PQgetvalue(res, 0, C_ID), PQgetvalue(res, 0, C_ALERT_ID),
+				  notifier.max_per_minute };
+	PGresult *cap = NULL;
+	int n;
+
+	if (atoi(PQgetvalue(res, 0, C_ATTEMPTS)) != 1 ||
+	    db_exec("notifier_cap", 3, values, &cap) != DB_OK)
+		return 0;
+	n = PQntuples(cap);
+	PQclear(cap);
+	if (n)
+		log_msg("notifier: event %s not sent: its rule is at %s deliveries a minute",
+			values[0], notifier.max_per_minute);
+	return n > 0;
+}
+
 /* Claims the event due first and delivers it. Returns 1 when there was one,
  * 0 when none is due, -1 when the database failed. */
 static int deliver_next(void)
@@ -243,7 +278,8 @@ static int deliver_next(void)
 		PQclear(res);
 		return 0;
 	}
-	deliver(res);
+	if (!capped(res))
+		deliver(res);
 	PQclear(res);
 	return 1;
 }
@@ -278,7 +314,10 @@ static void configure(void)
 {
 	const char *key = getenv("TELLTALE_WEBHOOK_SECRET");
 	const char *allow = getenv("REPLAY_ALLOW");
+	const char *cap = getenv("TELLTALE_WEBHOOK_MAX_PER_MINUTE");
 
+	snprintf(notifier.max_per_minute, sizeof(notifier.max_per_minute), "%d",
+		 cap && atoi(cap) > 0 ? atoi(cap) : 60);
 	notifier.key = key && *key ? key : NULL;
 	if (!notifier.key)
 		log_msg("notifier: TELLTALE_WEBHOOK_SECRET is not set: no webhook is sent, none unsigned");
