@@ -202,7 +202,7 @@ sub accepted_unknown_fields {
 		  'query_params: token, a nested password and a card number masked');
 	my $body = eval { JSON::PP->new->decode($got->{request_body}) };
 	ok($body, 'the JSON request body is still JSON');
-	is($body->{user}{credentials}{password}, $M, 'request body: a nested password is masked');
+	is($body->{user}{credentials}, $M, 'request body: a credentials object is masked whole');
 	is($body->{items}[0]{secret}, $M, 'request body: a secret inside an array is masked');
 	is($body->{items}[1]{card}, $M, 'request body: a card number is masked');
 	is($body->{api_key}, $M, 'request body: api_key is masked');
@@ -226,8 +226,18 @@ sub accepted_unknown_fields {
 
 	my $plain = ingest_log($key->{raw_key}, log_ev(request_body => 'password=hunter2&user=ann',
 						       response_body => '{"password": not json}'));
-	is($plain->{json}{request_body}, 'password=hunter2&user=ann', 'a form body is stored as sent');
-	is($plain->{json}{response_body}, '{"password": not json}', 'so is a broken JSON body');
+	is($plain->{json}{request_body}, "password=$M&user=ann", 'a form body is masked as a query string');
+	is($plain->{json}{response_body}, qq({"password": "$M" json}), 'a broken JSON body is masked by key');
+	my $cut = ingest_log($key->{raw_key}, log_ev(response_body => "\x{feff}{\"user\":\"u\",\"token\":\"abc",
+						     error => 'declined 4111 1111 1111 1111', tags => [ 'card 4111-1111-1111-1111' ],
+						     path => '/cards/4111111111111111',
+						     url => 'https://h/cb#access_token=abc&state=s'));
+	is($cut->{status}, 201, 'a log with secrets in the other places is stored');
+	is($cut->{json}{response_body}, qq(\x{feff}{"user":"u","token":"$M"), '  a cut JSON body after a BOM is masked by key');
+	is($cut->{json}{error}, "declined $M", '  a card number in error is masked');
+	is_deeply($cut->{json}{tags}, [ "card $M" ], '  and in tags');
+	is($cut->{json}{path}, "/cards/$M", '  and in the path');
+	is($cut->{json}{url}, "https://h/cb#access_token=$M&state=$M", '  a fragment of pairs is masked as a query');
 	my $deep = '{"a":' x 60 . '{"password":"sekrit"}' . '}' x 60;
 	my $d = ingest_log($key->{raw_key}, log_ev(request_body => $deep));
 	is($d->{json}{request_body}, '{"a":' x 60 . "{\"password\":\"$M\"}" . '}' x 60,

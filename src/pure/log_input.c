@@ -246,7 +246,7 @@ static void add_body(struct json_object *row, const char *name, struct json_obje
 	free(masked);
 }
 
-/* A masked deep copy of query_params, or NULL. */
+/* A masked deep copy of query_params or tags, or NULL. */
 static struct json_object *masked_params(struct json_object *params)
 {
 	struct json_object *copy = NULL;
@@ -281,10 +281,12 @@ struct json_object *log_input_row(const struct log_input *in)
 		row_add(row, "response_headers", mask_headers(in->response_headers), 1, &failed);
 	add_body(row, "request_body", in->request_body, &failed);
 	add_body(row, "response_body", in->response_body, &failed);
-	row_add(row, "error", json_object_get(in->error), 0, &failed);
+	if (in->error)
+		row_add(row, "error", mask_text_value(in->error), 1, &failed);
 	if (in->source_ip)
 		row_add(row, "source_ip", json_object_new_string(in->source_ip), 1, &failed);
-	row_add(row, "tags", json_object_get(in->tags), 0, &failed);
+	if (in->tags)
+		row_add(row, "tags", masked_params(in->tags), 1, &failed);
 	if (failed) {
 		json_object_put(row);
 		return NULL;

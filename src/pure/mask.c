@@ -7,11 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pure/jsoncheck.h"
 #include "pure/urlcode.h"
 
-/* Bodies nested deeper than jsoncheck follows are still masked as JSON. */
-#define MASK_CHECK_DEPTH 64
 
 #define CARD_MIN_DIGITS 13
 #define CARD_MAX_DIGITS 19
@@ -68,13 +65,18 @@ static char *buf_finish(struct buf *b, size_t *out_len)
 /* --- names ------------------------------------------------------------------- */
 
 static const char *const sensitive_names[] = {
-	"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key",
-	"x-auth-token", "x-csrf-token", "x-ingest-key",
+	"authorization", "proxy-authorization", "x-authorization", "cookie", "set-cookie",
+	"x-api-key", "x-auth-token", "x-csrf-token", "x-ingest-key", "auth", "pwd", "sig",
 };
 
 static const char *const sensitive_parts[] = {
-	"token", "secret", "password", "session", "api-key", "apikey",
+	"token", "secret", "password", "passwd", "session", "api-key", "apikey", "credential",
+	"private-key", "signature", "sentry-key",
 };
+
+/* Sensitive only as a query or form parameter: OAuth's code and state. As a
+ * JSON key, "code" is usually an error code. */
+static const char *const sensitive_params[] = { "code", "state" };
 
 /* ASCII lower case with '_' as '-', so "X_Api_Key" compares as "x-api-key";
  * other bytes (UTF-8) unchanged, whatever the locale. */
@@ -140,15 +142,24 @@ static int luhn_ok(const char *s, size_t n)
 	return sum % 10 == 0;
 }
 
-/* The end of the run of digit groups starting at s[i]: digits with single
- * spaces or dashes between them. */
+static int is_card_separator(char c)
+{
+	return c == ' ' || c == '-';
+}
+
+/* The end of the run of digit groups starting at s[i]: digits with spaces or
+ * dashes, one or several, between them. */
 static size_t run_end(const char *s, size_t n, size_t i)
 {
 	for (;;) {
+		size_t j;
+
 		while (i < n && is_digit(s[i]))
 			i++;
-		if (i + 1 < n && (s[i] == ' ' || s[i] == '-') && is_digit(s[i + 1])) {
-			i++;
+		for (j = i; j < n && is_card_separator(s[j]); j++)
+			;
+		if (j > i && j < n && is_digit(s[j])) {
+			i = j;
 			continue;
 		}
 		return i;
@@ -172,7 +183,8 @@ static size_t card_end(const char *s, size_t p, size_t end)
 			break;
 		if (digits >= CARD_MIN_DIGITS && luhn_ok(s + p, g - p))
 			best = g;
-		q = g + 1;
+		for (q = g; q < end && is_card_separator(s[q]); q++)
+			;
 	}
 	return best;
 }
@@ -202,8 +214,8 @@ static size_t put_cards(struct buf *b, const char *s, size_t n)
 				while (p < end && is_digit(s[p]))
 					p++;
 			}
-			if (p < end)
-				p++;            /* the separator before the next group */
+			while (p < end && is_card_separator(s[p]))
+				p++;            /* the separators before the next group */
 		}
 		i = end;
 	}
@@ -382,14 +394,46 @@ static char *mask_json_text(const char *s, size_t n, size_t *out_len)
 	return buf_finish(&b, out_len);
 }
 
+static void put_query(struct buf *b, const char *s, size_t n);
+
+/* 1 when text looks like JSON: its first character, after a byte order mark
+ * and blanks, opens an object or an array. Such a body is masked by key
+ * whether it parses or not: cut short, NDJSON, or broken, it still holds
+ * what its keys say. */
+static int json_looking(const char *text, size_t len)
+{
+	size_t i = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+
+	i = skip_blanks(text, len, i);
+	return i < len && (text[i] == '{' || text[i] == '[');
+}
+
+/* 1 when text has the shape of an application/x-www-form-urlencoded body:
+ * name=value pairs joined by '&', nothing that needs escaping left bare. */
+static int form_shaped(const char *text, size_t len)
+{
+	if (len == 0 || !memchr(text, '=', len) || text[0] == '=' || text[0] == '&')
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit((char)c) ||
+		      strchr("-._~*%+=&!$'(),;:@/?", c)))
+			return 0;
+	}
+	return 1;
+}
+
 char *mask_body(const char *text, size_t len, size_t *out_len)
 {
-	struct jsoncheck_result check;
-	enum jsoncheck_status st = jsoncheck(text, len, MASK_CHECK_DEPTH, &check);
+	struct buf b = { 0 };
 
-	if (st == JSONCHECK_OK || st == JSONCHECK_DEPTH)
+	if (json_looking(text, len))
 		return mask_json_text(text, len, out_len);
-	return mask_cards(text, len, out_len, NULL);
+	if (!form_shaped(text, len))
+		return mask_cards(text, len, out_len, NULL);
+	put_query(&b, text, len);
+	return buf_finish(&b, out_len);
 }
 
 /* --- query strings ------------------------------------------------------------- */
@@ -433,11 +477,19 @@ static void put_query_value(struct buf *b, const char *s, size_t n)
 
 /* 1 when a parameter's raw name is sensitive once decoded. An undecodable
  * name is judged as it stands. */
+static int param_name_sensitive(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(sensitive_params) / sizeof(sensitive_params[0]); i++)
+		if (strlen(sensitive_params[i]) == len && folded_equal(name, sensitive_params[i], len))
+			return 1;
+	return mask_sensitive_name(name, len);
+}
+
 static int param_sensitive(const char *s, size_t n)
 {
 	size_t len;
 	char *name = urlcode_decode(s, n, 1, &len);
-	int sensitive = name ? mask_sensitive_name(name, len) : mask_sensitive_name(s, n);
+	int sensitive = name ? param_name_sensitive(name, len) : param_name_sensitive(s, n);
 
 	free(name);
 	return sensitive;
@@ -497,17 +549,42 @@ char *mask_url(const char *whole, size_t whole_len)
 	const char *q_end = frag ? frag : url + len;
 	const char *q = memchr(url, '?', (size_t)(q_end - url));
 
-	if (!q) {
-		buf_put(&b, url, len);
-		return buf_finish(&b, NULL);
+	const char *path_end = q ? q : q_end;
+
+	put_cards(&b, url, (size_t)(path_end - url));
+	if (q) {
+		buf_put(&b, "?", 1);
+		put_query(&b, q + 1, (size_t)(q_end - q - 1));
 	}
-	buf_put(&b, url, (size_t)(q + 1 - url));
-	put_query(&b, q + 1, (size_t)(q_end - q - 1));
-	buf_put(&b, q_end, (size_t)(url + len - q_end));
+	/* A fragment of name=value pairs is a query string too: OAuth's implicit
+	 * flow hands tokens over as #access_token=... */
+	if (frag && memchr(frag, '=', (size_t)(url + len - frag))) {
+		buf_put(&b, "#", 1);
+		put_query(&b, frag + 1, (size_t)(url + len - frag - 1));
+	} else if (frag) {
+		put_cards(&b, frag, (size_t)(url + len - frag));
+	}
 	return buf_finish(&b, NULL);
 }
 
 /* --- json-c documents ---------------------------------------------------------- */
+
+struct json_object *mask_text_value(struct json_object *value)
+{
+	size_t len, masked = 0;
+	char *text;
+	struct json_object *out;
+
+	if (!json_object_is_type(value, json_type_string))
+		return json_object_get(value);
+	text = mask_cards(json_object_get_string(value), (size_t)json_object_get_string_len(value),
+			  &len, &masked);
+	if (!text)
+		return NULL;
+	out = masked ? json_object_new_string_len(text, (int)len) : json_object_get(value);
+	free(text);
+	return out;
+}
 
 struct json_object *mask_headers(struct json_object *headers)
 {
@@ -517,7 +594,7 @@ struct json_object *mask_headers(struct json_object *headers)
 		return NULL;
 	json_object_object_foreach(headers, name, value) {
 		struct json_object *v = mask_sensitive_name(name, strlen(name))
-			? json_object_new_string(MASK_VALUE) : json_object_get(value);
+			? json_object_new_string(MASK_VALUE) : mask_text_value(value);
 
 		if ((value && !v) || json_object_object_add(out, name, v) != 0) {
 			json_object_put(v);

@@ -14,9 +14,11 @@
 
 /* 1 when name[0..len) is sensitive as a header, query parameter or JSON key
  * name: case-insensitively, and with '_' taken as '-', one of authorization,
- * proxy-authorization, cookie, set-cookie, x-api-key, x-auth-token,
- * x-csrf-token, x-ingest-key, or a name containing token, secret, password,
- * session, api-key or apikey. Else 0. */
+ * proxy-authorization, x-authorization, cookie, set-cookie, x-api-key,
+ * x-auth-token, x-csrf-token, x-ingest-key, auth, pwd, sig, or a name
+ * containing token, secret, password, passwd, session, api-key, apikey,
+ * credential, private-key, signature or sentry-key. Else 0. (As query and
+ * form parameters, code and state are sensitive too.) */
 int mask_sensitive_name(const char *name, size_t len);
 
 /* A copy of text[0..len) with every payment card number replaced by
@@ -27,25 +29,33 @@ int mask_sensitive_name(const char *name, size_t len);
 char *mask_cards(const char *text, size_t len, size_t *out_len, size_t *masked);
 
 /* A copy of a request or response body with its secrets masked. A body that
- * is JSON has the value of every sensitive key replaced by the string
- * MASK_VALUE at any depth (inside arrays too), and card numbers masked in its
- * strings and integers; it keeps its layout otherwise. A body that is not
- * JSON is copied as sent but for its card numbers. text must be NUL-free.
+ * looks like JSON (its first character, after a byte order mark and blanks,
+ * is '{' or '['), whether it parses or not, has the value of every sensitive
+ * key replaced by the string MASK_VALUE at any depth (inside arrays too), and
+ * card numbers masked in its strings and integers; it keeps its layout
+ * otherwise. A body shaped as a form (name=value&...) is masked as a query
+ * string. Any other body is copied as sent but for its card numbers. text
+ * must be NUL-free.
  * Returns a new NUL-terminated string (the caller frees it) and sets *out_len,
  * or NULL on no memory. */
 char *mask_body(const char *text, size_t len, size_t *out_len);
 
-/* A copy of a URL (or a path) whose query string has the value of each
- * sensitive parameter replaced by MASK_VALUE and card numbers in the other
- * values masked (decoded first, so "4111+1111..." and "%20" count as spaces;
- * a masked value is percent-encoded again). Everything outside the query
- * string is copied as sent, but for a userinfo ("user:pw@" after "://"), a
- * credential, which becomes MASK_VALUE whole. Returns a new NUL-terminated string (the caller
+/* A copy of a URL (or a path) whose query string, and a fragment of
+ * name=value pairs, has the value of each sensitive parameter replaced by
+ * MASK_VALUE and card numbers in the other values masked (decoded first, so
+ * "4111+1111..." and "%20" count as spaces; a masked value is
+ * percent-encoded again). The path keeps its text but for card numbers, and a
+ * userinfo ("user:pw@" after "://"), a credential, becomes MASK_VALUE whole. Returns a new NUL-terminated string (the caller
  * frees it), or NULL on no memory. */
 char *mask_url(const char *url, size_t len);
 
+/* value, with the card numbers of a string masked: a new reference (the
+ * caller puts it), or NULL on no memory. */
+struct json_object *mask_text_value(struct json_object *value);
+
 /* A new object with the members of headers (an object of strings), where a
- * sensitive name's value is MASK_VALUE. Returns it (the caller puts it), or
+ * sensitive name's value is MASK_VALUE and the others' card numbers are
+ * masked. Returns it (the caller puts it), or
  * NULL on no memory. */
 struct json_object *mask_headers(struct json_object *headers);
 

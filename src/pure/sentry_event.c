@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pure/mask.h"
 #include "pure/timefmt.h"
 #include "pure/utf8.h"
 
@@ -172,7 +173,8 @@ static int64_t map_time(struct json_object *doc, int64_t now_usec)
 	return now_usec;
 }
 
-/* stack: {"values": [copies of the exception values that are objects]}. */
+/* stack: {"values": [copies of the exception values that are objects]},
+ * masked. */
 static int map_stack(struct sentry_event *ev, struct json_object *doc)
 {
 	struct json_object *values = exception_values(doc), *copies, *stack;
@@ -201,6 +203,12 @@ static int map_stack(struct sentry_event *ev, struct json_object *doc)
 	stack = json_object_new_object();
 	if (!stack || json_object_object_add(stack, "values", copies) != 0) {
 		json_object_put(copies);
+		json_object_put(stack);
+		return -1;
+	}
+	/* A frame's vars hold what the function held: its passwords and tokens
+	 * too. Scrubbed as a request log's JSON is, before anything is stored. */
+	if (mask_json(stack) != 0) {
 		json_object_put(stack);
 		return -1;
 	}

@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 
+#include "pure/mask.h"
 #include "pure/sentry_event.h"
 #include "tap.h"
 #include "pure/timefmt.h"
@@ -264,8 +265,29 @@ static void test_ownership(void)
 	event_rows_free(&rows);
 }
 
+/* A frame's vars are scrubbed before the stack is kept. */
+static void test_vars_scrubbed(void)
+{
+	struct json_object *doc = json_tokener_parse(
+		"{\"exception\":{\"values\":[{\"type\":\"E\",\"value\":\"card 4111 1111 1111 1111\","
+		"\"stacktrace\":{\"frames\":[{\"function\":\"login\",\"vars\":"
+		"{\"password\":\"hunter2\",\"user\":\"u\",\"api_key\":\"k\"}}]}}]}}");
+	struct sentry_event ev = { 0 };
+	const char *text;
+
+	ok(doc && sentry_event_parse(&ev, doc, NOW_USEC) == 0 && ev.input.stack, "an event with frame vars");
+	text = ev.input.stack ? json_object_to_json_string_ext(ev.input.stack, JSON_C_TO_STRING_PLAIN) : "";
+	ok(!strstr(text, "hunter2") && !strstr(text, "\"k\"") && strstr(text, "\"password\":\"" MASK_VALUE "\""),
+	   "  its sensitive vars are masked");
+	ok(strstr(text, "\"user\":\"u\"") != NULL, "  the others kept");
+	ok(!strstr(text, "4111"), "  and a card number in the exception's value masked");
+	sentry_event_release(&ev);
+	json_object_put(doc);
+}
+
 int main(void)
 {
+	test_vars_scrubbed();
 	test_mapping();
 	test_refused();
 	test_message_cut();
