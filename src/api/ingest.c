@@ -95,16 +95,10 @@ int ingest_store(int64_t app_id, const char *key_digest, struct event_rows *rows
 int ingest_key_valid(int64_t app_id, const char *key_digest, struct error *err)
 {
 	struct sql_args a = { 0 };
-	PGresult *res = NULL;
-	int found;
 
 	sql_arg_int(&a, app_id);
 	sql_arg_text(&a, key_digest);
-	if (sql_run("ingest_key_check", &a, &res, err) != 0)
-		return -1;
-	found = PQntuples(res) > 0;
-	PQclear(res);
-	return found;
+	return sql_any_row("ingest_key_check", &a, err);
 }
 
 /* The keys this worker found good in the last second. */

@@ -178,15 +178,9 @@ static int wrong_key(struct error *err)
 static int key_active(const char *digest, struct error *err)
 {
 	struct sql_args a = { 0 };
-	PGresult *res = NULL;
-	int active;
 
 	sql_arg_text(&a, digest);
-	if (sql_run("logs_key_check", &a, &res, err) != 0)
-		return -1;
-	active = PQntuples(res) > 0;
-	PQclear(res);
-	return active;
+	return sql_any_row("logs_key_check", &a, err);
 }
 
 /* The service keys this worker found active in the last second. */

@@ -42,6 +42,18 @@ int sql_run(const char *stmt, const struct sql_args *a, PGresult **result, struc
 	return error_set(err, 500, ERROR_INTERNAL, NULL, "statement %s failed", stmt);
 }
 
+int sql_any_row(const char *stmt, const struct sql_args *a, struct error *err)
+{
+	PGresult *res = NULL;
+	int any;
+
+	if (sql_run(stmt, a, &res, err) != 0)
+		return -1;
+	any = PQntuples(res) > 0;
+	PQclear(res);
+	return any;
+}
+
 int64_t sql_int(const PGresult *res, int row, int col)
 {
 	return strtoll(PQgetvalue(res, row, col), NULL, 10);

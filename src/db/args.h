@@ -30,6 +30,10 @@ void sql_arg_window(struct sql_args *a, int64_t since, int64_t until);
  * UNAVAILABLE when the database cannot be reached, 500 INTERNAL otherwise. */
 int sql_run(const char *stmt, const struct sql_args *a, PGresult **result, struct error *err);
 
+/* Runs stmt as sql_run does and says whether it answered a row: 1 or 0, or
+ * -1 with *err. */
+int sql_any_row(const char *stmt, const struct sql_args *a, struct error *err);
+
 /* Reads column col of row as int64 (the statements return integers as text). */
 int64_t sql_int(const PGresult *res, int row, int col);
 
