@@ -7,7 +7,7 @@ use Test::More;
 use Telltale;
 use Digest::SHA qw(sha256_hex);
 
-my $uniq = "$$-" . time();
+my $uniq = "$$-t" . time();   # no digit run a card number could be
 
 sub app_ok {
 	my ($res, $status, $name) = @_;

@@ -54,7 +54,7 @@ sub functions {
 
 {
 	my $app = new_app('sdk-python');
-	my $marker = "py$$" . time;
+	my $marker = "py$$" . "t" . time;
 	my $python = '/usr/bin/python3';    # Debian's: the package installs there
 	ok(-x $python, 'Debian\'s /usr/bin/python3 is there (./stack installs python3-sentry-sdk)');
 	my $report = run_client('python3-sentry-sdk', $python, "$dir/python_client.py", sentry_dsn($app), $marker);
@@ -95,7 +95,7 @@ sub functions {
 
 {
 	my $app = new_app('sdk-node');
-	my $marker = "node$$" . time;
+	my $marker = "node$$" . "t" . time;
 	my $node = (grep { -x } map { "$_/node" } split /:/, $ENV{PATH} // '')[0] // 'node';
 	ok(-x $node, 'node is installed (./stack installs nodejs)');
 	ok(-d "$dir/node_modules/\@sentry/node", '@sentry/node is installed (./stack runs npm ci in t/sentry)');

@@ -10,7 +10,7 @@ use Digest::SHA qw(sha256_hex);
 use Time::HiRes ();
 use Telltale;
 
-my $uniq = "$$-" . time();
+my $uniq = "$$-t" . time();   # no digit run a card number could be
 my $UNKNOWN = '00000000-0000-4000-8000-000000000000';
 my @MALFORMED = ('not-a-uuid', '123', "$UNKNOWN-0", substr($UNKNOWN, 1), 'g' . substr($UNKNOWN, 1),
 		 '00000000000040008000000000000000', "%7B$UNKNOWN%7D", "%20$UNKNOWN");

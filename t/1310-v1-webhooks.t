@@ -100,7 +100,7 @@ sub received {
 	return grep { $_->{path} eq $path } received_all();
 }
 
-my $uniq = "$$-" . time();
+my $uniq = "$$-t" . time();   # no digit run a card number could be
 sub hook { my ($path) = @_; return "http://127.0.0.1:$PORT$path" }
 
 # The single event of $rule once its delivery_status is one of @states
