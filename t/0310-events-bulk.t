@@ -215,7 +215,7 @@ sub raw_post_head {
 	my $two = '{"pad":"' . ('p' x (2 * 1000 * 1000)) . '"}';
 	$res = req('POST', "/apps/$name", body => $two);
 	error_ok($res, 413, 'PAYLOAD_TOO_LARGE', undef, 'POST /apps/{name} with a 2 MB body is 413 JSON');
-	ok(!(grep { $_->{name} eq $name } @{ req('GET', '/apps')->{json} || [] }), 'and creates no app');
+	ok(!(grep { $_->{name} eq $name } @{ list_all('/apps') }), 'and creates no app');
 	$res = req('POST', "/apps/$app->{id}/ingest-key", body => $two);
 	error_ok($res, 413, 'PAYLOAD_TOO_LARGE', undef, 'POST /apps/{id}/ingest-key with a 2 MB body is 413 JSON');
 	is(ingest($app, ev(message => 'key still valid'))->{status}, 201, 'and the key was not rotated');

@@ -91,7 +91,7 @@ my $CT = "Content-Type: application/json\r\n";
 	my $name = "chunked-big-$$";
 	$r = raw('POST', "/apps/$name", "${CT}Transfer-Encoding: chunked\r\n", chunked($two, 100_000));
 	error_ok($r, 413, 'PAYLOAD_TOO_LARGE', undef, 'a chunked 2 MB body to POST /apps/{name} is 413 JSON');
-	ok(!(grep { $_->{name} eq $name } @{ req('GET', '/apps')->{json} || [] }), 'and creates no app');
+	ok(!(grep { $_->{name} eq $name } @{ list_all('/apps') }), 'and creates no app');
 
 	is(count_events($app), $stored, 'exactly the accepted events are stored');
 }
@@ -133,7 +133,7 @@ my $CT = "Content-Type: application/json\r\n";
 	}
 	my $r = raw('POST', '/apps/bad%zzname');
 	json_error_ok($r, [ 400, 404, 422 ], 'POST /apps/bad%zzname');
-	ok(!(grep { $_->{name} =~ /^bad/ } @{ req('GET', '/apps')->{json} || [] }), 'creates no app');
+	ok(!(grep { $_->{name} =~ /^bad/ } @{ list_all('/apps') }), 'creates no app');
 
 	(my $enc = $id) =~ s/(\d)/sprintf '%%%02X', ord $1/ge;
 	$r = raw('GET', "/apps/$enc");

@@ -33,7 +33,7 @@ for my $what (sort keys %answers) {
 # limit and offset on the small collections.
 my $other = new_service('answers-2');
 new_alert($service) for 1 .. 3;
-my @all_services = @{ req('GET', '/v1/services')->{json} || [] };
+my @all_services = @{ list_all('/v1/services') };
 cmp_ok(scalar @all_services, '>=', 2, 'GET /v1/services lists the services');
 for my $case (
 	[ '/apps', 'applications' ],

@@ -30,11 +30,11 @@ for my $name ("127.0.0.1:$port", "localhost:$port", "LOCALHOST:$port", "[::1]:$p
 # --- changes from another site's page ------------------------------------------------
 my $app = new_app('other-sites');
 my %evil = (Origin => 'http://evil.example');
-my $before = req('GET', '/v1/services')->{json};
+my $before = list_all('/v1/services');
 
 my $res = req('POST', '/v1/services', json => { name => "from-evil-$$" }, headers => \%evil);
 error_ok($res, 403, 'FORBIDDEN', undef, 'POST /v1/services with another site\'s Origin: 403');
-is_deeply(req('GET', '/v1/services')->{json}, $before, '  and no service was made');
+is_deeply(list_all('/v1/services'), $before, '  and no service was made');
 
 $res = req('POST', "/apps/$app->{id}/ingest-key", headers => \%evil);
 error_ok($res, 403, 'FORBIDDEN', undef, 'a body-less POST rotating a key from another site: 403');
@@ -66,7 +66,7 @@ for my $ct (undef, 'text/plain', 'application/x-www-form-urlencoded', 'multipart
 		. 'Content-Length: ' . length(qq({"name":"$name"})) . "\r\n\r\n" . qq({"name":"$name"});
 	my $r = parse_http(raw_http($raw));
 	error_ok($r, 400, 'BAD_REQUEST', undef, 'a JSON body sent as ' . ($ct // 'no Content-Type') . ': 400');
-	ok(!grep({ $_->{name} eq $name } @{ req('GET', '/v1/services')->{json} || [] }), '  and nothing was made');
+	ok(!grep({ $_->{name} eq $name } @{ list_all('/v1/services') }), '  and nothing was made');
 }
 
 done_testing();

@@ -81,8 +81,7 @@ my $full;
 	is_deeply([ map { $_->{id} } @{ $list->{json} || [] } ], [ $full->{id}, $m->{id}, $nulls->{json}{id} ],
 		  'the service\'s rules, oldest first');
 	is_deeply(($list->{json} || [])->[0], $full, 'each as GET shows it');
-	my $all = req('GET', '/v1/alerts');
-	is(scalar(grep { $_->{service_id} eq $svc->{id} } @{ $all->{json} || [] }), 3,
+	is(scalar(grep { $_->{service_id} eq $svc->{id} } @{ list_all('/v1/alerts') }), 3,
 	   'GET /v1/alerts lists every service\'s rules');
 	is_deeply(req('GET', "/v1/alerts?service_id=$UNKNOWN")->{json}, [], 'an unknown service_id lists none');
 	error_ok(req('GET', '/v1/alerts?service_id=nope'), 422, 'VALIDATION', 'service_id',

@@ -18,7 +18,7 @@ use Time::HiRes ();
 
 use Telltale::Util qw(json_bytes json_value);
 
-our @EXPORT = qw(url req error_ok raw_http parse_http http_once free_port flood);
+our @EXPORT = qw(url req error_ok raw_http parse_http http_once free_port flood list_all);
 our @EXPORT_OK = qw(host_port);
 
 # HTTP::Tiny writes a request's head and body in two writes; without TCP_NODELAY
@@ -305,6 +305,22 @@ sub flood {
 		push @per_conn, \@responses;
 	}
 	return @per_conn;
+}
+
+# list_all($path): every item of a collection that answers a plain array a
+# thousand at a time (GET /apps, /v1/services, /v1/alerts), paging with
+# limit and offset.
+sub list_all {
+	my ($path) = @_;
+	my $sep = $path =~ /\?/ ? '&' : '?';
+	my @all;
+	for (my $offset = 0; ; $offset += 1000) {
+		my $page = req('GET', "$path${sep}limit=1000&offset=$offset")->{json};
+		last unless ref $page eq 'ARRAY';
+		push @all, @$page;
+		last if @$page < 1000;
+	}
+	return \@all;
 }
 
 1;
