@@ -1,0 +1,30 @@
+#!/usr/bin/perl
+# nginx's logs keep no key: a Sentry SDK may send its key in the query string,
+# and neither the access log nor the error log (where a refused request would
+# be recorded with its request line) may hold it.
+use strict;
+use warnings;
+use Test::More;
+use Telltale;
+use Telltale::Util qw(slurp);
+
+my $app = new_app('logs-no-keys');
+my $secret = "k$$" . 'x' x 20;
+my ($rate, $burst) = @{ rate_limits() }{qw(key_rate key_burst)};
+my $per_conn = int(($burst + $rate) * 2 / 4) + 50;
+my $one = "POST /api/$app->{id}/store/?sentry_key=$secret HTTP/1.1\r\nHost: localhost\r\n"
+	. "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+my $close = "GET /v1/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+my @res = map { @$_ } flood(map { ($one x $per_conn) . $close } 1 .. 4);
+ok((grep { $_->{status} == 429 } @res), 'requests with a key in the query string were refused for their rate');
+
+# The access log is written in batches of up to a second.
+sleep 2;
+my $log = "$ENV{TELLTALE_STATE_DIR}/log";
+my $access = slurp("$log/nginx-access.log") // '';
+like($access, qr{/api/$app->{id}/store/}, 'the access log has the requests');
+unlike($access, qr/\Q$secret\E/, '  without the key');
+unlike(slurp("$log/nginx-error.log") // '', qr/\Q$secret\E/, 'the error log holds no key');
+
+ok(wait_for(10, sub { req('GET', '/v1/health')->{status} == 200 }), 'and the stack serves on');
+done_testing();
