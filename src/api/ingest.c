@@ -106,18 +106,10 @@ static struct keycache known_keys;
 
 int ingest_key_known(int64_t app_id, const char *key_digest, struct error *err)
 {
-	int64_t now = log_now_usec();        /* monotonic */
-	int valid;
+	int known = keycache_known(&known_keys, app_id, key_digest, log_now_usec(),
+				   ingest_key_valid, err);
 
-	if (keycache_fresh(&known_keys, app_id, key_digest, now))
-		return 0;
-	valid = ingest_key_valid(app_id, key_digest, err);
-	if (valid < 0)
-		return -1;
-	if (!valid)
-		return ingest_wrong_key(err);
-	keycache_put(&known_keys, app_id, key_digest, now);
-	return 0;
+	return known > 0 ? 0 : known == 0 ? ingest_wrong_key(err) : -1;
 }
 
 int ingest_wrong_key(struct error *err)

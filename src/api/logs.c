@@ -174,9 +174,10 @@ static int wrong_key(struct error *err)
 }
 
 /* 1 when digest is an active key's, 0 when not; -1 with *err when the
- * statement failed. */
-static int key_active(const char *digest, struct error *err)
+ * statement failed. scope is the key cache's: a service key has none (0). */
+static int key_active(int64_t scope, const char *digest, struct error *err)
 {
+	(void)scope;
 	struct sql_args a = { 0 };
 
 	sql_arg_text(&a, digest);
@@ -191,17 +192,9 @@ static struct keycache known_keys;
  * or -1 with *err: 401 for an unknown or revoked key, 503 or 500. */
 static int key_known(const char *digest, struct error *err)
 {
-	int64_t now = log_now_usec();        /* monotonic */
-	int active;
+	int known = keycache_known(&known_keys, 0, digest, log_now_usec(), key_active, err);
 
-	if (keycache_fresh(&known_keys, 0, digest, now))
-		return 0;
-	if ((active = key_active(digest, err)) < 0)
-		return -1;
-	if (!active)
-		return wrong_key(err);
-	keycache_put(&known_keys, 0, digest, now);
-	return 0;
+	return known > 0 ? 0 : known == 0 ? wrong_key(err) : -1;
 }
 
 /* A log refused with *err: the 401 of a wrong key takes its place, else the
@@ -209,7 +202,7 @@ static int key_known(const char *digest, struct error *err)
 static int refuse_log(const char *digest, struct error *err)
 {
 	struct error invalid = *err;
-	int active = key_active(digest, err);
+	int active = key_active(0, digest, err);
 
 	if (active == 0)
 		return wrong_key(err);
@@ -322,7 +315,7 @@ static int store_log(const char *digest, struct json_object *row, PGresult **res
 	free(tags);
 	if (rc == 0 && PQntuples(*res) > 0)
 		return 0;
-	if (rc == 0 || (err->status == 500 && key_active(digest, err) == 0))
+	if (rc == 0 || (err->status == 500 && key_active(0, digest, err) == 0))
 		return wrong_key(err);
 	return -1;
 }

@@ -32,3 +32,17 @@ void keycache_put(struct keycache *c, int64_t scope, const char *digest, int64_t
 	snprintf(e->digest, sizeof(e->digest), "%s", digest);
 	e->checked_usec = now_usec;
 }
+
+int keycache_known(struct keycache *c, int64_t scope, const char *digest, int64_t now_usec,
+		   int (*check)(int64_t scope, const char *digest, struct error *err),
+		   struct error *err)
+{
+	int good;
+
+	if (keycache_fresh(c, scope, digest, now_usec))
+		return 1;
+	good = check(scope, digest, err);
+	if (good > 0)
+		keycache_put(c, scope, digest, now_usec);
+	return good;
+}

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "pure/error.h"
 #include "pure/keys.h"
 
 #define KEYCACHE_SLOTS 64
@@ -30,5 +31,12 @@ int keycache_fresh(const struct keycache *c, int64_t scope, const char *digest, 
 /* Remembers that digest is good for scope as of now, in the slot its digest
  * picks (replacing what was there). */
 void keycache_put(struct keycache *c, int64_t scope, const char *digest, int64_t now_usec);
+
+/* Whether digest is good for scope: from the cache when it was found so less
+ * than KEYCACHE_TTL_USEC before now, else by asking check (1 good, 0 not, -1
+ * failed with *err), whose yes is remembered. Returns 1, 0, or -1 with *err. */
+int keycache_known(struct keycache *c, int64_t scope, const char *digest, int64_t now_usec,
+		   int (*check)(int64_t scope, const char *digest, struct error *err),
+		   struct error *err);
 
 #endif

@@ -12,8 +12,39 @@ static void digest_of(const char *key, char out[KEYS_SHA256_HEX_LEN + 1])
 	keys_sha256_hex(key, strlen(key), out);
 }
 
+/* A stand-in for the database: says yes to scope 7, counts its calls, and
+ * fails for scope 9. */
+static int asked;
+
+static int check(int64_t scope, const char *digest, struct error *err)
+{
+	(void)digest;
+	asked++;
+	if (scope == 9)
+		return error_set(err, 503, ERROR_UNAVAILABLE, NULL, "down");
+	return scope == 7;
+}
+
+static void test_known(void)
+{
+	static struct keycache cache;
+	char d[KEYS_SHA256_HEX_LEN + 1];
+	struct error err = { 0 };
+	int64_t t = 1700000000000000;
+
+	digest_of("known", d);
+	ok(keycache_known(&cache, 7, d, t, check, &err) == 1 && asked == 1, "known: a good key is asked about");
+	ok(keycache_known(&cache, 7, d, t + 1, check, &err) == 1 && asked == 1, "  then answered from the cache");
+	ok(keycache_known(&cache, 7, d, t + KEYCACHE_TTL_USEC, check, &err) == 1 && asked == 2,
+	   "  and asked about again after a second");
+	ok(keycache_known(&cache, 8, d, t, check, &err) == 0 && asked == 3, "a wrong key is 0");
+	ok(keycache_known(&cache, 8, d, t, check, &err) == 0 && asked == 4, "  and never remembered");
+	ok(keycache_known(&cache, 9, d, t, check, &err) == -1 && err.status == 503, "a failed check is -1 with its error");
+}
+
 int main(void)
 {
+	test_known();
 	static struct keycache cache;
 	char a[KEYS_SHA256_HEX_LEN + 1], b[KEYS_SHA256_HEX_LEN + 1];
 	int64_t t = 1700000000000000;
