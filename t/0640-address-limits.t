@@ -15,20 +15,13 @@ my ($rate, $burst, $connections) = @{ rate_limits() }{qw(address_rate address_bu
 ok($rate && $burst && $connections, "per address: $rate a second, bursts of $burst, $connections at once");
 
 my $app = new_app('address-limits');
-my $close = "GET /v1/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
 
 # Floods a route from this one address past its rate and burst, the requests
 # made by $one->(n); answers the statuses of what came back.
 sub flood_address {
 	my ($one) = @_;
-	# nginx closes a connection after 1000 requests: as many connections as
-	# it takes to send twice the rate and the burst.
-	my $conns = int(($burst + $rate) * 2 / 900) + 1;
-	my $per_conn = int(($burst + $rate) * 2 / $conns) + 50;
-	my $n = 0;
-	my @streams = map { join('', map { $one->($n++) } 1 .. $per_conn) . $close } 1 .. $conns;
 	my %by;
-	$by{ $_->{status} }++ for map { @$_ } flood(@streams);
+	$by{ $_->{status} }++ for flood_count(($burst + $rate) * 2 + 700, $one);
 	note(join ', ', map { "$_ x $by{$_}" } sort keys %by);
 	return \%by;
 }

@@ -18,7 +18,7 @@ use Time::HiRes ();
 
 use Telltale::Util qw(json_bytes json_value);
 
-our @EXPORT = qw(url req error_ok raw_http parse_http http_once free_port flood list_all);
+our @EXPORT = qw(url req error_ok raw_http parse_http http_once free_port flood flood_count list_all);
 our @EXPORT_OK = qw(host_port);
 
 # HTTP::Tiny writes a request's head and body in two writes; without TCP_NODELAY
@@ -305,6 +305,21 @@ sub flood {
 		push @per_conn, \@responses;
 	}
 	return @per_conn;
+}
+
+# flood_count($count, $request): $count requests ($request, or
+# $request->($n) for the n-th) pipelined over as many connections as nginx
+# serves them on (fewer than its 1000 a connection, four at least), each
+# ended by a health check that closes it, all at once. Returns every answer.
+sub flood_count {
+	my ($count, $request) = @_;
+	my $conns = int($count / 900) + 1;
+	$conns = 4 if $conns < 4;
+	my $per_conn = int($count / $conns) + 1;
+	my $make = ref $request eq 'CODE' ? $request : sub { $request };
+	my $close = "GET /v1/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+	my $n = 0;
+	return map { @$_ } flood(map { join('', map { $make->($n++) } 1 .. $per_conn) . $close } 1 .. $conns);
 }
 
 # list_all($path): every item of a collection that answers a plain array a
