@@ -339,7 +339,8 @@ static void close_container(struct checker *c, enum want *want)
 	*want = WANT_NEXT;
 }
 
-/* Counts one more value or key. Returns 0, or -1 past the cap. */
+/* Counts one more value or key. Returns 0, or -1 past the cap. (A key is
+ * never at depth 1 of a root array, so only values start a new count.) */
 static int count_value(struct checker *c)
 {
 	/* An element of a root array starts a count of its own. */
@@ -382,7 +383,7 @@ static enum jsoncheck_status scan_key(struct checker *c, enum want *want)
 
 	if (peek(c) != '"')
 		return fail(c, JSONCHECK_SYNTAX, c->pos);
-	if (++c->values > JSONCHECK_MAX_VALUES)
+	if (count_value(c) != 0)
 		return fail(c, JSONCHECK_TOO_MANY, c->pos);
 	f->has_key = 1;
 	f->key_off = c->pos + 1;
