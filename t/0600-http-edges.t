@@ -27,7 +27,7 @@ sub raw {
 	my $r;
 	for (1 .. 20) {
 		$r = parse_http(raw_http("$method $path HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
-			. ($headers // '') . "\r\n" . ($body // '')));
+			. auth_line($method, $path) . ($headers // '') . "\r\n" . ($body // '')));
 		last unless $r->{status} == 429;
 		sleep 1;
 	}

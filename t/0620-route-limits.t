@@ -18,10 +18,12 @@ ok($rate && $burst, "the stack's rate ($rate/s) and burst ($burst)");
 # A flood of requests with one made-up key past the rate and the burst: how
 # many nginx refused with 429.
 sub limited {
-	my ($method, $path, $headers) = @_;
+	my ($method, $path, $headers, $zone) = @_;
 	my $one = "$method $path HTTP/1.1\r\nHost: localhost\r\n$headers"
 		. "Content-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}";
-	return scalar grep { $_->{status} == 429 } flood_count(($burst + $rate) * 2 + 200, $one);
+	my ($r, $b) = $zone eq 'ingest_address' ? @{ rate_limits() }{qw(address_rate address_burst)}
+		: ($rate, $burst);
+	return scalar grep { $_->{status} == 429 } flood_count(($b + $r) * 2 + 200, $one);
 }
 
 my $app = new_app('route-limits');
@@ -32,6 +34,8 @@ my %call = (
 	'POST /v1/logs' => [ '/v1/logs', sub { 'Authorization: Bearer mkey_' . substr("$_[0]" . ('x' x 43), 0, 43) . "\r\n" } ],
 	'POST /api/*/store' => [ "/api/$app->{id}/store", sub { "X-Sentry-Auth: Sentry sentry_key=$_[0]\r\n" } ],
 	'POST /api/*/envelope' => [ "/api/$app->{id}/envelope", sub { "X-Sentry-Auth: Sentry sentry_key=$_[0]\r\n" } ],
+	# Signing in is limited by address only.
+	'POST /v1/auth/login' => [ '/v1/auth/login', sub { '' } ],
 );
 my $n = 0;
 for my $r (grep { $_->{rate_zone} } @routes) {
@@ -40,7 +44,7 @@ for my $r (grep { $_->{rate_zone} } @routes) {
 	my ($path, $header) = @{ $call{$name} };
 	for my $slash ('', '/') {
 		my $key = "t0620k$$" . $n++;
-		ok(limited($r->{method}, "$path$slash", $header->($key)) > 0,
+		ok(limited($r->{method}, "$path$slash", $header->($key), $r->{rate_zone}) > 0,
 		   "$r->{method} $path$slash meets the $r->{rate_zone} rate limit");
 	}
 }

@@ -62,7 +62,7 @@ is(req('POST', "/apps/$app->{id}/events", json => ev(message => 'from a page'),
 for my $ct (undef, 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x') {
 	my $name = "ct-$$-" . (defined $ct ? length $ct : 0);
 	my $raw = "POST /v1/services HTTP/1.1\r\nHost: $host:$port\r\nConnection: close\r\n"
-		. (defined $ct ? "Content-Type: $ct\r\n" : '')
+		. auth_line('POST', '/v1/services') . (defined $ct ? "Content-Type: $ct\r\n" : '')
 		. 'Content-Length: ' . length(qq({"name":"$name"})) . "\r\n\r\n" . qq({"name":"$name"});
 	my $r = parse_http(raw_http($raw));
 	error_ok($r, 400, 'BAD_REQUEST', undef, 'a JSON body sent as ' . ($ct // 'no Content-Type') . ': 400');

@@ -61,7 +61,9 @@ my ($rc, $out) = stack_at(\%env, 'up');
 is($rc, 0, "a second stack comes up on port $port with 2 workers" . ($worker ? " ($worker)" : ''))
 	or do { diag($out); done_testing; exit 1 };
 
-my $created = http_once('127.0.0.1', $port, 'POST', "/apps/graceful-$$-" . time);
+my ($token) = (stack_at(\%env, 'token', 'new', 'admin'))[1] =~ /^(tt_\S+)$/m;
+my $created = http_once('127.0.0.1', $port, 'POST', "/apps/graceful-$$-" . time,
+			headers => { Authorization => "Bearer " . ($token // '') });
 my $app = $created->{json};
 is($created->{status}, 201, 'an app on the second stack') or do { done_testing; exit 1 };
 

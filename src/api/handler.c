@@ -269,3 +269,41 @@ void handler_respond_rows(struct request *req, const PGresult *res,
 	respond_json(req, 200, list);
 	json_object_put(list);
 }
+
+int handler_query_cursor_or_respond(struct request *req, int64_t *limit, int64_t *cursor)
+{
+	const char *text;
+	int malformed = 0;
+	char *end;
+
+	if (handler_query_int_or_respond(req, "limit", 50, 1, 100, limit) != 0)
+		return -1;
+	*cursor = 0;
+	text = request_query(req, "cursor", &malformed);
+	if (malformed || (text && (*text < '1' || *text > '9' || strlen(text) > 18)))
+		return respond_error(req, 422, "VALIDATION", "cursor",
+				     "cursor must be a next_cursor this collection answered");
+	if (text) {
+		*cursor = strtoll(text, &end, 10);
+		if (*end)
+			return respond_error(req, 422, "VALIDATION", "cursor",
+					     "cursor must be a next_cursor this collection answered");
+	}
+	return 0;
+}
+
+void handler_respond_cursor_page(struct request *req, struct json_object *items, int64_t rows,
+				 int64_t limit, int64_t last_id)
+{
+	struct json_object *page = json_object_new_object();
+	char next[24];
+
+	json_object_object_add(page, "items", items);
+	snprintf(next, sizeof(next), "%lld", (long long)last_id);
+	if (rows > limit)
+		json_add_string(page, "next_cursor", next);
+	else
+		json_add_null(page, "next_cursor");
+	respond_json(req, 200, page);
+	json_object_put(page);
+}

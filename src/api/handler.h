@@ -91,6 +91,16 @@ int handler_query_list_or_respond(struct request *req, struct sql_args *a);
 void handler_respond_rows(struct request *req, const PGresult *res,
 			  struct json_object *(*row_json)(const PGresult *res, int row));
 
+/* limit (1..100, default 50) and cursor (the last id of the page before,
+ * as next_cursor gave it; 0 when absent) of a collection paged by cursor:
+ * else 422 naming the parameter. */
+int handler_query_cursor_or_respond(struct request *req, int64_t *limit, int64_t *cursor);
+
+/* Answers 200 {"items": items, "next_cursor": "<last_id>"|null}, taking items
+ * over; rows as for handler_respond_page (limit + 1 asked for). */
+void handler_respond_cursor_page(struct request *req, struct json_object *items, int64_t rows,
+				 int64_t limit, int64_t last_id);
+
 /* Current UTC time in microseconds since the epoch. */
 int64_t handler_now_usec(void);
 

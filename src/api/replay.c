@@ -70,17 +70,17 @@ const struct db_statement replay_statements[] = {
 
 /* REPLAY_ALLOW, read once per process. A list that does not parse admits
  * nothing, so the guard's refusals all stand; that is logged once. */
-static const struct outbound_allowlist *replay_allowlist(void)
+static const struct cidr_list *replay_allowlist(void)
 {
-	static struct outbound_allowlist list;
+	static struct cidr_list list;
 	static int loaded;
 	const char *text;
 
 	if (!loaded) {
 		text = getenv("REPLAY_ALLOW");
-		if (outbound_allowlist_parse(text, &list) != 0)
+		if (cidr_list_parse(text, &list) != 0)
 			log_msg("REPLAY_ALLOW is not a list of at most %d CIDRs; it admits nothing: %.200s",
-				OUTBOUND_ALLOW_MAX, text);
+				CIDR_LIST_MAX, text);
 		loaded = 1;
 	}
 	return &list;

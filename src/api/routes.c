@@ -9,6 +9,8 @@
 #include <json-c/json.h>
 
 #include "api/alerts.h"
+#include "api/audit.h"
+#include "api/auth.h"
 #include "api/apps.h"
 #include "api/events.h"
 #include "api/health.h"
@@ -17,16 +19,21 @@
 #include "api/metrics.h"
 #include "api/replay.h"
 #include "api/sentry.h"
+#include "api/sessions.h"
 #include "api/service_keys.h"
 #include "api/services.h"
 #include "api/stats.h"
+#include "api/tokens.h"
+#include "api/users.h"
+#include "api/handler.h"
 #include "http/response.h"
 #include "pure/params.h"
 
 const struct db_statement *const routes_statements[] = {
 	apps_statements, ingest_statements, events_statements, stats_statements,
 	services_statements, service_keys_statements, logs_statements, metrics_statements,
-	replay_statements, alerts_statements, NULL
+	replay_statements, alerts_statements, auth_statements, audit_statements,
+	sessions_statements, users_statements, tokens_statements, NULL
 };
 
 #define MIB (1024 * 1024)
@@ -39,61 +46,76 @@ const struct db_statement *const routes_statements[] = {
 #define WINDOW "since", "until"
 
 static const char *const access_names[ACCESS__MAX] = {
-	"anyone", "open", "ingest_key", "sentry_key", "service_key"
+	"anyone", "ingest_key", "sentry_key", "service_key", "service_key_or_member",
+	"viewer", "member", "admin"
 };
 static const char *const pool_names[POOL__MAX] = { "workers", "replay" };
 
+/* nginx's per-address zone: every route with a zone is limited by it too. */
+#define ADDRESS_ZONE "ingest_address"
+
+#define W POOL_WORKERS
+#define VIEWER ACCESS_VIEWER
+#define MEMBER ACCESS_MEMBER
+#define ADMIN ACCESS_ADMIN
+
 static const struct route routes[] = {
-	/* method    pattern                          handler             access             body  query / rate zone / pool */
-	{ "GET",     "/v1/health",                    health_get,         ACCESS_ANYONE,     0,    NULL, NULL, POOL_WORKERS },
-	{ "GET",     "/apps",                         apps_list,          ACCESS_OPEN,       0,
-	  Q(PAGE), NULL, POOL_WORKERS },
-	{ "POST",    "/apps/*",                       apps_create,        ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
-	{ "GET",     "/apps/*",                       apps_get,           ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
-	{ "DELETE",  "/apps/*",                       apps_delete,        ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
-	{ "POST",    "/apps/*/ingest-key",            apps_rotate_key,    ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
-	{ "POST",    "/apps/*/events",                events_create,      ACCESS_INGEST_KEY, BULK, NULL, "ingest_key", POOL_WORKERS },
-	{ "GET",     "/apps/*/events",                events_list,        ACCESS_OPEN,       0,
-	  Q(PAGE, "level", WINDOW), NULL, POOL_WORKERS },
-	{ "GET",     "/apps/*/events/*",              events_get,         ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
-	{ "GET",     "/apps/*/stats/timeseries",      stats_timeseries,   ACCESS_OPEN,       0,
-	  Q(WINDOW, "interval", "level"), NULL, POOL_WORKERS },
-	{ "GET",     "/apps/*/stats/by-level",        stats_by_level,     ACCESS_OPEN,       0,
-	  Q(WINDOW), NULL, POOL_WORKERS },
-	{ "GET",     "/apps/*/stats/top-messages",    stats_top_messages, ACCESS_OPEN,       0,
-	  Q(WINDOW, "limit", "level"), NULL, POOL_WORKERS },
+	/* method    pattern                          handler             access             body  query / rate zone / pool / audit */
+	{ "GET",     "/v1/health",                    health_get,         ACCESS_ANYONE,     0,    NULL, NULL, W, NULL },
+	{ "POST",    "/v1/auth/login",                sessions_login,     ACCESS_ANYONE,     BODY, NULL, ADDRESS_ZONE, W, NULL },
+	{ "POST",    "/v1/auth/logout",               sessions_logout,    VIEWER,            0,    NULL, NULL, W, "auth.logout" },
+	{ "GET",     "/v1/auth/me",                   sessions_me,        VIEWER,            0,    NULL, NULL, W, NULL },
+	{ "GET",     "/v1/users",                     users_list,         ADMIN,             0,    Q("limit", "cursor"), NULL, W, NULL },
+	{ "POST",    "/v1/users",                     users_create,       ADMIN,             BODY, NULL, NULL, W, "user.create" },
+	{ "PATCH",   "/v1/users/me",                  users_change_own,   VIEWER,            BODY, NULL, NULL, W, "user.password_change" },
+	{ "PATCH",   "/v1/users/*",                   users_change,       ADMIN,             BODY, NULL, NULL, W, "user.change" },
+	{ "DELETE",  "/v1/users/*",                   users_delete,       ADMIN,             0,    NULL, NULL, W, "user.delete" },
+	{ "GET",     "/v1/tokens",                    tokens_list,        VIEWER,            0,    NULL, NULL, W, NULL },
+	{ "POST",    "/v1/tokens",                    tokens_create,      VIEWER,            BODY, NULL, NULL, W, "token.create" },
+	{ "DELETE",  "/v1/tokens/*",                  tokens_revoke,      VIEWER,            0,    NULL, NULL, W, "token.revoke" },
+	{ "GET",     "/v1/audit",                     audit_list,         ADMIN,             0,    Q("limit", "cursor"), NULL, W, NULL },
+	{ "GET",     "/apps",                         apps_list,          VIEWER,            0,    Q(PAGE), NULL, W, NULL },
+	{ "POST",    "/apps/*",                       apps_create,        MEMBER,            0,    NULL, NULL, W, "app.create" },
+	{ "GET",     "/apps/*",                       apps_get,           VIEWER,            0,    NULL, NULL, W, NULL },
+	{ "DELETE",  "/apps/*",                       apps_delete,        MEMBER,            0,    NULL, NULL, W, "app.delete" },
+	{ "POST",    "/apps/*/ingest-key",            apps_rotate_key,    MEMBER,            0,    NULL, NULL, W, "app.rotate_key" },
+	{ "POST",    "/apps/*/events",                events_create,      ACCESS_INGEST_KEY, BULK, NULL, "ingest_key", W, NULL },
+	{ "GET",     "/apps/*/events",                events_list,        VIEWER,            0,
+	  Q(PAGE, "level", WINDOW), NULL, W, NULL },
+	{ "GET",     "/apps/*/events/*",              events_get,         VIEWER,            0,    NULL, NULL, W, NULL },
+	{ "GET",     "/apps/*/stats/timeseries",      stats_timeseries,   VIEWER,            0,
+	  Q(WINDOW, "interval", "level"), NULL, W, NULL },
+	{ "GET",     "/apps/*/stats/by-level",        stats_by_level,     VIEWER,            0,    Q(WINDOW), NULL, W, NULL },
+	{ "GET",     "/apps/*/stats/top-messages",    stats_top_messages, VIEWER,            0,
+	  Q(WINDOW, "limit", "level"), NULL, W, NULL },
 	{ "POST",    "/api/*/store",                  sentry_store,       ACCESS_SENTRY_KEY, BULK,
-	  Q("sentry_key"), "sentry_key", POOL_WORKERS },
-	{ "OPTIONS", "/api/*/store",                  sentry_preflight,   ACCESS_ANYONE,     0,    NULL, NULL, POOL_WORKERS },
+	  Q("sentry_key"), "sentry_key", W, NULL },
+	{ "OPTIONS", "/api/*/store",                  sentry_preflight,   ACCESS_ANYONE,     0,    NULL, NULL, W, NULL },
 	{ "POST",    "/api/*/envelope",               sentry_envelope,    ACCESS_SENTRY_KEY, BULK,
-	  Q("sentry_key"), "sentry_key", POOL_WORKERS },
-	{ "OPTIONS", "/api/*/envelope",               sentry_preflight,   ACCESS_ANYONE,     0,    NULL, NULL, POOL_WORKERS },
-	{ "POST",    "/v1/services",                  services_create,    ACCESS_OPEN,       BODY, NULL, NULL, POOL_WORKERS },
-	{ "GET",     "/v1/services",                  services_list,      ACCESS_OPEN,       0,
-	  Q(PAGE), NULL, POOL_WORKERS },
-	{ "GET",     "/v1/services/*",                services_get,       ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
-	{ "DELETE",  "/v1/services/*",                services_delete,    ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
-	{ "POST",    "/v1/services/*/keys",           service_keys_create, ACCESS_OPEN,      BODY, NULL, NULL, POOL_WORKERS },
-	{ "GET",     "/v1/services/*/keys",           service_keys_list,  ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
-	{ "DELETE",  "/v1/services/*/keys/*",         service_keys_revoke, ACCESS_OPEN,      0,    NULL, NULL, POOL_WORKERS },
-	{ "POST",    "/v1/logs",                      logs_create,        ACCESS_SERVICE_KEY, BODY, NULL, "log_key", POOL_WORKERS },
-	{ "GET",     "/v1/logs",                      logs_list,          ACCESS_OPEN,       0,
+	  Q("sentry_key"), "sentry_key", W, NULL },
+	{ "OPTIONS", "/api/*/envelope",               sentry_preflight,   ACCESS_ANYONE,     0,    NULL, NULL, W, NULL },
+	{ "POST",    "/v1/services",                  services_create,    MEMBER,            BODY, NULL, NULL, W, "service.create" },
+	{ "GET",     "/v1/services",                  services_list,      VIEWER,            0,    Q(PAGE), NULL, W, NULL },
+	{ "GET",     "/v1/services/*",                services_get,       VIEWER,            0,    NULL, NULL, W, NULL },
+	{ "DELETE",  "/v1/services/*",                services_delete,    MEMBER,            0,    NULL, NULL, W, "service.delete" },
+	{ "POST",    "/v1/services/*/keys",           service_keys_create, MEMBER,           BODY, NULL, NULL, W, "key.create" },
+	{ "GET",     "/v1/services/*/keys",           service_keys_list,  VIEWER,            0,    NULL, NULL, W, NULL },
+	{ "DELETE",  "/v1/services/*/keys/*",         service_keys_revoke, MEMBER,           0,    NULL, NULL, W, "key.revoke" },
+	{ "POST",    "/v1/logs",                      logs_create,        ACCESS_SERVICE_KEY, BODY, NULL, "log_key", W, NULL },
+	{ "GET",     "/v1/logs",                      logs_list,          VIEWER,            0,
 	  Q("service_id", "method", "path", "status_code", "min_latency_ms", "max_latency_ms",
-	    "has_error", "tag", WINDOW, PAGE), NULL, POOL_WORKERS },
-	{ "GET",     "/v1/logs/*",                    logs_get,           ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
-	{ "GET",     "/v1/metrics",                   metrics_get,        ACCESS_OPEN,       0,
-	  Q("service_id", WINDOW), NULL, POOL_WORKERS },
-	{ "POST",    "/v1/logs/*/replay",             replay_create,      ACCESS_SERVICE_KEY, BODY, NULL, NULL, POOL_REPLAY },
-	{ "GET",     "/v1/logs/*/replays",            replay_list,        ACCESS_SERVICE_KEY, 0,
-	  Q("limit"), NULL, POOL_WORKERS },
-	{ "POST",    "/v1/alerts",                    alerts_create,      ACCESS_OPEN,       BODY, NULL, NULL, POOL_WORKERS },
-	{ "GET",     "/v1/alerts",                    alerts_list,        ACCESS_OPEN,       0,
-	  Q("service_id", PAGE), NULL, POOL_WORKERS },
-	{ "GET",     "/v1/alerts/*",                  alerts_get,         ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
-	{ "DELETE",  "/v1/alerts/*",                  alerts_delete,      ACCESS_OPEN,       0,    NULL, NULL, POOL_WORKERS },
-	{ "POST",    "/v1/alerts/*/webhook-secret",   alerts_rotate_secret, ACCESS_OPEN,     0,    NULL, NULL, POOL_WORKERS },
-	{ "GET",     "/v1/alerts/*/events",           alerts_events,      ACCESS_OPEN,       0,
-	  Q(PAGE), NULL, POOL_WORKERS },
+	    "has_error", "tag", WINDOW, PAGE), NULL, W, NULL },
+	{ "GET",     "/v1/logs/*",                    logs_get,           VIEWER,            0,    NULL, NULL, W, NULL },
+	{ "GET",     "/v1/metrics",                   metrics_get,        VIEWER,            0,
+	  Q("service_id", WINDOW), NULL, W, NULL },
+	{ "POST",    "/v1/logs/*/replay",             replay_create,      ACCESS_KEY_OR_MEMBER, BODY, NULL, NULL, POOL_REPLAY, NULL },
+	{ "GET",     "/v1/logs/*/replays",            replay_list,        ACCESS_KEY_OR_MEMBER, 0, Q("limit"), NULL, W, NULL },
+	{ "POST",    "/v1/alerts",                    alerts_create,      MEMBER,            BODY, NULL, NULL, W, "alert.create" },
+	{ "GET",     "/v1/alerts",                    alerts_list,        VIEWER,            0,    Q("service_id", PAGE), NULL, W, NULL },
+	{ "GET",     "/v1/alerts/*",                  alerts_get,         VIEWER,            0,    NULL, NULL, W, NULL },
+	{ "DELETE",  "/v1/alerts/*",                  alerts_delete,      MEMBER,            0,    NULL, NULL, W, "alert.delete" },
+	{ "POST",    "/v1/alerts/*/webhook-secret",   alerts_rotate_secret, MEMBER,          0,    NULL, NULL, W, "alert.rotate_secret" },
+	{ "GET",     "/v1/alerts/*/events",           alerts_events,      VIEWER,            0,    Q(PAGE), NULL, W, NULL },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -118,38 +140,60 @@ static int matches(const struct request *req, const char *pattern)
 	return i + 1 == req->nsegments;
 }
 
-/* 1 when a browser sent req from another site: its Origin names another
- * site, or Sec-Fetch-Site says cross-site. Other clients send neither. */
-static int cross_site(const struct request *req)
+/* The role each access needs of a principal. */
+static enum role needed_role(enum route_access access)
 {
-	const char *origin = request_param(req, "HTTP_ORIGIN");
-	const char *fetch_site = request_param(req, "HTTP_SEC_FETCH_SITE");
-	const char *scheme = request_param(req, "REQUEST_SCHEME");
-	const char *host = request_param(req, "HTTP_HOST");
-
-	if (fetch_site && strcmp(fetch_site, "cross-site") == 0)
-		return 1;
-	return origin && !params_same_origin(origin, scheme ? scheme : "http", host ? host : "");
+	switch (access) {
+	case ACCESS_VIEWER: return ROLE_VIEWER;
+	case ACCESS_KEY_OR_MEMBER:
+	case ACCESS_MEMBER: return ROLE_MEMBER;
+	case ACCESS_ADMIN: return ROLE_ADMIN;
+	default: return ROLE_NONE;
+	}
 }
 
-/* A change asked of the management API by a page of another site is refused
- * before anything is read: a web page must not drive a stack that its
- * visitor's browser can reach (docs/security.md). Reading and ingest, which
- * needs its key, are not changes a page can make unasked. */
-static int forged(const struct request *req, const struct route *r)
+/* Runs a route that changes something in one transaction with its entry in
+ * the audit trail. The answer is held until the commit: a change is answered
+ * as done only once it is, and it is done only with its entry. */
+static void run_audited(struct request *req, const struct route *r)
 {
-	return r->access == ACCESS_OPEN && strcmp(r->method, "GET") != 0 && cross_site(req);
+	enum db_status st = db_begin();
+	int done;
+
+	if (st != DB_OK) {
+		handler_db_failure(req, st);
+		return;
+	}
+	req->hold = 1;
+	r->handler(req);
+	done = req->status >= 200 && req->status < 300;
+	if (done)
+		st = audit_change(req, req->audit_action ? req->audit_action : r->audit);
+	st = db_end(done && st == DB_OK) == DB_OK ? st : DB_UNAVAILABLE;
+	if (done && st != DB_OK) {
+		response_drop(req);
+		req->hold = 0;
+		handler_db_failure(req, st);
+		return;
+	}
+	response_release(req);
 }
 
 static void run(struct request *req, const struct route *r)
 {
-	if (forged(req, r)) {
-		respond_error(req, 403, "FORBIDDEN", NULL, "a change from another site's page is refused");
+	enum role need = needed_role(r->access);
+
+	auth_client(req);
+	if (need != ROLE_NONE
+	    ? auth_require_or_respond(req, need, r->access == ACCESS_KEY_OR_MEMBER) != 0
+	    : r->access == ACCESS_ANYONE && auth_same_site_or_respond(req) != 0)
 		return;
-	}
 	req->body_limit = r->body_limit;
 	req->query_names = r->query;
-	r->handler(req);
+	if (r->audit)
+		run_audited(req, r);
+	else
+		r->handler(req);
 }
 
 void routes_dispatch(struct request *req)
@@ -195,6 +239,7 @@ int routes_print(FILE *out)
 		json_object_object_add(line, "rate_zone",
 				       r->rate_zone ? json_object_new_string(r->rate_zone) : NULL);
 		json_object_object_add(line, "pool", json_object_new_string(pool_names[r->pool]));
+		json_object_object_add(line, "audit", r->audit ? json_object_new_string(r->audit) : NULL);
 		fprintf(out, "%s\n", json_object_to_json_string_ext(line, JSON_C_TO_STRING_PLAIN |
 								       JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(line);
@@ -251,9 +296,10 @@ static int print_exact(FILE *out, const char *pattern, const struct location *lo
 	fputs("/?$ {\n", out);
 	if (loc->body_limit > BODY)
 		fprintf(out, "\tclient_max_body_size %zum;\n", loc->body_limit / MIB);
+	if (loc->rate_zone && strcmp(loc->rate_zone, ADDRESS_ZONE) != 0)
+		fprintf(out, "\tlimit_req zone=%s burst=@INGEST_BURST@ nodelay;\n", loc->rate_zone);
 	if (loc->rate_zone)
-		fprintf(out, "\tlimit_req zone=%s burst=@INGEST_BURST@ nodelay;\n"
-			"\tlimit_req zone=ingest_address burst=@ADDRESS_BURST@ nodelay;\n", loc->rate_zone);
+		fputs("\tlimit_req zone=" ADDRESS_ZONE " burst=@ADDRESS_BURST@ nodelay;\n", out);
 	print_pass(out, loc->pool, "\t");
 	fputs("}\n", out);
 	return 0;

@@ -14,14 +14,18 @@
 
 typedef void handler_fn(struct request *req);
 
-/* Who may call a route: the credential it needs. */
+/* Who may call a route: the credential it needs (docs/api.md, "Access
+ * control"). The roles are ranked: a route for viewers lets members and
+ * admins in too. */
 enum route_access {
-	ACCESS_ANYONE,        /* no credential: the health probe, CORS preflights */
-	ACCESS_OPEN,          /* the management API, open to whoever reaches the
-	                         port until accounts exist (docs/security.md) */
+	ACCESS_ANYONE,        /* no credential: health, sign-in, CORS preflights */
 	ACCESS_INGEST_KEY,    /* the application's ingest key, X-Ingest-Key */
 	ACCESS_SENTRY_KEY,    /* the application's ingest key as Sentry SDKs send it */
 	ACCESS_SERVICE_KEY,   /* a service's mkey_ key, Authorization: Bearer */
+	ACCESS_KEY_OR_MEMBER, /* the log's service key, or a member's token or session */
+	ACCESS_VIEWER,        /* a signed-in user or a token, any role */
+	ACCESS_MEMBER,
+	ACCESS_ADMIN,
 	ACCESS__MAX
 };
 
@@ -43,6 +47,7 @@ struct route {
 	const char *rate_zone;           /* nginx's per-key limit_req zone, or NULL;
 	                                    such a route is also limited per address */
 	enum route_pool pool;
+	const char *audit;               /* the audit trail's action for a change, or NULL */
 };
 
 /* Every module's prepared statements, for db_init: NULL-ended. */

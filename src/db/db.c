@@ -30,6 +30,7 @@ static struct {
 	int64_t next_attempt_usec;
 	int64_t backoff_usec;
 	int carried_large;              /* parameters past DB_PARAMS_KEPT were sent */
+	int in_transaction;             /* between db_begin and db_end */
 } db;
 
 /* libpq keeps its send buffer at the size of the largest statement it sent,
@@ -159,6 +160,15 @@ static int ensure_connected(void)
 	return -1;
 }
 
+/* ensure_connected, but inside a transaction only the connection it began
+ * on will do. */
+static int usable(void)
+{
+	if (db.in_transaction)
+		return db.conn && connection_alive() ? 0 : -1;
+	return ensure_connected();
+}
+
 int db_init(const char *program, const char *conninfo, int statement_timeout_ms,
 	    const struct db_statement *const *tables)
 {
@@ -249,7 +259,7 @@ enum db_status db_exec(const char *name, int nparams, const char *const *values,
 	enum db_status status;
 
 	*result = NULL;
-	if (ensure_connected() != 0)
+	if (usable() != 0)
 		return DB_UNAVAILABLE;
 	note_params(nparams, values);
 	if (!PQsendQueryPrepared(db.conn, name, nparams, values, NULL, NULL, 0)) {
@@ -319,6 +329,24 @@ void db_close(void)
 	db.conninfo = NULL;
 }
 
+enum db_status db_begin(void)
+{
+	enum db_status st = db_exec_sql("BEGIN");
+
+	db.in_transaction = st == DB_OK;
+	return st;
+}
+
+enum db_status db_end(int commit)
+{
+	enum db_status st = DB_UNAVAILABLE;
+
+	if (db.conn)
+		st = db_exec_sql(commit ? "COMMIT" : "ROLLBACK");
+	db.in_transaction = 0;
+	return st;
+}
+
 /* --- LISTEN for the notifier ----------------------------------------------- */
 
 enum db_status db_exec_sql(const char *sql)
@@ -326,7 +354,7 @@ enum db_status db_exec_sql(const char *sql)
 	PGresult *res;
 	enum db_status status;
 
-	if (ensure_connected() != 0)
+	if (usable() != 0)
 		return DB_UNAVAILABLE;
 	if (!PQsendQuery(db.conn, sql)) {
 		log_msg("db: %s: %s", sql, PQerrorMessage(db.conn));

@@ -46,6 +46,13 @@ int db_idle_socket(unsigned *serial);
 int db_idle_timeout_ms(void);
 void db_idle_check(void);
 
+/* A transaction around several statements: db_begin, then db_end with
+ * commit 1 (COMMIT) or 0 (ROLLBACK). While one is open a lost connection is
+ * not replaced, since what followed would run outside it: every statement
+ * until db_end answers DB_UNAVAILABLE, and so does db_end. */
+enum db_status db_begin(void);
+enum db_status db_end(int commit);
+
 /* Closes the connection. */
 void db_close(void);
 

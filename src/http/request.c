@@ -65,6 +65,7 @@ void request_free(struct request *req)
 	urlcode_query_free(&req->query);
 	free(req->path);
 	free(req->body);
+	free(req->held);
 	memset(req, 0, sizeof(*req));
 }
 

@@ -8,6 +8,7 @@
 
 #include <fcgiapp.h>
 
+#include "pure/roles.h"
 #include "pure/urlcode.h"
 
 /* Body limits (docs/api.md): 1 MiB everywhere, 10 MiB for bulk ingest. */
@@ -36,6 +37,14 @@ struct request {
 	size_t body_limit;                  /* the route's: a longer body is a 413 */
 	const char *const *query_names;     /* the query parameters the route reads */
 	int status;                         /* set when the response is written */
+	struct principal who;               /* set by the route's access check */
+	char address[48];                   /* the client's, past a trusted proxy */
+	int https;                          /* the client came over https */
+	const char *audit_action;           /* a handler's name for its change, or NULL:
+	                                       the route's then (routes.c) */
+	int hold;                           /* keep the response in held, unsent */
+	char *held;                         /* the response as it will be sent */
+	size_t held_len, held_body;         /* its length; where its body starts */
 	int64_t started_usec;
 };
 

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *reason(int status)
@@ -31,6 +32,25 @@ static const char *reason(int status)
  * copy of it (the logs it holds are private). */
 #define API_HEADERS "X-Content-Type-Options: nosniff\r\nCache-Control: no-store\r\n"
 
+/* Keeps the response in req->held (a second one replaces the first). Without
+ * memory for it, nothing is kept: the request then answers 503. */
+static void hold(struct request *req, const char *head, size_t head_len, const char *body,
+		 size_t len)
+{
+	response_drop(req);
+	req->held = malloc(head_len + len + 1);
+	if (!req->held) {
+		req->status = 503;
+		return;
+	}
+	memcpy(req->held, head, head_len);
+	if (len)
+		memcpy(req->held + head_len, body, len);
+	req->held[head_len + len] = '\0';
+	req->held_len = head_len + len;
+	req->held_body = head_len;
+}
+
 /* Writes the whole response. extra_headers is "" or lines ending in "\r\n". */
 static void write_response(struct request *req, int status, const char *extra_headers,
 			   const char *body, size_t len)
@@ -49,9 +69,29 @@ static void write_response(struct request *req, int status, const char *extra_he
 	else
 		n = snprintf(head, sizeof(head), "Status: %d %s\r\n" API_HEADERS "%s%s\r\n",
 			     status, reason(status), own, extra_headers);
-	FCGX_PutStr(head, n < (int)sizeof(head) ? n : (int)sizeof(head) - 1, out);
-	if (body)
-		FCGX_PutStr(body, (int)len, out);
+	n = n < (int)sizeof(head) ? n : (int)sizeof(head) - 1;
+	if (req->hold)
+		hold(req, head, (size_t)n, body, body ? len : 0);
+	else {
+		FCGX_PutStr(head, n, out);
+		if (body)
+			FCGX_PutStr(body, (int)len, out);
+	}
+}
+
+void response_release(struct request *req)
+{
+	if (req->held)
+		FCGX_PutStr(req->held, (int)req->held_len, req->fcgi->out);
+	response_drop(req);
+	req->hold = 0;
+}
+
+void response_drop(struct request *req)
+{
+	free(req->held);
+	req->held = NULL;
+	req->held_len = req->held_body = 0;
 }
 
 static void write_json(struct request *req, int status, const char *extra_headers,
@@ -67,6 +107,12 @@ static void write_json(struct request *req, int status, const char *extra_header
 void respond_json(struct request *req, int status, struct json_object *body)
 {
 	write_json(req, status, "", body);
+}
+
+void respond_json_with_headers(struct request *req, int status, const char *headers,
+			       struct json_object *body)
+{
+	write_json(req, status, headers, body);
 }
 
 void respond_no_content(struct request *req)
@@ -108,7 +154,7 @@ int respond_with(struct request *req, const struct error *e)
 		return respond_internal(req);
 	/* RFC 6750: a 401 names the scheme it wants. */
 	if (e->status == 401 && !req->headers)
-		req->headers = "WWW-Authenticate: Bearer\r\n";
+		req->headers = "WWW-Authenticate: Bearer realm=\"telltale\"\r\n";
 	return error_with_headers(req, e->status, "", e->code, e->field[0] ? e->field : NULL,
 				  e->message);
 }

@@ -33,4 +33,14 @@ int respond_unavailable(struct request *req);
 /* 500 INTERNAL; the detail belongs in the log, never in the body. Returns -1. */
 int respond_internal(struct request *req);
 
+/* A response written while req->hold is set is kept in req->held. The
+ * first sends it, the second forgets it (a change that could not be recorded
+ * is not answered as done). */
+void response_release(struct request *req);
+void response_drop(struct request *req);
+
+/* respond_json with extra header lines ("Name: value\r\n"...). */
+void respond_json_with_headers(struct request *req, int status, const char *headers,
+			       struct json_object *body);
+
 #endif

@@ -22,73 +22,7 @@
 
 /* --- addresses ------------------------------------------------------------ */
 
-#define V4_PREFIX 96          /* an IPv4 prefix counted on the IPv4-mapped form */
-
 static const uint8_t v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-/* Parses "address" or "address/prefix" (text[0..len)) into *out; host bits
- * past the prefix are cleared. Returns 0, or -1 when it is not one. */
-static int cidr_parse(const char *text, size_t len, struct outbound_cidr *out)
-{
-	char buf[INET6_ADDRSTRLEN + 8], *slash, *end;
-	long prefix;
-	int v4;
-
-	if (len == 0 || len >= sizeof(buf))
-		return -1;
-	memcpy(buf, text, len);
-	buf[len] = '\0';
-	if ((slash = strchr(buf, '/')))
-		*slash = '\0';
-	memset(out, 0, sizeof(*out));
-	if ((v4 = inet_pton(AF_INET, buf, out->addr + 12) == 1))
-		memcpy(out->addr, v4_mapped, sizeof(v4_mapped));
-	else if (inet_pton(AF_INET6, buf, out->addr) != 1)
-		return -1;
-	prefix = v4 ? 32 : 128;
-	if (slash) {
-		if (slash[1] < '0' || slash[1] > '9' || strlen(slash + 1) > 3)
-			return -1;
-		prefix = strtol(slash + 1, &end, 10);
-		if (*end || prefix > (v4 ? 32 : 128))
-			return -1;
-	}
-	out->prefix = (int)prefix + (v4 ? V4_PREFIX : 0);
-	for (int bit = out->prefix; bit < 128; bit++)
-		out->addr[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
-	return 0;
-}
-
-static int cidr_contains(const struct outbound_cidr *c, const uint8_t addr[16])
-{
-	int full = c->prefix / 8, rest = c->prefix % 8;
-	uint8_t mask;
-
-	if (memcmp(c->addr, addr, (size_t)full) != 0)
-		return 0;
-	if (rest == 0)
-		return 1;
-	mask = (uint8_t)(0xffu << (8 - rest));
-	return (c->addr[full] & mask) == (addr[full] & mask);
-}
-
-int outbound_allowlist_parse(const char *text, struct outbound_allowlist *out)
-{
-	static const char seps[] = ", \t\r\n";
-
-	memset(out, 0, sizeof(*out));
-	for (const char *p = text ? text : ""; *(p += strspn(p, seps)); ) {
-		size_t n = strcspn(p, seps);
-
-		if (out->count == OUTBOUND_ALLOW_MAX || cidr_parse(p, n, &out->cidrs[out->count]) != 0) {
-			memset(out, 0, sizeof(*out));
-			return -1;
-		}
-		out->count++;
-		p += n;
-	}
-	return 0;
-}
 
 /* Refused unless admitted, after Sentry's default disallowed list. The first
  * range that holds an address names it, so narrow ranges come first. */
@@ -148,19 +82,18 @@ static int cloud_metadata(const uint8_t addr[16])
 	       memcmp(addr, nat64, 12) == 0;
 }
 
-int outbound_address_allowed(const uint8_t addr[16], const struct outbound_allowlist *allow,
+int outbound_address_allowed(const uint8_t addr[16], const struct cidr_list *allow,
 			     const char **why)
 {
 	const char *reason = NULL;
-	struct outbound_cidr range;
+	struct cidr range;
 
 	if (cloud_metadata(addr)) {
 		reason = "cloud metadata";
 		goto out;
 	}
-	for (size_t i = 0; allow && i < allow->count; i++)
-		if (cidr_contains(&allow->cidrs[i], addr))
-			goto out;
+	if (allow && cidr_list_contains(allow, addr))
+		goto out;
 	for (size_t i = 0; i < NREFUSED && !reason; i++)
 		if (cidr_parse(refused_ranges[i].cidr, strlen(refused_ranges[i].cidr), &range) == 0 &&
 		    cidr_contains(&range, addr))
@@ -439,7 +372,7 @@ static int host_is_address(const char *host)
 }
 /* Resolves the host once and checks every address it has; the first one is
  * pinned (t->connect_to). Returns 0, or -1 with resp->error set. */
-static int target_resolve(struct target *t, const struct outbound_allowlist *allow,
+static int target_resolve(struct target *t, const struct cidr_list *allow,
 			  struct outbound_response *resp)
 {
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
@@ -716,7 +649,7 @@ out:
 	return rc;
 }
 
-int outbound_send(const struct outbound_request *req, const struct outbound_allowlist *allow,
+int outbound_send(const struct outbound_request *req, const struct cidr_list *allow,
 		  struct outbound_response *resp)
 {
 	double start = now_ms();

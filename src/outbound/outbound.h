@@ -12,33 +12,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pure/cidr.h"
+
 #define OUTBOUND_TIMEOUT_MS 10000
 #define OUTBOUND_BODY_MAX (1024 * 1024)
-#define OUTBOUND_ALLOW_MAX 32
 #define OUTBOUND_ERROR_MAX 256
-
-/* One CIDR of the operator's allow-list (REPLAY_ALLOW). IPv4 is held as
- * IPv4-mapped IPv6, so one comparison serves both families. */
-struct outbound_cidr {
-	uint8_t addr[16];
-	int prefix;          /* 0..128, counted on the 16-byte form */
-};
-
-struct outbound_allowlist {
-	struct outbound_cidr cidrs[OUTBOUND_ALLOW_MAX];
-	size_t count;
-};
-
-/* Parses a list of CIDRs separated by commas or white space ("127.0.0.1/32,
- * 10.0.0.0/8 ::1/128"; a bare address is a single host). Returns 0, or -1
- * when an entry is malformed or there are more than OUTBOUND_ALLOW_MAX. */
-int outbound_allowlist_parse(const char *text, struct outbound_allowlist *out);
 
 /* Checks one resolved address (16 bytes; IPv4 as IPv4-mapped IPv6). Returns 1
  * when it may be connected to, else 0 with *why naming the refused range
  * ("loopback", "private", "link-local", "cloud metadata", ...). Pure.
  * (*why is NULL when the address is allowed; why itself may be NULL.) */
-int outbound_address_allowed(const uint8_t addr[16], const struct outbound_allowlist *allow,
+int outbound_address_allowed(const uint8_t addr[16], const struct cidr_list *allow,
 			     const char **why);
 
 struct outbound_request {
@@ -79,7 +63,7 @@ struct outbound_response {
  * after -1. The caller ignores SIGPIPE (signals_install does): libcurl is told
  * to leave signals alone. Blocks for up to OUTBOUND_TIMEOUT_MS, plus whatever
  * the system resolver takes beyond that. */
-int outbound_send(const struct outbound_request *req, const struct outbound_allowlist *allow,
+int outbound_send(const struct outbound_request *req, const struct cidr_list *allow,
 		  struct outbound_response *resp);
 
 void outbound_response_release(struct outbound_response *resp);

@@ -111,7 +111,7 @@ static const struct db_statement *const statement_tables[] = { notifier_statemen
 static struct {
 	const char *key;                    /* the signing key; NULL: nothing is sent */
 	char max_per_minute[24];            /* deliveries a rule may begin a minute */
-	struct outbound_allowlist allow;
+	struct cidr_list allow;
 } notifier;
 
 /* The body of a delivery: the ALERT EVENT, and the rule that fired it. The
@@ -322,7 +322,7 @@ static void configure(void)
 	if (!notifier.key)
 		log_msg("notifier: TELLTALE_WEBHOOK_SECRET is not set: no webhook is sent, none unsigned");
 	/* A broken allow-list admits nothing beyond the guard's defaults. */
-	if (outbound_allowlist_parse(allow ? allow : "", &notifier.allow) != 0) {
+	if (cidr_list_parse(allow ? allow : "", &notifier.allow) != 0) {
 		log_msg("notifier: REPLAY_ALLOW is malformed and ignored: %s", allow);
 		memset(&notifier.allow, 0, sizeof(notifier.allow));
 	}

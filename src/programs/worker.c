@@ -20,7 +20,9 @@
 #include "base/log.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "api/auth.h"
 #include "api/routes.h"
+#include "pure/password.h"
 #include "base/signals.h"
 #include "pure/fields.h"
 
@@ -195,6 +197,28 @@ static int print_field_rules(void)
 		      FIELD_STATUS_MIN, FIELD_STATUS_MAX, FIELD_METHOD_MAX) < 0;
 }
 
+/* `telltale-worker --hash-password` reads a password (one line) from standard
+ * input and prints its argon2id hash, so that ./stack can set a password
+ * without a second implementation of the hashing. */
+static int print_password_hash(void)
+{
+	char line[PASSWORD_MAX_BYTES + 2], hash[PASSWORD_HASH_MAX];
+	size_t len;
+
+	if (!fgets(line, sizeof(line), stdin))
+		return 2;
+	len = strcspn(line, "\r\n");
+	line[len] = '\0';
+	if (!password_acceptable(line, len)) {
+		fprintf(stderr, "a password must be %d to %d characters\n", PASSWORD_MIN_CHARS,
+			PASSWORD_MAX_BYTES);
+		return 2;
+	}
+	if (password_hash(line, len, hash) != 0)
+		return 1;
+	return puts(hash) < 0;
+}
+
 int main(int argc, char **argv)
 {
 	FCGX_Request fcgi;
@@ -207,6 +231,10 @@ int main(int argc, char **argv)
 		return routes_print_nginx(stdout) != 0;
 	if (argc == 2 && strcmp(argv[1], "--field-rules") == 0)
 		return print_field_rules();
+	if (argc == 2 && strcmp(argv[1], "--hash-password") == 0)
+		return print_password_hash();
+	if (auth_init() != 0)
+		return 1;
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fcgi, LISTEN_FD, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_msg("cannot initialise FastCGI");

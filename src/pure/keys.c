@@ -66,19 +66,25 @@ void keys_sha256_hex(const void *data, size_t len, char out[KEYS_SHA256_HEX_LEN 
 	hex_encode(digest, sizeof(digest), out);
 }
 
-int keys_new_mkey(char out[KEYS_MKEY_LEN + 1])
+int keys_new_urlsafe(const char *prefix, char *out)
 {
 	unsigned char raw[32];
 	unsigned char b64[4 * ((sizeof(raw) + 2) / 3) + 1];
+	size_t n = strlen(prefix);
 
 	if (keys_random_bytes(raw, sizeof(raw)) != 0)
 		return -1;
 	/* Standard base64 of 32 bytes is 43 characters and one '='; the URL-safe
 	 * alphabet differs only in '-' for '+' and '_' for '/'. */
 	EVP_EncodeBlock(b64, raw, (int)sizeof(raw));
-	memcpy(out, "mkey_", 5);
-	for (size_t i = 0; i < KEYS_MKEY_LEN - 5; i++)
-		out[5 + i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : (char)b64[i];
-	out[KEYS_MKEY_LEN] = '\0';
+	memcpy(out, prefix, n);
+	for (size_t i = 0; i < KEYS_URLSAFE_LEN; i++)
+		out[n + i] = b64[i] == '+' ? '-' : b64[i] == '/' ? '_' : (char)b64[i];
+	out[n + KEYS_URLSAFE_LEN] = '\0';
 	return 0;
+}
+
+int keys_new_mkey(char out[KEYS_MKEY_LEN + 1])
+{
+	return keys_new_urlsafe("mkey_", out);
 }

@@ -16,6 +16,12 @@ int keys_random_hex(char *out, size_t nbytes);
 /* Writes the lower-case hex SHA-256 of data[0..len) and a NUL into out. */
 void keys_sha256_hex(const void *data, size_t len, char out[KEYS_SHA256_HEX_LEN + 1]);
 
+/* prefix and 43 characters of URL-safe base64 (no padding) of 32 fresh random
+ * bytes into out (strlen(prefix) + KEYS_URLSAFE_LEN + 1 bytes), NUL-ended.
+ * Returns 0, or -1 when the random source fails. */
+#define KEYS_URLSAFE_LEN 43
+int keys_new_urlsafe(const char *prefix, char *out);
+
 /* An mkey_ key: "mkey_" and 43 characters of URL-safe base64 (no padding) of 32
  * fresh random bytes; its first KEYS_MKEY_PREFIX_LEN characters are its prefix. */
 #define KEYS_MKEY_LEN 48

@@ -181,21 +181,40 @@ int params_http_url_ok(const char *s, size_t len)
 	return authority_ok(s + scheme, authority - scheme);
 }
 
-int params_bearer_mkey(const char *header, const char **key)
+static const char b64url[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+int params_bearer(const char *header, const char **credential, size_t *len)
 {
-	static const char b64url[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	const char *p;
+	size_t n;
 
 	if (!header || strncasecmp(header, "Bearer", 6) != 0 ||
 	    (header[6] != ' ' && header[6] != '\t'))
 		return -1;
 	p = header + 6 + strspn(header + 6, " \t");
-	if (strncmp(p, "mkey_", 5) != 0 || strspn(p + 5, b64url) != PARAMS_MKEY_LEN - 5 ||
-	    p[PARAMS_MKEY_LEN + strspn(p + PARAMS_MKEY_LEN, " \t")] != '\0')
+	n = strcspn(p, " \t");
+	if (n == 0 || p[n + strspn(p + n, " \t")] != '\0')
 		return -1;
-	*key = p;
+	*credential = p;
+	*len = n;
 	return 0;
+}
+
+int params_bearer_mkey(const char *header, const char **key)
+{
+	size_t n;
+
+	if (params_bearer(header, key, &n) != 0 || n != PARAMS_MKEY_LEN ||
+	    strncmp(*key, "mkey_", 5) != 0 || strspn(*key + 5, b64url) != PARAMS_MKEY_LEN - 5)
+		return -1;
+	return 0;
+}
+
+int params_api_token_ok(const char *token, size_t len)
+{
+	return len >= 3 + PARAMS_TOKEN_MIN && len <= 3 + PARAMS_TOKEN_MAX &&
+	       strncmp(token, "tt_", 3) == 0 && strspn(token + 3, b64url) >= len - 3;
 }
 
 /* host[0..len) without a default port for scheme: its length. */

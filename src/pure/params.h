@@ -54,6 +54,16 @@ int params_http_url_ok(const char *s, size_t len);
 /* The length of an mkey_ key: "mkey_" and 43 characters of URL-safe base64. */
 #define PARAMS_MKEY_LEN 48
 
+/* The credential of an "Authorization: Bearer <credential>" header: *credential
+ * (lent) and *len. Returns 0, or -1 when the header is not of that form. */
+int params_bearer(const char *header, const char **credential, size_t *len);
+
+/* An API token: "tt_" and 32 to 256 characters of URL-safe base64 (tokens
+ * telltale makes have 43; an operator's TELLTALE_ADMIN_TOKEN at least 32). */
+#define PARAMS_TOKEN_MIN 32
+#define PARAMS_TOKEN_MAX 256
+int params_api_token_ok(const char *token, size_t len);
+
 /* Reads an Authorization header "Bearer mkey_..." (scheme in any case, blanks
  * around the key allowed). Returns 0 and points *key at the key (lent from
  * header, PARAMS_MKEY_LEN bytes, not NUL-terminated), or -1 when the header

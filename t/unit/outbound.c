@@ -65,11 +65,11 @@ static void test_allowlist_parse(void)
 		{ "127.0.0.1/32 bogus",              -1, 0, 0 },
 		{ "fe80::1%eth0",                    -1, 0, 0 },
 	};
-	struct outbound_allowlist list;
-	char name[160], many[OUTBOUND_ALLOW_MAX * 16 + 32] = "";
+	struct cidr_list list;
+	char name[160], many[CIDR_LIST_MAX * 16 + 32] = "";
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		int rc = outbound_allowlist_parse(cases[i].text, &list);
+		int rc = cidr_list_parse(cases[i].text, &list);
 
 		snprintf(name, sizeof(name), "allow-list '%s': %s, %zu entries", cases[i].text ? cases[i].text : "(null)",
 			 cases[i].rc ? "refused" : "parsed", cases[i].count);
@@ -79,11 +79,11 @@ static void test_allowlist_parse(void)
 		ok(rc == cases[i].rc && list.count == cases[i].count &&
 		   (!list.count || list.cidrs[0].prefix == cases[i].prefix), name);
 	}
-	for (int i = 0; i < OUTBOUND_ALLOW_MAX; i++)
+	for (int i = 0; i < CIDR_LIST_MAX; i++)
 		snprintf(many + strlen(many), sizeof(many) - strlen(many), "10.0.%d.0/24 ", i);
-	is_int(outbound_allowlist_parse(many, &list), 0, "allow-list: OUTBOUND_ALLOW_MAX entries parse");
+	is_int(cidr_list_parse(many, &list), 0, "allow-list: CIDR_LIST_MAX entries parse");
 	strcat(many, "10.1.0.0/16");
-	is_int(outbound_allowlist_parse(many, &list), -1, "allow-list: one more is refused");
+	is_int(cidr_list_parse(many, &list), -1, "allow-list: one more is refused");
 	is_int((long long)list.count, 0, "  and leaves the list empty");
 }
 
@@ -231,7 +231,7 @@ static void test_admission(void)
 		{ "192.168.0.0/16, 10.0.0.0/8", "192.168.9.9", 1 },
 		{ "192.168.0.0/16, 10.0.0.0/8", "172.16.0.1", 0 },
 	};
-	struct outbound_allowlist list;
+	struct cidr_list list;
 	char name[200];
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -240,7 +240,7 @@ static void test_admission(void)
 
 		snprintf(name, sizeof(name), "allow-list '%s' %s %s", cases[i].allow,
 			 cases[i].allowed ? "admits" : "does not admit", cases[i].addr);
-		ok(outbound_allowlist_parse(cases[i].allow, &list) == 0 && addr16(cases[i].addr, addr) == 0 &&
+		ok(cidr_list_parse(cases[i].allow, &list) == 0 && addr16(cases[i].addr, addr) == 0 &&
 		   outbound_address_allowed(addr, &list, &why) == cases[i].allowed, name);
 	}
 }
@@ -342,10 +342,10 @@ static int listen_local(int *port)
 static int send_to(const char *method, const char *url, const char *allow, const char *const *headers,
 		   const char *body, struct outbound_response *resp)
 {
-	struct outbound_allowlist list;
+	struct cidr_list list;
 	struct outbound_request req = { method, url, headers, body, body ? strlen(body) : 0 };
 
-	if (outbound_allowlist_parse(allow, &list) != 0)
+	if (cidr_list_parse(allow, &list) != 0)
 		return -2;
 	return outbound_send(&req, &list, resp);
 }

@@ -18,7 +18,8 @@ use Time::HiRes ();
 
 use Telltale::Util qw(json_bytes json_value);
 
-our @EXPORT = qw(url req error_ok raw_http parse_http http_once free_port flood flood_count list_all);
+our @EXPORT = qw(url req error_ok raw_http parse_http http_once free_port flood flood_count list_all
+	auth_line);
 our @EXPORT_OK = qw(host_port);
 
 # HTTP::Tiny writes a request's head and body in two writes; without TCP_NODELAY
@@ -49,12 +50,41 @@ sub host_port {
 	return ($host, $port || 80);
 }
 
-# req($method, $path, json => DATA | body => BYTES, headers => {...})
+# req($method, $path, json => DATA | body => BYTES, headers => {...}, anonymous => 1)
 # Returns {status, reason, headers (lower-case names), body, json}.
+# The routes that take keys, not a principal: a request to them gets no token.
+sub keyed_route {
+	my ($method, $path) = @_;
+	return 1 if $path =~ m{^/api/} || $path =~ m{^/v1/health\b} || $path =~ m{^/v1/auth/login\b};
+	return $method eq 'POST'
+		&& ($path =~ m{^/apps/[^/?]+/events/?(?:\?|$)} || $path =~ m{^/v1/logs/?(?:\?|$)});
+}
+
+# The admin token the test run was given (t/run makes one with ./stack token
+# new), sent with every request to a route that needs a principal unless the
+# request names its own Authorization or asks for anonymous => 1.
+sub auth_headers {
+	my ($method, $path, $headers, $anonymous) = @_;
+	return if $anonymous || !$ENV{TELLTALE_TOKEN} || keyed_route($method, $path);
+	return if grep { lc $_ eq 'authorization' || lc $_ eq 'cookie' } keys %$headers;
+	$headers->{Authorization} = "Bearer $ENV{TELLTALE_TOKEN}";
+}
+
+# auth_line($method, $path): the Authorization header line (with its CRLF) req
+# would add, for requests written by hand; '' when it adds none.
+sub auth_line {
+	my ($method, $path) = @_;
+	my %h;
+	auth_headers($method, $path, \%h);
+	return $h{Authorization} ? "Authorization: $h{Authorization}\r\n" : '';
+}
+
 sub req {
 	my ($method, $path, %o) = @_;
 	my %headers = %{ $o{headers} || {} };
 	my %opt;
+
+	auth_headers($method, $path, \%headers, $o{anonymous});
 
 	if (exists $o{json}) {
 		$opt{content} = json_bytes($o{json});
