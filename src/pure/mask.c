@@ -439,7 +439,9 @@ char *mask_body(const char *text, size_t len, size_t *out_len)
 /* --- query strings ------------------------------------------------------------- */
 
 /* Appends s[0..n) percent-encoded: all but RFC 3986's unreserved characters
- * and '*', which MASK_VALUE holds. */
+ * and '*', which MASK_VALUE holds. s is decoded text and may hold a NUL (from
+ * "%00"), which strchr would find as its set's terminator: the NUL would go
+ * out raw, and the stored text would end there. */
 static void put_encoded(struct buf *b, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
@@ -449,7 +451,7 @@ static void put_encoded(struct buf *b, const char *s, size_t n)
 		char esc[3] = { '%', hex[c >> 4], hex[c & 15] };
 
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit((char)c) ||
-		    strchr("-._~*", c))
+		    (c != '\0' && strchr("-._~*", c)))
 			buf_put(b, s + i, 1);
 		else
 			buf_put(b, esc, 3);

@@ -133,6 +133,8 @@ static void test_bodies(void)
 		{ "grant_type=authorization_code&code=abc&state=xyz&client_secret=s",
 		  "grant_type=authorization_code&code=" M "&state=" M "&client_secret=" M },
 		{ "user=u&pwd=p", "user=u&pwd=" M },
+		/* a masked value is encoded again, a NUL from "%00" too */
+		{ "a=4111111111111111%00&b=1", "a=" M "%00&b=1" },
 		/* neither: stored as sent but for card numbers */
 		{ "token: abc\nsecret: def", "token: abc\nsecret: def" },
 		{ "pay 4111111111111111 now", "pay " M " now" },
@@ -213,6 +215,7 @@ static void test_urls(void)
 		{ "https://h/pay?note=paid+4111111111111111+ok", "https://h/pay?note=paid%20" M "%20ok" },
 		{ "https://h/pay?card=4111111111111112&q=a+b%2F", "https://h/pay?card=4111111111111112&q=a+b%2F" },
 		{ "https://h/pay?bad=%zz4111111111111111", "https://h/pay?bad=%zz" M },
+		{ "https://h/pay?card=4111111111111111%00&x=1", "https://h/pay?card=" M "%00&x=1" },
 		{ "/login?password=x&user=u", "/login?password=" M "&user=u" },
 		{ "https://ann:pw@h/p", "https://" M "@h/p" },
 		{ "https://ann@h/p?token=t", "https://" M "@h/p?token=" M },
