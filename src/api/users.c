@@ -194,7 +194,7 @@ void users_change(struct request *req)
 	const char *role;
 	int64_t id;
 
-	if (handler_path_id_or_respond(req, 3, &id) != 0 ||
+	if (handler_path_id_or_respond(req, 2, &id) != 0 ||
 	    handler_json_body_or_respond(req, &doc) != 0 ||
 	    handler_json_object_or_respond(req, doc) != 0 ||
 	    handler_json_optional_text_or_respond(req, doc, "role", 0, role_ok, ROLE_RULE, &role) != 0 ||
@@ -237,7 +237,7 @@ void users_delete(struct request *req)
 	PGresult *res = NULL;
 	int64_t id;
 
-	if (handler_path_id_or_respond(req, 3, &id) != 0)
+	if (handler_path_id_or_respond(req, 2, &id) != 0)
 		return;
 	sql_arg_int(&a, id);
 	if (handler_exec_or_respond(req, "users_delete", &a, &res) != 0)
