@@ -6,5 +6,7 @@ COPY . .
 RUN ./stack deps && ./stack build && rm -rf /var/lib/apt/lists/*
 ENV BIND=0.0.0.0 PORT=8080 STATE_DIR=/var/lib/telltale
 EXPOSE 8080
-# Runs in the foreground; SIGTERM stops nginx and the workers gracefully.
+# Runs in the foreground; SIGTERM stops nginx and the workers gracefully. Bound
+# beyond loopback, it refuses to start on a database without users unless
+# TELLTALE_ADMIN_PASSWORD or TELLTALE_ADMIN_TOKEN names the first admin.
 CMD ["./stack", "run"]
