@@ -80,16 +80,6 @@ const struct db_statement alerts_statements[] = {
 	{ NULL, NULL }
 };
 
-/* A timestamp column in microseconds as RFC 3339, or null. */
-static void sql_add_time(struct json_object *obj, const char *key, const PGresult *res,
-			 int row, int col)
-{
-	if (PQgetisnull(res, row, col))
-		json_add_null(obj, key);
-	else
-		json_add_time(obj, key, sql_int(res, row, col));
-}
-
 /* One ALERT from a row of ALERT_COLUMNS; the caller puts it. */
 static struct json_object *alert_json(const PGresult *res, int row)
 {

@@ -76,7 +76,7 @@ static struct json_object *entry_json(const PGresult *res, int row)
 	struct json_object *e = json_object_new_object();
 
 	json_add_int(e, "id", sql_int(res, row, 0));
-	json_add_time(e, "at", sql_int(res, row, 1));
+	sql_add_time(e, "at", res, row, 1);
 	sql_add_text(e, "actor", res, row, 2);
 	sql_add_text(e, "via", res, row, 3);
 	sql_add_text(e, "address", res, row, 4);
@@ -89,23 +89,5 @@ static struct json_object *entry_json(const PGresult *res, int row)
 /* GET /v1/audit?limit&cursor (admin), newest first. */
 void audit_list(struct request *req)
 {
-	struct sql_args a = { 0 };
-	struct json_object *items;
-	int64_t limit, cursor;
-	PGresult *res = NULL;
-	int rows, shown;
-
-	if (handler_query_cursor_or_respond(req, &limit, &cursor) != 0)
-		return;
-	sql_arg_int(&a, cursor);
-	sql_arg_int(&a, limit + 1);
-	if (handler_exec_or_respond(req, "audit_list", &a, &res) != 0)
-		return;
-	rows = PQntuples(res);
-	shown = rows > limit ? (int)limit : rows;
-	items = json_object_new_array();
-	for (int i = 0; i < shown; i++)
-		json_object_array_add(items, entry_json(res, i));
-	handler_respond_cursor_page(req, items, rows, limit, shown ? sql_int(res, shown - 1, 0) : 0);
-	PQclear(res);
+	handler_respond_cursor_page(req, "audit_list", entry_json);
 }

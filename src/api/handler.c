@@ -292,18 +292,36 @@ int handler_query_cursor_or_respond(struct request *req, int64_t *limit, int64_t
 	return 0;
 }
 
-void handler_respond_cursor_page(struct request *req, struct json_object *items, int64_t rows,
-				 int64_t limit, int64_t last_id)
+void handler_respond_cursor_page(struct request *req, const char *stmt,
+				 struct json_object *(*row_json)(const PGresult *res, int row))
 {
-	struct json_object *page = json_object_new_object();
+	struct json_object *page, *items;
+	struct sql_args a = { 0 };
+	int64_t limit, cursor;
+	PGresult *res = NULL;
 	char next[24];
+	int rows, shown;
 
+	if (handler_query_cursor_or_respond(req, &limit, &cursor) != 0)
+		return;
+	sql_arg_int(&a, cursor);
+	sql_arg_int(&a, limit + 1);
+	if (handler_exec_or_respond(req, stmt, &a, &res) != 0)
+		return;
+	rows = PQntuples(res);
+	shown = rows > limit ? (int)limit : rows;
+	items = json_object_new_array();
+	for (int i = 0; i < shown; i++)
+		json_object_array_add(items, row_json(res, i));
+	page = json_object_new_object();
 	json_object_object_add(page, "items", items);
-	snprintf(next, sizeof(next), "%lld", (long long)last_id);
-	if (rows > limit)
+	if (rows > limit) {
+		snprintf(next, sizeof(next), "%lld", (long long)sql_int(res, shown - 1, 0));
 		json_add_string(page, "next_cursor", next);
-	else
+	} else {
 		json_add_null(page, "next_cursor");
+	}
 	respond_json(req, 200, page);
 	json_object_put(page);
+	PQclear(res);
 }

@@ -96,10 +96,11 @@ void handler_respond_rows(struct request *req, const PGresult *res,
  * else 422 naming the parameter. */
 int handler_query_cursor_or_respond(struct request *req, int64_t *limit, int64_t *cursor);
 
-/* Answers 200 {"items": items, "next_cursor": "<last_id>"|null}, taking items
- * over; rows as for handler_respond_page (limit + 1 asked for). */
-void handler_respond_cursor_page(struct request *req, struct json_object *items, int64_t rows,
-				 int64_t limit, int64_t last_id);
+/* A collection paged by cursor: runs stmt with the cursor and limit + 1 and
+ * answers 200 {"items": [row_json of each row], "next_cursor": the last id
+ * shown (column 0) | null}; or the 422 or 503 on the way. */
+void handler_respond_cursor_page(struct request *req, const char *stmt,
+				 struct json_object *(*row_json)(const PGresult *res, int row));
 
 /* Current UTC time in microseconds since the epoch. */
 int64_t handler_now_usec(void);

@@ -35,15 +35,6 @@ const struct db_statement tokens_statements[] = {
 	{ NULL, NULL }
 };
 
-static void add_time_or_null(struct json_object *obj, const char *key, const PGresult *res,
-			     int row, int col)
-{
-	if (PQgetisnull(res, row, col))
-		json_add_null(obj, key);
-	else
-		json_add_time(obj, key, sql_int(res, row, col));
-}
-
 static struct json_object *token_json(const PGresult *res, int row)
 {
 	struct json_object *t = json_object_new_object(), *owner = json_object_new_object();
@@ -52,9 +43,9 @@ static struct json_object *token_json(const PGresult *res, int row)
 	sql_add_text(t, "name", res, row, 1);
 	sql_add_text(t, "role", res, row, 2);
 	sql_add_text(t, "prefix", res, row, 3);
-	add_time_or_null(t, "expires_at", res, row, 4);
-	add_time_or_null(t, "created_at", res, row, 5);
-	add_time_or_null(t, "last_used_at", res, row, 6);
+	sql_add_time(t, "expires_at", res, row, 4);
+	sql_add_time(t, "created_at", res, row, 5);
+	sql_add_time(t, "last_used_at", res, row, 6);
 	json_add_int(owner, "id", sql_int(res, row, 7));
 	sql_add_text(owner, "username", res, row, 8);
 	json_object_object_add(t, "user", owner);

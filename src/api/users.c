@@ -38,11 +38,8 @@ struct json_object *user_json(const PGresult *res, int row, int col)
 	json_add_int(user, "id", sql_int(res, row, col));
 	sql_add_text(user, "username", res, row, col + 1);
 	sql_add_text(user, "role", res, row, col + 2);
-	json_add_time(user, "created_at", sql_int(res, row, col + 3));
-	if (PQgetisnull(res, row, col + 4))
-		json_add_null(user, "last_login_at");
-	else
-		json_add_time(user, "last_login_at", sql_int(res, row, col + 4));
+	sql_add_time(user, "created_at", res, row, col + 3);
+	sql_add_time(user, "last_login_at", res, row, col + 4);
 	return user;
 }
 
@@ -53,25 +50,7 @@ static struct json_object *user_row(const PGresult *res, int row)
 
 void users_list(struct request *req)
 {
-	struct sql_args a = { 0 };
-	struct json_object *items;
-	int64_t limit, cursor;
-	PGresult *res = NULL;
-	int rows, shown;
-
-	if (handler_query_cursor_or_respond(req, &limit, &cursor) != 0)
-		return;
-	sql_arg_int(&a, cursor);
-	sql_arg_int(&a, limit + 1);
-	if (handler_exec_or_respond(req, "users_list", &a, &res) != 0)
-		return;
-	rows = PQntuples(res);
-	shown = rows > limit ? (int)limit : rows;
-	items = json_object_new_array();
-	for (int i = 0; i < shown; i++)
-		json_object_array_add(items, user_row(res, i));
-	handler_respond_cursor_page(req, items, rows, limit, shown ? sql_int(res, shown - 1, 0) : 0);
-	PQclear(res);
+	handler_respond_cursor_page(req, "users_list", user_row);
 }
 
 static int role_ok(const char *s, size_t len)

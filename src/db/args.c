@@ -82,3 +82,11 @@ void sql_add_jsonb(struct json_object *obj, const char *key, const PGresult *res
 {
 	json_add_raw(obj, key, PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col));
 }
+
+void sql_add_time(struct json_object *obj, const char *key, const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		json_add_null(obj, key);
+	else
+		json_add_time(obj, key, sql_int(res, row, col));
+}
