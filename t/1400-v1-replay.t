@@ -374,7 +374,7 @@ for my $method (qw(GET PUT DELETE PATCH)) {
 		my ($auth, $what) = @$case;
 		my %h = defined $auth ? (Authorization => $auth) : ();
 		for my $call ([ 'POST', 'replay' ], [ 'GET', 'replays' ]) {
-			my $res = req($call->[0], "/v1/logs/$log->{id}/$call->[1]", headers => \%h,
+			my $res = req($call->[0], "/v1/logs/$log->{id}/$call->[1]", headers => \%h, anonymous => 1,
 				      $call->[0] eq 'POST' ? (json => { override_body => 'x' }) : ());
 			error_ok($res, 401, 'UNAUTHORIZED', undef, "$call->[0] .../$call->[1], $what: 401");
 			like($res->{headers}{'www-authenticate'} // '', qr/^Bearer\b/, '  with WWW-Authenticate: Bearer');

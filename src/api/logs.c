@@ -5,6 +5,7 @@
  * so that the log and its events commit together. */
 #include "api/logs.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -66,7 +67,10 @@ const struct db_statement logs_statements[] = {
 	  " RETURNING " INGEST_COLUMNS },
 	/* The key check alone, for a body that failed validation: a wrong key is
 	 * answered 401 before a 422 would tell anything about the body. */
-	{ "logs_key_check", "SELECT 1 FROM service_keys WHERE key_sha256 = $1 AND is_active" },
+	/* A row when the key is active: its service's mask fields, one a line. */
+	{ "logs_key_check",
+	  "SELECT array_to_string(s.mask_fields, E'\\n') FROM service_keys k"
+	  " JOIN services s ON s.id = k.service_id WHERE k.key_sha256 = $1 AND k.is_active" },
 	/* Each filter is NULL when not asked for. $3 is a substring of the path,
 	 * matched literally (LIKE's wildcards escaped). $11 limit + 1, $12 offset. */
 	{ "logs_list",
@@ -173,15 +177,25 @@ static int wrong_key(struct error *err)
 	return error_set(err, 401, ERROR_UNAUTHORIZED, NULL, "%s", INVALID_KEY);
 }
 
-/* 1 when digest is an active key's, 0 when not; -1 with *err when the
- * statement failed. scope is the key cache's: a service key has none (0). */
-static int key_active(int64_t scope, const char *digest, struct error *err)
+/* 1 when digest is an active key's, with its service's mask fields in
+ * fields; 0 when not; -1 with *err when the statement failed. scope is the
+ * key cache's: a service key has none (0). */
+static int key_active(int64_t scope, const char *digest, char fields[KEYCACHE_PAYLOAD_MAX],
+		      struct error *err)
 {
-	(void)scope;
 	struct sql_args a = { 0 };
+	PGresult *res = NULL;
+	int found;
 
+	(void)scope;
 	sql_arg_text(&a, digest);
-	return sql_any_row("logs_key_check", &a, err);
+	if (sql_run("logs_key_check", &a, &res, err) != 0)
+		return -1;
+	found = PQntuples(res) > 0;
+	if (found)
+		snprintf(fields, KEYCACHE_PAYLOAD_MAX, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return found;
 }
 
 /* The service keys this worker found active in the last second. */
@@ -190,10 +204,13 @@ static struct keycache known_keys;
 /* Checks, before the body is read, that digest is an active key: from what
  * this worker learnt in the last second, else with the database. Returns 0,
  * or -1 with *err: 401 for an unknown or revoked key, 503 or 500. */
-static int key_known(const char *digest, struct error *err)
+static int key_known(const char *digest, struct mask_fields *fields, struct error *err)
 {
-	int known = keycache_known(&known_keys, 0, digest, log_now_usec(), key_active, err);
+	const char *lines = NULL;
+	int known = keycache_known(&known_keys, 0, digest, log_now_usec(), key_active, err, &lines);
 
+	if (known > 0)
+		mask_fields_from_lines(fields, lines);
 	return known > 0 ? 0 : known == 0 ? wrong_key(err) : -1;
 }
 
@@ -202,7 +219,8 @@ static int key_known(const char *digest, struct error *err)
 static int refuse_log(const char *digest, struct error *err)
 {
 	struct error invalid = *err;
-	int active = key_active(0, digest, err);
+	char fields[KEYCACHE_PAYLOAD_MAX];
+	int active = key_active(0, digest, fields, err);
 
 	if (active == 0)
 		return wrong_key(err);
@@ -301,7 +319,7 @@ static int store_log(const char *digest, struct json_object *row, PGresult **res
 		     struct error *err)
 {
 	struct sql_args a = { 0 };
-	char id[UUID7_LEN + 1];
+	char id[UUID7_LEN + 1], fields[KEYCACHE_PAYLOAD_MAX];
 	char *tags;
 	int rc;
 
@@ -315,24 +333,32 @@ static int store_log(const char *digest, struct json_object *row, PGresult **res
 	free(tags);
 	if (rc == 0 && PQntuples(*res) > 0)
 		return 0;
-	if (rc == 0 || (err->status == 500 && key_active(0, digest, err) == 0))
+	if (rc == 0 || (err->status == 500 && key_active(0, digest, fields, err) == 0))
 		return wrong_key(err);
 	return -1;
+}
+
+/* The row to store: in masked by the built-in names and the service's. */
+static struct json_object *masked_row(struct log_input *in, const struct mask_fields *fields)
+{
+	in->mask_fields = fields;
+	return log_input_row(in);
 }
 
 /* POST /v1/logs, Authorization: Bearer mkey_... */
 void logs_create(struct request *req)
 {
+	static struct mask_fields fields;      /* the service's names: 3 KiB */
 	char digest[KEYS_SHA256_HEX_LEN + 1];
 	struct json_object *doc = NULL, *row = NULL, *log;
 	struct log_input in;
 	struct error err;
 	PGresult *res = NULL;
 
-	if (read_bearer_key(req, digest, &err) != 0 || key_known(digest, &err) != 0 ||
+	if (read_bearer_key(req, digest, &err) != 0 || key_known(digest, &fields, &err) != 0 ||
 	    read_json_body(req, &doc, &err) != 0 ||
 	    (log_input_parse(doc, &in, &err) != 0 && refuse_log(digest, &err)) ||
-	    (!(row = log_input_row(&in)) && error_set(&err, 500, ERROR_INTERNAL, NULL, "no memory")) ||
+	    (!(row = masked_row(&in, &fields)) && error_set(&err, 500, ERROR_INTERNAL, NULL, "no memory")) ||
 	    store_log(digest, row, &res, &err) != 0) {
 		respond_with(req, &err);
 	} else {

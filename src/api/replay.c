@@ -36,15 +36,23 @@ enum replay_column {
 };
 
 /* The columns of replay_log. */
-enum log_column { LOG_ID, LOG_METHOD, LOG_URL, LOG_HEADERS, LOG_BODY };
+enum log_column { LOG_ID, LOG_METHOD, LOG_URL, LOG_HEADERS, LOG_BODY, LOG_MASK_FIELDS };
+
+/* The service keys a replay route takes: the one whose digest is $2, or, for
+ * a member (a NULL $2: the route has checked the principal), every service:
+ * one row of NULL. */
+#define KEY_SERVICE \
+	"(SELECT service_id FROM service_keys WHERE key_sha256 = $2 AND is_active" \
+	" UNION ALL SELECT NULL WHERE $2::text IS NULL) k"
+#define LOG_OF_KEY "l.id = $1 AND (k.service_id IS NULL OR l.service_id = k.service_id)"
 
 const struct db_statement replay_statements[] = {
-	/* $1 the log, $2 the key's digest. No row: the key is unknown or revoked;
-	 * a row of NULLs: the key's service has no such log. */
+	/* $1 the log, $2 the key's digest (NULL for a member). No row: the key is
+	 * unknown or revoked; a row of NULLs: the key's service has no such log. */
 	{ "replay_log",
-	  "SELECT l.id, l.method, l.url, l.request_headers, l.request_body"
-	  " FROM service_keys k LEFT JOIN logs l ON l.id = $1 AND l.service_id = k.service_id"
-	  " WHERE k.key_sha256 = $2 AND k.is_active" },
+	  "SELECT l.id, l.method, l.url, l.request_headers, l.request_body,"
+	  " (SELECT array_to_string(mask_fields, E'\\n') FROM services WHERE id = l.service_id)"
+	  " FROM " KEY_SERVICE " LEFT JOIN logs l ON " LOG_OF_KEY },
 	/* No row when the log went away while the request was out. */
 	{ "replay_insert",
 	  "INSERT INTO replays AS r (log_id, status, status_code, response_headers, response_body,"
@@ -58,10 +66,9 @@ const struct db_statement replay_statements[] = {
 	 * row whose replay columns are NULL). */
 	{ "replay_list",
 	  "SELECT l.id, " REPLAY_COLUMNS("r.")
-	  " FROM service_keys k LEFT JOIN logs l ON l.id = $1 AND l.service_id = k.service_id"
+	  " FROM " KEY_SERVICE " LEFT JOIN logs l ON " LOG_OF_KEY
 	  " LEFT JOIN LATERAL (SELECT * FROM replays WHERE log_id = l.id"
 	  "  ORDER BY created_at DESC, id DESC LIMIT $3) r ON true"
-	  " WHERE k.key_sha256 = $2 AND k.is_active"
 	  " ORDER BY r.created_at DESC, r.id DESC" },
 	{ NULL, NULL }
 };
@@ -125,6 +132,20 @@ static int keyed_or_respond(struct request *req, const char *stmt, const struct 
 	PQclear(*res);
 	*res = NULL;
 	return -1;
+}
+
+/* Who asks: a member, whom the route has let in (*key NULL: any service's
+ * log), or the holder of a service key (*key its digest, kept in digest). */
+static int asker_or_respond(struct request *req, char digest[KEYS_SHA256_HEX_LEN + 1],
+			    const char **key)
+{
+	*key = NULL;
+	if (req->who.role >= ROLE_MEMBER)
+		return 0;
+	if (handler_bearer_key_or_respond(req, digest) != 0)
+		return -1;
+	*key = digest;
+	return 0;
 }
 
 /* The log {id} of the key's service (a replay_log row) into *log. */
@@ -246,6 +267,7 @@ static int overrides_or_respond(struct request *req, struct json_object **doc, s
 /* The request a replay sends, and what it owns. */
 struct replay_plan {
 	struct outbound_request request;   /* lends from the log row, the body and lines */
+	struct mask_fields fields;         /* the service's own names, for the answer */
 	struct json_object *original;      /* the log's request headers: owned */
 	char **lines;                      /* owned "Name: value" lines, NULL-terminated */
 	size_t nlines;
@@ -326,6 +348,7 @@ static int plan_or_respond(struct request *req, const PGresult *log, const struc
 			   struct replay_plan *p)
 {
 	memset(p, 0, sizeof(*p));
+	mask_fields_from_lines(&p->fields, PQgetvalue(log, 0, LOG_MASK_FIELDS));
 	p->request.method = PQgetvalue(log, 0, LOG_METHOD);
 	p->request.url = o->url ? o->url : PQgetvalue(log, 0, LOG_URL);
 	if (o->body) {
@@ -360,7 +383,8 @@ static void result_release(struct replay_result *r)
 }
 
 /* The answer's headers with their secrets masked, as JSON text. */
-static int result_headers(const struct outbound_response *out, struct replay_result *r)
+static int result_headers(const struct outbound_response *out, const struct mask_fields *fields,
+			  struct replay_result *r)
 {
 	struct json_object *raw, *masked;
 
@@ -368,7 +392,7 @@ static int result_headers(const struct outbound_response *out, struct replay_res
 		return 0;
 	if (!(raw = json_tokener_parse(out->headers)))
 		return -1;
-	masked = mask_headers(raw);
+	masked = mask_headers(raw, fields);
 	json_object_put(raw);
 	if (!masked)
 		return -1;
@@ -379,7 +403,8 @@ static int result_headers(const struct outbound_response *out, struct replay_res
 
 /* The answer's body as text PostgreSQL takes (U+FFFD for bytes that are not
  * UTF-8 or NUL), masked as a log's bodies are, within OUTBOUND_BODY_MAX. */
-static int result_body(const struct outbound_response *out, struct replay_result *r)
+static int result_body(const struct outbound_response *out, const struct mask_fields *fields,
+		       struct replay_result *r)
 {
 	char *text, *masked;
 	size_t len, masked_len;
@@ -388,7 +413,7 @@ static int result_body(const struct outbound_response *out, struct replay_result
 		return 0;
 	if (!(text = outbound_text(out->body, out->body_len, OUTBOUND_BODY_MAX, &len)))
 		return -1;
-	masked = mask_body(text, len, &masked_len);
+	masked = mask_body(text, len, &masked_len, fields);
 	free(text);
 	if (!masked)
 		return -1;
@@ -449,7 +474,7 @@ static void send_and_store(struct request *req, const char *id, const struct rep
 	int answered = outbound_send(&plan->request, replay_allowlist(), &out) == 0;
 
 	snprintf(r.latency, sizeof(r.latency), "%.3f", out.latency_ms);
-	if (result_headers(&out, &r) != 0 || result_body(&out, &r) != 0) {
+	if (result_headers(&out, &plan->fields, &r) != 0 || result_body(&out, &plan->fields, &r) != 0) {
 		log_msg("replay of log %s: out of memory for the answer", id);
 		respond_internal(req);
 	} else if (store_or_respond(req, id, answered, &out, &r, &res) == 0) {
@@ -463,10 +488,11 @@ static void send_and_store(struct request *req, const char *id, const struct rep
 }
 
 /* POST /v1/logs/{id}/replay {"override_url"?, "override_headers"?, "override_body"?},
- * Authorization: Bearer mkey_... of the log's service */
+ * Authorization: Bearer mkey_... of the log's service, or a member */
 void replay_create(struct request *req)
 {
 	char id[PARAMS_UUID_LEN + 1], digest[KEYS_SHA256_HEX_LEN + 1];
+	const char *key;
 	struct json_object *doc = NULL;
 	struct overrides o;
 	struct replay_plan plan = { 0 };
@@ -474,8 +500,8 @@ void replay_create(struct request *req)
 
 	/* The key before the body: a wrong key is 401 whatever the body holds. */
 	if (handler_path_uuid_or_respond(req, 2, id) != 0 ||
-	    handler_bearer_key_or_respond(req, digest) != 0 ||
-	    log_or_respond(req, id, digest, &log) != 0 ||
+	    asker_or_respond(req, digest, &key) != 0 ||
+	    log_or_respond(req, id, key, &log) != 0 ||
 	    overrides_or_respond(req, &doc, &o) != 0 ||
 	    plan_or_respond(req, log, &o, &plan) != 0)
 		goto out;
@@ -487,21 +513,22 @@ out:
 }
 
 /* GET /v1/logs/{id}/replays?limit, Authorization: Bearer mkey_... of the
- * log's service */
+ * log's service, or a member */
 void replay_list(struct request *req)
 {
 	char id[PARAMS_UUID_LEN + 1], digest[KEYS_SHA256_HEX_LEN + 1];
+	const char *key;
 	struct sql_args a = { 0 };
 	struct json_object *items;
 	int64_t limit;
 	PGresult *res = NULL;
 
 	if (handler_path_uuid_or_respond(req, 2, id) != 0 ||
-	    handler_bearer_key_or_respond(req, digest) != 0 ||
+	    asker_or_respond(req, digest, &key) != 0 ||
 	    handler_query_int_or_respond(req, "limit", LIST_LIMIT_DEFAULT, 1, LIST_LIMIT_MAX, &limit) != 0)
 		return;
 	sql_arg_text(&a, id);
-	sql_arg_text(&a, digest);
+	sql_arg_text(&a, key);
 	sql_arg_int(&a, limit);
 	if (keyed_or_respond(req, "replay_list", &a, &res) != 0)
 		return;

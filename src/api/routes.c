@@ -97,6 +97,7 @@ static const struct route routes[] = {
 	{ "POST",    "/v1/services",                  services_create,    MEMBER,            BODY, NULL, NULL, W, "service.create" },
 	{ "GET",     "/v1/services",                  services_list,      VIEWER,            0,    Q(PAGE), NULL, W, NULL },
 	{ "GET",     "/v1/services/*",                services_get,       VIEWER,            0,    NULL, NULL, W, NULL },
+	{ "PATCH",   "/v1/services/*",                services_change,    MEMBER,            BODY, NULL, NULL, W, "service.change" },
 	{ "DELETE",  "/v1/services/*",                services_delete,    MEMBER,            0,    NULL, NULL, W, "service.delete" },
 	{ "POST",    "/v1/services/*/keys",           service_keys_create, MEMBER,           BODY, NULL, NULL, W, "key.create" },
 	{ "GET",     "/v1/services/*/keys",           service_keys_list,  VIEWER,            0,    NULL, NULL, W, NULL },

@@ -12,4 +12,6 @@ void services_list(struct request *req);
 void services_get(struct request *req);
 void services_delete(struct request *req);
 
+void services_change(struct request *req);   /* PATCH /v1/services/{id} */
+
 #endif

@@ -24,25 +24,29 @@ int keycache_fresh(const struct keycache *c, int64_t scope, const char *digest, 
 	       now_usec >= e->checked_usec && now_usec - e->checked_usec < KEYCACHE_TTL_USEC;
 }
 
-void keycache_put(struct keycache *c, int64_t scope, const char *digest, int64_t now_usec)
+void keycache_put(struct keycache *c, int64_t scope, const char *digest, int64_t now_usec,
+		  const char *payload)
 {
 	struct keycache_entry *e = slot(c, digest);
 
 	e->scope = scope;
 	snprintf(e->digest, sizeof(e->digest), "%s", digest);
 	e->checked_usec = now_usec;
+	snprintf(e->payload, sizeof(e->payload), "%s", payload ? payload : "");
 }
 
 int keycache_known(struct keycache *c, int64_t scope, const char *digest, int64_t now_usec,
-		   int (*check)(int64_t scope, const char *digest, struct error *err),
-		   struct error *err)
+		   keycache_check *check, struct error *err, const char **payload)
 {
-	int good;
+	char fresh[KEYCACHE_PAYLOAD_MAX] = "";
+	int good = 1;
 
-	if (keycache_fresh(c, scope, digest, now_usec))
-		return 1;
-	good = check(scope, digest, err);
-	if (good > 0)
-		keycache_put(c, scope, digest, now_usec);
+	if (!keycache_fresh(c, scope, digest, now_usec)) {
+		good = check(scope, digest, fresh, err);
+		if (good > 0)
+			keycache_put(c, scope, digest, now_usec, fresh);
+	}
+	if (good > 0 && payload)
+		*payload = slot(c, digest)->payload;
 	return good;
 }

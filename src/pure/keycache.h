@@ -14,11 +14,15 @@
 
 #define KEYCACHE_SLOTS 64
 #define KEYCACHE_TTL_USEC 1000000
+/* What the check said of the key besides yes: the mask fields of what it
+ * opens, one a line (pure/mask.h: 50 of 64 bytes). */
+#define KEYCACHE_PAYLOAD_MAX (50 * 65 + 1)
 
 struct keycache_entry {
 	int64_t scope;                          /* what the key opens: an application's id, or 0 */
 	char digest[KEYS_SHA256_HEX_LEN + 1];   /* "" for an empty slot */
 	int64_t checked_usec;
+	char payload[KEYCACHE_PAYLOAD_MAX];
 };
 
 struct keycache {
@@ -28,15 +32,21 @@ struct keycache {
 /* 1 when digest was found good for scope less than KEYCACHE_TTL_USEC before now. */
 int keycache_fresh(const struct keycache *c, int64_t scope, const char *digest, int64_t now_usec);
 
-/* Remembers that digest is good for scope as of now, in the slot its digest
- * picks (replacing what was there). */
-void keycache_put(struct keycache *c, int64_t scope, const char *digest, int64_t now_usec);
+/* Remembers that digest is good for scope as of now, with payload (may be
+ * NULL: ""), in the slot its digest picks (replacing what was there). */
+void keycache_put(struct keycache *c, int64_t scope, const char *digest, int64_t now_usec,
+		  const char *payload);
+
+/* What check answers: 1 good (payload filled, "" when nothing more), 0 not,
+ * -1 failed with *err. */
+typedef int keycache_check(int64_t scope, const char *digest, char payload[KEYCACHE_PAYLOAD_MAX],
+			   struct error *err);
 
 /* Whether digest is good for scope: from the cache when it was found so less
- * than KEYCACHE_TTL_USEC before now, else by asking check (1 good, 0 not, -1
- * failed with *err), whose yes is remembered. Returns 1, 0, or -1 with *err. */
+ * than KEYCACHE_TTL_USEC before now, else by asking check, whose yes is
+ * remembered. Returns 1 with *payload (when payload is not NULL; lent, until
+ * the cache is next changed), 0, or -1 with *err. */
 int keycache_known(struct keycache *c, int64_t scope, const char *digest, int64_t now_usec,
-		   int (*check)(int64_t scope, const char *digest, struct error *err),
-		   struct error *err);
+		   keycache_check *check, struct error *err, const char **payload);
 
 #endif

@@ -216,9 +216,9 @@ static void row_add(struct json_object *row, const char *key, struct json_object
 }
 
 /* A masked text (url or path) as a new JSON string, or NULL. */
-static struct json_object *masked_url(const char *s, size_t len)
+static struct json_object *masked_url(const char *s, size_t len, const struct mask_fields *extra)
 {
-	char *masked = mask_url(s, len);
+	char *masked = mask_url(s, len, extra);
 	struct json_object *v = masked ? json_object_new_string(masked) : NULL;
 
 	free(masked);
@@ -227,7 +227,7 @@ static struct json_object *masked_url(const char *s, size_t len)
 
 /* A body, masked then cut: "<name>" and "<name>_truncated" in row. */
 static void add_body(struct json_object *row, const char *name, struct json_object *body,
-		     int *failed)
+		     const struct mask_fields *extra, int *failed)
 {
 	char flag[32];
 	size_t len = 0, keep;
@@ -236,7 +236,7 @@ static void add_body(struct json_object *row, const char *name, struct json_obje
 	snprintf(flag, sizeof(flag), "%s_truncated", name);
 	if (body) {
 		masked = mask_body(json_object_get_string(body),
-				   (size_t)json_object_get_string_len(body), &len);
+				   (size_t)json_object_get_string_len(body), &len, extra);
 		*failed |= !masked;
 	}
 	keep = masked ? utf8_cut(masked, len, LOG_BODY_MAX) : 0;
@@ -247,13 +247,14 @@ static void add_body(struct json_object *row, const char *name, struct json_obje
 }
 
 /* A masked deep copy of query_params or tags, or NULL. */
-static struct json_object *masked_params(struct json_object *params)
+static struct json_object *masked_params(struct json_object *params,
+					 const struct mask_fields *extra)
 {
 	struct json_object *copy = NULL;
 
 	if (json_object_deep_copy(params, &copy, NULL) != 0)
 		return NULL;
-	if (mask_json(copy) != 0) {
+	if (mask_json(copy, extra) != 0) {
 		json_object_put(copy);
 		return NULL;
 	}
@@ -268,25 +269,27 @@ struct json_object *log_input_row(const struct log_input *in)
 	if (!row)
 		return NULL;
 	row_add(row, "method", json_object_new_string(in->method), 1, &failed);
-	row_add(row, "url", masked_url(in->url, in->url_len), 1, &failed);
-	row_add(row, "path", masked_url(in->path, in->path_len), 1, &failed);
+	row_add(row, "url", masked_url(in->url, in->url_len, in->mask_fields), 1, &failed);
+	row_add(row, "path", masked_url(in->path, in->path_len, in->mask_fields), 1, &failed);
 	if (in->status_code)
 		row_add(row, "status_code", json_object_new_int(in->status_code), 1, &failed);
 	row_add(row, "latency_ms", json_object_get(in->latency_ms), 0, &failed);
 	if (in->query_params)
-		row_add(row, "query_params", masked_params(in->query_params), 1, &failed);
+		row_add(row, "query_params", masked_params(in->query_params, in->mask_fields), 1, &failed);
 	if (in->request_headers)
-		row_add(row, "request_headers", mask_headers(in->request_headers), 1, &failed);
+		row_add(row, "request_headers", mask_headers(in->request_headers, in->mask_fields), 1,
+			&failed);
 	if (in->response_headers)
-		row_add(row, "response_headers", mask_headers(in->response_headers), 1, &failed);
-	add_body(row, "request_body", in->request_body, &failed);
-	add_body(row, "response_body", in->response_body, &failed);
+		row_add(row, "response_headers", mask_headers(in->response_headers, in->mask_fields), 1,
+			&failed);
+	add_body(row, "request_body", in->request_body, in->mask_fields, &failed);
+	add_body(row, "response_body", in->response_body, in->mask_fields, &failed);
 	if (in->error)
 		row_add(row, "error", mask_text_value(in->error), 1, &failed);
 	if (in->source_ip)
 		row_add(row, "source_ip", json_object_new_string(in->source_ip), 1, &failed);
 	if (in->tags)
-		row_add(row, "tags", masked_params(in->tags), 1, &failed);
+		row_add(row, "tags", masked_params(in->tags, in->mask_fields), 1, &failed);
 	if (failed) {
 		json_object_put(row);
 		return NULL;

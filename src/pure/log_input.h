@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "pure/error.h"
+#include "pure/mask.h"
 #include "pure/fields.h"
 
 /* Bodies are kept up to this many bytes (cut at a character boundary). */
@@ -40,6 +41,8 @@ struct log_input {
 	struct json_object *error;              /* a non-empty string */
 	const char *source_ip;                  /* IPv4 or IPv6 text */
 	struct json_object *tags;               /* an array of strings */
+	const struct mask_fields *mask_fields; /* the service's own names, or NULL:
+	                                         the caller sets it after parsing */
 };
 
 /* Why a log was refused: the field and what is wrong with it. field is ""

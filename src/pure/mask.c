@@ -105,6 +105,43 @@ static int folded_contains(const char *s, size_t len, const char *word)
 	return 0;
 }
 
+int mask_fields_add(struct mask_fields *fields, const char *name, size_t len)
+{
+	char *out;
+
+	if (fields->count == MASK_FIELDS_MAX || len == 0 || len > MASK_FIELD_MAX)
+		return -1;
+	out = fields->names[fields->count];
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] == '\0')
+			return -1;
+		out[i] = fold(name[i]);
+	}
+	out[len] = '\0';
+	fields->count++;
+	return 0;
+}
+
+size_t mask_fields_from_lines(struct mask_fields *fields, const char *lines)
+{
+	fields->count = 0;
+	for (const char *p = lines; p && *p;) {
+		size_t n = strcspn(p, "\n");
+
+		mask_fields_add(fields, p, n);
+		p += n + (p[n] == '\n');
+	}
+	return fields->count;
+}
+
+int mask_sensitive(const struct mask_fields *extra, const char *name, size_t len)
+{
+	for (size_t i = 0; extra && i < extra->count; i++)
+		if (folded_contains(name, len, extra->names[i]))
+			return 1;
+	return mask_sensitive_name(name, len);
+}
+
 int mask_sensitive_name(const char *name, size_t len)
 {
 	for (size_t i = 0; i < sizeof(sensitive_names) / sizeof(sensitive_names[0]); i++)
@@ -333,7 +370,7 @@ static size_t decode_key(const char *s, size_t n, char *out)
 
 /* 1 when the key with raw text s[0..n) is sensitive. Without memory to
  * decode it, the key counts as sensitive: masking too much is the safe fault. */
-static int key_sensitive(const char *s, size_t n)
+static int key_sensitive(const char *s, size_t n, const struct mask_fields *extra)
 {
 	char small[128];
 	char *key = n < sizeof(small) ? small : malloc(n + 1);
@@ -341,7 +378,7 @@ static int key_sensitive(const char *s, size_t n)
 
 	if (!key)
 		return 1;
-	sensitive = mask_sensitive_name(key, decode_key(s, n, key));
+	sensitive = mask_sensitive(extra, key, decode_key(s, n, key));
 	if (key != small)
 		free(key);
 	return sensitive;
@@ -349,13 +386,14 @@ static int key_sensitive(const char *s, size_t n)
 
 /* Appends the string or key at s[i] (its quotes included). A sensitive key is
  * followed by its colon and a masked value. Returns where the scan goes on. */
-static size_t put_string(struct buf *b, const char *s, size_t n, size_t i)
+static size_t put_string(struct buf *b, const char *s, size_t n, size_t i,
+			 const struct mask_fields *extra)
 {
 	size_t end = string_end(s, n, i);
 	size_t colon = skip_blanks(s, n, end), value;
 
 	if (colon >= n || s[colon] != ':' || end - i < 2 ||
-	    !key_sensitive(s + i + 1, end - i - 2)) {
+	    !key_sensitive(s + i + 1, end - i - 2, extra)) {
 		put_cards(b, s + i, end - i);
 		return end;
 	}
@@ -366,7 +404,8 @@ static size_t put_string(struct buf *b, const char *s, size_t n, size_t i)
 }
 
 /* The JSON text s[0..n) with sensitive keys' values and card numbers masked. */
-static char *mask_json_text(const char *s, size_t n, size_t *out_len)
+static char *mask_json_text(const char *s, size_t n, size_t *out_len,
+			    const struct mask_fields *extra)
 {
 	struct buf b = { 0 };
 	size_t i = 0, copied = 0;
@@ -380,7 +419,7 @@ static char *mask_json_text(const char *s, size_t n, size_t *out_len)
 		}
 		buf_put(&b, s + copied, i - copied);
 		if (s[i] == '"') {
-			end = put_string(&b, s, n, i);
+			end = put_string(&b, s, n, i, extra);
 		} else {
 			end = scalar_end(s, n, i);
 			if (integer_is_card(s + i, end - i))
@@ -394,7 +433,7 @@ static char *mask_json_text(const char *s, size_t n, size_t *out_len)
 	return buf_finish(&b, out_len);
 }
 
-static void put_query(struct buf *b, const char *s, size_t n);
+static void put_query(struct buf *b, const char *s, size_t n, const struct mask_fields *extra);
 
 /* 1 when text looks like JSON: its first character, after a byte order mark
  * and blanks, opens an object or an array. Such a body is masked by key
@@ -424,15 +463,15 @@ static int form_shaped(const char *text, size_t len)
 	return 1;
 }
 
-char *mask_body(const char *text, size_t len, size_t *out_len)
+char *mask_body(const char *text, size_t len, size_t *out_len, const struct mask_fields *extra)
 {
 	struct buf b = { 0 };
 
 	if (json_looking(text, len))
-		return mask_json_text(text, len, out_len);
+		return mask_json_text(text, len, out_len, extra);
 	if (!form_shaped(text, len))
 		return mask_cards(text, len, out_len, NULL);
-	put_query(&b, text, len);
+	put_query(&b, text, len, extra);
 	return buf_finish(&b, out_len);
 }
 
@@ -479,26 +518,26 @@ static void put_query_value(struct buf *b, const char *s, size_t n)
 
 /* 1 when a parameter's raw name is sensitive once decoded. An undecodable
  * name is judged as it stands. */
-static int param_name_sensitive(const char *name, size_t len)
+static int param_name_sensitive(const char *name, size_t len, const struct mask_fields *extra)
 {
 	for (size_t i = 0; i < sizeof(sensitive_params) / sizeof(sensitive_params[0]); i++)
 		if (strlen(sensitive_params[i]) == len && folded_equal(name, sensitive_params[i], len))
 			return 1;
-	return mask_sensitive_name(name, len);
+	return mask_sensitive(extra, name, len);
 }
 
-static int param_sensitive(const char *s, size_t n)
+static int param_sensitive(const char *s, size_t n, const struct mask_fields *extra)
 {
 	size_t len;
 	char *name = urlcode_decode(s, n, 1, &len);
-	int sensitive = name ? param_name_sensitive(name, len) : param_name_sensitive(s, n);
+	int sensitive = name ? param_name_sensitive(name, len, extra) : param_name_sensitive(s, n, extra);
 
 	free(name);
 	return sensitive;
 }
 
 /* Appends the query string s[0..n) (no '?'), masked pair by pair. */
-static void put_query(struct buf *b, const char *s, size_t n)
+static void put_query(struct buf *b, const char *s, size_t n, const struct mask_fields *extra)
 {
 	for (size_t i = 0; i <= n;) {
 		const char *pair = s + i;
@@ -510,7 +549,7 @@ static void put_query(struct buf *b, const char *s, size_t n)
 			buf_put(b, pair, len);
 		} else {
 			buf_put(b, pair, (size_t)(eq + 1 - pair));
-			if (param_sensitive(pair, (size_t)(eq - pair)))
+			if (param_sensitive(pair, (size_t)(eq - pair), extra))
 				buf_puts(b, MASK_VALUE);
 			else
 				put_query_value(b, eq + 1, len - (size_t)(eq + 1 - pair));
@@ -541,7 +580,7 @@ static size_t put_authority(struct buf *b, const char *url, size_t len)
 	return (size_t)(at - url);
 }
 
-char *mask_url(const char *whole, size_t whole_len)
+char *mask_url(const char *whole, size_t whole_len, const struct mask_fields *extra)
 {
 	struct buf b = { 0 };
 	size_t taken = put_authority(&b, whole, whole_len);
@@ -556,13 +595,13 @@ char *mask_url(const char *whole, size_t whole_len)
 	put_cards(&b, url, (size_t)(path_end - url));
 	if (q) {
 		buf_put(&b, "?", 1);
-		put_query(&b, q + 1, (size_t)(q_end - q - 1));
+		put_query(&b, q + 1, (size_t)(q_end - q - 1), extra);
 	}
 	/* A fragment of name=value pairs is a query string too: OAuth's implicit
 	 * flow hands tokens over as #access_token=... */
 	if (frag && memchr(frag, '=', (size_t)(url + len - frag))) {
 		buf_put(&b, "#", 1);
-		put_query(&b, frag + 1, (size_t)(url + len - frag - 1));
+		put_query(&b, frag + 1, (size_t)(url + len - frag - 1), extra);
 	} else if (frag) {
 		put_cards(&b, frag, (size_t)(url + len - frag));
 	}
@@ -588,14 +627,14 @@ struct json_object *mask_text_value(struct json_object *value)
 	return out;
 }
 
-struct json_object *mask_headers(struct json_object *headers)
+struct json_object *mask_headers(struct json_object *headers, const struct mask_fields *extra)
 {
 	struct json_object *out = json_object_new_object();
 
 	if (!out)
 		return NULL;
 	json_object_object_foreach(headers, name, value) {
-		struct json_object *v = mask_sensitive_name(name, strlen(name))
+		struct json_object *v = mask_sensitive(extra, name, strlen(name))
 			? json_object_new_string(MASK_VALUE) : mask_text_value(value);
 
 		if ((value && !v) || json_object_object_add(out, name, v) != 0) {
@@ -607,19 +646,20 @@ struct json_object *mask_headers(struct json_object *headers)
 	return out;
 }
 
-static int mask_value(struct json_object *v, struct json_object **replacement);
+static int mask_value(struct json_object *v, struct json_object **replacement,
+		      const struct mask_fields *extra);
 
 /* Replacing a member's value while iterating is safe in json-c: the entry
  * stays where it is and only its value changes. */
-static int mask_object(struct json_object *obj)
+static int mask_object(struct json_object *obj, const struct mask_fields *extra)
 {
 	json_object_object_foreach(obj, key, val) {
 		struct json_object *rep = NULL;
 
-		if (mask_sensitive_name(key, strlen(key))) {
+		if (mask_sensitive(extra, key, strlen(key))) {
 			if (!(rep = json_object_new_string(MASK_VALUE)))
 				return -1;
-		} else if (mask_value(val, &rep) != 0) {
+		} else if (mask_value(val, &rep, extra) != 0) {
 			return -1;
 		}
 		if (rep && json_object_object_add(obj, key, rep) != 0) {
@@ -630,14 +670,14 @@ static int mask_object(struct json_object *obj)
 	return 0;
 }
 
-static int mask_array(struct json_object *arr)
+static int mask_array(struct json_object *arr, const struct mask_fields *extra)
 {
 	size_t n = json_object_array_length(arr);
 
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *rep = NULL;
 
-		if (mask_value(json_object_array_get_idx(arr, i), &rep) != 0)
+		if (mask_value(json_object_array_get_idx(arr, i), &rep, extra) != 0)
 			return -1;
 		if (rep && json_object_array_put_idx(arr, i, rep) != 0) {
 			json_object_put(rep);
@@ -663,16 +703,17 @@ static int mask_string(struct json_object *str, struct json_object **replacement
 
 /* *replacement is a new value for v, or stays NULL when v was kept (and
  * masked within, for a container). Returns 0, or -1 on no memory. */
-static int mask_value(struct json_object *v, struct json_object **replacement)
+static int mask_value(struct json_object *v, struct json_object **replacement,
+		      const struct mask_fields *extra)
 {
 	const char *digits;
 
 	*replacement = NULL;
 	switch (json_object_get_type(v)) {
 	case json_type_object:
-		return mask_object(v);
+		return mask_object(v, extra);
 	case json_type_array:
-		return mask_array(v);
+		return mask_array(v, extra);
 	case json_type_string:
 		return mask_string(v, replacement);
 	case json_type_int:
@@ -686,13 +727,13 @@ static int mask_value(struct json_object *v, struct json_object **replacement)
 	}
 }
 
-int mask_json(struct json_object *doc)
+int mask_json(struct json_object *doc, const struct mask_fields *extra)
 {
 	switch (json_object_get_type(doc)) {
 	case json_type_object:
-		return mask_object(doc);
+		return mask_object(doc, extra);
 	case json_type_array:
-		return mask_array(doc);
+		return mask_array(doc, extra);
 	default:
 		return 0;       /* a scalar cannot be replaced in place */
 	}

@@ -21,6 +21,27 @@
  * form parameters, code and state are sensitive too.) */
 int mask_sensitive_name(const char *name, size_t len);
 
+/* The names a service or an application adds to those (docs/api.md,
+ * "mask_fields"): a name containing one of them, compared as above, is
+ * sensitive too. Kept folded. */
+#define MASK_FIELDS_MAX 50
+#define MASK_FIELD_MAX 64
+struct mask_fields {
+	size_t count;
+	char names[MASK_FIELDS_MAX][MASK_FIELD_MAX + 1];
+};
+
+/* Adds name[0..len) to fields. Returns 0, or -1 when it is empty, longer than
+ * MASK_FIELD_MAX, holds a NUL, or fields is full. */
+int mask_fields_add(struct mask_fields *fields, const char *name, size_t len);
+
+/* Fills fields from names one a line (as the database gives them), leaving
+ * out those mask_fields_add refuses. Returns how many it holds. */
+size_t mask_fields_from_lines(struct mask_fields *fields, const char *lines);
+
+/* mask_sensitive_name, or a name extra (may be NULL) adds. */
+int mask_sensitive(const struct mask_fields *extra, const char *name, size_t len);
+
 /* A copy of text[0..len) with every payment card number replaced by
  * MASK_VALUE: 13 to 19 digits, single spaces or dashes allowed between them,
  * passing the Luhn check. Runs of digits that do not qualify are left alone.
@@ -35,10 +56,12 @@ char *mask_cards(const char *text, size_t len, size_t *out_len, size_t *masked);
  * card numbers masked in its strings and integers; it keeps its layout
  * otherwise. A body shaped as a form (name=value&...) is masked as a query
  * string. Any other body is copied as sent but for its card numbers. text
- * must be NUL-free.
+ * must be NUL-free. In this and the functions below, extra (may be NULL) adds
+ * names to the sensitive ones.
  * Returns a new NUL-terminated string (the caller frees it) and sets *out_len,
  * or NULL on no memory. */
-char *mask_body(const char *text, size_t len, size_t *out_len);
+char *mask_body(const char *text, size_t len, size_t *out_len,
+		const struct mask_fields *extra);
 
 /* A copy of a URL (or a path) whose query string, and a fragment of
  * name=value pairs, has the value of each sensitive parameter replaced by
@@ -47,7 +70,7 @@ char *mask_body(const char *text, size_t len, size_t *out_len);
  * percent-encoded again). The path keeps its text but for card numbers, and a
  * userinfo ("user:pw@" after "://"), a credential, becomes MASK_VALUE whole. Returns a new NUL-terminated string (the caller
  * frees it), or NULL on no memory. */
-char *mask_url(const char *url, size_t len);
+char *mask_url(const char *url, size_t len, const struct mask_fields *extra);
 
 /* value, with the card numbers of a string masked: a new reference (the
  * caller puts it), or NULL on no memory. */
@@ -57,12 +80,13 @@ struct json_object *mask_text_value(struct json_object *value);
  * sensitive name's value is MASK_VALUE and the others' card numbers are
  * masked. Returns it (the caller puts it), or
  * NULL on no memory. */
-struct json_object *mask_headers(struct json_object *headers);
+struct json_object *mask_headers(struct json_object *headers,
+				 const struct mask_fields *extra);
 
 /* Masks doc in place, as a JSON body is masked: sensitive keys at any depth
  * get MASK_VALUE, card numbers in strings and integers are masked. doc stays
  * the caller's. Returns 0, or -1 on no memory (doc is then partly masked and
  * must not be stored). */
-int mask_json(struct json_object *doc);
+int mask_json(struct json_object *doc, const struct mask_fields *extra);
 
 #endif

@@ -208,7 +208,7 @@ static int map_stack(struct sentry_event *ev, struct json_object *doc)
 	}
 	/* A frame's vars hold what the function held: its passwords and tokens
 	 * too. Scrubbed as a request log's JSON is, before anything is stored. */
-	if (mask_json(stack) != 0) {
+	if (mask_json(stack, NULL) != 0) {
 		json_object_put(stack);
 		return -1;
 	}

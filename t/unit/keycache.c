@@ -16,9 +16,11 @@ static void digest_of(const char *key, char out[KEYS_SHA256_HEX_LEN + 1])
  * fails for scope 9. */
 static int asked;
 
-static int check(int64_t scope, const char *digest, struct error *err)
+static int check(int64_t scope, const char *digest, char payload[KEYCACHE_PAYLOAD_MAX],
+		 struct error *err)
 {
 	(void)digest;
+	snprintf(payload, KEYCACHE_PAYLOAD_MAX, "fields of %d", (int)scope);
 	asked++;
 	if (scope == 9)
 		return error_set(err, 503, ERROR_UNAVAILABLE, NULL, "down");
@@ -33,13 +35,20 @@ static void test_known(void)
 	int64_t t = 1700000000000000;
 
 	digest_of("known", d);
-	ok(keycache_known(&cache, 7, d, t, check, &err) == 1 && asked == 1, "known: a good key is asked about");
-	ok(keycache_known(&cache, 7, d, t + 1, check, &err) == 1 && asked == 1, "  then answered from the cache");
-	ok(keycache_known(&cache, 7, d, t + KEYCACHE_TTL_USEC, check, &err) == 1 && asked == 2,
+	ok(keycache_known(&cache, 7, d, t, check, &err, NULL) == 1 && asked == 1, "known: a good key is asked about");
+	{
+		const char *payload = NULL;
+
+		ok(keycache_known(&cache, 7, d, t, check, &err, &payload) == 1 && asked == 1 &&
+		   payload && strcmp(payload, "fields of 7") == 0,
+		   "  and what the check said of it comes from the cache too");
+	}
+	ok(keycache_known(&cache, 7, d, t + 1, check, &err, NULL) == 1 && asked == 1, "  then answered from the cache");
+	ok(keycache_known(&cache, 7, d, t + KEYCACHE_TTL_USEC, check, &err, NULL) == 1 && asked == 2,
 	   "  and asked about again after a second");
-	ok(keycache_known(&cache, 8, d, t, check, &err) == 0 && asked == 3, "a wrong key is 0");
-	ok(keycache_known(&cache, 8, d, t, check, &err) == 0 && asked == 4, "  and never remembered");
-	ok(keycache_known(&cache, 9, d, t, check, &err) == -1 && err.status == 503, "a failed check is -1 with its error");
+	ok(keycache_known(&cache, 8, d, t, check, &err, NULL) == 0 && asked == 3, "a wrong key is 0");
+	ok(keycache_known(&cache, 8, d, t, check, &err, NULL) == 0 && asked == 4, "  and never remembered");
+	ok(keycache_known(&cache, 9, d, t, check, &err, NULL) == -1 && err.status == 503, "a failed check is -1 with its error");
 }
 
 int main(void)
@@ -52,7 +61,7 @@ int main(void)
 	digest_of("key a", a);
 	digest_of("key b", b);
 	ok(!keycache_fresh(&cache, 7, a, t), "an empty cache knows no key");
-	keycache_put(&cache, 7, a, t);
+	keycache_put(&cache, 7, a, t, NULL);
 	ok(keycache_fresh(&cache, 7, a, t), "a key put is known at once");
 	ok(keycache_fresh(&cache, 7, a, t + KEYCACHE_TTL_USEC - 1), "  and until a second has passed");
 	ok(!keycache_fresh(&cache, 7, a, t + KEYCACHE_TTL_USEC), "  not after");
@@ -71,8 +80,8 @@ int main(void)
 
 			snprintf(key, sizeof(key), "other %d", i);
 			digest_of(key, c);
-			keycache_put(&cache, 7, a, t);
-			keycache_put(&cache, 7, c, t);
+			keycache_put(&cache, 7, a, t, NULL);
+			keycache_put(&cache, 7, c, t, NULL);
 			found = strcmp(c, a) != 0 && !keycache_fresh(&cache, 7, a, t);
 		}
 		ok(found && keycache_fresh(&cache, 7, c, t), "a key in the same slot replaces the one before");

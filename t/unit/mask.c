@@ -144,7 +144,7 @@ static void test_bodies(void)
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t len = 0;
-		char *got = mask_body(cases[i].body, strlen(cases[i].body), &len);
+		char *got = mask_body(cases[i].body, strlen(cases[i].body), &len, NULL);
 		char name[160];
 
 		snprintf(name, sizeof(name), "body %s", cases[i].body);
@@ -176,7 +176,7 @@ static void test_deep_body(void)
 		want[w++] = '}';
 	}
 	body[n] = want[w] = '\0';
-	got = mask_body(body, n, &len);
+	got = mask_body(body, n, &len, NULL);
 	is_str(got, want, "a password 101 objects deep is masked");
 	free(got);
 }
@@ -226,7 +226,7 @@ static void test_urls(void)
 		{ "", "" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *got = mask_url(cases[i].url, strlen(cases[i].url));
+		char *got = mask_url(cases[i].url, strlen(cases[i].url), NULL);
 		char name[160];
 
 		snprintf(name, sizeof(name), "url '%s'", cases[i].url);
@@ -243,7 +243,7 @@ static void test_headers(void)
 		"\"X-CSRF-Token\":\"c\",\"X-Ingest-Key\":\"i\",\"X-Refresh-Token\":\"r\","
 		"\"X-Client-Secret\":\"s\",\"X-Password\":\"p\",\"X-Session\":\"s\",\"X-My-ApiKey\":\"a\","
 		"\"Content-Type\":\"application/json\",\"X-Request-Id\":\"4111111111111111\"}");
-	struct json_object *out = mask_headers(in);
+	struct json_object *out = mask_headers(in, NULL);
 	int masked = 0, kept = 0;
 
 	ok(out && json_object_object_length(out) == json_object_object_length(in),
@@ -279,16 +279,66 @@ static void test_json(void)
 		"\"n\":" QM ",\"ok\":4111111111111112,\"f\":1.5,\"b\":true,\"z\":null,"
 		"\"Secret\":" QM "}";
 
-	ok(mask_json(doc) == 0, "json: masking an object succeeds");
+	ok(mask_json(doc, NULL) == 0, "json: masking an object succeeds");
 	is_str(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN), want,
 	       "json: sensitive keys at any depth and card numbers are masked in place");
 	json_object_put(doc);
 
 	doc = json_tokener_parse("[{\"session\":1},\"4111111111111111\"]");
-	ok(mask_json(doc) == 0, "json: masking an array succeeds");
+	ok(mask_json(doc, NULL) == 0, "json: masking an array succeeds");
 	is_str(json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN), "[{\"session\":" QM "}," QM "]",
 	       "json: an array's elements are masked");
 	json_object_put(doc);
+}
+
+/* A service's own names: matched as the built-in parts are (case and '_'
+ * folded, anywhere in the name), in headers, JSON keys, query and form
+ * parameters; the built-in names still hold. */
+static void test_fields(void)
+{
+	static struct mask_fields f;
+	struct json_object *h, *out, *v;
+	char *got;
+	size_t len;
+
+	ok(mask_fields_from_lines(&f, "ssn\nX_Tenant_Id\n\n" "0123456789012345678901234567890123456789"
+				  "0123456789012345678901234\nmrn") == 3,
+	   "fields: lines become names, the empty and the 65-byte one left out");
+	ok(mask_sensitive(&f, "patient_SSN", 11) && mask_sensitive(&f, "x-tenant-id", 11) &&
+	   mask_sensitive(&f, "MRN", 3), "fields: a service's names match, folded, as parts");
+	ok(!mask_sensitive(&f, "name", 4) && !mask_sensitive(NULL, "ssn", 3),
+	   "fields: other names do not, nor without the service's names");
+	ok(mask_sensitive(&f, "password", 8), "fields: the built-in names still hold");
+	got = mask_body("{\"ssn\":\"123-45-6789\",\"id\":1}", strlen("{\"ssn\":\"123-45-6789\",\"id\":1}"),
+			&len, &f);
+	is_str(got, "{\"ssn\":\"" MASK_VALUE "\",\"id\":1}", "fields: a JSON body's key");
+	free(got);
+	got = mask_body("mrn=42&page=2", 13, &len, &f);
+	is_str(got, "mrn=" MASK_VALUE "&page=2", "fields: a form's field");
+	free(got);
+	got = mask_url("https://h/p?ssn=1&q=2#mrn=3", 27, &f);
+	is_str(got, "https://h/p?ssn=" MASK_VALUE "&q=2#mrn=" MASK_VALUE, "fields: query and fragment");
+	free(got);
+	got = mask_url("https://h/p?ssn=1", 17, NULL);
+	is_str(got, "https://h/p?ssn=1", "fields: without them, the same URL is kept");
+	free(got);
+	h = json_tokener_parse("{\"X-Tenant-Id\":\"acme\",\"Accept\":\"*/*\"}");
+	out = mask_headers(h, &f);
+	ok(out && json_object_object_get_ex(out, "X-Tenant-Id", &v) &&
+	   strcmp(json_object_get_string(v), MASK_VALUE) == 0, "fields: a header");
+	ok(out && json_object_object_get_ex(out, "Accept", &v) &&
+	   strcmp(json_object_get_string(v), "*/*") == 0, "fields: and not the others");
+	json_object_put(out);
+	json_object_put(h);
+	h = json_tokener_parse("{\"a\":[{\"mrn\":7}]}");
+	ok(mask_json(h, &f) == 0 && strcmp(json_object_to_json_string_ext(h, JSON_C_TO_STRING_PLAIN),
+					   "{\"a\":[{\"mrn\":\"" MASK_VALUE "\"}]}") == 0,
+	   "fields: a parsed document, at depth");
+	json_object_put(h);
+	f.count = 0;
+	for (int i = 0; i < MASK_FIELDS_MAX; i++)
+		mask_fields_add(&f, "n", 1);
+	ok(mask_fields_add(&f, "n", 1) == -1, "fields: 50 at most");
 }
 
 int main(void)
@@ -300,5 +350,6 @@ int main(void)
 	test_urls();
 	test_headers();
 	test_json();
+	test_fields();
 	return tap_done();
 }
