@@ -15,7 +15,7 @@ static const uint8_t metadata_v6[16] = { 0xfd, 0, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct outbound_allowlist allow;
+	struct cidr_list allow;
 	const uint8_t *nul = memchr(data, 0, size);
 	size_t text_len = nul ? (size_t)(nul - data) : size;
 	char *text = malloc(text_len + 1);
@@ -25,9 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data, text_len);
 	text[text_len] = '\0';
-	if (outbound_allowlist_parse(text, &allow) != 0)
+	if (cidr_list_parse(text, &allow) != 0)
 		memset(&allow, 0, sizeof(allow));
-	if (allow.count > OUTBOUND_ALLOW_MAX)
+	if (allow.count > CIDR_LIST_MAX)
 		abort();
 	if (outbound_address_allowed(metadata_v4, &allow, &why) ||
 	    outbound_address_allowed(metadata_v6, &allow, &why))
