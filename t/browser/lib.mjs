@@ -1,8 +1,10 @@
 // Helpers of the browser tests: a TAP runner, the API over HTTP, Chromium
-// through playwright-core, and checks every page shares.
+// through playwright-core, signing in, and checks every page shares.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
 export { assert };
@@ -11,15 +13,21 @@ export const BASE = (process.env.TELLTALE_URL || '').replace(/\/+$/, '');
 export const ROOT = process.env.TELLTALE_ROOT || path.resolve(import.meta.dirname, '../..');
 export const OUT = path.join(ROOT, 't/out/browser');
 export const CHROMIUM = process.env.TELLTALE_CHROMIUM || '/usr/bin/chromium';
+/** An admin token the run is given: the API calls of the tests send it. */
+export const TOKEN = process.env.TELLTALE_TOKEN || '';
+/** The stack's STATE_DIR: admin-password is in it, and ./stack psql needs it. */
+export const STATE_DIR = process.env.TELLTALE_STATE_DIR || '';
 
 // --- TAP -------------------------------------------------------------------------
 
 const tests = [];
 
-/** Registers a test: fn(t) runs with t.page (a fresh page in its own context)
- *  unless opts.page is false. A test fails on a thrown error, and, with a page,
- *  on any console error or uncaught exception in it (opts.allowConsole: a
- *  RegExp of console errors that are expected). */
+/** Registers a test: fn(t) runs with t.page (a fresh page in its own context,
+ *  t.context) unless opts.page is false. The context is signed in as admin
+ *  (the session kept by keepSession) unless opts.signedIn is false. A test
+ *  fails on a thrown error, and, with a page, on any console error or uncaught
+ *  exception in it (opts.allowConsole: a RegExp of console errors that are
+ *  expected). */
 export function test(name, fn, opts = {}) {
 	tests.push({ name, fn, opts });
 }
@@ -104,13 +112,15 @@ async function launch() {
 }
 
 /** A fresh context and page collecting console errors, uncaught exceptions
- *  and JavaScript dialogs. */
+ *  and JavaScript dialogs; with the kept session's cookie unless
+ *  opts.signedIn is false. */
 async function newPage(browser, opts) {
 	const context = await browser.newContext({
 		viewport: { width: 1360, height: 900 },
 		baseURL: BASE,
 		locale: 'en-US',
 		timezoneId: 'UTC',
+		storageState: opts.signedIn === false ? undefined : session || undefined,
 	});
 	await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
 	const page = await context.newPage();
@@ -143,6 +153,53 @@ async function newPage(browser, opts) {
 		},
 	};
 }
+
+// --- signing in -------------------------------------------------------------------
+
+let session = null;
+
+/** Keeps context's cookies (its session) for the contexts of later tests. */
+export async function keepSession(context) {
+	session = await context.storageState();
+}
+
+/** The first admin's password: the first line of $TELLTALE_STATE_DIR/admin-password. */
+export function adminPassword() {
+	if (!STATE_DIR)
+		throw new Error('TELLTALE_STATE_DIR is not set: the admin\'s password is read from it');
+	return fs.readFileSync(path.join(STATE_DIR, 'admin-password'), 'utf8').split('\n')[0].trim();
+}
+
+/** Fills in and sends the sign-in form of the page at page's current URL
+ *  (a /login page); waits until the browser has left it. */
+export async function submitSignIn(page, username, password) {
+	await page.fill('#login-form [name=username]', username);
+	await page.fill('#login-form [name=password]', password);
+	await Promise.all([
+		page.waitForURL((url) => url.pathname !== '/login'),
+		page.click('#login-form button[type=submit]'),
+	]);
+}
+
+/** Signs in through /login (with ?next=next when given), as a person would. */
+export async function signIn(page, username, password, next) {
+	await page.goto(next ? `/login?next=${encodeURIComponent(next)}` : '/login');
+	await submitSignIn(page, username, password);
+}
+
+/** Runs sql on the stack's database as its owner (./stack psql); returns the
+ *  rows as psql -qAt prints them. */
+export async function psql(sql) {
+	if (!STATE_DIR)
+		throw new Error('TELLTALE_STATE_DIR is not set: ./stack psql needs it');
+	const { stdout } = await promisify(execFile)(path.join(ROOT, 'stack'), ['psql', '-qAt', '-c', sql],
+		{ env: { ...process.env, STATE_DIR } });
+	return stdout;
+}
+
+/** Waits out the worker's credential cache (1 s): a session that was ended
+ *  is refused after it. */
+export const credentialCache = () => new Promise((r) => setTimeout(r, 1100));
 
 /** Saves a screenshot of page as t/out/browser/NAME.png. */
 export async function screenshot(page, name) {
@@ -203,9 +260,14 @@ export async function rendersAsText(page, selector, text) {
 
 // --- the API ---------------------------------------------------------------------
 
-/** api(method, path, {json, headers}) → {status, json, headers}. */
-export async function api(method, p, { json, headers = {}, raw } = {}) {
+/** api(method, path, {json, headers, auth}) → {status, json, headers}. Sends
+ *  the admin token (TELLTALE_TOKEN) unless headers bring a credential of their
+ *  own (Authorization, X-Ingest-Key) or auth is false. */
+export async function api(method, p, { json, headers = {}, raw, auth = true } = {}) {
 	const init = { method, headers: { ...headers } };
+	const own = Object.keys(headers).some((name) => /^(authorization|x-ingest-key)$/i.test(name));
+	if (auth && !own && TOKEN)
+		init.headers.Authorization = `Bearer ${TOKEN}`;
 	if (json !== undefined) {
 		init.body = JSON.stringify(json);
 		init.headers['Content-Type'] = 'application/json';

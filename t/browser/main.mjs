@@ -3,10 +3,14 @@
 //     browser: N passed, N failed
 import fs from 'node:fs';
 import path from 'node:path';
-import { BASE, runAll } from './lib.mjs';
+import { BASE, runAll, STATE_DIR, TOKEN } from './lib.mjs';
 
-if (!BASE) {
-	console.error('t/browser: TELLTALE_URL is not set (e.g. http://127.0.0.1:18600)');
+const missing = !BASE ? 'TELLTALE_URL is not set (e.g. http://127.0.0.1:18600)'
+	: !TOKEN ? 'TELLTALE_TOKEN is not set (an admin token of the stack, tt_…)'
+	: !STATE_DIR ? 'TELLTALE_STATE_DIR is not set (the stack\'s STATE_DIR: the admin\'s password is read from it)'
+	: null;
+if (missing) {
+	console.error(`t/browser: ${missing}`);
 	console.log('browser: 0 passed, 1 failed');
 	process.exit(2);
 }

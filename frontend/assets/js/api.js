@@ -1,14 +1,40 @@
 // The telltale API as the dashboard uses it: same origin, JSON in and out.
 
-/** An answer that is not 2xx, or no answer at all (status 0). */
+/** An answer that is not 2xx, or no answer at all (status 0). retryAfter:
+ *  the seconds of a Retry-After header (429, 503), or null. */
 export class ApiError extends Error {
-	constructor(status, code, message, field) {
+	constructor(status, code, message, field, retryAfter) {
 		super(message);
 		this.name = 'ApiError';
 		this.status = status;
 		this.code = code;
 		this.field = field || null;
+		this.retryAfter = retryAfter ?? null;
 	}
+}
+
+/** The sign-in page's address that comes back to the current page. */
+export function loginUrl() {
+	const here = window.location.pathname + window.location.search;
+	return here === '/' ? '/login' : `/login?next=${encodeURIComponent(here)}`;
+}
+
+let signingIn = false;
+
+/** Sends the browser to the sign-in page (once), coming back here after. */
+export function toLogin() {
+	if (!signingIn) {
+		signingIn = true;
+		window.location.assign(loginUrl());
+	}
+}
+
+/** Whether a 401 to this call means that the person is not signed in: not
+ *  for the sign-in itself, nor for a call that brings its own credential
+ *  (a service key on the replay page). */
+function sessionRefused(path, headers) {
+	return path !== '/v1/auth/login' &&
+		!Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
 }
 
 /** A query string of the non-empty values of params ('' when none), with '?'. */
@@ -25,10 +51,14 @@ export function queryString(params) {
 /** One path segment, escaped. */
 export const seg = (value) => encodeURIComponent(String(value));
 
-/** api('/v1/logs', {query, method, body, headers}): the parsed JSON answer
- *  (null for 204). Throws ApiError for an error answer or a network failure. */
+/** api('/v1/logs', {query, method, body, headers, signIn}): the parsed JSON
+ *  answer (null for 204). Throws ApiError for an error answer or a network
+ *  failure. A 401 (the session is missing or has ended) sends the browser to
+ *  the sign-in page instead, and the promise never settles: the page is
+ *  leaving; signIn: false keeps it an ApiError (for a call whose page checks
+ *  the session by another call, and which has a way on without it). */
 export async function api(path, options = {}) {
-	const { method = 'GET', body, headers = {}, query, signal } = options;
+	const { method = 'GET', body, headers = {}, query, signal, signIn = true } = options;
 	const init = { method, headers: { Accept: 'application/json', ...headers }, signal };
 	if (body !== undefined) {
 		init.body = JSON.stringify(body);
@@ -53,12 +83,17 @@ export async function api(path, options = {}) {
 			data = null;
 		}
 	}
+	if (res.status === 401 && signIn && sessionRefused(path, headers)) {
+		toLogin();
+		return new Promise(() => {});
+	}
 	if (!res.ok) {
 		const fallback = res.status >= 502 && res.status <= 504
 			? 'The server is up but the API behind it does not answer.'
 			: res.statusText || 'request failed';
+		const retry = parseInt(res.headers.get('Retry-After'), 10);
 		throw new ApiError(res.status, (data && data.error) || `HTTP_${res.status}`,
-			(data && data.message) || fallback, data && data.field);
+			(data && data.message) || fallback, data && data.field, Number.isNaN(retry) ? null : retry);
 	}
 	if (data === null && text)
 		throw new ApiError(res.status, 'BAD_RESPONSE', 'The API answered something that is not JSON.');

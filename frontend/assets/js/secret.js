@@ -1,16 +1,18 @@
-// A key the API shows once (an ingest key, a service key): shown in a box
-// with a copy button until the person dismisses it; never stored.
+// A key the API shows once (an ingest key, a service key, an API token):
+// shown in a box with a copy button until the person dismisses it; never
+// stored.
 import { h } from './dom.js';
 
-/** The box for value, titled title, with an optional extra note (a node or text). */
-export function secretBox(title, value, extra) {
+/** The box for value, titled title, with an optional extra note (a node or
+ *  text); noun names what value is in the box's sentences. */
+export function secretBox(title, value, extra, noun = 'key') {
 	const code = h('code', { class: 'secret', 'data-secret': '' }, value);
 	const status = h('span', { class: 'small muted', role: 'status' });
 	const copy = h('button', {
 		type: 'button',
 		class: 'copy',
 		onclick: async () => {
-			status.textContent = (await copyText(value, code)) ? 'Copied.' : 'Select the key and copy it by hand.';
+			status.textContent = (await copyText(value, code)) ? 'Copied.' : `Select the ${noun} and copy it by hand.`;
 		},
 	}, 'Copy');
 	const box = h('div', { class: 'secret-box', role: 'region', 'aria-label': title },
@@ -19,7 +21,7 @@ export function secretBox(title, value, extra) {
 		h('div', { class: 'row' }, copy,
 			h('button', { type: 'button', class: 'secondary', onclick: () => box.remove() }, 'Done, hide it'),
 			status),
-		h('p', null, 'This is the only time the key is shown: telltale keeps only its SHA-256. Copy it now.'),
+		h('p', null, `This is the only time the ${noun} is shown: telltale keeps only its SHA-256. Copy it now.`),
 		extra ? h('p', null, extra) : null);
 	return box;
 }

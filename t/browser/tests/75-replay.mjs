@@ -57,6 +57,28 @@ test('/replay/<id> replays with overrides and shows the original and replayed re
 	}
 });
 
+test('/replay/<id> replays as the signed-in member, without a key', async ({ page }) => {
+	await needReplay();
+	const server = await echoServer();
+	try {
+		const log = await opsLog({ path: '/echo', url: `http://127.0.0.1:${server.address().port}/echo?as=me`, status_code: 200 });
+		await page.goto(`/replay/${log.id}`);
+		await settled(page);
+		await page.waitForSelector('#history .state.empty >> text=not been replayed yet');
+		assert.equal(await page.locator('#replay-form [name=key]').getAttribute('required'), null, 'the key is optional');
+		await page.click('#replay-form button[type=submit]');
+		await page.waitForSelector('#replay-result');
+		const result = await page.locator('#replayed').textContent();
+		if (result.includes('failed'))
+			assert.fail(`the replay failed (is REPLAY_ALLOW=127.0.0.1/32 set for the stack?): ${result}`);
+		assert.ok((await page.locator('#replayed pre').textContent()).includes('"url": "/echo?as=me"'));
+		await page.waitForSelector('#replays-table');
+		assert.equal(await page.locator('#replays-table tbody tr').count(), 1, 'the earlier replays show without a key');
+	} finally {
+		server.close();
+	}
+});
+
 test('/replay/<id>: another service\'s key is refused with a message', async ({ page }) => {
 	await needReplay();
 	await page.goto(`/replay/${S.opsLog.id}`);

@@ -11,6 +11,8 @@ const PAGES = () => [
 	['replay', `/replay/${S.logs.login.id}`, '#log-state'],
 	['errors', '/errors', '#apps'],
 	['app', `/errors/${S.shop.id}`, '#app-state'],
+	['users', '/users', '#tokens'],
+	['audit', '/audit', '#audit'],
 ];
 
 const isApi = (url) => /^\/(v1|apps|api)(\/|$)/.test(url.pathname);
@@ -41,6 +43,15 @@ test('the database down (503 UNAVAILABLE): a message with a retry button that wo
 	assert.equal(await page.locator('#logs-table tbody tr').count(), 5, 'the five checkout logs');
 }, { allowConsole: /status of 503/ });
 
+test('a 401 from any API call (the session ended) sends the page to /login with next', async ({ page }) => {
+	await page.route((url) => url.pathname === '/v1/logs', (route) => route.fulfill({ status: 401, contentType: 'application/json',
+		body: '{"error":"UNAUTHORIZED","message":"sign in"}' }));
+	const deep = `/dashboard?service_id=${S.checkout.id}&method=POST`;
+	await page.goto(deep);
+	await page.waitForURL((url) => url.pathname === '/login');
+	assert.equal(new URL(page.url()).searchParams.get('next'), deep);
+}, { allowConsole: /status of 401/ });
+
 test('a slow API: the pages show that they are loading', async ({ page }) => {
 	await page.route(isApi, async (route) => {
 		await new Promise((r) => setTimeout(r, 1200));
@@ -55,7 +66,7 @@ test('a slow API: the pages show that they are loading', async ({ page }) => {
 
 test('every page has a Content-Security-Policy without inline script or style, and uses none', async () => {
 	const paths = ['/', '/dashboard', `/log/${S.logs.login.id}`, '/metrics-ui', '/alerts-ui',
-		`/replay/${S.logs.login.id}`, '/errors', `/errors/${S.shop.id}`, '/docs'];
+		`/replay/${S.logs.login.id}`, '/errors', `/errors/${S.shop.id}`, '/docs', '/login', '/users', '/audit'];
 	for (const p of paths) {
 		const res = await fetch(new URL(p, `${process.env.TELLTALE_URL}/`));
 		assert.equal(res.status, 200, p);

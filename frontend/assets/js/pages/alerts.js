@@ -66,7 +66,7 @@ async function loadRules() {
 			h('td', { class: 'path' }, rule.webhook_url || '–'),
 			h('td', null, rule.last_fired_at ? timeEl(rule.last_fired_at) : 'never'),
 			h('td', null, timeEl(rule.created_at)),
-			h('td', null, h('button', { type: 'button', class: 'danger', onclick: () => deleteRule(rule) }, 'Delete')))))));
+			h('td', null, h('button', { type: 'button', class: 'danger', 'data-needs': 'member', onclick: () => deleteRule(rule) }, 'Delete')))))));
 	}
 	if (state.alert)
 		selectRule(state.alert, false);

@@ -46,8 +46,8 @@ async function loadApps() {
 			h('td', null, timeEl(app.created_at)),
 			h('td', null, h('div', { class: 'row' },
 				h('a', { href: `/errors/${encodeURIComponent(app.id)}` }, 'Events'),
-				h('button', { type: 'button', class: 'secondary', onclick: () => rotate(app) }, 'New key'),
-				h('button', { type: 'button', class: 'danger', onclick: () => remove(app) }, 'Delete'))))))));
+				h('button', { type: 'button', class: 'secondary', 'data-needs': 'member', onclick: () => rotate(app) }, 'New key'),
+				h('button', { type: 'button', class: 'danger', 'data-needs': 'member', onclick: () => remove(app) }, 'Delete'))))))));
 }
 
 async function rotate(app) {

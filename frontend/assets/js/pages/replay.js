@@ -3,9 +3,17 @@
 import { api, seg } from '../api.js';
 import { $, fmtMs, formError, h, showEmpty, showError, showLoading, statusBadge, timeEl } from '../dom.js';
 import { bodyBlock, block, headersBlock } from '../httpview.js';
-import { layout, pathParam } from '../layout.js';
+import { atLeast, layout, pathParam } from '../layout.js';
 
-layout('dashboard');
+// A member replays as themselves (the session); anybody may replay with the
+// key of the request's service, which a viewer must give.
+const signedIn = layout('dashboard');
+signedIn.then((me) => {
+	if (me && !atLeast(me, 'member')) {
+		form.elements.key.required = true;
+		$('#key-label').textContent = 'Key of the request\'s service (Bearer; a viewer replays with the key only)';
+	}
+});
 
 const id = pathParam('/replay/');
 const form = $('#replay-form');
@@ -38,7 +46,7 @@ async function load() {
 	loadHistory();
 }
 
-const NEED_KEY = 'Enter the key of the request\'s service above to see its earlier replays.';
+const NEED_KEY = 'This key does not show the earlier replays: give the key of the request\'s service, or none to see them as yourself.';
 
 function hidePanels() {
 	for (const el of document.querySelectorAll('main > section, main > .side-by-side'))
@@ -88,23 +96,34 @@ function authHeaders() {
 	return key ? { Authorization: `Bearer ${key}` } : {};
 }
 
-/** The earlier replays; they need the service's key, as a replay does. */
+/** The earlier replays: as the signed-in person, or with the key given (a
+ *  wrong key is refused, and said so). */
 let historyGeneration = 0;
 
 async function loadHistory() {
 	const mine = ++historyGeneration;
-	if (!form.elements.key.value.trim()) {
-		showEmpty(history, NEED_KEY);
-		return;
-	}
+	const withKey = Boolean(form.elements.key.value.trim());
 	showLoading(history, 'Loading earlier replays…');
+	if (!withKey) {
+		const me = await signedIn;
+		if (mine !== historyGeneration)
+			return;
+		if (me && !atLeast(me, 'member')) {
+			showEmpty(history, 'A viewer sees the earlier replays with the key of the request\'s service: give it above.');
+			return;
+		}
+	}
 	try {
-		replays = await api(`/v1/logs/${seg(id)}/replays`, { headers: authHeaders() });
+		// The page's GET of the log has checked the session: a 401 here is
+		// about the key, or a server that lists replays for keys only.
+		replays = await api(`/v1/logs/${seg(id)}/replays`, { headers: authHeaders(), signIn: false });
 	} catch (err) {
 		if (mine !== historyGeneration)
 			return;
-		if (err.status === 401 || err.status === 403 || err.status === 404)
+		if (withKey && (err.status === 401 || err.status === 403 || err.status === 404))
 			showEmpty(history, `${NEED_KEY} (${err.message})`);
+		else if (err.status === 401 || err.status === 403)
+			showEmpty(history, `Give the key of the request's service above to see its earlier replays (${err.message}).`);
 		else
 			showError(history, err, loadHistory);
 		return;
@@ -174,12 +193,18 @@ form.addEventListener('submit', async (event) => {
 	run.disabled = true;
 	showLoading($('#replayed-body'), 'Replaying… (up to 10 seconds)');
 	try {
-		const replay = await api(`/v1/logs/${seg(id)}/replay`, { method: 'POST', body, headers: authHeaders() });
+		// Without a key the session replays; a 401 is said here rather than
+		// leaving the overrides typed in for the sign-in page.
+		const replay = await api(`/v1/logs/${seg(id)}/replay`, { method: 'POST', body, headers: authHeaders(), signIn: false });
 		renderReplay(replay);
 		loadHistory();
 	} catch (err) {
-		if (err.status === 401 || (err.status === 404 && err.code === 'NOT_FOUND'))
+		if (form.elements.key.value.trim() && (err.status === 401 || (err.status === 404 && err.code === 'NOT_FOUND')))
 			err.message = `${err.message} — the key must be an active key of this request's service.`;
+		else if (err.status === 401)
+			err.message = `${err.message} — give the key of the request's service, or sign in again (reload the page).`;
+		else if (err.status === 403)
+			err.message = `${err.message} — a viewer replays with the key of the request's service only.`;
 		showError($('#replayed-body'), err);
 		formError(form, err);
 	} finally {

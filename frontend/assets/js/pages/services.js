@@ -51,7 +51,7 @@ function renderServices() {
 			h('a', { href: `/dashboard?service_id=${encodeURIComponent(s.id)}` }, 'Logs'),
 			h('a', { href: `/metrics-ui?service_id=${encodeURIComponent(s.id)}` }, 'Metrics'),
 			h('a', { href: `/alerts-ui?service_id=${encodeURIComponent(s.id)}` }, 'Alerts'),
-			h('button', { type: 'button', class: 'danger', onclick: () => deleteService(s) }, 'Delete'))))))));
+			h('button', { type: 'button', class: 'danger', 'data-needs': 'member', onclick: () => deleteService(s) }, 'Delete'))))))));
 }
 
 function selectService(id, push = true) {
@@ -98,7 +98,7 @@ async function loadKeys() {
 			h('td', null, h('span', { class: `badge ${k.is_active ? 'on' : 'off'}` }, k.is_active ? 'active' : 'revoked')),
 			h('td', null, timeEl(k.created_at)),
 			h('td', null, k.is_active
-				? h('button', { type: 'button', class: 'danger', onclick: () => revokeKey(k) }, 'Revoke')
+				? h('button', { type: 'button', class: 'danger', 'data-needs': 'member', onclick: () => revokeKey(k) }, 'Revoke')
 				: ''))))));
 }
 
