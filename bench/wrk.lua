@@ -1,7 +1,10 @@
 -- The wrk script of every scenario: method, key and body come from the
 -- environment (BENCH_METHOD, BENCH_KEY for X-Ingest-Key, BENCH_AUTH for
 -- Authorization, BENCH_BODY_FILE). BENCH_MIX names a file of requests, a line
--- "METHOD PATH [BODY_FILE]" each, sent in turn instead of the one request.
+-- "METHOD PATH [BODY_FILE] [auth=CLASS]" each, sent in turn instead of the one
+-- request; a line with auth=CLASS sends BENCH_AUTH_<CLASS> (the class in
+-- capitals: auth=token sends BENCH_AUTH_TOKEN) as its Authorization instead of
+-- BENCH_AUTH.
 -- done() prints one line for bench/run:
 --   RESULT <requests/s> <p50 ms> <p99 ms> <requests> <errors>
 -- where errors count failed connections, requests unanswered after wrk's 2 s
@@ -37,15 +40,28 @@ if mix_file and mix_file ~= "" then
 
 	function init(args)
 		for line in io.lines(mix_file) do
-			local method, path, body_path = line:match("^(%S+)%s+(%S+)%s*(%S*)$")
+			local fields = {}
+			for field in line:gmatch("%S+") do
+				fields[#fields + 1] = field
+			end
+			local method, path = fields[1], fields[2]
 			local headers, body = {}, nil
 			for k, v in pairs(wrk.headers) do
 				headers[k] = v
 			end
-			if body_path ~= "" then
-				body = slurp(body_path)
-				headers["Content-Type"] = "application/json"
+			for i = 3, #fields do
+				local class = fields[i]:match("^auth=(.+)$")
+				if class then
+					local name = "BENCH_AUTH_" .. class:upper()
+					local value = os.getenv(name)
+					assert(value and value ~= "", name .. " is not set: " .. line)
+					headers["Authorization"] = value
+				else
+					body = slurp(fields[i])
+					headers["Content-Type"] = "application/json"
+				end
 			end
+			assert(method and path, "a mix line is METHOD PATH [BODY_FILE] [auth=CLASS]: " .. line)
 			mix[#mix + 1] = wrk.format(method, path, headers, body)
 		end
 	end
