@@ -159,8 +159,8 @@ error_ok(req('POST', "/apps/bad%C0%AFutf8-$uniq"), 422, 'VALIDATION', 'name',
 		is(scalar @with_key, 0, "GET $path never shows an ingest_key");
 		for my $ap (@mine) {
 			my $item = $by_id{ $ap->{id} } or next;
-			is_deeply([ sort keys %$item ], [qw(created_at id ingest_key_prefix name)],
-				  "GET $path item $ap->{id} has id, name, ingest_key_prefix, created_at");
+			is_deeply([ sort keys %$item ], [qw(created_at id ingest_key_prefix mask_fields name)],
+				  "GET $path item $ap->{id} has id, name, ingest_key_prefix, created_at, mask_fields");
 			is($item->{ingest_key_prefix}, substr($ap->{ingest_key}, 0, 8),
 			   'ingest_key_prefix is the first 8 characters of the key');
 			is($item->{name}, $ap->{name}, 'name');
@@ -303,8 +303,7 @@ sub allow_set {
 	my $app = new_app('methods');
 	my $id = $app->{id};
 	for my $case (
-		[ 'PUT',    "/apps/$id",             'DELETE,GET,POST' ],
-		[ 'PATCH',  "/apps/$id",             'DELETE,GET,POST' ],
+		[ 'PUT',    "/apps/$id",             'DELETE,GET,PATCH,POST' ],
 		[ 'DELETE', '/apps',                 'GET' ],
 		[ 'PUT',    '/apps/',                'GET' ],
 		[ 'GET',    "/apps/$id/ingest-key",  'POST' ],

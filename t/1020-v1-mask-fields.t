@@ -115,4 +115,32 @@ is(scalar @{ $list->{json} || [] }, 1, '  the one made');
 is(req('GET', "/v1/logs/$target->{id}/replays", headers => { Authorization => "Bearer $key" })->{status}, 200,
    'the service key still does too');
 
+# --- an application's: its Sentry events' frames ---------------------------------------------
+my $app = new_app('mask-fields');
+is_deeply($app->{mask_fields}, [], 'an application starts with no mask fields');
+error_ok(req('PATCH', "/apps/$app->{id}", json => { mask_fields => 'card_holder' }), 422, 'VALIDATION',
+	 'mask_fields', 'PATCH /apps/{id} with a string: 422');
+error_ok(req('PATCH', '/apps/999999999', json => { mask_fields => [] }), 404, 'NOT_FOUND', undef,
+	 'PATCH of an unknown application: 404');
+my $patched = req('PATCH', "/apps/$app->{id}", json => { mask_fields => ['card_holder'] });
+is_deeply($patched->{json}{mask_fields}, ['card_holder'], 'PATCH /apps/{id} sets them');
+is_deeply(req('GET', "/apps/$app->{id}")->{json}{mask_fields}, ['card_holder'], '  GET shows them');
+sleep 1.2;
+my $other = new_app('mask-fields-none');
+my @ids;
+for my $a ($app, $other) {
+	my $id = new_event_id();
+	push @ids, $id;
+	my $res = sentry_post($a, 'store', encode_json({ event_id => $id, exception => { values => [
+		{ type => 'ValueError', value => 'bad', stacktrace => { frames => [
+			{ function => 'pay', vars => { Card_Holder => 'Ann Smith', amount => '12' } } ] } } ] } }));
+	sentry_accepted($res, 'a Sentry event with frame vars');
+}
+my ($masked) = @{ events_with_event_id($app, $ids[0]) };
+my ($kept) = @{ events_with_event_id($other, $ids[1]) };
+my $vars = sub { $_[0]{stack}{values}[0]{stacktrace}{frames}[0]{vars} || {} };
+is($vars->($masked)->{Card_Holder}, $MASK, "the application's field is masked in a frame's vars");
+is($vars->($masked)->{amount}, '12', '  the others are kept');
+is($vars->($kept)->{Card_Holder}, 'Ann Smith', "another application's events keep it");
+
 done_testing;

@@ -3,6 +3,7 @@
  * SHA-256 and its first eight characters. */
 #include "api/apps.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/handler.h"
@@ -15,7 +16,7 @@
 #define KEY_BYTES 16                  /* 32 hex digits */
 #define KEY_PREFIX_LEN 8
 
-#define APP_COLUMNS "id, name, ingest_key_prefix, ts_to_usec(created_at)"
+#define APP_COLUMNS "id, name, ingest_key_prefix, ts_to_usec(created_at), array_to_json(mask_fields)"
 
 const struct db_statement apps_statements[] = {
 	{ "apps_create",
@@ -24,6 +25,9 @@ const struct db_statement apps_statements[] = {
 	{ "apps_list", "SELECT " APP_COLUMNS " FROM applications ORDER BY id LIMIT $1 OFFSET $2" },
 	{ "apps_get", "SELECT " APP_COLUMNS " FROM applications WHERE id = $1" },
 	{ "apps_delete", "DELETE FROM applications WHERE id = $1" },
+	{ "apps_change",
+	  "UPDATE applications SET mask_fields = " HANDLER_MASK_FIELDS("$2")
+	  " WHERE id = $1 RETURNING " APP_COLUMNS },
 	{ "apps_rotate_key",
 	  "UPDATE applications SET ingest_key_sha256 = $2, ingest_key_prefix = $3"
 	  " WHERE id = $1 RETURNING " APP_COLUMNS },
@@ -39,6 +43,7 @@ static struct json_object *app_json(const PGresult *res, int row)
 	json_add_string(app, "name", PQgetvalue(res, row, 1));
 	json_add_string(app, "ingest_key_prefix", PQgetvalue(res, row, 2));
 	json_add_time(app, "created_at", sql_int(res, row, 3));
+	sql_add_jsonb(app, "mask_fields", res, row, 4);
 	return app;
 }
 
@@ -127,11 +132,24 @@ void apps_list(struct request *req)
 	PQclear(res);
 }
 
+/* Answers row 0 of res as an APP, or 404 when there is none. */
+static void respond_app(struct request *req, const PGresult *res)
+{
+	struct json_object *app;
+
+	if (PQntuples(res) == 0) {
+		respond_error(req, 404, "NOT_FOUND", NULL, "no such application");
+		return;
+	}
+	app = app_json(res, 0);
+	respond_json(req, 200, app);
+	json_object_put(app);
+}
+
 /* GET /apps/{app_id} */
 void apps_get(struct request *req)
 {
 	struct sql_args a = { 0 };
-	struct json_object *app;
 	PGresult *res = NULL;
 	int64_t id;
 
@@ -140,14 +158,37 @@ void apps_get(struct request *req)
 	sql_arg_int(&a, id);
 	if (handler_exec_or_respond(req, "apps_get", &a, &res) != 0)
 		return;
-	if (PQntuples(res) == 0) {
-		respond_error(req, 404, "NOT_FOUND", NULL, "no such application");
-	} else {
-		app = app_json(res, 0);
-		respond_json(req, 200, app);
-		json_object_put(app);
-	}
+	respond_app(req, res);
 	PQclear(res);
+}
+
+/* PATCH /apps/{app_id} {"mask_fields"}: the names masked in its Sentry
+ * events' frames besides the built-in ones, from the next event on. */
+void apps_change(struct request *req)
+{
+	struct sql_args a = { 0 };
+	struct json_object *doc = NULL;
+	PGresult *res = NULL;
+	char *fields = NULL;
+	int64_t id;
+
+	if (handler_path_id_or_respond(req, 1, &id) != 0 ||
+	    handler_json_body_or_respond(req, &doc) != 0 ||
+	    handler_json_object_or_respond(req, doc) != 0 ||
+	    handler_json_mask_fields_or_respond(req, doc, &fields) != 0)
+		goto out;
+	if (!fields) {
+		respond_error(req, 422, "VALIDATION", "mask_fields", "is required");
+		goto out;
+	}
+	sql_arg_int(&a, id);
+	sql_arg_text(&a, fields);
+	if (handler_exec_or_respond(req, "apps_change", &a, &res) == 0)
+		respond_app(req, res);
+out:
+	PQclear(res);
+	free(fields);
+	json_object_put(doc);
 }
 
 /* DELETE /apps/{app_id} */

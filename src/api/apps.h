@@ -13,4 +13,6 @@ void apps_get(struct request *req);
 void apps_delete(struct request *req);
 void apps_rotate_key(struct request *req);
 
+void apps_change(struct request *req);      /* PATCH /apps/{app_id} */
+
 #endif

@@ -153,7 +153,7 @@ void events_create(struct request *req)
 	int64_t app_id;
 
 	if (read_path_id(req, 1, &app_id, &err) != 0 || read_ingest_key(req, digest, &err) != 0 ||
-	    ingest_key_known(app_id, digest, &err) != 0 ||
+	    ingest_key_known(app_id, digest, NULL, &err) != 0 ||
 	    read_events(req, app_id, digest, &in, &err) != 0 ||
 	    ingest_store(app_id, digest, &in.rows, &res, &err) != 0 ||
 	    (PQntuples(res) == 0 && ingest_wrong_key(&err)))

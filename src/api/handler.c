@@ -10,6 +10,7 @@
 #include "pure/event_input.h"
 #include "pure/json.h"
 #include "pure/keys.h"
+#include "pure/mask.h"
 #include "pure/params.h"
 #include "http/read.h"
 #include "http/response.h"
@@ -325,3 +326,44 @@ void handler_respond_cursor_page(struct request *req, const char *stmt,
 	json_object_put(page);
 	PQclear(res);
 }
+
+#define MASK_FIELDS_RULE "must be an array of at most 50 names of 1 to 64 characters" \
+	" without control characters"
+
+/* 1 when text[0..len) is UTF-8 without control characters (a name is kept
+ * one a line). */
+static int field_name_ok(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
+			return 0;
+	return len > 0 && len <= MASK_FIELD_MAX && utf8_valid(text, len);
+}
+
+int handler_json_mask_fields_or_respond(struct request *req, struct json_object *doc, char **lines)
+{
+	struct json_object *v = NULL;
+	size_t n, len = 0;
+
+	*lines = NULL;
+	if (!json_object_object_get_ex(doc, "mask_fields", &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_array) || (n = json_object_array_length(v)) > MASK_FIELDS_MAX)
+		return respond_error(req, 422, "VALIDATION", "mask_fields", MASK_FIELDS_RULE);
+	if (!(*lines = calloc(n ? n : 1, MASK_FIELD_MAX + 1)))
+		return respond_internal(req);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *name = json_object_array_get_idx(v, i);
+		const char *text = json_object_get_string(name);
+		size_t tlen = (size_t)json_object_get_string_len(name);
+
+		if (!json_object_is_type(name, json_type_string) || !field_name_ok(text, tlen)) {
+			free(*lines);
+			*lines = NULL;
+			return respond_error(req, 422, "VALIDATION", "mask_fields", MASK_FIELDS_RULE);
+		}
+		len += (size_t)sprintf(*lines + len, "%s%s", i ? "\n" : "", text);
+	}
+	return 0;
+}
+

@@ -102,6 +102,15 @@ int handler_query_cursor_or_respond(struct request *req, int64_t *limit, int64_t
 void handler_respond_cursor_page(struct request *req, const char *stmt,
 				 struct json_object *(*row_json)(const PGresult *res, int row));
 
+/* The optional "mask_fields" member of doc (a service's or an
+ * application's own names to mask) as names one a line in *lines (the caller
+ * frees it; NULL when absent): 422 naming mask_fields unless it is an array
+ * of at most 50 names of 1 to 64 characters without control characters. */
+int handler_json_mask_fields_or_respond(struct request *req, struct json_object *doc, char **lines);
+
+/* SQL for a mask_fields column from such a text parameter n ("$2"). */
+#define HANDLER_MASK_FIELDS(n) "coalesce(string_to_array(" n ", E'\\n'), '{}')"
+
 /* Current UTC time in microseconds since the epoch. */
 int64_t handler_now_usec(void);
 

@@ -1,6 +1,8 @@
 /* ingest: the statements events go in by, and the key's verdict. */
 #include "api/ingest.h"
 
+#include <stdio.h>
+
 #include "base/log.h"
 #include "db/args.h"
 #include "pure/keycache.h"
@@ -57,7 +59,8 @@ const struct db_statement ingest_statements[] = {
 	/* The key check alone: for a refused body (403 for a wrong key comes
 	 * first) and for a Sentry envelope without events. */
 	{ "ingest_key_check",
-	  "SELECT 1 FROM applications WHERE id = $1 AND ingest_key_sha256 = $2" },
+	  "SELECT array_to_string(mask_fields, E'\\n') FROM applications"
+	  " WHERE id = $1 AND ingest_key_sha256 = $2" },
 	{ NULL, NULL }
 };
 
@@ -92,12 +95,24 @@ int ingest_store(int64_t app_id, const char *key_digest, struct event_rows *rows
 	return error_set(err, 500, ERROR_INTERNAL, NULL, "an event_id raced twice");
 }
 
-/* ingest_key_valid as the key cache asks it: an application adds nothing. */
+/* ingest_key_valid as the key cache asks it: with the application's mask
+ * fields, one a line, in payload. */
 static int key_check(int64_t app_id, const char *key_digest, char payload[KEYCACHE_PAYLOAD_MAX],
 		     struct error *err)
 {
-	payload[0] = '\0';
-	return ingest_key_valid(app_id, key_digest, err);
+	struct sql_args a = { 0 };
+	PGresult *res = NULL;
+	int found;
+
+	sql_arg_int(&a, app_id);
+	sql_arg_text(&a, key_digest);
+	if (sql_run("ingest_key_check", &a, &res, err) != 0)
+		return -1;
+	found = PQntuples(res) > 0;
+	if (found)
+		snprintf(payload, KEYCACHE_PAYLOAD_MAX, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return found;
 }
 
 int ingest_key_valid(int64_t app_id, const char *key_digest, struct error *err)
@@ -112,11 +127,15 @@ int ingest_key_valid(int64_t app_id, const char *key_digest, struct error *err)
 /* The keys this worker found good in the last second. */
 static struct keycache known_keys;
 
-int ingest_key_known(int64_t app_id, const char *key_digest, struct error *err)
+int ingest_key_known(int64_t app_id, const char *key_digest, struct mask_fields *fields,
+		     struct error *err)
 {
+	const char *lines = NULL;
 	int known = keycache_known(&known_keys, app_id, key_digest, log_now_usec(),
-				   key_check, err, NULL);
+				   key_check, err, &lines);
 
+	if (known > 0 && fields)
+		mask_fields_from_lines(fields, lines);
 	return known > 0 ? 0 : known == 0 ? ingest_wrong_key(err) : -1;
 }
 

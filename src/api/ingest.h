@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "pure/error.h"
 #include "pure/event_input.h"
+#include "pure/mask.h"
 
 extern const struct db_statement ingest_statements[];
 
@@ -29,8 +30,10 @@ int ingest_key_valid(int64_t app_id, const char *key_digest, struct error *err);
 
 /* Checks, before the body is read, that key_digest opens application app_id:
  * from what this worker learnt in the last second, else with the database.
- * Returns 0, or -1 with *err: 403 for a wrong key, 503 or 500. */
-int ingest_key_known(int64_t app_id, const char *key_digest, struct error *err);
+ * Returns 0 with the application's mask fields in *fields (when not NULL),
+ * or -1 with *err: 403 for a wrong key, 503 or 500. */
+int ingest_key_known(int64_t app_id, const char *key_digest, struct mask_fields *fields,
+		     struct error *err);
 
 /* A body refused with *err: 403 FORBIDDEN takes its place when the key is
  * wrong (a stranger learns nothing about their body), 503 when the database

@@ -77,6 +77,7 @@ static const struct route routes[] = {
 	{ "GET",     "/apps",                         apps_list,          VIEWER,            0,    Q(PAGE), NULL, W, NULL },
 	{ "POST",    "/apps/*",                       apps_create,        MEMBER,            0,    NULL, NULL, W, "app.create" },
 	{ "GET",     "/apps/*",                       apps_get,           VIEWER,            0,    NULL, NULL, W, NULL },
+	{ "PATCH",   "/apps/*",                       apps_change,        MEMBER,            BODY, NULL, NULL, W, "app.change" },
 	{ "DELETE",  "/apps/*",                       apps_delete,        MEMBER,            0,    NULL, NULL, W, "app.delete" },
 	{ "POST",    "/apps/*/ingest-key",            apps_rotate_key,    MEMBER,            0,    NULL, NULL, W, "app.rotate_key" },
 	{ "POST",    "/apps/*/events",                events_create,      ACCESS_INGEST_KEY, BULK, NULL, "ingest_key", W, NULL },

@@ -191,7 +191,8 @@ static struct json_object *event_doc(const char *payload, size_t len, struct err
  * payload's, else fallback_id (may be "" or NULL), else a random one; it is
  * written to id. Returns 0, or -1 with *f filled. */
 static int add_event_row(struct event_rows *rows, const char *payload, size_t len,
-			 const char *fallback_id, char id[33], struct error *f)
+			 const char *fallback_id, const struct mask_fields *fields, char id[33],
+			 struct error *f)
 {
 	struct json_object *doc = event_doc(payload, len, f);
 	struct sentry_event ev = { 0 };
@@ -199,7 +200,7 @@ static int add_event_row(struct event_rows *rows, const char *payload, size_t le
 
 	if (!doc)
 		return -1;
-	if (sentry_event_parse(&ev, doc, handler_now_usec()) != 0) {
+	if (sentry_event_parse_masked(&ev, doc, handler_now_usec(), fields) != 0) {
 		error_set(f, 500, ERROR_INTERNAL, NULL, "no memory");
 		goto out;
 	}
@@ -234,7 +235,8 @@ static void header_event_id(const struct envelope *env, char id[33])
 /* Rows for the envelope's event items; every other item is skipped. The
  * answer's id (written to id) is the header's event_id, else the first
  * event's, else a random one. Returns 0, or -1 with *f filled. */
-static int envelope_rows(struct envelope *env, struct event_rows *rows, char id[33],
+static int envelope_rows(struct envelope *env, struct event_rows *rows,
+			 const struct mask_fields *fields, char id[33],
 			 struct error *f)
 {
 	struct envelope_item item;
@@ -251,7 +253,7 @@ static int envelope_rows(struct envelope *env, struct event_rows *rows, char id[
 		if (n == EVENT_BULK_MAX)
 			return error_set(f, 413, ERROR_TOO_LARGE, NULL, "an envelope holds at most %d events", EVENT_BULK_MAX);
 		/* The header's event_id names the envelope's (first) event. */
-		if (add_event_row(rows, item.payload, item.payload_len, n ? NULL : header_id,
+		if (add_event_row(rows, item.payload, item.payload_len, n ? NULL : header_id, fields,
 				  event_id, f) != 0)
 			return -1;
 		if (!id[0])
@@ -305,6 +307,7 @@ static int rows_init(struct event_rows *rows, struct error *err)
 /* POST /api/{app_id}/store/ — one event, the key from the headers or query. */
 void sentry_store(struct request *req)
 {
+	static struct mask_fields fields;      /* the application's names: 3 KiB */
 	char digest[KEYS_SHA256_HEX_LEN + 1], id[33];
 	struct event_rows rows = { 0 };
 	struct error err;
@@ -314,9 +317,9 @@ void sentry_store(struct request *req)
 
 	req->headers = CORS_HEADERS;
 	if (read_path_id(req, 1, &app_id, &err) != 0 || read_key(req, NULL, digest, &err) != 0 ||
-	    ingest_key_known(app_id, digest, &err) != 0 || rows_init(&rows, &err) != 0 ||
+	    ingest_key_known(app_id, digest, &fields, &err) != 0 || rows_init(&rows, &err) != 0 ||
 	    ((decoded_body(req, STORE_LIMIT, &body, &len, &err) != 0 ||
-	      add_event_row(&rows, body, len, NULL, id, &err) != 0) &&
+	      add_event_row(&rows, body, len, NULL, &fields, id, &err) != 0) &&
 	     ingest_refuse(app_id, digest, &err)) ||
 	    store(app_id, digest, &rows, &err) != 0)
 		respond_with(req, &err);
@@ -333,6 +336,7 @@ void sentry_store(struct request *req)
 static int ingest_envelope(struct request *req, char **body, struct envelope *env,
 			   struct event_rows *rows, char id[33], struct error *err)
 {
+	static struct mask_fields fields;      /* the application's names: 3 KiB */
 	char digest[KEYS_SHA256_HEX_LEN + 1];
 	struct error body_err = { 0 };
 	size_t len = 0;
@@ -343,14 +347,17 @@ static int ingest_envelope(struct request *req, char **body, struct envelope *en
 		return -1;
 	/* A key in the headers or the query is checked before the body is read. */
 	have_key = read_key(req, NULL, digest, err) == 0;
-	if (have_key && ingest_key_known(app_id, digest, err) != 0)
+	if (have_key && ingest_key_known(app_id, digest, &fields, err) != 0)
 		return -1;
 	if (decoded_body(req, ENVELOPE_LIMIT, body, &len, &body_err) == 0 &&
 	    envelope_init(env, *body, len) != 0)
 		error_set(&body_err, 400, ERROR_BAD_REQUEST, NULL, "%s", env->why);
 	if ((!have_key && read_key(req, env, digest, err) != 0) || rows_init(rows, err) != 0)
 		return -1;
-	if (body_err.status || envelope_rows(env, rows, id, &body_err) != 0) {
+	/* A key from the envelope's header is known now: its fields too. */
+	if (!have_key && !body_err.status && ingest_key_known(app_id, digest, &fields, err) != 0)
+		return -1;
+	if (body_err.status || envelope_rows(env, rows, &fields, id, &body_err) != 0) {
 		*err = body_err;
 		return ingest_refuse(app_id, digest, err);
 	}

@@ -9,7 +9,6 @@
 
 #include "api/handler.h"
 #include "pure/json.h"
-#include "pure/mask.h"
 #include "pure/params.h"
 #include "http/response.h"
 #include "pure/utf8.h"
@@ -20,15 +19,13 @@
 #define SERVICE_COLUMNS "id, name, description, base_url, ts_to_usec(created_at)," \
 	" array_to_json(mask_fields)"
 
-/* mask_fields travel as one text of names, one a line. */
-#define FIELDS(n) "coalesce(string_to_array(" n ", E'\\n'), '{}')"
 
 const struct db_statement services_statements[] = {
 	{ "services_create",
 	  "INSERT INTO services (name, description, base_url, mask_fields)"
-	  " VALUES ($1, $2, $3, " FIELDS("$4") ") RETURNING " SERVICE_COLUMNS },
+	  " VALUES ($1, $2, $3, " HANDLER_MASK_FIELDS("$4") ") RETURNING " SERVICE_COLUMNS },
 	{ "services_change",
-	  "UPDATE services SET mask_fields = " FIELDS("$2") " WHERE id = $1 RETURNING " SERVICE_COLUMNS },
+	  "UPDATE services SET mask_fields = " HANDLER_MASK_FIELDS("$2") " WHERE id = $1 RETURNING " SERVICE_COLUMNS },
 	{ "services_list",
 	  "SELECT " SERVICE_COLUMNS " FROM services ORDER BY created_at, id LIMIT $1 OFFSET $2" },
 	{ "services_get", "SELECT " SERVICE_COLUMNS " FROM services WHERE id = $1" },
@@ -50,48 +47,6 @@ static struct json_object *service_json(const PGresult *res, int row)
 	return svc;
 }
 
-#define MASK_FIELDS_RULE "must be an array of at most 50 names of 1 to 64 characters" \
-	" without control characters"
-
-/* 1 when text[0..len) is UTF-8 without control characters (a name is kept
- * one a line). */
-static int field_name_ok(const char *text, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7f)
-			return 0;
-	return len > 0 && len <= MASK_FIELD_MAX && utf8_valid(text, len);
-}
-
-/* The optional "mask_fields" of doc as names one a line in *lines (the
- * caller frees it; NULL when absent): 422 unless it keeps MASK_FIELDS_RULE. */
-static int mask_fields_or_respond(struct request *req, struct json_object *doc, char **lines)
-{
-	struct json_object *v = NULL;
-	size_t n, len = 0;
-
-	*lines = NULL;
-	if (!json_object_object_get_ex(doc, "mask_fields", &v) || !v)
-		return 0;
-	if (!json_object_is_type(v, json_type_array) || (n = json_object_array_length(v)) > MASK_FIELDS_MAX)
-		return respond_error(req, 422, "VALIDATION", "mask_fields", MASK_FIELDS_RULE);
-	if (!(*lines = calloc(n ? n : 1, MASK_FIELD_MAX + 1)))
-		return respond_internal(req);
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *name = json_object_array_get_idx(v, i);
-		const char *text = json_object_get_string(name);
-		size_t tlen = (size_t)json_object_get_string_len(name);
-
-		if (!json_object_is_type(name, json_type_string) || !field_name_ok(text, tlen)) {
-			free(*lines);
-			*lines = NULL;
-			return respond_error(req, 422, "VALIDATION", "mask_fields", MASK_FIELDS_RULE);
-		}
-		len += (size_t)sprintf(*lines + len, "%s%s", i ? "\n" : "", text);
-	}
-	return 0;
-}
-
 /* POST /v1/services {"name", "description"?, "base_url"?} */
 void services_create(struct request *req)
 {
@@ -109,7 +64,7 @@ void services_create(struct request *req)
 				     "must be a string of at most 512 characters", &description) != 0 ||
 	    handler_json_optional_text_or_respond(req, doc, "base_url", 0, params_http_url_ok,
 				     "must be an absolute http or https URL", &base_url) != 0 ||
-	    mask_fields_or_respond(req, doc, &fields) != 0)
+	    handler_json_mask_fields_or_respond(req, doc, &fields) != 0)
 		goto out;
 	sql_arg_text(&a, name);
 	sql_arg_text(&a, description);
@@ -158,7 +113,7 @@ void services_change(struct request *req)
 	if (handler_path_uuid_or_respond(req, 2, id) != 0 ||
 	    handler_json_body_or_respond(req, &doc) != 0 ||
 	    handler_json_object_or_respond(req, doc) != 0 ||
-	    mask_fields_or_respond(req, doc, &fields) != 0)
+	    handler_json_mask_fields_or_respond(req, doc, &fields) != 0)
 		goto out;
 	if (!fields) {
 		respond_error(req, 422, "VALIDATION", "mask_fields", "is required");

@@ -175,7 +175,8 @@ static int64_t map_time(struct json_object *doc, int64_t now_usec)
 
 /* stack: {"values": [copies of the exception values that are objects]},
  * masked. */
-static int map_stack(struct sentry_event *ev, struct json_object *doc)
+static int map_stack(struct sentry_event *ev, struct json_object *doc,
+		     const struct mask_fields *extra)
 {
 	struct json_object *values = exception_values(doc), *copies, *stack;
 	size_t n = values ? json_object_array_length(values) : 0;
@@ -208,7 +209,7 @@ static int map_stack(struct sentry_event *ev, struct json_object *doc)
 	}
 	/* A frame's vars hold what the function held: its passwords and tokens
 	 * too. Scrubbed as a request log's JSON is, before anything is stored. */
-	if (mask_json(stack, NULL) != 0) {
+	if (mask_json(stack, extra) != 0) {
 		json_object_put(stack);
 		return -1;
 	}
@@ -303,6 +304,12 @@ static int map_tags(struct sentry_event *ev, struct json_object *doc)
 
 int sentry_event_parse(struct sentry_event *ev, struct json_object *doc, int64_t now_usec)
 {
+	return sentry_event_parse_masked(ev, doc, now_usec, NULL);
+}
+
+int sentry_event_parse_masked(struct sentry_event *ev, struct json_object *doc, int64_t now_usec,
+			      const struct mask_fields *extra)
+{
 	const char *id;
 
 	memset(ev, 0, sizeof(*ev));
@@ -313,7 +320,7 @@ int sentry_event_parse(struct sentry_event *ev, struct json_object *doc, int64_t
 		ev->input.event_id[0] = '\0';
 	ev->input.level = sentry_event_level(string_field(doc, "level", NULL));
 	ev->input.occurred_at = map_time(doc, now_usec);
-	if (map_message(ev, doc) != 0 || map_stack(ev, doc) != 0 || map_tags(ev, doc) != 0)
+	if (map_message(ev, doc) != 0 || map_stack(ev, doc, extra) != 0 || map_tags(ev, doc) != 0)
 		return -1;
 	return 0;
 }

@@ -28,6 +28,7 @@
 #include <json-c/json.h>
 
 #include "pure/event_input.h"
+#include "pure/mask.h"
 
 /* The message of an event that names nothing: Sentry's own title for it. */
 #define SENTRY_EVENT_UNLABELED "<unlabeled event>"
@@ -45,6 +46,11 @@ struct sentry_event {
  * Either way ev must be released, and doc kept alive until then (the message
  * may be lent from it). */
 int sentry_event_parse(struct sentry_event *ev, struct json_object *doc, int64_t now_usec);
+
+/* sentry_event_parse, with the application's own mask fields (may be NULL)
+ * masked in the exception's frames besides the built-in names. */
+int sentry_event_parse_masked(struct sentry_event *ev, struct json_object *doc, int64_t now_usec,
+			      const struct mask_fields *extra);
 
 /* Puts the stack and tags and frees the built message. Safe to call twice. */
 void sentry_event_release(struct sentry_event *ev);
