@@ -3,6 +3,7 @@
  * SHA-256 and its first eight characters. */
 #include "api/apps.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -166,29 +167,13 @@ void apps_get(struct request *req)
  * events' frames besides the built-in ones, from the next event on. */
 void apps_change(struct request *req)
 {
-	struct sql_args a = { 0 };
-	struct json_object *doc = NULL;
-	PGresult *res = NULL;
-	char *fields = NULL;
-	int64_t id;
+	char id[24];
+	int64_t app_id;
 
-	if (handler_path_id_or_respond(req, 1, &id) != 0 ||
-	    handler_json_body_or_respond(req, &doc) != 0 ||
-	    handler_json_object_or_respond(req, doc) != 0 ||
-	    handler_json_mask_fields_or_respond(req, doc, &fields) != 0)
-		goto out;
-	if (!fields) {
-		respond_error(req, 422, "VALIDATION", "mask_fields", "is required");
-		goto out;
-	}
-	sql_arg_int(&a, id);
-	sql_arg_text(&a, fields);
-	if (handler_exec_or_respond(req, "apps_change", &a, &res) == 0)
-		respond_app(req, res);
-out:
-	PQclear(res);
-	free(fields);
-	json_object_put(doc);
+	if (handler_path_id_or_respond(req, 1, &app_id) != 0)
+		return;
+	snprintf(id, sizeof(id), "%lld", (long long)app_id);
+	handler_change_mask_fields(req, id, "apps_change", respond_app);
 }
 
 /* DELETE /apps/{app_id} */

@@ -105,28 +105,10 @@ static void respond_service(struct request *req, const PGresult *res)
  * besides the built-in ones, from the next log on. */
 void services_change(struct request *req)
 {
-	struct sql_args a = { 0 };
-	struct json_object *doc = NULL;
-	char id[PARAMS_UUID_LEN + 1], *fields = NULL;
-	PGresult *res = NULL;
+	char id[PARAMS_UUID_LEN + 1];
 
-	if (handler_path_uuid_or_respond(req, 2, id) != 0 ||
-	    handler_json_body_or_respond(req, &doc) != 0 ||
-	    handler_json_object_or_respond(req, doc) != 0 ||
-	    handler_json_mask_fields_or_respond(req, doc, &fields) != 0)
-		goto out;
-	if (!fields) {
-		respond_error(req, 422, "VALIDATION", "mask_fields", "is required");
-		goto out;
-	}
-	sql_arg_text(&a, id);
-	sql_arg_text(&a, fields);
-	if (handler_exec_or_respond(req, "services_change", &a, &res) == 0)
-		respond_service(req, res);
-out:
-	PQclear(res);
-	free(fields);
-	json_object_put(doc);
+	if (handler_path_uuid_or_respond(req, 2, id) == 0)
+		handler_change_mask_fields(req, id, "services_change", respond_service);
 }
 
 /* GET /v1/services?limit&offset */
