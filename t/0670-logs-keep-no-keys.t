@@ -16,6 +16,14 @@ my $one = "POST /api/$app->{id}/store/?sentry_key=$secret HTTP/1.1\r\nHost: loca
 my @res = flood_count(($burst + $rate) * 2 + 200, $one);
 ok((grep { $_->{status} == 429 } @res), 'requests with a key in the query string were refused for their rate');
 
+# A body past the route's limit, announced with the key in the query string:
+# nginx refuses it itself (413), and logs such a refusal with the request line.
+for my $path ("/api/$app->{id}/store/", "/api/$app->{id}/envelope/", "/api/$app->{id}/nowhere") {
+	my $big = parse_http(raw_http("POST $path?sentry_key=$secret HTTP/1.1\r\nHost: localhost\r\n"
+		. "Content-Type: application/json\r\nContent-Length: " . (11 * 1024 * 1024) . "\r\nConnection: close\r\n\r\n{}"));
+	is($big->{status}, 413, "$path with an 11 MiB body announced: 413 from nginx");
+}
+
 # The access log is written in batches of up to a second.
 sleep 2;
 my $log = "$ENV{TELLTALE_STATE_DIR}/log";

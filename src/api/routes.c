@@ -279,6 +279,27 @@ static int location_of(const char *pattern, struct location *loc)
 	return 0;
 }
 
+/* 1 when a route whose pattern starts with prefix[0..n) reads a key from
+ * the query string (Sentry's browser SDKs send sentry_key there). */
+static int reads_query_key(const char *prefix, size_t n)
+{
+	for (size_t i = 0; i < NROUTES; i++)
+		for (const char *const *q = routes[i].query; q && *q; q++)
+			if (strncmp(routes[i].pattern, prefix, n) == 0 && strcmp(*q, "sentry_key") == 0)
+				return 1;
+	return 0;
+}
+
+/* nginx writes a request's whole line, query string and all, into the
+ * lines it logs at "error" (a body too large, an upstream that failed): where
+ * the query may hold a key, only critical lines are kept. The access log's
+ * format leaves the query out already. */
+static void print_quiet_errors(FILE *out, const char *prefix, size_t n, const char *indent)
+{
+	if (reads_query_key(prefix, n))
+		fprintf(out, "%serror_log @STATE_DIR@/log/nginx-error.log crit;\n", indent);
+}
+
 static void print_pass(FILE *out, enum route_pool pool, const char *indent)
 {
 	fprintf(out, "%sfastcgi_pass unix:%s;\n%sinclude @STATE_DIR@/nginx/fastcgi.conf;\n",
@@ -296,6 +317,7 @@ static int print_exact(FILE *out, const char *pattern, const struct location *lo
 			fputc(*p, out);
 	}
 	fputs("/?$ {\n", out);
+	print_quiet_errors(out, pattern, strlen(pattern) + 1, "\t");
 	if (loc->body_limit > BODY)
 		fprintf(out, "\tclient_max_body_size %zum;\n", loc->body_limit / MIB);
 	if (loc->rate_zone && strcmp(loc->rate_zone, ADDRESS_ZONE) != 0)
@@ -344,6 +366,7 @@ int routes_print_nginx(FILE *out)
 		if (prefix_seen_before(i))
 			continue;
 		fprintf(out, "location %.*s {\n", (int)first_segment(p), p);
+		print_quiet_errors(out, p, first_segment(p), "\t");
 		print_pass(out, POOL_WORKERS, "\t");
 		fputs("}\n", out);
 	}
