@@ -7,60 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pure/buf.h"
 #include "pure/urlcode.h"
 
 
 #define CARD_MIN_DIGITS 13
 #define CARD_MAX_DIGITS 19
-
-/* A growing output string; a failed allocation is remembered, not reported
- * at each step. */
-struct buf {
-	char *data;
-	size_t len, cap;
-	int failed;
-};
-
-static void buf_put(struct buf *b, const char *s, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 64;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->data, cap);
-		if (!p) {
-			b->failed = 1;
-			return;
-		}
-		b->data = p;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-static void buf_puts(struct buf *b, const char *s)
-{
-	buf_put(b, s, strlen(s));
-}
-
-/* The string built, NUL-terminated, or NULL when an allocation failed. */
-static char *buf_finish(struct buf *b, size_t *out_len)
-{
-	buf_put(b, "", 0);
-	if (b->failed) {
-		free(b->data);
-		return NULL;
-	}
-	if (out_len)
-		*out_len = b->len;
-	return b->data;
-}
 
 /* --- names ------------------------------------------------------------------- */
 
