@@ -321,8 +321,8 @@ int auth_require_or_respond(struct request *req, enum role need, int key_may_sta
 			 roles_name(need), roles_name(req->who.role));
 		return refuse(req, 403, message);
 	}
-	if (is_change(req) && cross_site(req))
-		return refuse(req, 403, "a change from another site's page is refused");
+	if (auth_same_site_or_respond(req) != 0)
+		return -1;
 	if (req->who.via == VIA_SESSION && is_change(req) && (csrf = csrf_refusal(req)))
 		return refuse(req, 403, csrf);
 	return 0;

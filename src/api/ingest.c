@@ -101,18 +101,10 @@ static int key_check(int64_t app_id, const char *key_digest, char payload[KEYCAC
 		     struct error *err)
 {
 	struct sql_args a = { 0 };
-	PGresult *res = NULL;
-	int found;
 
 	sql_arg_int(&a, app_id);
 	sql_arg_text(&a, key_digest);
-	if (sql_run("ingest_key_check", &a, &res, err) != 0)
-		return -1;
-	found = PQntuples(res) > 0;
-	if (found)
-		snprintf(payload, KEYCACHE_PAYLOAD_MAX, "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return found;
+	return sql_first_text("ingest_key_check", &a, payload, KEYCACHE_PAYLOAD_MAX, err);
 }
 
 int ingest_key_valid(int64_t app_id, const char *key_digest, struct error *err)

@@ -184,18 +184,10 @@ static int key_active(int64_t scope, const char *digest, char fields[KEYCACHE_PA
 		      struct error *err)
 {
 	struct sql_args a = { 0 };
-	PGresult *res = NULL;
-	int found;
 
 	(void)scope;
 	sql_arg_text(&a, digest);
-	if (sql_run("logs_key_check", &a, &res, err) != 0)
-		return -1;
-	found = PQntuples(res) > 0;
-	if (found)
-		snprintf(fields, KEYCACHE_PAYLOAD_MAX, "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return found;
+	return sql_first_text("logs_key_check", &a, fields, KEYCACHE_PAYLOAD_MAX, err);
 }
 
 /* The service keys this worker found active in the last second. */

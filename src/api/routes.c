@@ -185,7 +185,9 @@ static void run(struct request *req, const struct route *r)
 {
 	enum role need = needed_role(r->access);
 
-	auth_client(req);
+	/* Keyed ingest has no use for the client's address or scheme. */
+	if (need != ROLE_NONE || r->access == ACCESS_ANYONE)
+		auth_client(req);
 	if (need != ROLE_NONE
 	    ? auth_require_or_respond(req, need, r->access == ACCESS_KEY_OR_MEMBER) != 0
 	    : r->access == ACCESS_ANYONE && auth_same_site_or_respond(req) != 0)

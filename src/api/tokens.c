@@ -71,18 +71,13 @@ void tokens_list(struct request *req)
 	PQclear(res);
 }
 
-static int role_ok(const char *s, size_t len)
-{
-	return roles_parse(s, len) != ROLE_NONE;
-}
-
 /* The token's role: as asked, at most the caller's own; the caller's when
  * not asked. */
 static int role_or_respond(struct request *req, struct json_object *doc, enum role *role)
 {
 	const char *name;
 
-	if (handler_json_optional_text_or_respond(req, doc, "role", 0, role_ok,
+	if (handler_json_optional_text_or_respond(req, doc, "role", 0, roles_known,
 						  "must be admin, member or viewer", &name) != 0)
 		return -1;
 	*role = name ? roles_parse(name, strlen(name)) : req->who.role;

@@ -53,11 +53,6 @@ void users_list(struct request *req)
 	handler_respond_cursor_page(req, "users_list", user_row);
 }
 
-static int role_ok(const char *s, size_t len)
-{
-	return roles_parse(s, len) != ROLE_NONE;
-}
-
 static int username_ok(const char *s, size_t len)
 {
 	return roles_username_ok(s, len);
@@ -110,7 +105,7 @@ void users_create(struct request *req)
 	    handler_json_optional_text_or_respond(req, doc, "username", 0, username_ok,
 		    "must be 1 to 64 of a-z, 0-9, '.', '_' and '-'", &username) != 0 ||
 	    required_or_respond(req, username, "username") != 0 ||
-	    handler_json_optional_text_or_respond(req, doc, "role", 0, role_ok, ROLE_RULE, &role) != 0 ||
+	    handler_json_optional_text_or_respond(req, doc, "role", 0, roles_known, ROLE_RULE, &role) != 0 ||
 	    password_or_respond(req, doc, hash) != 0 ||
 	    required_or_respond(req, hash[0] ? hash : NULL, "password") != 0)
 		goto out;
@@ -176,7 +171,7 @@ void users_change(struct request *req)
 	if (handler_path_id_or_respond(req, 2, &id) != 0 ||
 	    handler_json_body_or_respond(req, &doc) != 0 ||
 	    handler_json_object_or_respond(req, doc) != 0 ||
-	    handler_json_optional_text_or_respond(req, doc, "role", 0, role_ok, ROLE_RULE, &role) != 0 ||
+	    handler_json_optional_text_or_respond(req, doc, "role", 0, roles_known, ROLE_RULE, &role) != 0 ||
 	    password_or_respond(req, doc, hash) != 0)
 		goto out;
 	if (!role && !hash[0]) {

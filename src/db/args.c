@@ -54,6 +54,21 @@ int sql_any_row(const char *stmt, const struct sql_args *a, struct error *err)
 	return any;
 }
 
+int sql_first_text(const char *stmt, const struct sql_args *a, char *out, size_t size,
+		   struct error *err)
+{
+	PGresult *res = NULL;
+	int any;
+
+	if (sql_run(stmt, a, &res, err) != 0)
+		return -1;
+	any = PQntuples(res) > 0;
+	if (any)
+		snprintf(out, size, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return any;
+}
+
 int64_t sql_int(const PGresult *res, int row, int col)
 {
 	return strtoll(PQgetvalue(res, row, col), NULL, 10);

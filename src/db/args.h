@@ -34,6 +34,12 @@ int sql_run(const char *stmt, const struct sql_args *a, PGresult **result, struc
  * -1 with *err. */
 int sql_any_row(const char *stmt, const struct sql_args *a, struct error *err);
 
+/* Runs stmt as sql_run does and copies the first row's first column (cut to
+ * size - 1 bytes) into out: 1 when there was a row, 0 when none, -1 with
+ * *err. */
+int sql_first_text(const char *stmt, const struct sql_args *a, char *out, size_t size,
+		   struct error *err);
+
 /* Reads column col of row as int64 (the statements return integers as text). */
 int64_t sql_int(const PGresult *res, int row, int col);
 

@@ -11,12 +11,13 @@
 
 #include "pure/error.h"
 #include "pure/keys.h"
+#include "pure/mask.h"
 
 #define KEYCACHE_SLOTS 64
 #define KEYCACHE_TTL_USEC 1000000
 /* What the check said of the key besides yes: the mask fields of what it
- * opens, one a line (pure/mask.h: 50 of 64 bytes). */
-#define KEYCACHE_PAYLOAD_MAX (50 * 65 + 1)
+ * opens, one a line. */
+#define KEYCACHE_PAYLOAD_MAX (MASK_FIELDS_MAX * (MASK_FIELD_MAX + 1) + 1)
 
 struct keycache_entry {
 	int64_t scope;                          /* what the key opens: an application's id, or 0 */

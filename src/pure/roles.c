@@ -19,6 +19,11 @@ enum role roles_parse(const char *name, size_t len)
 	return ROLE_NONE;
 }
 
+int roles_known(const char *name, size_t len)
+{
+	return roles_parse(name, len) != ROLE_NONE;
+}
+
 const char *roles_via_name(enum via via)
 {
 	return via == VIA_SESSION ? "session" : via == VIA_TOKEN ? "token" : "anonymous";

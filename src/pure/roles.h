@@ -37,6 +37,9 @@ const char *roles_name(enum role role);
 /* The role named name[0..len), or ROLE_NONE when it names none. */
 enum role roles_parse(const char *name, size_t len);
 
+/* 1 when name[0..len) names a role. */
+int roles_known(const char *name, size_t len);
+
 /* "session", "token", "anonymous". */
 const char *roles_via_name(enum via via);
 
