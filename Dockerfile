@@ -8,5 +8,7 @@ ENV BIND=0.0.0.0 PORT=8080 STATE_DIR=/var/lib/telltale
 EXPOSE 8080
 # Runs in the foreground; SIGTERM stops nginx and the workers gracefully. Bound
 # beyond loopback, it refuses to start on a database without users unless
-# TELLTALE_ADMIN_PASSWORD or TELLTALE_ADMIN_TOKEN names the first admin.
+# TELLTALE_ADMIN_PASSWORD or TELLTALE_ADMIN_TOKEN names the first admin. Only
+# nginx's master runs as root: the workers and helpers run as the user
+# telltale, nginx's workers as telltale-web (made by ./stack deps).
 CMD ["./stack", "run"]

@@ -14,7 +14,7 @@ use POSIX ();
 use Telltale::HTTP qw(host_port);
 use Telltale::Util qw(slurp);
 
-our @EXPORT = qw(stack_cmd stack_at worker_pids notifier_pids worker_busy stack_worker_binary worker_peaks rate_limits);
+our @EXPORT = qw(stack_cmd stack_at worker_pids notifier_pids worker_busy socket_dir stack_worker_binary worker_peaks rate_limits);
 
 # stack_cmd(@args): runs "$TELLTALE_ROOT/stack @args" for this stack; returns
 # the exit status in scalar context, (status, output) in list context.
@@ -102,7 +102,7 @@ sub notifier_pids {
 sub worker_busy {
 	my ($pid, $state) = @_;
 	$state //= $ENV{TELLTALE_STATE_DIR};
-	my $path = Cwd::abs_path("$state/run") . '/worker.sock';
+	my $path = socket_dir($state) . '/worker.sock';
 	my %inodes;
 	for (split /\n/, slurp('/proc/net/unix') // '') {
 		my @f = split ' ';
@@ -115,6 +115,15 @@ sub worker_busy {
 		return 1 if $l =~ /^socket:\[(\d+)\]\z/ && $inodes{$1};
 	}
 	return 0;
+}
+
+# The directory of the stack's FastCGI sockets: SOCKET_DIR of
+# $STATE_DIR/run/pool.env, or run/ itself.
+sub socket_dir {
+	my ($state) = @_;
+	$state //= $ENV{TELLTALE_STATE_DIR};
+	my ($dir) = (slurp("$state/run/pool.env") // '') =~ /^SOCKET_DIR=(.+)$/m;
+	return $dir // Cwd::abs_path("$state/run");
 }
 
 # The worker binary the stack under test runs (from $STATE_DIR/run/workers.stamp).
