@@ -18,7 +18,6 @@
 
 #define ALERT_NAME_MAX 128
 #define ALERT_DESCRIPTION_MAX 512
-#define WEBHOOK_URL_MAX 2048
 #define EVENTS_LIMIT_DEFAULT 50
 #define EVENTS_LIMIT_MAX 500
 
@@ -152,11 +151,6 @@ static int rule_or_respond(struct request *req, struct json_object *doc, struct 
 	return 0;
 }
 
-static int webhook_url_ok(const char *s, size_t len)
-{
-	return len <= WEBHOOK_URL_MAX && params_http_url_ok(s, len);
-}
-
 /* Every member, in the order docs/api.md lists them; the first bad one is a 422. */
 static int input_or_respond(struct request *req, struct json_object *doc, struct alert_input *in)
 {
@@ -166,26 +160,7 @@ static int input_or_respond(struct request *req, struct json_object *doc, struct
 						     NULL, "must be a string of at most 512 characters",
 						     &in->description) != 0 ||
 	       rule_or_respond(req, doc, in) != 0 ||
-	       handler_json_optional_text_or_respond(req, doc, "webhook_url", 0, webhook_url_ok,
-						     "must be an absolute http or https URL of at most 2048 characters",
-						     &in->webhook_url) != 0 ? -1 : 0;
-}
-
-/* The webhook secret of rule id under nonce, added to obj as webhook_secret.
- * Returns 0, or -1 with *err: no signing key is set (503), or OpenSSL failed. */
-static int add_webhook_secret(struct json_object *obj, const char *id, const char *nonce,
-			      struct error *err)
-{
-	const char *key = getenv("TELLTALE_WEBHOOK_SECRET");
-	char secret[SIGNATURE_SECRET_LEN + 1];
-
-	if (!key || !*key)
-		return error_set(err, 503, ERROR_UNAVAILABLE, NULL,
-				 "no signing key is set (TELLTALE_WEBHOOK_SECRET)");
-	if (signature_secret(key, id, nonce, secret) != 0)
-		return error_set(err, 500, ERROR_INTERNAL, NULL, "cannot derive the secret");
-	json_add_string(obj, "webhook_secret", secret);
-	return 0;
+	       handler_json_webhook_url_or_respond(req, doc, &in->webhook_url) != 0 ? -1 : 0;
 }
 
 /* TELLTALE_MAX_RULES_PER_SERVICE: the rules a service may have (100). */
@@ -250,7 +225,7 @@ void alerts_create(struct request *req)
 		refuse_new_rule(req, in.service_id);
 	} else {
 		alert = alert_json(res, 0);
-		if (in.webhook_url && add_webhook_secret(alert, PQgetvalue(res, 0, A_ID), nonce, &err) != 0)
+		if (in.webhook_url && handler_add_webhook_secret(alert, PQgetvalue(res, 0, A_ID), nonce, &err) != 0)
 			respond_with(req, &err);
 		else
 			respond_json(req, 201, alert);
@@ -388,7 +363,7 @@ void alerts_rotate_secret(struct request *req)
 			respond_error(req, 409, "CONFLICT", NULL, "the rule has no webhook_url");
 	} else {
 		body = json_object_new_object();
-		if (add_webhook_secret(body, PQgetvalue(res, 0, 0), nonce, &err) != 0)
+		if (handler_add_webhook_secret(body, PQgetvalue(res, 0, 0), nonce, &err) != 0)
 			respond_with(req, &err);
 		else
 			respond_json(req, 200, body);

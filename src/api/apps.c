@@ -17,7 +17,8 @@
 #define KEY_BYTES 16                  /* 32 hex digits */
 #define KEY_PREFIX_LEN 8
 
-#define APP_COLUMNS "id, name, ingest_key_prefix, ts_to_usec(created_at), array_to_json(mask_fields)"
+#define APP_COLUMNS "id, name, ingest_key_prefix, ts_to_usec(created_at), array_to_json(mask_fields)," \
+	" webhook_url"
 
 const struct db_statement apps_statements[] = {
 	{ "apps_create",
@@ -26,8 +27,13 @@ const struct db_statement apps_statements[] = {
 	{ "apps_list", "SELECT " APP_COLUMNS " FROM applications ORDER BY id LIMIT $1 OFFSET $2" },
 	{ "apps_get", "SELECT " APP_COLUMNS " FROM applications WHERE id = $1" },
 	{ "apps_delete", "DELETE FROM applications WHERE id = $1" },
+	/* $1 id; $2 mask fields one a line, when $3; $4 webhook_url and $5 its
+	 * secret's nonce, when $6. */
 	{ "apps_change",
-	  "UPDATE applications SET mask_fields = " HANDLER_MASK_FIELDS("$2")
+	  "UPDATE applications SET"
+	  " mask_fields = CASE WHEN $3::boolean THEN " HANDLER_MASK_FIELDS("$2") " ELSE mask_fields END,"
+	  " webhook_url = CASE WHEN $6::boolean THEN $4 ELSE webhook_url END,"
+	  " webhook_secret_nonce = CASE WHEN $6::boolean THEN $5 ELSE webhook_secret_nonce END"
 	  " WHERE id = $1 RETURNING " APP_COLUMNS },
 	{ "apps_rotate_key",
 	  "UPDATE applications SET ingest_key_sha256 = $2, ingest_key_prefix = $3"
@@ -45,6 +51,7 @@ static struct json_object *app_json(const PGresult *res, int row)
 	json_add_string(app, "ingest_key_prefix", PQgetvalue(res, row, 2));
 	json_add_time(app, "created_at", sql_int(res, row, 3));
 	sql_add_jsonb(app, "mask_fields", res, row, 4);
+	sql_add_text(app, "webhook_url", res, row, 5);
 	return app;
 }
 
@@ -163,17 +170,71 @@ void apps_get(struct request *req)
 	PQclear(res);
 }
 
-/* PATCH /apps/{app_id} {"mask_fields"}: the names masked in its Sentry
- * events' frames besides the built-in ones, from the next event on. */
+/* The members a PATCH of an application may change. */
+struct app_change {
+	char *fields;               /* mask_fields, one a line; NULL: unchanged */
+	int webhook_given;          /* webhook_url is in the body (null clears it) */
+	const char *webhook_url;
+	char nonce[33];             /* the new webhook secret's */
+};
+
+static int app_change_or_respond(struct request *req, struct json_object *doc, struct app_change *c)
+{
+	if (handler_json_mask_fields_or_respond(req, doc, &c->fields) != 0 ||
+	    handler_json_webhook_url_or_respond(req, doc, &c->webhook_url) != 0)
+		return -1;
+	c->webhook_given = json_object_object_get_ex(doc, "webhook_url", NULL);
+	if (!c->fields && !c->webhook_given)
+		return respond_error(req, 422, "VALIDATION", NULL, "give mask_fields or webhook_url");
+	if (c->webhook_url && keys_random_hex(c->nonce, 16) != 0)
+		return respond_internal(req);
+	return 0;
+}
+
+/* PATCH /apps/{app_id} {"mask_fields"?, "webhook_url"?}: a new webhook_url
+ * comes with its secret, shown this once. */
 void apps_change(struct request *req)
 {
-	char id[24];
+	struct sql_args a = { 0 };
+	struct app_change c = { 0 };
+	struct json_object *doc = NULL, *app;
+	PGresult *res = NULL;
+	struct error err;
 	int64_t app_id;
 
-	if (handler_path_id_or_respond(req, 1, &app_id) != 0)
-		return;
-	snprintf(id, sizeof(id), "%lld", (long long)app_id);
-	handler_change_mask_fields(req, id, "apps_change", respond_app);
+	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
+	    handler_json_body_or_respond(req, &doc) != 0 ||
+	    handler_json_object_or_respond(req, doc) != 0 || app_change_or_respond(req, doc, &c) != 0)
+		goto out;
+	sql_arg_int(&a, app_id);
+	sql_arg_text(&a, c.fields);
+	sql_arg_text(&a, c.fields ? "true" : "false");
+	sql_arg_text(&a, c.webhook_url);
+	sql_arg_text(&a, c.webhook_url ? c.nonce : NULL);
+	sql_arg_text(&a, c.webhook_given ? "true" : "false");
+	if (handler_exec_or_respond(req, "apps_change", &a, &res) != 0)
+		goto out;
+	if (PQntuples(res) == 0) {
+		respond_error(req, 404, "NOT_FOUND", NULL, "no such application");
+		goto out;
+	}
+	app = app_json(res, 0);
+	if (c.webhook_url) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "app-%s", PQgetvalue(res, 0, 0));
+		if (handler_add_webhook_secret(app, id, c.nonce, &err) != 0) {
+			respond_with(req, &err);
+			json_object_put(app);
+			goto out;
+		}
+	}
+	respond_json(req, 200, app);
+	json_object_put(app);
+out:
+	PQclear(res);
+	free(c.fields);
+	json_object_put(doc);
 }
 
 /* DELETE /apps/{app_id} */

@@ -89,5 +89,5 @@ static struct json_object *entry_json(const PGresult *res, int row)
 /* GET /v1/audit?limit&cursor (admin), newest first. */
 void audit_list(struct request *req)
 {
-	handler_respond_cursor_page(req, "audit_list", entry_json);
+	handler_respond_cursor_page(req, "audit_list", NULL, entry_json);
 }

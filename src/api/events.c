@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db/render.h"
 #include "pure/event_input.h"
 #include "api/handler.h"
 #include "api/ingest.h"
@@ -16,20 +17,18 @@
 #define LIST_LIMIT_DEFAULT 20
 #define LIST_LIMIT_MAX 50
 
-#define EVENT_COLUMNS \
-	"e.id, e.application_id, replace(e.event_id::text, '-', ''), ts_to_usec(e.occurred_at)," \
-	" ts_to_usec(e.received_at), e.level, e.message, e.stack, e.tags"
-
 const struct db_statement events_statements[] = {
 	/* $1 app, $2 level or NULL, $3 since or NULL, $4 until or NULL, $5 limit + 1,
-	 * $6 offset. One row with NULL columns when the application has no match;
-	 * no row when the application does not exist. */
+	 * $6 offset, $7 environment or NULL, $8 release or NULL. One row with NULL
+	 * columns when the application has no match; no row when the application
+	 * does not exist. */
 	{ "events_list",
 	  "SELECT " EVENT_COLUMNS " FROM applications a LEFT JOIN LATERAL ("
 	  "  SELECT * FROM events"
 	  "  WHERE application_id = a.id AND ($2::text IS NULL OR level = $2)"
 	  "    AND ($3::bigint IS NULL OR received_at >= usec_to_ts($3))"
 	  "    AND ($4::bigint IS NULL OR received_at < usec_to_ts($4))"
+	  "    AND ($7::text IS NULL OR environment = $7) AND ($8::text IS NULL OR release = $8)"
 	  "  ORDER BY received_at DESC, id DESC LIMIT $5 OFFSET $6"
 	  ") e ON true WHERE a.id = $1" },
 	{ "events_get",
@@ -167,22 +166,7 @@ void events_create(struct request *req)
 /* One EVENT from a row of EVENT_COLUMNS; the caller puts it. */
 static struct json_object *event_json(const PGresult *res, int row)
 {
-	struct json_object *ev = json_object_new_object();
-
-	json_add_int(ev, "id", sql_int(res, row, 0));
-	json_add_int(ev, "application_id", sql_int(res, row, 1));
-	if (PQgetisnull(res, row, 2))
-		json_add_null(ev, "event_id");
-	else
-		json_add_string(ev, "event_id", PQgetvalue(res, row, 2));
-	json_add_time(ev, "occurred_at", sql_int(res, row, 3));
-	json_add_time(ev, "received_at", sql_int(res, row, 4));
-	json_add_string(ev, "level", PQgetvalue(res, row, 5));
-	json_add_string_len(ev, "message", PQgetvalue(res, row, 6),
-			    (size_t)PQgetlength(res, row, 6));
-	json_add_raw(ev, "stack", PQgetisnull(res, row, 7) ? NULL : PQgetvalue(res, row, 7));
-	json_add_raw(ev, "tags", PQgetisnull(res, row, 8) ? NULL : PQgetvalue(res, row, 8));
-	return ev;
+	return render_event(res, row, 0);
 }
 
 /* The events of a page, from rows of EVENT_COLUMNS (a single row of NULLs is
@@ -200,25 +184,29 @@ static struct json_object *events_json(const PGresult *res, int64_t limit, int *
 	return items;
 }
 
-/* GET /apps/{app_id}/events?limit&offset&level&since&until */
+/* GET /apps/{app_id}/events?limit&offset&level&since&until&environment&release */
 void events_list(struct request *req)
 {
 	struct sql_args a = { 0 };
 	PGresult *res = NULL;
-	const char *level;
+	const char *level, *environment, *release;
 	int64_t app_id, limit, offset, since, until;
 
 	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
 	    handler_query_int_or_respond(req, "limit", LIST_LIMIT_DEFAULT, 1, LIST_LIMIT_MAX, &limit) != 0 ||
 	    handler_query_int_or_respond(req, "offset", 0, 0, INT64_MAX - LIST_LIMIT_MAX, &offset) != 0 ||
 	    handler_query_level_or_respond(req, &level) != 0 ||
-	    handler_query_window_or_respond(req, 0, &since, &until) != 0)
+	    handler_query_window_or_respond(req, 0, &since, &until) != 0 ||
+	    handler_query_text_or_respond(req, "environment", &environment) != 0 ||
+	    handler_query_text_or_respond(req, "release", &release) != 0)
 		return;
 	sql_arg_int(&a, app_id);
 	sql_arg_text(&a, level);
 	sql_arg_window(&a, since, until);
 	sql_arg_int(&a, limit + 1);
 	sql_arg_int(&a, offset);
+	sql_arg_text(&a, environment);
+	sql_arg_text(&a, release);
 	if (handler_exec_or_respond(req, "events_list", &a, &res) != 0)
 		return;
 	if (PQntuples(res) == 0) {

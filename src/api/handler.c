@@ -12,6 +12,7 @@
 #include "pure/keys.h"
 #include "pure/mask.h"
 #include "pure/params.h"
+#include "pure/signature.h"
 #include "http/read.h"
 #include "http/response.h"
 #include "pure/utf8.h"
@@ -293,21 +294,23 @@ int handler_query_cursor_or_respond(struct request *req, int64_t *limit, int64_t
 	return 0;
 }
 
-void handler_respond_cursor_page(struct request *req, const char *stmt,
+void handler_respond_cursor_page(struct request *req, const char *stmt, struct sql_args *a,
 				 struct json_object *(*row_json)(const PGresult *res, int row))
 {
 	struct json_object *page, *items;
-	struct sql_args a = { 0 };
+	struct sql_args none = { 0 };
 	int64_t limit, cursor;
 	PGresult *res = NULL;
 	char next[24];
 	int rows, shown;
 
+	if (!a)
+		a = &none;
 	if (handler_query_cursor_or_respond(req, &limit, &cursor) != 0)
 		return;
-	sql_arg_int(&a, cursor);
-	sql_arg_int(&a, limit + 1);
-	if (handler_exec_or_respond(req, stmt, &a, &res) != 0)
+	sql_arg_int(a, cursor);
+	sql_arg_int(a, limit + 1);
+	if (handler_exec_or_respond(req, stmt, a, &res) != 0)
 		return;
 	rows = PQntuples(res);
 	shown = rows > limit ? (int)limit : rows;
@@ -392,4 +395,32 @@ out:
 	PQclear(res);
 	free(fields);
 	json_object_put(doc);
+}
+
+#define WEBHOOK_URL_MAX 2048
+
+static int webhook_url_ok(const char *s, size_t len)
+{
+	return len <= WEBHOOK_URL_MAX && params_http_url_ok(s, len);
+}
+
+int handler_json_webhook_url_or_respond(struct request *req, struct json_object *doc, const char **out)
+{
+	return handler_json_optional_text_or_respond(req, doc, "webhook_url", 0, webhook_url_ok,
+		"must be an absolute http or https URL of at most 2048 characters", out);
+}
+
+int handler_add_webhook_secret(struct json_object *obj, const char *id, const char *nonce,
+			       struct error *err)
+{
+	const char *key = getenv("TELLTALE_WEBHOOK_SECRET");
+	char secret[SIGNATURE_SECRET_LEN + 1];
+
+	if (!key || !*key)
+		return error_set(err, 503, ERROR_UNAVAILABLE, NULL,
+				 "no signing key is set (TELLTALE_WEBHOOK_SECRET)");
+	if (signature_secret(key, id, nonce, secret) != 0)
+		return error_set(err, 500, ERROR_INTERNAL, NULL, "cannot derive the secret");
+	json_add_string(obj, "webhook_secret", secret);
+	return 0;
 }

@@ -96,10 +96,11 @@ void handler_respond_rows(struct request *req, const PGresult *res,
  * else 422 naming the parameter. */
 int handler_query_cursor_or_respond(struct request *req, int64_t *limit, int64_t *cursor);
 
-/* A collection paged by cursor: runs stmt with the cursor and limit + 1 and
- * answers 200 {"items": [row_json of each row], "next_cursor": the last id
- * shown (column 0) | null}; or the 422 or 503 on the way. */
-void handler_respond_cursor_page(struct request *req, const char *stmt,
+/* A collection paged by cursor: runs stmt with the arguments in a (may be
+ * NULL for none), then the cursor and limit + 1, and answers 200 {"items":
+ * [row_json of each row], "next_cursor": the last id shown (column 0) |
+ * null}; or the 422 or 503 on the way. */
+void handler_respond_cursor_page(struct request *req, const char *stmt, struct sql_args *a,
 				 struct json_object *(*row_json)(const PGresult *res, int row));
 
 /* The optional "mask_fields" member of doc (a service's or an
@@ -128,5 +129,15 @@ int handler_json_optional_text_or_respond(struct request *req, struct json_objec
 					  const char *field, size_t max,
 					  int (*ok)(const char *, size_t), const char *rule,
 					  const char **out);
+
+/* Optional "webhook_url" of doc: *out lent, or NULL when absent or null; 422
+ * unless an absolute http(s) URL of at most 2048 characters. */
+int handler_json_webhook_url_or_respond(struct request *req, struct json_object *doc, const char **out);
+
+/* The webhook secret of id (a rule's id, "app-" and an application's) under
+ * nonce (pure/signature.h), added to obj as webhook_secret. Returns 0, or -1
+ * with *err: no signing key is set (503), or OpenSSL failed. */
+int handler_add_webhook_secret(struct json_object *obj, const char *id, const char *nonce,
+			       struct error *err);
 
 #endif

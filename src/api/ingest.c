@@ -7,6 +7,11 @@
 #include "db/args.h"
 #include "pure/keycache.h"
 
+/* The columns of an event row (pure/event_input.h) past its own fields: where
+ * it was, and its issue's fingerprint, title and culprit. */
+#define EVENT_ROW_MORE \
+	" environment text, release text, context jsonb, fp text, title text, culprit text"
+
 const struct db_statement ingest_statements[] = {
 	/* $1 app id, $2 key digest, $3 a JSON array of event_input_row objects.
 	 * Answers one row per item, in order: i, id, received_us, created; no row
@@ -17,6 +22,7 @@ const struct db_statement ingest_statements[] = {
 	 *   the events are in (sql/008).
 	 * - $3 is read as json, not jsonb: json_to_recordset reads the text once,
 	 *   where a cast to jsonb would first build the whole array.
+	 * - issue_for (sql/020) finds or makes each event's issue.
 	 * - A stored event is looked up per item through the (application_id,
 	 *   event_id) index, and only for an item not inserted: OFFSET 0 keeps the
 	 *   planner from hashing every event_id the application has instead. */
@@ -27,11 +33,14 @@ const struct db_statement ingest_statements[] = {
 	  "), item AS ("
 	  "  SELECT x.*, nextval('events_id_seq') AS new_id"
 	  "  FROM app, json_to_recordset($3::json) AS x(i int, event_id uuid,"
-	  "    occurred_us bigint, level text, message text, stack jsonb, tags jsonb)"
+	  "    occurred_us bigint, level text, message text, stack jsonb, tags jsonb," EVENT_ROW_MORE ")"
 	  "), ins AS ("
-	  "  INSERT INTO events (id, application_id, event_id, occurred_at, level, message, stack, tags)"
+	  "  INSERT INTO events (id, application_id, event_id, occurred_at, level, message, stack, tags,"
+	  "    environment, release, context, issue_id)"
 	  "  SELECT item.new_id, app.id, item.event_id, usec_to_ts(item.occurred_us), item.level,"
-	  "    item.message, item.stack, item.tags FROM item, app ORDER BY item.i"
+	  "    item.message, item.stack, item.tags, item.environment, item.release, item.context,"
+	  "    issue_for(app.id, item.fp, item.title, item.culprit, item.level, item.release)"
+	  "  FROM item, app ORDER BY item.i"
 	  "  ON CONFLICT (application_id, event_id) WHERE event_id IS NOT NULL DO NOTHING"
 	  "  RETURNING id, event_id, ts_to_usec(received_at) AS received_us"
 	  ")"
@@ -50,10 +59,13 @@ const struct db_statement ingest_statements[] = {
 	 * conflict check, the lookups of a stored twin); its plan has six nodes
 	 * against twenty-two (docs/benchmarks.md). */
 	{ "events_ingest_one",
-	  "INSERT INTO events (application_id, occurred_at, level, message, stack, tags)"
-	  " SELECT a.id, usec_to_ts(x.occurred_us), x.level, x.message, x.stack, x.tags"
+	  "INSERT INTO events (application_id, occurred_at, level, message, stack, tags,"
+	  "   environment, release, context, issue_id)"
+	  " SELECT a.id, usec_to_ts(x.occurred_us), x.level, x.message, x.stack, x.tags,"
+	  "   x.environment, x.release, x.context,"
+	  "   issue_for(a.id, x.fp, x.title, x.culprit, x.level, x.release)"
 	  " FROM applications a, json_to_recordset($3::json) AS x(occurred_us bigint, level text,"
-	  "   message text, stack jsonb, tags jsonb)"
+	  "   message text, stack jsonb, tags jsonb," EVENT_ROW_MORE ")"
 	  " WHERE a.id = $1 AND a.ingest_key_sha256 = $2 FOR KEY SHARE OF a"
 	  " RETURNING 0, id, ts_to_usec(received_at), true" },
 	/* The key check alone: for a refused body (403 for a wrong key comes

@@ -14,6 +14,7 @@
 #include "api/apps.h"
 #include "api/events.h"
 #include "api/health.h"
+#include "api/issues.h"
 #include "api/ingest.h"
 #include "api/logs.h"
 #include "api/metrics.h"
@@ -33,7 +34,7 @@ const struct db_statement *const routes_statements[] = {
 	apps_statements, ingest_statements, events_statements, stats_statements,
 	services_statements, service_keys_statements, logs_statements, metrics_statements,
 	replay_statements, alerts_statements, auth_statements, audit_statements,
-	sessions_statements, users_statements, tokens_statements, NULL
+	sessions_statements, users_statements, tokens_statements, issues_statements, NULL
 };
 
 #define MIB (1024 * 1024)
@@ -82,8 +83,14 @@ static const struct route routes[] = {
 	{ "POST",    "/apps/*/ingest-key",            apps_rotate_key,    MEMBER,            0,    NULL, NULL, W, "app.rotate_key" },
 	{ "POST",    "/apps/*/events",                events_create,      ACCESS_INGEST_KEY, BULK, NULL, "ingest_key", W, NULL },
 	{ "GET",     "/apps/*/events",                events_list,        VIEWER,            0,
-	  Q(PAGE, "level", WINDOW), NULL, W, NULL },
+	  Q(PAGE, "level", WINDOW, "environment", "release"), NULL, W, NULL },
 	{ "GET",     "/apps/*/events/*",              events_get,         VIEWER,            0,    NULL, NULL, W, NULL },
+	{ "GET",     "/apps/*/issues",                issues_list,        VIEWER,            0,
+	  Q("status", "level", "environment", "release", "query", WINDOW, "sort", "limit", "cursor"), NULL, W, NULL },
+	{ "POST",    "/apps/*/issues/merge",          issues_merge,       MEMBER,            BODY, NULL, NULL, W, "issue.merge" },
+	{ "GET",     "/apps/*/issues/*",              issues_get,         VIEWER,            0,    NULL, NULL, W, NULL },
+	{ "PATCH",   "/apps/*/issues/*",              issues_change,      MEMBER,            BODY, NULL, NULL, W, "issue.change" },
+	{ "GET",     "/apps/*/issues/*/events",       issues_events,      VIEWER,            0,    Q("limit", "cursor"), NULL, W, NULL },
 	{ "GET",     "/apps/*/stats/timeseries",      stats_timeseries,   VIEWER,            0,
 	  Q(WINDOW, "interval", "level"), NULL, W, NULL },
 	{ "GET",     "/apps/*/stats/by-level",        stats_by_level,     VIEWER,            0,    Q(WINDOW), NULL, W, NULL },

@@ -50,7 +50,7 @@ static struct json_object *user_row(const PGresult *res, int row)
 
 void users_list(struct request *req)
 {
-	handler_respond_cursor_page(req, "users_list", user_row);
+	handler_respond_cursor_page(req, "users_list", NULL, user_row);
 }
 
 static int username_ok(const char *s, size_t len)

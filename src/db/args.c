@@ -93,6 +93,14 @@ void sql_add_double(struct json_object *obj, const char *key, const PGresult *re
 		json_object_object_add(obj, key, json_object_new_double_s(strtod(text, NULL), text));
 }
 
+void sql_add_int(struct json_object *obj, const char *key, const PGresult *res, int row, int col)
+{
+	if (PQgetisnull(res, row, col))
+		json_add_null(obj, key);
+	else
+		json_add_int(obj, key, sql_int(res, row, col));
+}
+
 void sql_add_jsonb(struct json_object *obj, const char *key, const PGresult *res, int row, int col)
 {
 	json_add_raw(obj, key, PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col));

@@ -47,6 +47,7 @@ int64_t sql_int(const PGresult *res, int row, int col);
  * NULL as JSON null: text as a string; double precision as a number spelt as
  * PostgreSQL spells it (the shortest exact form); json or jsonb as itself. */
 void sql_add_text(struct json_object *obj, const char *key, const PGresult *res, int row, int col);
+void sql_add_int(struct json_object *obj, const char *key, const PGresult *res, int row, int col);
 void sql_add_double(struct json_object *obj, const char *key, const PGresult *res, int row, int col);
 void sql_add_jsonb(struct json_object *obj, const char *key, const PGresult *res, int row, int col);
 /* A ts_to_usec column as an RFC 3339 time, SQL NULL as JSON null. */

@@ -1,30 +1,33 @@
-/* telltale-notifier: delivers the webhooks of alert events, off the request
- * path. An ingest that records an event whose rule has a webhook_url sends
- * NOTIFY telltale_alerts at commit (the trigger logs_fire_alerts, sql/010);
- * this process LISTENs, and also looks every POLL_MS in case a notification
- * was missed.
+/* telltale-notifier: delivers webhooks off the request path, from two queues:
+ * alert events (an ingest that records an event whose rule has a webhook_url)
+ * and issue notifications ("created" and "regressed" for an application's
+ * webhook_url, sql/020). Both send NOTIFY telltale_alerts at commit; this
+ * process LISTENs, and also looks every POLL_MS in case a notification was
+ * missed.
  *
- * One delivery: claim the event (one committed UPDATE that picks it with FOR
+ * One delivery: claim the row (one committed UPDATE that picks it with FOR
  * UPDATE SKIP LOCKED and marks it 'sending'), POST it through the outbound
  * guard (outbound.h), and record the outcome: 'delivered' right after a 2xx;
  * otherwise 'pending' again with next_attempt_at pushed back 1, 2, 4, 8 s,
  * until MAX_ATTEMPTS have failed ('failed'). The schedule lives in the
- * database, so a restart keeps it. An event left 'sending' by a notifier
- * that died mid-attempt may or may not have arrived: it is marked 'failed'
- * and never sent again, so no receiver sees an event twice.
+ * database, so a restart keeps it. A row left 'sending' by a notifier that
+ * died mid-attempt may or may not have arrived: it is marked 'failed' and
+ * never sent again, so no receiver sees a delivery twice.
  *
- * The body is the alert event as JSON; X-Telltale-Signature is
- * "t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">" under the rule's
- * secret (pure/signature.h). A rule made before secrets were per rule also
- * gets the signature of before, "sha256=<hex HMAC-SHA256 of the body>" under
- * the stack's key, in a second X-Telltale-Signature, for one release.
+ * The body is the alert event, or {"id", "action", "issue", "event"}, as
+ * JSON; X-Telltale-Signature is "t=<unix seconds>,v1=<hex HMAC-SHA256 of
+ * "<t>.<body>">" under the rule's or the application's secret
+ * (pure/signature.h). A rule made before secrets were per rule also gets the
+ * signature of before, "sha256=<hex HMAC-SHA256 of the body>" under the
+ * stack's key, in a second X-Telltale-Signature, for one release.
  *
  * Environment: DATABASE_URL (libpq conninfo or URI), TELLTALE_WEBHOOK_SECRET
  * (the signing key; without it nothing is sent: a delivery fails, and that is
- * logged), TELLTALE_WEBHOOK_MAX_PER_MINUTE (the deliveries a rule may begin a
- * minute, 60; past it an event is recorded as capped, not sent), REPLAY_ALLOW
- * (the CIDRs the outbound guard admits). Stops on SIGTERM, SIGINT, SIGHUP or
- * SIGQUIT, after the delivery in hand; never exits for a database fault. */
+ * logged), TELLTALE_WEBHOOK_MAX_PER_MINUTE (the deliveries a rule, or an
+ * application, may begin a minute, 60; past it a row is recorded as capped,
+ * not sent), REPLAY_ALLOW (the CIDRs the outbound guard admits). Stops on
+ * SIGTERM, SIGINT, SIGHUP or SIGQUIT, after the delivery in hand; never exits
+ * for a database fault. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +37,7 @@
 #include <json-c/json.h>
 
 #include "db/db.h"
+#include "db/render.h"
 #include "base/log.h"
 #include "outbound/outbound.h"
 #include "base/signals.h"
@@ -48,20 +52,62 @@
 #define STALE_SENDING_MS 60000
 #define STATEMENT_TIMEOUT_MS 5000
 
-#define CLAIMED_COLUMNS \
-	"e.id, e.alert_id, e.log_id, e.field, e.observed_value, ts_to_usec(e.created_at)," \
-	" e.delivery_attempts, a.webhook_url, a.service_id, a.name, a.condition_field," \
-	" a.condition_operator, a.condition_value, a.webhook_secret_nonce"
-
+/* What each queue's claim answers first; the columns after these are the
+ * queue's own. */
 enum claimed_column {
-	C_ID, C_ALERT_ID, C_LOG_ID, C_FIELD, C_OBSERVED, C_CREATED, C_ATTEMPTS, C_URL,
-	C_SERVICE_ID, C_NAME, C_COND_FIELD, C_COND_OP, C_COND_VALUE, C_NONCE,
+	C_ID, C_ATTEMPTS, C_URL, C_OWNER, C_SECRET_ID, C_NONCE, C_OWN,
 };
 
+/* An alert event's own columns, from C_OWN on. */
+enum alert_column {
+	A_ALERT_ID = C_OWN, A_LOG_ID, A_FIELD, A_OBSERVED, A_CREATED, A_SERVICE_ID, A_NAME,
+	A_COND_FIELD, A_COND_OP, A_COND_VALUE,
+};
+
+/* An issue notification's own columns. */
+enum issue_column { I_ACTION = C_OWN, I_ISSUE_ID, I_CREATED };
+
+/* The statements every queue has, on its table: the outcomes, the cap (the
+ * deliveries its owner, owner_column, began in the last minute) and when
+ * the next is due.
+ * - delivered, failed ($2 why; $3 the milliseconds until the next attempt,
+ *   NULL when none follows), abandon (attempts older than $1 ms whose
+ *   notifier is gone: never sent again, so never delivered twice);
+ * - cap: the claimed row $1 of owner $2, on its first attempt, is capped when
+ *   the owner has begun $3 deliveries in the last minute: recorded, not
+ *   sent. (A row attempted in the last minute was made in the last hour: the
+ *   bound lets the owner's index find them.) */
+#define QUEUE_STATEMENTS(queue, table, owner_column) \
+	{ queue "_delivered", \
+	  "UPDATE " table " SET delivery_status = 'delivered', delivered_at = now()," \
+	  "  delivery_error = NULL WHERE id = $1 AND delivery_status = 'sending'" }, \
+	{ queue "_failed", \
+	  "UPDATE " table " SET delivery_error = $2," \
+	  "  delivery_status = CASE WHEN $3::bigint IS NULL THEN 'failed' ELSE 'pending' END," \
+	  "  next_attempt_at = now() + $3::bigint * interval '1 millisecond'" \
+	  " WHERE id = $1 AND delivery_status = 'sending'" }, \
+	{ queue "_abandon", \
+	  "UPDATE " table " SET delivery_status = 'failed'," \
+	  "  delivery_error = 'the notifier stopped during an attempt whose outcome is unknown;" \
+	  " not sent again, so that it is never delivered twice'" \
+	  " WHERE delivery_status = 'sending'" \
+	  "  AND last_attempt_at < now() - $1::bigint * interval '1 millisecond'" }, \
+	{ queue "_cap", \
+	  "UPDATE " table " SET delivery_status = 'capped', delivery_attempts = 0," \
+	  "  delivery_error = 'not sent: ' || $3 || ' deliveries had begun in the minute before'" \
+	  " WHERE id = $1 AND delivery_status = 'sending'" \
+	  "  AND (SELECT count(*) FROM " table " x WHERE x." owner_column " = $2 AND x.id <> $1" \
+	  "       AND x.created_at > now() - interval '1 hour' AND x.delivery_attempts > 0" \
+	  "       AND x.last_attempt_at > now() - interval '1 minute') >= $3::bigint" \
+	  " RETURNING id" }, \
+	{ queue "_next_due", \
+	  "SELECT ceil(extract(epoch FROM min(next_attempt_at) - now()) * 1000)::bigint" \
+	  " FROM " table " WHERE delivery_status = 'pending'" }
+
 static const struct db_statement notifier_statements[] = {
-	/* The event due first, marked 'sending' and committed before the POST:
-	 * a second notifier skips it, and a restart finds it claimed. */
-	{ "notifier_claim",
+	/* The row due first, marked 'sending' and committed before the POST: a
+	 * second notifier skips it, and a restart finds it claimed. */
+	{ "alert_claim",
 	  "UPDATE alert_events e SET delivery_status = 'sending',"
 	  "  delivery_attempts = e.delivery_attempts + 1, last_attempt_at = now(),"
 	  "  next_attempt_at = NULL"
@@ -70,39 +116,30 @@ static const struct db_statement notifier_statements[] = {
 	  "   AND next_attempt_at <= now() ORDER BY next_attempt_at, id LIMIT 1"
 	  "   FOR UPDATE SKIP LOCKED)"
 	  "  AND a.id = e.alert_id"
-	  " RETURNING " CLAIMED_COLUMNS },
-	{ "notifier_delivered",
-	  "UPDATE alert_events SET delivery_status = 'delivered', delivered_at = now(),"
-	  "  delivery_error = NULL"
-	  " WHERE id = $1 AND delivery_status = 'sending'" },
-	/* $2 why; $3 the milliseconds until the next attempt, NULL when none follows. */
-	{ "notifier_failed",
-	  "UPDATE alert_events SET delivery_error = $2,"
-	  "  delivery_status = CASE WHEN $3::bigint IS NULL THEN 'failed' ELSE 'pending' END,"
-	  "  next_attempt_at = now() + $3::bigint * interval '1 millisecond'"
-	  " WHERE id = $1 AND delivery_status = 'sending'" },
-	{ "notifier_abandon",
-	  "UPDATE alert_events SET delivery_status = 'failed',"
-	  "  delivery_error = 'the notifier stopped during an attempt whose outcome is unknown;"
-	  " not sent again, so that it is never delivered twice'"
-	  " WHERE delivery_status = 'sending'"
-	  "  AND last_attempt_at < now() - $1::bigint * interval '1 millisecond'" },
-	/* The claimed event $1 of rule $2, on its first attempt, is capped when the
-	 * rule has begun $3 deliveries in the last minute: recorded, not sent.
-	 * (An event attempted in the last minute was made in the last hour: the
-	 * bound lets the rule's index find them.) */
-	{ "notifier_cap",
-	  "UPDATE alert_events SET delivery_status = 'capped', delivery_attempts = 0,"
-	  "  delivery_error = 'not sent: the rule had sent ' || $3 || ' deliveries in the minute before'"
-	  " WHERE id = $1 AND delivery_status = 'sending'"
-	  "  AND (SELECT count(*) FROM alert_events x WHERE x.alert_id = $2 AND x.id <> $1"
-	  "       AND x.created_at > now() - interval '1 hour' AND x.delivery_attempts > 0"
-	  "       AND x.last_attempt_at > now() - interval '1 minute') >= $3::bigint"
-	  " RETURNING id" },
-	/* Milliseconds until the next pending event is due (NULL when none). */
-	{ "notifier_next_due",
-	  "SELECT ceil(extract(epoch FROM min(next_attempt_at) - now()) * 1000)::bigint"
-	  " FROM alert_events WHERE delivery_status = 'pending'" },
+	  " RETURNING e.id, e.delivery_attempts, a.webhook_url, a.id, a.id, a.webhook_secret_nonce,"
+	  "  e.alert_id, e.log_id, e.field, e.observed_value, ts_to_usec(e.created_at), a.service_id,"
+	  "  a.name, a.condition_field, a.condition_operator, a.condition_value" },
+	QUEUE_STATEMENTS("alert", "alert_events", "alert_id"),
+	{ "issue_claim",
+	  "UPDATE issue_notifications n SET delivery_status = 'sending',"
+	  "  delivery_attempts = n.delivery_attempts + 1, last_attempt_at = now(),"
+	  "  next_attempt_at = NULL"
+	  " FROM applications a"
+	  " WHERE n.id = (SELECT id FROM issue_notifications WHERE delivery_status = 'pending'"
+	  "   AND next_attempt_at <= now() ORDER BY next_attempt_at, id LIMIT 1"
+	  "   FOR UPDATE SKIP LOCKED)"
+	  "  AND a.id = n.application_id"
+	  " RETURNING n.id, n.delivery_attempts, a.webhook_url, a.id, 'app-' || a.id,"
+	  "  a.webhook_secret_nonce, n.action, n.issue_id, ts_to_usec(n.created_at)" },
+	QUEUE_STATEMENTS("issue", "issue_notifications", "application_id"),
+	/* $1 issue, $2 when the notification was made: the ISSUE, and the event
+	 * that made or reopened it (the first received since, in the same
+	 * transaction; looked for among the issue's latest events only). */
+	{ "issue_payload",
+	  "SELECT " ISSUE_COLUMNS ", " EVENT_COLUMNS " FROM issues i LEFT JOIN LATERAL ("
+	  "  SELECT * FROM (SELECT * FROM events WHERE issue_id = i.id ORDER BY id DESC LIMIT 1000) r"
+	  "  WHERE received_at >= usec_to_ts($2) ORDER BY id LIMIT 1"
+	  ") e ON true WHERE i.id = $1" },
 	{ NULL, NULL }
 };
 
@@ -114,42 +151,81 @@ static struct {
 	struct cidr_list allow;
 } notifier;
 
-/* The body of a delivery: the ALERT EVENT, and the rule that fired it. The
- * caller puts it. */
-static struct json_object *payload_json(const PGresult *res)
+/* The body of an alert's delivery: the ALERT EVENT, and the rule that fired
+ * it. The caller puts it. */
+static struct json_object *alert_payload(const PGresult *res)
 {
 	struct json_object *body = json_object_new_object(), *alert = json_object_new_object();
 	char when[TIMEFMT_BUFSIZE];
 
 	json_object_object_add(body, "id", json_object_new_string(PQgetvalue(res, 0, C_ID)));
-	json_object_object_add(body, "alert_id", json_object_new_string(PQgetvalue(res, 0, C_ALERT_ID)));
-	json_object_object_add(body, "log_id", json_object_new_string(PQgetvalue(res, 0, C_LOG_ID)));
-	json_object_object_add(body, "field", json_object_new_string(PQgetvalue(res, 0, C_FIELD)));
-	json_object_object_add(body, "observed_value", json_tokener_parse(PQgetvalue(res, 0, C_OBSERVED)));
-	timefmt_format(strtoll(PQgetvalue(res, 0, C_CREATED), NULL, 10), when);
+	json_object_object_add(body, "alert_id", json_object_new_string(PQgetvalue(res, 0, A_ALERT_ID)));
+	json_object_object_add(body, "log_id", json_object_new_string(PQgetvalue(res, 0, A_LOG_ID)));
+	json_object_object_add(body, "field", json_object_new_string(PQgetvalue(res, 0, A_FIELD)));
+	json_object_object_add(body, "observed_value", json_tokener_parse(PQgetvalue(res, 0, A_OBSERVED)));
+	timefmt_format(strtoll(PQgetvalue(res, 0, A_CREATED), NULL, 10), when);
 	json_object_object_add(body, "created_at", json_object_new_string(when));
-	json_object_object_add(alert, "id", json_object_new_string(PQgetvalue(res, 0, C_ALERT_ID)));
-	json_object_object_add(alert, "service_id", json_object_new_string(PQgetvalue(res, 0, C_SERVICE_ID)));
-	json_object_object_add(alert, "name", json_object_new_string(PQgetvalue(res, 0, C_NAME)));
-	json_object_object_add(alert, "condition_field", json_object_new_string(PQgetvalue(res, 0, C_COND_FIELD)));
-	json_object_object_add(alert, "condition_operator", json_object_new_string(PQgetvalue(res, 0, C_COND_OP)));
-	json_object_object_add(alert, "condition_value", json_object_new_string(PQgetvalue(res, 0, C_COND_VALUE)));
+	json_object_object_add(alert, "id", json_object_new_string(PQgetvalue(res, 0, A_ALERT_ID)));
+	json_object_object_add(alert, "service_id", json_object_new_string(PQgetvalue(res, 0, A_SERVICE_ID)));
+	json_object_object_add(alert, "name", json_object_new_string(PQgetvalue(res, 0, A_NAME)));
+	json_object_object_add(alert, "condition_field", json_object_new_string(PQgetvalue(res, 0, A_COND_FIELD)));
+	json_object_object_add(alert, "condition_operator", json_object_new_string(PQgetvalue(res, 0, A_COND_OP)));
+	json_object_object_add(alert, "condition_value", json_object_new_string(PQgetvalue(res, 0, A_COND_VALUE)));
 	json_object_object_add(body, "alert", alert);
 	return body;
 }
 
+/* The body of an issue notification: {"id", "action", "issue": ISSUE,
+ * "event": EVENT}; NULL when the issue is gone (merged away). */
+static struct json_object *issue_payload(const PGresult *res)
+{
+	const char *values[2] = { PQgetvalue(res, 0, I_ISSUE_ID), PQgetvalue(res, 0, I_CREATED) };
+	struct json_object *body = NULL;
+	PGresult *rows = NULL;
+
+	if (db_exec("issue_payload", 2, values, &rows) == DB_OK && PQntuples(rows) == 1) {
+		body = json_object_new_object();
+		json_object_object_add(body, "id", json_object_new_string(PQgetvalue(res, 0, C_ID)));
+		json_object_object_add(body, "action", json_object_new_string(PQgetvalue(res, 0, I_ACTION)));
+		json_object_object_add(body, "issue", render_issue(rows, 0, 0));
+		json_object_object_add(body, "event", PQgetisnull(rows, 0, ISSUE_COLUMN_COUNT) ? NULL :
+				       render_event(rows, 0, ISSUE_COLUMN_COUNT));
+	}
+	PQclear(rows);
+	return body;
+}
+
+/* A table of deliveries: its statements (queue "_claim", "_delivered"...),
+ * the X-Telltale-Event it sends, and the body of a claimed row. */
+struct queue {
+	const char *name;
+	const char *claim, *delivered, *failed, *abandon, *cap, *next_due;
+	struct json_object *(*payload)(const PGresult *claimed);
+};
+
+#define QUEUE(name, payload) \
+	{ name, name "_claim", name "_delivered", name "_failed", name "_abandon", name "_cap", \
+	  name "_next_due", payload }
+
+static const struct queue queues[] = {
+	QUEUE("alert", alert_payload),
+	QUEUE("issue", issue_payload),
+};
+
+#define NQUEUES (sizeof(queues) / sizeof(queues[0]))
+
 /* The header lines of a delivery (lines, NULL-terminated) and the room
  * their variable parts are written in. */
 struct headers {
-	char delivery[64], attempt[48];
+	char event[48], delivery[64], attempt[48];
 	char signature[32 + SIGNATURE_HEADER_MAX], legacy[32 + 7 + SIGNATURE_HEX_LEN];
 	const char *lines[9];
 };
 
-/* Fills h for the claimed event (row 0 of res) and its body, signed at
+/* Fills h for the row of q claimed (row 0 of res) and its body, signed at
  * unix time now. Returns 0, or -1 with why when it cannot be signed. */
-static int headers_fill(struct headers *h, const PGresult *res, const char *body, size_t len,
-			int64_t now, const char **why)
+static int headers_fill(struct headers *h, const struct queue *q, const PGresult *res,
+			const char *body, size_t len, int64_t now, const char **why)
 {
 	char secret[SIGNATURE_SECRET_LEN + 1], sig[SIGNATURE_HEADER_MAX + 1];
 	char legacy[7 + SIGNATURE_HEX_LEN + 1];
@@ -160,14 +236,15 @@ static int headers_fill(struct headers *h, const PGresult *res, const char *body
 	if (!notifier.key)
 		return -1;
 	*why = "the body could not be signed";
-	if (signature_secret(notifier.key, PQgetvalue(res, 0, C_ALERT_ID),
+	if (signature_secret(notifier.key, PQgetvalue(res, 0, C_SECRET_ID),
 			     before ? "" : PQgetvalue(res, 0, C_NONCE), secret) != 0 ||
 	    signature_header(secret, now, body, len, sig) != 0 ||
 	    (before && signature_legacy(notifier.key, body, len, legacy) != 0))
 		return -1;
 	h->lines[n++] = "Content-Type: application/json";
 	h->lines[n++] = "User-Agent: telltale-notifier/1";
-	h->lines[n++] = "X-Telltale-Event: alert";
+	snprintf(h->event, sizeof(h->event), "X-Telltale-Event: %s", q->name);
+	h->lines[n++] = h->event;
 	snprintf(h->delivery, sizeof(h->delivery), "X-Telltale-Delivery: %s", PQgetvalue(res, 0, C_ID));
 	h->lines[n++] = h->delivery;
 	snprintf(h->attempt, sizeof(h->attempt), "X-Telltale-Attempt: %s", PQgetvalue(res, 0, C_ATTEMPTS));
@@ -199,7 +276,7 @@ static void record(const char *stmt, int nparams, const char *const *values)
 }
 
 /* Records a failed attempt: another one later, or none after MAX_ATTEMPTS. */
-static void record_failure(const char *id, int attempts, const char *why)
+static void record_failure(const struct queue *q, const char *id, int attempts, const char *why)
 {
 	char delay[24];
 	const char *values[3] = { id, why, NULL };
@@ -207,21 +284,22 @@ static void record_failure(const char *id, int attempts, const char *why)
 	if (attempts < MAX_ATTEMPTS) {
 		snprintf(delay, sizeof(delay), "%ld", (long)FIRST_RETRY_MS << (attempts - 1));
 		values[2] = delay;
-		log_msg("notifier: event %s, attempt %d: %s; next attempt in %s ms", id, attempts, why, delay);
+		log_msg("notifier: %s %s, attempt %d: %s; next attempt in %s ms", q->name, id, attempts,
+			why, delay);
 	} else {
-		log_msg("notifier: event %s, attempt %d: %s; giving up", id, attempts, why);
+		log_msg("notifier: %s %s, attempt %d: %s; giving up", q->name, id, attempts, why);
 	}
-	record("notifier_failed", 3, values);
+	record(q->failed, 3, values);
 }
 
-/* POSTs the claimed event (row 0 of res) and records how it went. */
-static void deliver(const PGresult *res)
+/* POSTs the row of q claimed (row 0 of res) and records how it went. */
+static void deliver(const struct queue *q, const PGresult *res)
 {
 	const char *id = PQgetvalue(res, 0, C_ID);
 	int attempts = atoi(PQgetvalue(res, 0, C_ATTEMPTS));
-	struct json_object *body = payload_json(res);
+	struct json_object *body = q->payload(res);
 	size_t len = 0;
-	const char *text = json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN, &len);
+	const char *text = body ? json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN, &len) : NULL;
 	struct headers h;
 	struct outbound_request out = { "POST", PQgetvalue(res, 0, C_URL), h.lines, text, len };
 	struct outbound_response resp;
@@ -229,59 +307,76 @@ static void deliver(const PGresult *res)
 	const char *unsigned_why;
 
 	memset(&resp, 0, sizeof(resp));
-	if (headers_fill(&h, res, text, len, (int64_t)time(NULL), &unsigned_why) != 0) {
-		record_failure(id, MAX_ATTEMPTS, unsigned_why);
+	if (PQgetisnull(res, 0, C_URL)) {
+		record_failure(q, id, MAX_ATTEMPTS, "the webhook_url was removed");
+	} else if (!text) {
+		record_failure(q, id, attempts, "its body could not be made");
+	} else if (headers_fill(&h, q, res, text, len, (int64_t)time(NULL), &unsigned_why) != 0) {
+		record_failure(q, id, MAX_ATTEMPTS, unsigned_why);
 	} else if (outbound_send(&out, &notifier.allow, &resp) == 0 &&
 		   resp.status_code >= 200 && resp.status_code < 300) {
-		log_msg("notifier: event %s, attempt %d: delivered (HTTP %d)", id, attempts, resp.status_code);
-		record("notifier_delivered", 1, &id);
+		log_msg("notifier: %s %s, attempt %d: delivered (HTTP %d)", q->name, id, attempts,
+			resp.status_code);
+		record(q->delivered, 1, &id);
 	} else {
 		if (resp.status_code)
 			snprintf(why, sizeof(why), "the receiver answered HTTP %d", resp.status_code);
 		else
 			snprintf(why, sizeof(why), "%s", resp.error[0] ? resp.error : "no answer");
-		record_failure(id, attempts, why);
+		record_failure(q, id, attempts, why);
 	}
 	outbound_response_release(&resp);
 	json_object_put(body);
 }
 
-/* 1 when the claimed event (row 0 of res), on its first attempt, is over its
- * rule's cap and has been recorded as capped instead of sent. */
-static int capped(const PGresult *res)
+/* 1 when the claimed row (row 0 of res), on its first attempt, is over its
+ * owner's cap (a rule's, an application's) and has been recorded as capped
+ * instead of sent. */
+static int capped(const struct queue *q, const PGresult *res)
 {
-	const char *values[3] = { PQgetvalue(res, 0, C_ID), PQgetvalue(res, 0, C_ALERT_ID),
+	const char *values[3] = { PQgetvalue(res, 0, C_ID), PQgetvalue(res, 0, C_OWNER),
 				  notifier.max_per_minute };
 	PGresult *cap = NULL;
 	int n;
 
-	if (atoi(PQgetvalue(res, 0, C_ATTEMPTS)) != 1 ||
-	    db_exec("notifier_cap", 3, values, &cap) != DB_OK)
+	if (atoi(PQgetvalue(res, 0, C_ATTEMPTS)) != 1 || db_exec(q->cap, 3, values, &cap) != DB_OK)
 		return 0;
 	n = PQntuples(cap);
 	PQclear(cap);
 	if (n)
-		log_msg("notifier: event %s not sent: its rule is at %s deliveries a minute",
-			values[0], notifier.max_per_minute);
+		log_msg("notifier: %s %s not sent: its sender is at %s deliveries a minute",
+			q->name, values[0], notifier.max_per_minute);
 	return n > 0;
 }
 
-/* Claims the event due first and delivers it. Returns 1 when there was one,
- * 0 when none is due, -1 when the database failed. */
-static int deliver_next(void)
+/* Claims the row of q due first and delivers it. Returns 1 when there was
+ * one, 0 when none is due, -1 when the database failed. */
+static int deliver_next(const struct queue *q)
 {
 	PGresult *res = NULL;
 
-	if (db_exec("notifier_claim", 0, NULL, &res) != DB_OK)
+	if (db_exec(q->claim, 0, NULL, &res) != DB_OK)
 		return -1;
 	if (PQntuples(res) == 0) {
 		PQclear(res);
 		return 0;
 	}
-	if (!capped(res))
-		deliver(res);
+	if (!capped(q, res))
+		deliver(q, res);
 	PQclear(res);
 	return 1;
+}
+
+/* Delivers what is due in every queue, a row of each in turn. */
+static void deliver_due(void)
+{
+	int more = 1;
+
+	while (more && !signals_stop_requested()) {
+		more = 0;
+		for (size_t i = 0; i < NQUEUES && !signals_stop_requested(); i++)
+			more |= deliver_next(&queues[i]) > 0;
+	}
 }
 
 /* Gives up on the attempts of notifiers that died mid-way. */
@@ -289,24 +384,33 @@ static void abandon_stale(void)
 {
 	char ms[24];
 	const char *values[1] = { ms };
-	PGresult *res = NULL;
 
 	snprintf(ms, sizeof(ms), "%d", STALE_SENDING_MS);
-	if (db_exec("notifier_abandon", 1, values, &res) == DB_OK && strcmp(PQcmdTuples(res), "0") != 0)
-		log_msg("notifier: %s interrupted delivery(ies) marked failed", PQcmdTuples(res));
-	PQclear(res);
+	for (size_t i = 0; i < NQUEUES; i++) {
+		PGresult *res = NULL;
+
+		if (db_exec(queues[i].abandon, 1, values, &res) == DB_OK &&
+		    strcmp(PQcmdTuples(res), "0") != 0)
+			log_msg("notifier: %s interrupted %s delivery(ies) marked failed",
+				PQcmdTuples(res), queues[i].name);
+		PQclear(res);
+	}
 }
 
 /* How long to sleep: until the next retry is due, at most POLL_MS, at least
- * a little (an event due but claimed by another notifier must not spin us). */
+ * a little (a row due but claimed by another notifier must not spin us). */
 static int sleep_ms(void)
 {
-	PGresult *res = NULL;
 	long long due = POLL_MS;
 
-	if (db_exec("notifier_next_due", 0, NULL, &res) == DB_OK && !PQgetisnull(res, 0, 0))
-		due = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
+	for (size_t i = 0; i < NQUEUES; i++) {
+		PGresult *res = NULL;
+
+		if (db_exec(queues[i].next_due, 0, NULL, &res) == DB_OK && !PQgetisnull(res, 0, 0) &&
+		    strtoll(PQgetvalue(res, 0, 0), NULL, 10) < due)
+			due = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		PQclear(res);
+	}
 	return due < 50 ? 50 : due > POLL_MS ? POLL_MS : (int)due;
 }
 
@@ -344,8 +448,7 @@ int main(void)
 		 * queue is read, so nothing committed in between is missed. */
 		if (db_exec_sql("LISTEN telltale_alerts") == DB_OK) {
 			abandon_stale();
-			while (!signals_stop_requested() && deliver_next() > 0)
-				;
+			deliver_due();
 		}
 		if (!signals_stop_requested())
 			db_wait_notification(sleep_ms());

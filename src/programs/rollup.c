@@ -6,14 +6,28 @@
  * waits on a counter row. One process is enough; advisory locks make a second
  * one harmless.
  *
+ * rollup_events() also adds the new events to their issues (sql/020). Events
+ * stored before issues existed are grouped here, a batch at a time after each
+ * round: their fingerprints come from the ingest's own code
+ * (pure/fingerprint.h), and the database files them (issue_group_old_events).
+ *
  * Environment: DATABASE_URL (libpq conninfo or URI), TELLTALE_ROLLUP_INTERVAL_MS
  * (default 1000). Stops on SIGTERM, SIGINT, SIGHUP or SIGQUIT. */
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+#include <json-c/json.h>
 
 #include "db/db.h"
 #include "base/log.h"
 #include "base/signals.h"
+#include "pure/fingerprint.h"
+
+/* Events grouped a statement, and statements a round: a backlog of old events
+ * is worked off without holding the counts back for long. */
+#define GROUP_BATCH 500
+#define GROUP_BATCHES_PER_ROUND 20
 
 static const struct db_statement rollup_statements[] = {
 	{ "rollup_events", "SELECT rollup_events()" },
@@ -21,7 +35,83 @@ static const struct db_statement rollup_statements[] = {
 	{ NULL, NULL }
 };
 
-static const struct db_statement *const statement_tables[] = { rollup_statements, NULL };
+static const struct db_statement group_statements[] = {
+	/* Through the partial index of the events without an issue. */
+	{ "rollup_ungrouped",
+	  "SELECT id, message, stack FROM events"
+	  " WHERE issue_id IS NULL AND received_at < (SELECT rolled_until FROM rollup_state)"
+	  " ORDER BY id LIMIT 500" },
+	{ "rollup_group", "SELECT issue_group_old_events($1::json)" },
+	{ NULL, NULL }
+};
+
+static const struct db_statement *const statement_tables[] = {
+	rollup_statements, group_statements, NULL
+};
+
+/* {"id", "fp", "title", "culprit"} of row i of rollup_ungrouped's result, or
+ * NULL on no memory. */
+static struct json_object *grouping_of(const PGresult *res, int i)
+{
+	struct json_object *stack = NULL, *item;
+	struct fingerprint fp;
+
+	if (!PQgetisnull(res, i, 2))
+		stack = json_tokener_parse(PQgetvalue(res, i, 2));
+	if (fingerprint_of(stack, PQgetvalue(res, i, 1), (size_t)PQgetlength(res, i, 1), NULL, &fp) != 0) {
+		json_object_put(stack);
+		return NULL;
+	}
+	item = json_object_new_object();
+	json_object_object_add(item, "id", json_object_new_int64(strtoll(PQgetvalue(res, i, 0), NULL, 10)));
+	json_object_object_add(item, "fp", json_object_new_string(fp.hex));
+	json_object_object_add(item, "title", json_object_new_string(fp.title));
+	json_object_object_add(item, "culprit", fp.culprit ? json_object_new_string(fp.culprit) : NULL);
+	fingerprint_release(&fp);
+	json_object_put(stack);
+	return item;
+}
+
+/* Groups one batch of old events. Returns how many there were (0: none
+ * left), or -1 when the database or memory failed. */
+static int group_batch(void)
+{
+	PGresult *res = NULL, *done = NULL;
+	struct json_object *batch;
+	const char *text;
+	int n, rc;
+
+	if (db_exec("rollup_ungrouped", 0, NULL, &res) != DB_OK) {
+		PQclear(res);
+		return -1;
+	}
+	n = PQntuples(res);
+	batch = json_object_new_array_ext(n);
+	for (int i = 0; i < n && batch; i++) {
+		struct json_object *item = grouping_of(res, i);
+
+		if (!item || json_object_array_add(batch, item) != 0) {
+			json_object_put(item);
+			json_object_put(batch);
+			batch = NULL;
+		}
+	}
+	PQclear(res);
+	if (!batch)
+		return -1;
+	text = json_object_to_json_string_ext(batch, JSON_C_TO_STRING_PLAIN);
+	rc = n > 0 && db_exec("rollup_group", 1, &text, &done) != DB_OK ? -1 : n;
+	PQclear(done);
+	json_object_put(batch);
+	return rc;
+}
+
+static void group_old_events(void)
+{
+	for (int i = 0; i < GROUP_BATCHES_PER_ROUND && !signals_stop_requested(); i++)
+		if (group_batch() <= 0)
+			return;
+}
 
 static void sleep_ms(long ms)
 {
@@ -53,6 +143,7 @@ int main(void)
 			db_exec(s->name, 0, NULL, &res);
 			PQclear(res);
 		}
+		group_old_events();
 		sleep_ms(interval_ms > 0 ? interval_ms : 1000);
 	}
 	log_msg("rollup stopping");

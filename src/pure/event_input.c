@@ -8,6 +8,7 @@
 
 #include <json-c/printbuf.h>
 
+#include "pure/fingerprint.h"
 #include "pure/timefmt.h"
 #include "pure/utf8.h"
 
@@ -78,6 +79,54 @@ static int parse_optional_object(struct json_object *doc, const char *key,
 	return 0;
 }
 
+int event_input_name_ok(const char *s, size_t len, size_t max)
+{
+	if (len == 0 || len > max)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+int event_input_fingerprint_ok(struct json_object *v)
+{
+	size_t n;
+
+	if (!json_object_is_type(v, json_type_array))
+		return 0;
+	n = json_object_array_length(v);
+	if (n == 0 || n > EVENT_FINGERPRINT_PARTS_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *part = json_object_array_get_idx(v, i);
+		size_t len;
+
+		if (!json_object_is_type(part, json_type_string))
+			return 0;
+		len = (size_t)json_object_get_string_len(part);
+		if (len == 0 || len > EVENT_FINGERPRINT_PART_MAX)
+			return 0;
+	}
+	return 1;
+}
+
+/* environment and release: a name, or null / absent (NULL). Returns 0 or -1. */
+static int parse_optional_name(struct json_object *doc, const char *key, size_t max,
+			       const char **out)
+{
+	struct json_object *v = NULL;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(doc, key, &v) || !v)
+		return 0;
+	if (!json_object_is_type(v, json_type_string) ||
+	    !event_input_name_ok(json_object_get_string(v), (size_t)json_object_get_string_len(v), max))
+		return -1;
+	*out = json_object_get_string(v);
+	return 0;
+}
+
 static int parse_event_id(struct json_object *doc, char out[33])
 {
 	struct json_object *v = NULL;
@@ -118,6 +167,15 @@ int event_input_parse(struct json_object *doc, struct event_input *ev, struct er
 		return fail(err, "stack", "must be a JSON object or null");
 	if (parse_optional_object(doc, "tags", &ev->tags) != 0)
 		return fail(err, "tags", "must be a JSON object or null");
+	if (parse_optional_name(doc, "environment", EVENT_ENVIRONMENT_MAX, &ev->environment) != 0)
+		return fail(err, "environment", "must be 1 to 64 characters without control characters, or null");
+	if (parse_optional_name(doc, "release", EVENT_RELEASE_MAX, &ev->release) != 0)
+		return fail(err, "release", "must be 1 to 200 characters without control characters, or null");
+	if (json_object_object_get_ex(doc, "fingerprint", &v) && v) {
+		if (!event_input_fingerprint_ok(v))
+			return fail(err, "fingerprint", "must be an array of 1 to 32 strings of 1 to 256 bytes, or null");
+		ev->fingerprint = v;
+	}
 	return 0;
 }
 
@@ -201,6 +259,29 @@ static int append_int(struct event_rows *rows, int64_t v)
 	return append(rows, p, (size_t)(digits + sizeof(digits) - p));
 }
 
+/* ,"key":"value" when there is a value. */
+static int append_text(struct event_rows *rows, const char *key, const char *s)
+{
+	if (!s)
+		return 0;
+	return append_str(rows, key) == 0 ? append_json_string(rows, s, strlen(s)) : -1;
+}
+
+/* The issue's parts of the row: ,"fp":...,"title":...,"culprit":... */
+static int append_fingerprint(struct event_rows *rows, const struct event_input *ev)
+{
+	struct fingerprint fp;
+	int rc;
+
+	if (fingerprint_of(ev->stack, ev->message, ev->message_len, ev->fingerprint, &fp) != 0)
+		return -1;
+	rc = append_text(rows, ",\"fp\":", fp.hex) == 0 &&
+		append_text(rows, ",\"title\":", fp.title) == 0 &&
+		append_text(rows, ",\"culprit\":", fp.culprit) == 0 ? 0 : -1;
+	fingerprint_release(&fp);
+	return rc;
+}
+
 int event_rows_add(struct event_rows *rows, const struct event_input *ev)
 {
 	if (rows->text->buf[rows->text->bpos - 1] == ']')
@@ -216,7 +297,11 @@ int event_rows_add(struct event_rows *rows, const struct event_input *ev)
 	    append_str(rows, "\",\"message\":") != 0 ||
 	    append_json_string(rows, ev->message, ev->message_len) != 0 ||
 	    append_object(rows, ",\"stack\":", ev->stack) != 0 ||
-	    append_object(rows, ",\"tags\":", ev->tags) != 0 || append_str(rows, "}") != 0)
+	    append_object(rows, ",\"tags\":", ev->tags) != 0 ||
+	    append_text(rows, ",\"environment\":", ev->environment) != 0 ||
+	    append_text(rows, ",\"release\":", ev->release) != 0 ||
+	    append_object(rows, ",\"context\":", ev->context) != 0 ||
+	    append_fingerprint(rows, ev) != 0 || append_str(rows, "}") != 0)
 		return -1;
 	rows->count++;
 	rows->with_event_id += ev->event_id[0] != '\0';

@@ -32,7 +32,28 @@ struct event_input {
 	size_t message_len;             /* already cut to EVENT_MESSAGE_MAX */
 	struct json_object *stack;      /* lent; NULL when null or absent */
 	struct json_object *tags;       /* lent; NULL when null or absent */
+	const char *environment;        /* lent; NULL when absent */
+	const char *release;            /* lent; NULL when absent */
+	struct json_object *fingerprint; /* lent: the client's, an array of strings; or NULL */
+	struct json_object *context;    /* lent: a Sentry event's request, contexts,
+	                                   breadcrumbs, user and extra, masked; or NULL */
 };
+
+/* An environment is 1 to this many characters, a release 1 to the other. */
+#define EVENT_ENVIRONMENT_MAX 64
+#define EVENT_RELEASE_MAX 200
+/* A client's fingerprint has 1 to this many parts of 1 to PART_MAX bytes. */
+#define EVENT_FINGERPRINT_PARTS_MAX 32
+#define EVENT_FINGERPRINT_PART_MAX 256
+
+/* 1 when s[0..len) is a usable environment or release name of at most max
+ * bytes: not empty, no control characters. */
+int event_input_name_ok(const char *s, size_t len, size_t max);
+
+/* 1 when v is a usable client fingerprint: an array of 1 to
+ * EVENT_FINGERPRINT_PARTS_MAX non-empty strings of at most
+ * EVENT_FINGERPRINT_PART_MAX bytes. */
+int event_input_fingerprint_ok(struct json_object *v);
 
 /* Why an event was refused: the field (with the prefix) and what is wrong. */
 /* Reads and checks one event object. Returns 0 and fills *ev (lending from
@@ -44,8 +65,10 @@ int event_input_parse(struct json_object *doc, struct event_input *ev, struct er
 int event_input_parse_id(const char *s, char out[33]);
 
 /* The rows the ingest statement reads: a JSON array of objects {"i",
- * "event_id", "occurred_us", "level", "message", "stack", "tags"}, absent keys
- * for nulls, "i" counting from 0. The text is written as the events are
+ * "event_id", "occurred_us", "level", "message", "stack", "tags",
+ * "environment", "release", "context", "fp", "title", "culprit"}, absent keys
+ * for nulls, "i" counting from 0; "fp", "title" and "culprit" are the event's
+ * fingerprint (pure/fingerprint.h). The text is written as the events are
  * added, without building an object for each row. */
 struct event_rows {
 	struct printbuf *text;          /* "[" and the rows so far, unclosed */

@@ -302,6 +302,134 @@ static int map_tags(struct sentry_event *ev, struct json_object *doc)
 	return 0;
 }
 
+/* The members of an event kept as its context, shown with its issue. */
+static const char *const context_fields[] = { "request", "contexts", "breadcrumbs", "user", "extra" };
+
+/* request.member, a string, replaced by what mask (a mask_url or mask_body
+ * of it) makes of it. Returns -1 only on no memory. */
+static int mask_request_text(struct json_object *request, const char *member,
+			     char *(*mask)(const char *, size_t, const struct mask_fields *),
+			     const struct mask_fields *extra)
+{
+	struct json_object *v = NULL, *masked;
+	char *text;
+
+	if (!json_object_object_get_ex(request, member, &v) || !json_object_is_type(v, json_type_string))
+		return 0;
+	text = mask(json_object_get_string(v), (size_t)json_object_get_string_len(v), extra);
+	masked = text ? json_object_new_string(text) : NULL;
+	free(text);
+	if (!masked || json_object_object_add(request, member, masked) != 0) {
+		json_object_put(masked);
+		return -1;
+	}
+	return 0;
+}
+
+static char *mask_body_text(const char *text, size_t len, const struct mask_fields *extra)
+{
+	return mask_body(text, len, NULL, extra);
+}
+
+/* A query string masked as a URL's: "?" + qs through mask_url, less the "?". */
+static char *mask_query_text(const char *text, size_t len, const struct mask_fields *extra)
+{
+	char *url = malloc(len + 2), *masked;
+
+	if (!url)
+		return NULL;
+	url[0] = '?';
+	memcpy(url + 1, text, len);
+	url[len + 1] = '\0';
+	masked = mask_url(url, len + 1, extra);
+	free(url);
+	if (masked)
+		memmove(masked, masked + 1, strlen(masked));
+	return masked;
+}
+
+/* What mask_json leaves to do in a request: its cookies are credentials
+ * whole; its URL, query string and body text are masked as a request log's;
+ * headers sent as [name, value] pairs lose a sensitive name's value. */
+static int mask_request(struct json_object *request, const struct mask_fields *extra)
+{
+	struct json_object *headers = NULL;
+
+	if (!json_object_is_type(request, json_type_object))
+		return 0;
+	if (json_object_object_get_ex(request, "cookies", NULL) &&
+	    json_object_object_add(request, "cookies", json_object_new_string(MASK_VALUE)) != 0)
+		return -1;
+	if (mask_request_text(request, "url", mask_url, extra) != 0 ||
+	    mask_request_text(request, "query_string", mask_query_text, extra) != 0 ||
+	    mask_request_text(request, "data", mask_body_text, extra) != 0)
+		return -1;
+	if (!json_object_object_get_ex(request, "headers", &headers) ||
+	    !json_object_is_type(headers, json_type_array))
+		return 0;
+	for (size_t i = 0; i < json_object_array_length(headers); i++) {
+		struct json_object *pair = json_object_array_get_idx(headers, i), *name;
+
+		if (!json_object_is_type(pair, json_type_array) || json_object_array_length(pair) != 2)
+			continue;
+		name = json_object_array_get_idx(pair, 0);
+		if (json_object_is_type(name, json_type_string) &&
+		    mask_sensitive(extra, json_object_get_string(name), (size_t)json_object_get_string_len(name)) &&
+		    json_object_array_put_idx(pair, 1, json_object_new_string(MASK_VALUE)) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* context: copies of the context members the event has, masked. */
+static int map_context(struct sentry_event *ev, struct json_object *doc,
+		       const struct mask_fields *extra)
+{
+	struct json_object *context = json_object_new_object(), *v, *copy, *request = NULL;
+
+	if (!context)
+		return -1;
+	for (size_t i = 0; i < sizeof(context_fields) / sizeof(context_fields[0]); i++) {
+		copy = NULL;
+		if (!json_object_object_get_ex(doc, context_fields[i], &v) || !v)
+			continue;
+		if (json_object_deep_copy(v, &copy, NULL) != 0 ||
+		    json_object_object_add(context, context_fields[i], copy) != 0) {
+			json_object_put(copy);
+			json_object_put(context);
+			return -1;
+		}
+	}
+	json_object_object_get_ex(context, "request", &request);
+	if (mask_json(context, extra) != 0 || mask_request(request, extra) != 0) {
+		json_object_put(context);
+		return -1;
+	}
+	if (json_object_object_length(context) == 0)
+		json_object_put(context);
+	else
+		ev->input.context = context;
+	return 0;
+}
+
+/* environment, release and fingerprint, when usable; like every other
+ * field, ignored otherwise. */
+static void map_grouping(struct sentry_event *ev, struct json_object *doc)
+{
+	struct json_object *v = NULL;
+	size_t len = 0;
+	const char *s;
+
+	if ((s = string_field(doc, "environment", &len)) != NULL &&
+	    event_input_name_ok(s, len, EVENT_ENVIRONMENT_MAX))
+		ev->input.environment = s;
+	if ((s = string_field(doc, "release", &len)) != NULL &&
+	    event_input_name_ok(s, len, EVENT_RELEASE_MAX))
+		ev->input.release = s;
+	if (json_object_object_get_ex(doc, "fingerprint", &v) && event_input_fingerprint_ok(v))
+		ev->input.fingerprint = v;
+}
+
 int sentry_event_parse(struct sentry_event *ev, struct json_object *doc, int64_t now_usec)
 {
 	return sentry_event_parse_masked(ev, doc, now_usec, NULL);
@@ -320,8 +448,10 @@ int sentry_event_parse_masked(struct sentry_event *ev, struct json_object *doc, 
 		ev->input.event_id[0] = '\0';
 	ev->input.level = sentry_event_level(string_field(doc, "level", NULL));
 	ev->input.occurred_at = map_time(doc, now_usec);
-	if (map_message(ev, doc) != 0 || map_stack(ev, doc, extra) != 0 || map_tags(ev, doc) != 0)
+	if (map_message(ev, doc) != 0 || map_stack(ev, doc, extra) != 0 || map_tags(ev, doc) != 0 ||
+	    map_context(ev, doc, extra) != 0)
 		return -1;
+	map_grouping(ev, doc);
 	return 0;
 }
 
@@ -329,9 +459,11 @@ void sentry_event_release(struct sentry_event *ev)
 {
 	json_object_put(ev->input.stack);
 	json_object_put(ev->input.tags);
+	json_object_put(ev->input.context);
 	free(ev->message_buf);
 	ev->input.stack = NULL;
 	ev->input.tags = NULL;
+	ev->input.context = NULL;
 	ev->message_buf = NULL;
 	ev->input.message = NULL;
 }

@@ -16,6 +16,9 @@
  *                values as strings, plus environment, release, platform,
  *                server_name and sdk.name; NULL when there are none
  *   event_id     32 hex digits or a UUID; "" when absent or malformed
+ *   environment, release, fingerprint   the event's, when usable
+ *   context      copies of request, contexts, breadcrumbs, user and extra,
+ *                masked as a request log is (request.cookies whole)
  *
  * Like Sentry, a field of the wrong type is ignored rather than refused: an SDK
  * cannot fix what it sent, and the event is worth more than the field.
@@ -34,9 +37,10 @@
 #define SENTRY_EVENT_UNLABELED "<unlabeled event>"
 
 struct sentry_event {
-	/* input.message is lent from the document or points at message_buf;
-	 * input.stack and input.tags are NOT lent here: they are new objects that
-	 * this struct owns; event_rows_add writes them out as text. */
+	/* input.message, environment, release and fingerprint are lent from the
+	 * document (message may point at message_buf); input.stack, tags and
+	 * context are NOT lent here: they are new objects that this struct owns;
+	 * event_rows_add writes them out as text. */
 	struct event_input input;
 	char *message_buf;            /* owned: a message built from an exception */
 };

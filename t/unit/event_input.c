@@ -1,9 +1,11 @@
 /* Unit tests for event_input: the rules of an ingested event, one row a case. */
+#include <stdio.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
 #include "pure/event_input.h"
+#include "pure/fingerprint.h"
 #include "tap.h"
 #include "pure/timefmt.h"
 
@@ -26,6 +28,20 @@ static void test_rules(void)
 		{ "{" VALID ",\"stack\":5}", "stack" },
 		{ "{" VALID ",\"tags\":[]}", "tags" },
 		{ "{" VALID ",\"tags\":true}", "tags" },
+		{ "{" VALID ",\"environment\":\"prod\",\"release\":\"app@1.2.3\"}", NULL },
+		{ "{" VALID ",\"environment\":null,\"release\":null,\"fingerprint\":null}", NULL },
+		{ "{" VALID ",\"environment\":\"\"}", "environment" },
+		{ "{" VALID ",\"environment\":5}", "environment" },
+		{ "{" VALID ",\"environment\":\"a\\nb\"}", "environment" },
+		{ "{" VALID ",\"environment\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}", "environment" },
+		{ "{" VALID ",\"release\":[\"1\"]}", "release" },
+		{ "{" VALID ",\"release\":\"\\u0000\"}", "release" },
+		{ "{" VALID ",\"fingerprint\":[\"{{ default }}\",\"checkout\"]}", NULL },
+		{ "{" VALID ",\"fingerprint\":[]}", "fingerprint" },
+		{ "{" VALID ",\"fingerprint\":\"checkout\"}", "fingerprint" },
+		{ "{" VALID ",\"fingerprint\":[1]}", "fingerprint" },
+		{ "{" VALID ",\"fingerprint\":[\"\"]}", "fingerprint" },
+		{ "{" VALID ",\"fingerprint\":[{}]}", "fingerprint" },
 		{ "{\"level\":\"error\",\"message\":\"m\"}", "occurred_at" },
 		{ "{\"occurred_at\":null,\"level\":\"error\",\"message\":\"m\"}", "occurred_at" },
 		{ "{\"occurred_at\":\"2026-02-30T00:00:00Z\",\"level\":\"error\",\"message\":\"m\"}", "occurred_at" },
@@ -78,22 +94,31 @@ static void test_values(void)
 	ok(ev.stack == NULL && ev.tags != NULL, "absent stack is NULL, tags kept");
 
 	struct event_rows rows;
+	struct fingerprint fp;
+	char want[512];
 	ok(event_rows_init(&rows) == 0, "rows start");
+	ok(fingerprint_of(NULL, "disk full", 9, NULL, &fp) == 0, "the message's fingerprint");
 	is_str(event_rows_text(&rows), "[]", "no rows: an empty array");
 	ok(event_rows_add(&rows, &ev) == 0, "a row is added after the array was read");
-	is_str(event_rows_text(&rows),
-	       "[{\"i\":0,\"event_id\":\"0123456789abcdef0123456789abcdef\","
-	       "\"occurred_us\":1770717600500000,\"level\":\"WARNING\",\"message\":\"disk full\","
-	       "\"tags\":{\"a\":\"b\"}}]", "the row for the ingest statement");
+	snprintf(want, sizeof(want),
+		 "[{\"i\":0,\"event_id\":\"0123456789abcdef0123456789abcdef\","
+		 "\"occurred_us\":1770717600500000,\"level\":\"WARNING\",\"message\":\"disk full\","
+		 "\"tags\":{\"a\":\"b\"},\"fp\":\"%s\",\"title\":\"disk full\"}]", fp.hex);
+	fingerprint_release(&fp);
+	is_str(event_rows_text(&rows), want, "the row for the ingest statement, with its fingerprint");
 	ok(rows.count == 1 && rows.with_event_id == 1, "one row, counted as one with an event_id");
 	ev.event_id[0] = '\0';
 	ev.tags = NULL;
 	ev.message = "q\"b\\ n\n t\t c\x01 \xe2\x82\xac /";
 	ev.message_len = strlen(ev.message);
 	ok(event_rows_add(&rows, &ev) == 0, "a second row");
-	is_str(strstr(event_rows_text(&rows), "},{") + 1,
-	       ",{\"i\":1,\"occurred_us\":1770717600500000,\"level\":\"WARNING\","
-	       "\"message\":\"q\\\"b\\\\ n\\u000a t\\u0009 c\\u0001 \xe2\x82\xac /\"}]",
+	ok(fingerprint_of(NULL, ev.message, ev.message_len, NULL, &fp) == 0, "its fingerprint");
+	snprintf(want, sizeof(want),
+		 ",{\"i\":1,\"occurred_us\":1770717600500000,\"level\":\"WARNING\","
+		 "\"message\":\"q\\\"b\\\\ n\\u000a t\\u0009 c\\u0001 \xe2\x82\xac /\",\"fp\":\"%s\","
+		 "\"title\":\"q\\\"b\\\\ n\\u000a t\\u0009 c\\u0001 \xe2\x82\xac /\"}]", fp.hex);
+	fingerprint_release(&fp);
+	is_str(strstr(event_rows_text(&rows), "},{") + 1, want,
 	       "counted from 0, absent keys left out, the message escaped");
 	ok(rows.count == 2 && rows.with_event_id == 1, "a row without an event_id is not counted as one");
 	struct json_object *back = json_tokener_parse(event_rows_text(&rows));
@@ -129,9 +154,54 @@ static void test_prefix_and_cut(void)
 	json_object_put(big);
 }
 
+/* environment, release, the client's fingerprint and the context go into the
+ * row; the client's fingerprint decides the group and the title stays ours. */
+static void test_grouping(void)
+{
+	struct json_object *doc = json_tokener_parse(
+		"{" VALID ",\"environment\":\"prod\",\"release\":\"2.3\","
+		"\"fingerprint\":[\"checkout\",\"{{ default }}\"]}");
+	struct json_object *other = json_tokener_parse(
+		"{\"occurred_at\":\"2026-02-10\",\"level\":\"error\",\"message\":\"bang\","
+		"\"fingerprint\":[\"checkout\"]}");
+	struct json_object *back, *row, *v = NULL, *w = NULL;
+	struct event_input ev, ev2;
+	struct event_rows rows;
+	struct error err;
+
+	ok(event_input_parse(doc, &ev, &err) == 0, "an event with environment, release and fingerprint");
+	ok(ev.environment && strcmp(ev.environment, "prod") == 0 && ev.release &&
+	   strcmp(ev.release, "2.3") == 0, "  both kept");
+	ev.context = json_tokener_parse("{\"user\":{\"id\":\"7\"}}");
+	event_rows_init(&rows);
+	ok(event_rows_add(&rows, &ev) == 0, "  written as a row");
+	ok(event_input_parse(other, &ev2, &err) == 0 && event_rows_add(&rows, &ev2) == 0,
+	   "a second event, fingerprint [\"checkout\"] alone");
+	back = json_tokener_parse(event_rows_text(&rows));
+	row = json_object_array_get_idx(back, 0);
+	ok(json_object_object_get_ex(row, "environment", &v) && strcmp(json_object_get_string(v), "prod") == 0 &&
+	   json_object_object_get_ex(row, "release", &v) && strcmp(json_object_get_string(v), "2.3") == 0,
+	   "  the row has environment and release");
+	ok(json_object_object_get_ex(row, "context", &v) && json_object_is_type(v, json_type_object),
+	   "  and the context");
+	ok(json_object_object_get_ex(row, "title", &v) && strcmp(json_object_get_string(v), "boom") == 0,
+	   "  the title is the message, whatever the client grouped by");
+	json_object_object_get_ex(row, "fp", &v);
+	json_object_object_get_ex(json_object_array_get_idx(back, 1), "fp", &w);
+	ok(v && w && strlen(json_object_get_string(v)) == 64 &&
+	   strcmp(json_object_get_string(v), json_object_get_string(w)) != 0,
+	   "  [\"checkout\", \"{{ default }}\"] and [\"checkout\"] are two groups");
+	json_object_put(back);
+	json_object_put(ev.context);
+	event_rows_free(&rows);
+	json_object_put(doc);
+	json_object_put(other);
+}
+
 int main(void)
 {
 	test_rules();
+	test_grouping();
 	test_values();
 	test_prefix_and_cut();
 	return tap_done();

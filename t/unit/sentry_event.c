@@ -257,11 +257,13 @@ static void test_ownership(void)
 	json_object_put(doc);
 	sentry_event_release(&ev);
 	sentry_event_release(&ev);
-	is_str(event_rows_text(&rows),
-	       "[{\"i\":0,\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\",\"occurred_us\":1893553445000000,"
-	       "\"level\":\"WARNING\",\"message\":\"m\",\"stack\":{\"values\":[{\"type\":\"E\",\"stacktrace\":"
-	       "{\"frames\":[{\"lineno\":1}]}}]},\"tags\":{\"a\":\"b\"}}]",
-	       "after the document and the event are gone");
+	static const char written[] =
+		"[{\"i\":0,\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\",\"occurred_us\":1893553445000000,"
+		"\"level\":\"WARNING\",\"message\":\"m\",\"stack\":{\"values\":[{\"type\":\"E\",\"stacktrace\":"
+		"{\"frames\":[{\"lineno\":1}]}}]},\"tags\":{\"a\":\"b\"},\"fp\":\"";
+	ok(strncmp(event_rows_text(&rows), written, sizeof(written) - 1) == 0 &&
+	   strstr(event_rows_text(&rows), "\"title\":\"E\"}]") != NULL,
+	   "after the document and the event are gone");
 	event_rows_free(&rows);
 }
 
