@@ -50,6 +50,27 @@ sub functions {
 	return [ map { $_->{function} // '' } @{ $values->[-1]{stacktrace}{frames} || [] } ];
 }
 
+# How the SDK's events were grouped into issues (docs/api.md, "Error issues"),
+# and what the event kept as its context.
+sub grouping_ok {
+	my ($sdk, $events, $ids) = @_;
+	my %issue = map { $_ => ($events->{ $ids->{$_} // '' } || {})->{issue_id} } keys %$ids;
+	ok($issue{exception}, "$sdk: its events have issues");
+	is($issue{exception_again}, $issue{exception}, "$sdk: the same exception raised twice from one place: one issue");
+	isnt($issue{elsewhere}, $issue{exception}, "$sdk: from another place: another issue");
+	is($issue{order_b}, $issue{order_a}, "$sdk: messages differing only in numbers: one issue");
+	is($issue{custom_b}, $issue{custom_a}, "$sdk: a custom fingerprint groups different messages");
+	isnt($issue{custom_a}, $issue{order_a}, "$sdk: and only those");
+	my $custom = $events->{ $ids->{custom_a} // '' } || {};
+	is($custom->{release} // '', $custom->{tags}{release} // 'none', "$sdk: the event's release is kept");
+	is($custom->{environment} // '', $custom->{tags}{environment} // 'none', "$sdk: and its environment");
+	is($custom->{context}{extra}{api_token}, '***MASKED***', "$sdk: a token in extra is masked in the context");
+	is($custom->{context}{user}{id}, 'u-1', "$sdk: the user is kept in the context");
+	my $issue = req('GET', "/apps/$custom->{application_id}/issues/" . ($issue{exception} // 0))->{json} || {};
+	like($issue->{culprit} // '', qr/\binner\b/, "$sdk: the culprit is the innermost in-app frame's function")
+		or diag(json_bytes($issue));
+}
+
 # --- python3-sentry-sdk ---------------------------------------------------------------
 
 {
@@ -62,7 +83,8 @@ sub functions {
 	all_accepted('python3-sentry-sdk', $report || {});
 	my $ids = $report ? $report->{ids} : {};
 	my $events = by_id($app);
-	is(scalar keys %$events, 3, 'three events stored (the session envelope stored nothing)');
+	is(scalar keys %$events, 9, 'nine events stored (the session envelope stored nothing)');
+	grouping_ok('python3-sentry-sdk', $events, $ids);
 
 	my $m = $events->{ $ids->{message} // '' } || {};
 	is($m->{level}, 'WARNING', 'capture_message: level');
@@ -104,7 +126,8 @@ sub functions {
 	all_accepted('@sentry/node', $report || {});
 	my $ids = $report ? $report->{ids} : {};
 	my $events = by_id($app);
-	is(scalar keys %$events, 2, 'two events stored (session envelopes stored nothing)');
+	is(scalar keys %$events, 8, 'eight events stored (session envelopes stored nothing)');
+	grouping_ok('@sentry/node', $events, $ids);
 
 	my $m = $events->{ $ids->{message} // '' } || {};
 	is($m->{level}, 'WARNING', 'captureMessage: level');

@@ -17,6 +17,7 @@ package Telltale;
 #   Telltale::Faults  kills on purpose, the PostgreSQL cluster stopped and frozen
 #   Telltale::Time    RFC 3339 text and microseconds
 #   Telltale::Util    JSON text, waiting, a request in the background, predicates
+#   Telltale::Receiver  a webhook receiver for the notifier's deliveries
 
 use strict;
 use warnings;
@@ -25,7 +26,7 @@ use Exporter qw(import);
 
 my @MODULES;
 BEGIN {
-	@MODULES = map { "Telltale::$_" } qw(HTTP Apps V1 Sentry DB Stack Load Faults Time Util);
+	@MODULES = map { "Telltale::$_" } qw(HTTP Apps V1 Sentry DB Stack Load Faults Time Util Receiver);
 	for my $m (@MODULES) {
 		(my $file = "$m.pm") =~ s{::}{/}g;
 		require $file;

@@ -49,6 +49,10 @@ function outer(marker) {
   inner(marker);
 }
 
+function elsewhere(marker) {
+  throw new TypeError(`node exception ${marker}`);
+}
+
 async function main() {
   const [dsn, marker] = process.argv.slice(2);
   Sentry.init({
@@ -64,11 +68,27 @@ async function main() {
   Sentry.setTag('marker', marker);
   const ids = {};
   ids.message = Sentry.captureMessage(`node message ${marker}`, 'warning');
-  try {
-    outer(marker);
-  } catch (err) {
-    ids.exception = Sentry.captureException(err);
+  for (const name of ['exception', 'exception_again']) {
+    try {
+      outer(marker);
+    } catch (err) {
+      ids[name] = Sentry.captureException(err);
+    }
   }
+  try {
+    elsewhere(marker);
+  } catch (err) {
+    ids.elsewhere = Sentry.captureException(err);
+  }
+  ids.order_a = Sentry.captureMessage('order 17 failed after 2.5 s');
+  ids.order_b = Sentry.captureMessage('order 4242 failed after 30.75 s');
+  Sentry.withScope((scope) => {
+    scope.setFingerprint(['payment-provider-down']);
+    scope.setExtra('api_token', 'node-secret-token');
+    scope.setUser({ id: 'u-1', email: 'ann@example.com' });
+    ids.custom_a = Sentry.captureMessage('stripe timed out');
+    ids.custom_b = Sentry.captureMessage('adyen refused the connection');
+  });
   await Sentry.flush(20000);
   const pkg = require('@sentry/node/package.json');
   process.stdout.write(`${JSON.stringify({ ids, statuses, sdk: pkg.version })}\n`);

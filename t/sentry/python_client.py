@@ -50,6 +50,10 @@ def outer(marker):
     inner(marker)
 
 
+def elsewhere(marker):
+    raise ValueError("python exception %s" % marker)
+
+
 def chained(marker):
     try:
         {}["missing"]
@@ -75,10 +79,23 @@ def main():
     ids = {}
     hub.start_session()
     ids["message"] = sentry_sdk.capture_message("python message %s" % marker, level="warning")
+    for name in ("exception", "exception_again"):
+        try:
+            outer(marker)
+        except ValueError:
+            ids[name] = sentry_sdk.capture_exception()
     try:
-        outer(marker)
+        elsewhere(marker)
     except ValueError:
-        ids["exception"] = sentry_sdk.capture_exception()
+        ids["elsewhere"] = sentry_sdk.capture_exception()
+    ids["order_a"] = sentry_sdk.capture_message("order 17 failed after 2.5 s")
+    ids["order_b"] = sentry_sdk.capture_message("order 4242 failed after 30.75 s")
+    with sentry_sdk.push_scope() as scope:
+        scope.fingerprint = ["payment-provider-down"]
+        scope.set_extra("api_token", "py-secret-token")
+        scope.set_user({"id": "u-1", "email": "ann@example.com"})
+        ids["custom_a"] = sentry_sdk.capture_message("stripe timed out")
+        ids["custom_b"] = sentry_sdk.capture_message("adyen refused the connection")
     try:
         chained(marker)
     except RuntimeError:
