@@ -41,9 +41,9 @@ my $stand_in = "CREATE TEMPORARY TABLE events (LIKE public.events INCLUDING ALL)
 my $now = now_usec();
 my %since = ('24 hours' => $now - 86_400_000_000, '30 days' => $now - 30 * 86_400_000_000);
 my %args = (
-	stats_timeseries   => sub { "$app->{id}, $_[0], $now, NULL, 3600000000, $_[0]" },
-	stats_by_level     => sub { "$app->{id}, $_[0], $now, NULL" },
-	stats_top_messages => sub { "$app->{id}, $_[0], $now, NULL, 10" },
+	stats_timeseries   => sub { "$app->{id}, $_[0], $now, NULL, NULL, NULL, 3600000000, $_[0]" },
+	stats_by_level     => sub { "$app->{id}, $_[0], $now, NULL, NULL, NULL" },
+	stats_top_messages => sub { "$app->{id}, $_[0], $now, NULL, NULL, NULL, 10" },
 );
 for my $name (sort keys %args) {
 	my $sql = `$worker --statement $name`;

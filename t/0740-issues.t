@@ -117,6 +117,23 @@ my $older = req('GET', "/apps/$app->{id}/issues/$a1/events?limit=1&cursor=$event
 is($older->{json}{items}[0]{release}, 'shop@1.0', '  the cursor leads to the older one');
 is($older->{json}{next_cursor}, undef, '  and no further');
 
+# --- environment and release as filters of events and statistics ----------------------------------
+is_deeply([ map { $_->{message} } events_of($app, 'environment=staging') ], [ 'Order 7 failed for bob@example.com' ],
+	  'the event list filters by environment');
+is_deeply([ map { $_->{environment} } events_of($app, 'release=shop@1.0') ], [ 'production' ],
+	  '  and by release');
+my $by_level = req('GET', "/apps/$app->{id}/stats/by-level?environment=production");
+is_deeply($by_level->{json}{items}, [ { level => 'ERROR', count => 1 } ], 'statistics by level of one environment');
+my $series = req('GET', "/apps/$app->{id}/stats/timeseries?release=shop\@1.1");
+my $in_series = 0;
+$in_series += $_->{count} for @{ $series->{json}{series} || [] };
+is($in_series, 1, '  a time series of one release');
+my $top = req('GET', "/apps/$app->{id}/stats/top-messages?environment=production&release=shop\@1.0");
+is_deeply([ map { [ $_->{message}, $_->{count} ] } @{ $top->{json}{items} || [] } ],
+	  [ [ 'Order 1041 failed', 1 ] ], '  the top messages of both');
+is(scalar @{ req('GET', "/apps/$app->{id}/stats/by-level?environment=nowhere")->{json}{items} }, 0,
+   '  none of an environment that never sent');
+
 # --- the list ------------------------------------------------------------------------------------
 counted($app, $f1, 2);
 my @all = map { $_->{id} } @{ issues_of($app, 'limit=100') };

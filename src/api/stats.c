@@ -1,8 +1,9 @@
 /* stats: each statistic is one statement over [since, until) of received_at,
  * reading the hourly counts that telltale-rollup keeps for whole hours and the
- * events themselves for the rest. The database returns only the buckets that
- * have events; the worker lays out every bucket of the window, so empty ones
- * show as zeros. */
+ * events themselves for the rest. The counts are kept by application and
+ * level only: a statistic of one environment or release reads the events
+ * themselves. The database returns only the buckets that have events; the
+ * worker lays out every bucket of the window, so empty ones show as zeros. */
 #include "api/stats.h"
 
 #include "api/handler.h"
@@ -15,18 +16,24 @@
 #define TOP_LIMIT_DEFAULT 10
 #define TOP_LIMIT_MAX 100
 
-/* Each statement answers no row when the application does not exist, and one
- * row of NULLs when it exists but has nothing in the window. */
+/* Every statement takes $1 app, $2 since, $3 until, $4 level, $5
+ * environment and $6 release (NULL: any), and answers no row when the
+ * application does not exist, and one row of NULLs when it exists but has
+ * nothing in the window. A statement of the rollups is run only without an
+ * environment or a release. */
 #define FOR_APP(select, from_where) \
 	"SELECT " select " FROM applications a LEFT JOIN LATERAL (" from_where ") s ON true" \
 	" WHERE a.id = $1"
+#define FOR_APP_ROLLED(select, from_where) \
+	FOR_APP(select, from_where) " AND $5::text IS NULL AND $6::text IS NULL"
 #define LEVEL_IS "($4::text IS NULL OR level = $4)"
+#define WHERE_IS "($5::text IS NULL OR environment = $5) AND ($6::text IS NULL OR release = $6)"
 /* The window's end: NULL when the request named none, for "until the
  * statement's snapshot" (see window_args). */
 #define UNTIL "coalesce(usec_to_ts($3), 'infinity')"
 #define IN_WINDOW \
 	" WHERE application_id = a.id AND received_at >= usec_to_ts($2)" \
-	" AND received_at < " UNTIL " AND " LEVEL_IS
+	" AND received_at < " UNTIL " AND " LEVEL_IS " AND " WHERE_IS
 
 /* The window's split (see stats_window and stats_days in
  * sql/003_event_rollups.sql): [W_LO, W_HI) from the hourly counts, its whole
@@ -72,33 +79,44 @@
 	" UNION ALL " RAW_EDGES("md5(message)::uuid, message, 1, received_at")
 
 const struct db_statement stats_statements[] = {
-	/* $5 bucket width in microseconds (whole hours), $6 the origin buckets
+	/* $7 bucket width in microseconds (whole hours), $8 the origin buckets
 	 * count from. */
 	{ "stats_timeseries",
-	  FOR_APP("s.bucket, s.n",
-		  "SELECT ts_to_usec(date_bin($5 * interval '1 microsecond', t,"
-		  " usec_to_ts($6))) AS bucket, sum(n) AS n FROM (" COUNT_ROWS ") x"
+	  FOR_APP_ROLLED("s.bucket, s.n",
+		  "SELECT ts_to_usec(date_bin($7 * interval '1 microsecond', t,"
+		  " usec_to_ts($8))) AS bucket, sum(n) AS n FROM (" COUNT_ROWS ") x"
 		  " GROUP BY 1 ORDER BY 1") },
-	/* The same for minutes, which the hourly table cannot split: from events. */
-	{ "stats_timeseries_minutes",
+	/* The same from events: for minutes, which the hourly table cannot
+	 * split, and for an environment or a release. */
+	{ "stats_timeseries_events",
 	  FOR_APP("s.bucket, s.n",
-		  "SELECT ts_to_usec(date_bin($5 * interval '1 microsecond', received_at,"
-		  " usec_to_ts($6))) AS bucket, count(*) AS n FROM events" IN_WINDOW
+		  "SELECT ts_to_usec(date_bin($7 * interval '1 microsecond', received_at,"
+		  " usec_to_ts($8))) AS bucket, count(*) AS n FROM events" IN_WINDOW
 		  " GROUP BY 1 ORDER BY 1") },
 	{ "stats_by_level",
-	  FOR_APP("s.level, s.n",
+	  FOR_APP_ROLLED("s.level, s.n",
 		  "SELECT level, sum(n) AS n FROM (" COUNT_ROWS ") x"
 		  " GROUP BY level ORDER BY n DESC, level") },
-	/* $5 limit. */
+	{ "stats_by_level_events",
+	  FOR_APP("s.level, s.n",
+		  "SELECT level, count(*) AS n FROM events" IN_WINDOW
+		  " GROUP BY level ORDER BY n DESC, level") },
+	/* $7 limit. */
 	{ "stats_top_messages",
-	  FOR_APP("s.message, s.n, s.last_seen",
+	  FOR_APP_ROLLED("s.message, s.n, s.last_seen",
 		  "SELECT min(message) AS message, sum(n) AS n, ts_to_usec(max(last_seen)) AS last_seen"
 		  " FROM (" MESSAGE_ROWS ") x"
-		  " GROUP BY k ORDER BY n DESC, last_seen DESC LIMIT $5") },
+		  " GROUP BY k ORDER BY n DESC, last_seen DESC LIMIT $7") },
+	{ "stats_top_messages_events",
+	  FOR_APP("s.message, s.n, s.last_seen",
+		  "SELECT min(message) AS message, count(*) AS n, ts_to_usec(max(received_at)) AS last_seen"
+		  " FROM events" IN_WINDOW
+		  " GROUP BY md5(message) ORDER BY n DESC, last_seen DESC LIMIT $7") },
 	{ NULL, NULL }
 };
 
-/* The arguments every statistic shares: app, since, until, level. A request
+/* The arguments every statistic shares: app, since, until, level,
+ * environment and release (the last two from the query). A request
  * without until counts up to its statement's snapshot (until goes as NULL),
  * and until in the answer is the worker's clock when the request came. Sent
  * as that clock instead, until could fall a moment before the rollup's
@@ -117,6 +135,21 @@ static void window_args(struct sql_args *a, const struct request *req, int64_t a
 	else
 		sql_arg_text(a, NULL);
 	sql_arg_text(a, level);
+	sql_arg_text(a, request_query(req, "environment", &malformed));
+	sql_arg_text(a, request_query(req, "release", &malformed));
+}
+
+/* environment and release: 422 unless valid text when given. Returns 1 when
+ * either is given (the statistic is then read from the events), 0 when
+ * neither, -1 when it has answered. */
+static int where_or_respond(struct request *req)
+{
+	const char *environment, *release;
+
+	if (handler_query_text_or_respond(req, "environment", &environment) != 0 ||
+	    handler_query_text_or_respond(req, "release", &release) != 0)
+		return -1;
+	return environment || release;
 }
 
 /* Runs a statistic; 404 when the application does not exist. Returns the
@@ -179,7 +212,7 @@ static struct json_object *series_json(enum interval iv, int64_t first, int64_t 
 	return series;
 }
 
-/* GET /apps/{app_id}/stats/timeseries?since&until&interval&level */
+/* GET /apps/{app_id}/stats/timeseries?since&until&interval&level&environment&release */
 void stats_timeseries(struct request *req)
 {
 	struct sql_args a = { 0 };
@@ -188,12 +221,13 @@ void stats_timeseries(struct request *req)
 	PGresult *res = NULL;
 	const char *level;
 	int64_t app_id, since, until, first, last;
-	int rows;
+	int rows, filtered;
 
 	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
 	    interval_or_respond(req, &iv) != 0 ||
 	    handler_query_level_or_respond(req, &level) != 0 ||
-	    handler_query_window_or_respond(req, DEFAULT_SPAN_USEC, &since, &until) != 0)
+	    handler_query_window_or_respond(req, DEFAULT_SPAN_USEC, &since, &until) != 0 ||
+	    (filtered = where_or_respond(req)) < 0)
 		return;
 	first = params_bucket_start(iv, since);
 	last = params_bucket_start(iv, until);
@@ -205,7 +239,7 @@ void stats_timeseries(struct request *req)
 	window_args(&a, req, app_id, since, until, level);
 	sql_arg_int(&a, interval_usec[iv]);
 	sql_arg_int(&a, params_bucket_start(iv, 0));
-	if ((rows = run_stat_or_respond(req, iv == INTERVAL_MINUTE ? "stats_timeseries_minutes"
+	if ((rows = run_stat_or_respond(req, iv == INTERVAL_MINUTE || filtered ? "stats_timeseries_events"
 					: "stats_timeseries", &a, &res)) < 0)
 		return;
 	body = window_json(since, until);
@@ -216,20 +250,22 @@ void stats_timeseries(struct request *req)
 	PQclear(res);
 }
 
-/* GET /apps/{app_id}/stats/by-level?since&until */
+/* GET /apps/{app_id}/stats/by-level?since&until&environment&release */
 void stats_by_level(struct request *req)
 {
 	struct sql_args a = { 0 };
 	struct json_object *body, *items;
 	PGresult *res = NULL;
 	int64_t app_id, since, until;
-	int rows;
+	int rows, filtered;
 
 	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
-	    handler_query_window_or_respond(req, DEFAULT_SPAN_USEC, &since, &until) != 0)
+	    handler_query_window_or_respond(req, DEFAULT_SPAN_USEC, &since, &until) != 0 ||
+	    (filtered = where_or_respond(req)) < 0)
 		return;
 	window_args(&a, req, app_id, since, until, NULL);
-	if ((rows = run_stat_or_respond(req, "stats_by_level", &a, &res)) < 0)
+	if ((rows = run_stat_or_respond(req, filtered ? "stats_by_level_events" : "stats_by_level",
+					&a, &res)) < 0)
 		return;
 	body = window_json(since, until);
 	items = json_object_new_array();
@@ -246,7 +282,7 @@ void stats_by_level(struct request *req)
 	PQclear(res);
 }
 
-/* GET /apps/{app_id}/stats/top-messages?since&until&limit&level */
+/* GET /apps/{app_id}/stats/top-messages?since&until&limit&level&environment&release */
 void stats_top_messages(struct request *req)
 {
 	struct sql_args a = { 0 };
@@ -254,16 +290,18 @@ void stats_top_messages(struct request *req)
 	PGresult *res = NULL;
 	const char *level;
 	int64_t app_id, since, until, limit;
-	int rows;
+	int rows, filtered;
 
 	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
 	    handler_query_int_or_respond(req, "limit", TOP_LIMIT_DEFAULT, 1, TOP_LIMIT_MAX, &limit) != 0 ||
 	    handler_query_level_or_respond(req, &level) != 0 ||
-	    handler_query_window_or_respond(req, DEFAULT_SPAN_USEC, &since, &until) != 0)
+	    handler_query_window_or_respond(req, DEFAULT_SPAN_USEC, &since, &until) != 0 ||
+	    (filtered = where_or_respond(req)) < 0)
 		return;
 	window_args(&a, req, app_id, since, until, level);
 	sql_arg_int(&a, limit);
-	if ((rows = run_stat_or_respond(req, "stats_top_messages", &a, &res)) < 0)
+	if ((rows = run_stat_or_respond(req, filtered ? "stats_top_messages_events" : "stats_top_messages",
+					&a, &res)) < 0)
 		return;
 	body = window_json(since, until);
 	json_add_int(body, "limit", limit);
