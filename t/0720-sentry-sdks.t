@@ -71,6 +71,29 @@ sub grouping_ok {
 		or diag(json_bytes($issue));
 }
 
+# An issue's status through the SDK's own releases: @run runs the client for
+# one exception from a release (the same place as its first run's).
+sub regressions_ok {
+	my ($sdk, $app, $issue, @run) = @_;
+	my $status = sub { req('GET', "/apps/$app->{id}/issues/$issue")->{json}{status} // '' };
+	my $patch = sub { req('PATCH', "/apps/$app->{id}/issues/$issue", json => {@_})->{status} };
+	my $from = sub {
+		my ($release) = @_;
+		my $report = run_client("$sdk, release $release", @run, $release) || {};
+		my $ev = (grep { ($_->{event_id} // '') eq ($report->{ids}{exception} // '-') } events_of($app))[0] || {};
+		is($ev->{issue_id}, $issue, "$sdk: the exception from release $release lands in the issue");
+	};
+	$from->('1.9');
+	is($patch->(status => 'resolved'), 200, "$sdk: resolve the issue");
+	$from->('2.0');
+	is($status->(), 'unresolved', "$sdk: a new event reopens it");
+	is($patch->(status => 'resolved', resolved_in_release => '2.0'), 200, "$sdk: resolve it in release 2.0");
+	$from->('1.9');
+	is($status->(), 'resolved', "$sdk: an event from 1.9 leaves it resolved");
+	$from->('2.1');
+	is($status->(), 'unresolved', "$sdk: one from 2.1 reopens it");
+}
+
 # --- python3-sentry-sdk ---------------------------------------------------------------
 
 {
@@ -111,6 +134,8 @@ sub grouping_ok {
 	is($c->{message}, "RuntimeError: python chained $marker", 'a chained exception: the last value names it');
 	is_deeply([ map { $_->{type} } @{ $c->{stack}{values} || [] } ], [qw(KeyError RuntimeError)],
 		  'a chained exception: both values, cause first');
+	regressions_ok('python3-sentry-sdk', $app, $x->{issue_id} // 0, $python, "$dir/python_client.py",
+		       sentry_dsn($app), $marker);
 }
 
 # --- @sentry/node ------------------------------------------------------------------------
@@ -145,6 +170,8 @@ sub grouping_ok {
 	like($x->{stack}{values}[-1]{stacktrace}{frames}[-1]{filename} // '', qr/node_client\.js\z/,
 	     'a frame names its file');
 	is($x->{tags}{release}, 'node-app@2.0.0', 'captureException: release');
+	regressions_ok('@sentry/node', $app, $x->{issue_id} // 0, $node, "$dir/node_client.js", sentry_dsn($app),
+		       $marker);
 }
 
 done_testing();

@@ -214,7 +214,7 @@ my $other = new_app("issues-other-$tag");
 my $theirs = group_of($other, message => 'elsewhere');
 my $stored = count_events($app);
 for my $case ([ { fingerprint => [] }, 'fingerprint' ], [ { fingerprint => 'x' }, 'fingerprint' ],
-	      [ { fingerprint => [ 'x' x 257 ] }, 'fingerprint' ], [ { fingerprint => [ (1) ] }, 'fingerprint' ],
+	      [ { fingerprint => [ 'x' x 513 ] }, 'fingerprint' ], [ { fingerprint => [ (1) ] }, 'fingerprint' ],
 	      [ { fingerprint => [ ('p') x 33 ] }, 'fingerprint' ], [ { environment => '' }, 'environment' ],
 	      [ { environment => 'e' x 65 }, 'environment' ], [ { environment => "a\tb" }, 'environment' ],
 	      [ { release => { v => 1 } }, 'release' ], [ { release => 'r' x 201 }, 'release' ]) {
@@ -238,9 +238,11 @@ error_ok(change($app, $a1, status => 'ignored', resolved_in_release => 'next'), 
 	 'resolved_in_release', 'resolved_in_release without status resolved');
 error_ok(change($app, $a1, status => 'resolved', resolved_in_release => "x\ny"), 422, 'VALIDATION',
 	 'resolved_in_release', 'a release name with a control character');
+error_ok(change($app, $a1, status => 'resolved', resolved_in_release => "never-seen-$tag"), 422, 'VALIDATION',
+	 'resolved_in_release', 'a release the application never sent');
 error_ok(change($other, $a1, status => 'resolved'), 404, 'NOT_FOUND', undef,
 	 'PATCH of an issue through another application');
-is(issue($app, $a1)->{status}, 'unresolved', '  which is left as it was');
+is(issue($app, $a1)->{status}, 'unresolved', '  none of which changed the issue');
 for my $ids ([ $a1 ], [ $a1, $a1 ], [ $a1, 'x' ], [ $a1, -3 ], [ 1 .. 101 ], 'x') {
 	error_ok(req('POST', "/apps/$app->{id}/issues/merge", json => { ids => $ids }), 422, 'VALIDATION', 'ids',
 		 'merge of ' . (ref $ids ? scalar(@$ids) . ' ids' : 'a string'));

@@ -77,14 +77,10 @@ const struct db_statement issues_statements[] = {
 	  "SELECT " EVENT_COLUMNS " FROM events e"
 	  " WHERE e.issue_id = $2 AND e.application_id = $1 AND ($3 = 0 OR e.id < $3)"
 	  " ORDER BY e.id DESC LIMIT $4" },
-	/* $1 app, $2 issue, $3 status, $4 resolved_in_release or NULL. A release
-	 * named before it is seen is first seen now: the releases seen later
-	 * reopen the issue. */
+	{ "issues_release_seen", "SELECT 1 FROM releases WHERE application_id = $1 AND name = $2" },
+	/* $1 app, $2 issue, $3 status, $4 resolved_in_release or NULL. */
 	{ "issues_change",
-	  "WITH seen AS ("
-	  "  INSERT INTO releases (application_id, name)"
-	  "  SELECT $1, $4::text WHERE $4::text IS NOT NULL AND $4::text <> 'next' ON CONFLICT DO NOTHING"
-	  ") UPDATE issues i SET status = $3,"
+	  "UPDATE issues i SET status = $3,"
 	  "  resolved_at = CASE WHEN $3 = 'resolved' THEN now() END,"
 	  "  resolved_in_release = CASE WHEN $3 = 'resolved' THEN $4 END"
 	  " WHERE i.application_id = $1 AND i.id = $2 RETURNING " ISSUE_COLUMNS },
@@ -348,6 +344,26 @@ static int change_or_respond(struct request *req, struct json_object *doc, const
 	return 0;
 }
 
+/* A release named in resolved_in_release must be one the application has
+ * sent ("next" needs none): releases are ordered by when they were first
+ * seen, and an unknown one has no place in that order. */
+static int release_seen_or_respond(struct request *req, const struct sql_args *path, const char *release)
+{
+	struct sql_args a = { 0 };
+	struct error err;
+	int seen;
+
+	if (!release || strcmp(release, "next") == 0)
+		return 0;
+	sql_arg_text(&a, path->values[0]);
+	sql_arg_text(&a, release);
+	seen = sql_any_row("issues_release_seen", &a, &err);
+	if (seen < 0)
+		return respond_with(req, &err);
+	return seen ? 0 : respond_error(req, 422, "VALIDATION", "resolved_in_release",
+					"the application has sent no event of release %s", release);
+}
+
 /* PATCH /apps/{app_id}/issues/{issue_id} {"status", "resolved_in_release"?} */
 void issues_change(struct request *req)
 {
@@ -358,7 +374,8 @@ void issues_change(struct request *req)
 
 	if (issue_path_or_respond(req, &a) != 0 || handler_json_body_or_respond(req, &doc) != 0 ||
 	    handler_json_object_or_respond(req, doc) != 0 ||
-	    change_or_respond(req, doc, &status, &release) != 0)
+	    change_or_respond(req, doc, &status, &release) != 0 ||
+	    release_seen_or_respond(req, &a, release) != 0)
 		goto out;
 	sql_arg_text(&a, status);
 	sql_arg_text(&a, release);

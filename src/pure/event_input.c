@@ -173,7 +173,7 @@ int event_input_parse(struct json_object *doc, struct event_input *ev, struct er
 		return fail(err, "release", "must be 1 to 200 characters without control characters, or null");
 	if (json_object_object_get_ex(doc, "fingerprint", &v) && v) {
 		if (!event_input_fingerprint_ok(v))
-			return fail(err, "fingerprint", "must be an array of 1 to 32 strings of 1 to 256 bytes, or null");
+			return fail(err, "fingerprint", "must be an array of 1 to 32 strings of 1 to 512 bytes, or null");
 		ev->fingerprint = v;
 	}
 	return 0;

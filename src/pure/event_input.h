@@ -44,7 +44,7 @@ struct event_input {
 #define EVENT_RELEASE_MAX 200
 /* A client's fingerprint has 1 to this many parts of 1 to PART_MAX bytes. */
 #define EVENT_FINGERPRINT_PARTS_MAX 32
-#define EVENT_FINGERPRINT_PART_MAX 256
+#define EVENT_FINGERPRINT_PART_MAX 512
 
 /* 1 when s[0..len) is a usable environment or release name of at most max
  * bytes: not empty, no control characters. */

@@ -54,10 +54,11 @@ function elsewhere(marker) {
 }
 
 async function main() {
-  const [dsn, marker] = process.argv.slice(2);
+  // A third argument: only the exception, from that release.
+  const [dsn, marker, release] = process.argv.slice(2);
   Sentry.init({
     dsn,
-    release: 'node-app@2.0.0',
+    release: release || 'node-app@2.0.0',
     environment: 'node-test',
     serverName: 'node-host',
     transport: recordingTransport,
@@ -67,6 +68,16 @@ async function main() {
   Sentry.setTag('runner', 'node');
   Sentry.setTag('marker', marker);
   const ids = {};
+  if (release) {
+    try {
+      outer(marker);
+    } catch (err) {
+      ids.exception = Sentry.captureException(err);
+    }
+    await Sentry.flush(20000);
+    process.stdout.write(`${JSON.stringify({ ids, statuses })}\n`);
+    return;
+  }
   ids.message = Sentry.captureMessage(`node message ${marker}`, 'warning');
   for (const name of ['exception', 'exception_again']) {
     try {

@@ -63,9 +63,11 @@ def chained(marker):
 
 def main():
     dsn, marker = sys.argv[1], sys.argv[2]
+    # A third argument: only the exception, from that release.
+    release = sys.argv[3] if len(sys.argv) > 3 else None
     sentry_sdk.init(
         dsn=dsn,
-        release="py-app@1.2.3",
+        release=release or "py-app@1.2.3",
         environment="py-test",
         server_name="py-host",
         default_integrations=False,
@@ -77,6 +79,14 @@ def main():
     sentry_sdk.set_tag("runner", "python")
     sentry_sdk.set_tag("marker", marker)
     ids = {}
+    if release:
+        try:
+            outer(marker)
+        except ValueError:
+            ids["exception"] = sentry_sdk.capture_exception()
+        sentry_sdk.flush(timeout=20)
+        print(json.dumps({"ids": ids, "statuses": STATUSES, "sdk": sentry_sdk.VERSION}))
+        return
     hub.start_session()
     ids["message"] = sentry_sdk.capture_message("python message %s" % marker, level="warning")
     for name in ("exception", "exception_again"):

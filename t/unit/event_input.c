@@ -41,6 +41,9 @@ static void test_rules(void)
 		{ "{" VALID ",\"fingerprint\":\"checkout\"}", "fingerprint" },
 		{ "{" VALID ",\"fingerprint\":[1]}", "fingerprint" },
 		{ "{" VALID ",\"fingerprint\":[\"\"]}", "fingerprint" },
+		{ "{" VALID ",\"fingerprint\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\","
+		  "\"12\",\"13\",\"14\",\"15\",\"16\",\"17\",\"18\",\"19\",\"20\",\"21\",\"22\",\"23\",\"24\",\"25\","
+		  "\"26\",\"27\",\"28\",\"29\",\"30\",\"31\",\"32\",\"33\"]}", "fingerprint" },
 		{ "{" VALID ",\"fingerprint\":[{}]}", "fingerprint" },
 		{ "{\"level\":\"error\",\"message\":\"m\"}", "occurred_at" },
 		{ "{\"occurred_at\":null,\"level\":\"error\",\"message\":\"m\"}", "occurred_at" },
