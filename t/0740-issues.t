@@ -225,6 +225,11 @@ for my $case ([ { fingerprint => [] }, 'fingerprint' ], [ { fingerprint => 'x' }
 error_ok(req('GET', "/apps/$app->{id}/issues?status=open"), 422, 'VALIDATION', 'status', 'an unknown status');
 error_ok(req('GET', "/apps/$app->{id}/issues?sort=title"), 422, 'VALIDATION', 'sort', 'an unknown sort');
 error_ok(req('GET', "/apps/$app->{id}/issues?cursor=x_1"), 422, 'VALIDATION', 'cursor', 'a made-up cursor');
+my $count_cursor = req('GET', "/apps/$app->{id}/issues?sort=count&limit=1")->{json}{next_cursor};
+error_ok(req('GET', "/apps/$app->{id}/issues?cursor=$count_cursor"), 422, 'VALIDATION', 'cursor',
+	 'a cursor of sort=count in the list by last_seen');
+error_ok(req('GET', "/apps/$app->{id}/issues?since=2026-12-01T00:00:00Z&until=2026-11-01T00:00:00Z"), 400,
+	 'BAD_REQUEST', undef, 'since after until');
 error_ok(req('GET', "/apps/$app->{id}/issues?limit=101"), 422, 'VALIDATION', 'limit', 'limit over 100');
 error_ok(req('GET', "/apps/$app->{id}/issues?query=" . ('q' x 201)), 422, 'VALIDATION', 'query', 'a query over 200 bytes');
 error_ok(req('GET', "/apps/$app->{id}/issues?level=loud"), 422, 'VALIDATION', 'level', 'an unknown level');

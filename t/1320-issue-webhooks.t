@@ -38,6 +38,8 @@ is($body->{action}, 'created', '  action created');
 is($body->{event}{id}, stored_id($first), '  with the event that made it');
 is($body->{issue}{id}, $body->{event}{issue_id}, '  and its issue');
 is($body->{issue}{title}, 'PaymentError: card declined', '  whose title is the exception\'s');
+is($body->{issue}{count}, 1, '  counted with its event');
+is($body->{issue}{latest_event_id}, stored_id($first), '  which is its latest');
 ok($body->{id}, '  an id to deduplicate on');
 is($r->{headers}{'x-telltale-event'}, 'issue', '  X-Telltale-Event: issue');
 signed_ok($r, $secret, '  signed with the application\'s secret');

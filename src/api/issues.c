@@ -98,15 +98,17 @@ static struct json_object *issue_row(const PGresult *res, int row)
 	return render_issue(res, row, 0);
 }
 
-/* A list's sort and its statement. */
+/* A list's sort, its statement, and the letter its cursors start with (a
+ * cursor of one sort means nothing in another). */
 struct sort {
 	const char *name, *stmt;
+	char letter;
 };
 
 static const struct sort sorts[] = {
-	{ "last_seen", "issues_by_last_seen" },
-	{ "first_seen", "issues_by_first_seen" },
-	{ "count", "issues_by_count" },
+	{ "last_seen", "issues_by_last_seen", 'l' },
+	{ "first_seen", "issues_by_first_seen", 'f' },
+	{ "count", "issues_by_count", 'c' },
 };
 
 static int sort_or_respond(struct request *req, const struct sort **out)
@@ -144,9 +146,9 @@ static int status_or_respond(struct request *req, const char **out)
 			     "status must be unresolved, resolved, ignored or all");
 }
 
-/* cursor: "<sort value>_<id>" as next_cursor gave it, added to a as two
- * arguments (two NULLs when absent). */
-static int cursor_or_respond(struct request *req, struct sql_args *a)
+/* cursor: "<sort's letter><sort value>_<id>" as next_cursor gave it, added
+ * to a as two arguments (two NULLs when absent). */
+static int cursor_or_respond(struct request *req, const struct sort *sort, struct sql_args *a)
 {
 	const char *text;
 	char *end;
@@ -159,6 +161,8 @@ static int cursor_or_respond(struct request *req, struct sql_args *a)
 		sql_arg_text(a, NULL);
 		return 0;
 	}
+	if (*text++ != sort->letter || *text == '\0')
+		goto bad;
 	value = strtoll(text, &end, 10);
 	if (end == text || *end != '_' || end[1] < '1' || end[1] > '9' || strlen(end + 1) > 18)
 		goto bad;
@@ -177,15 +181,17 @@ bad:
 static int filters_or_respond(struct request *req, struct sql_args *a)
 {
 	const char *level, *environment, *release, *query;
-	int64_t since = INT64_MIN, until = INT64_MAX;
+	int64_t since, until;
+	int malformed = 0;
 
 	if (handler_query_level_or_respond(req, &level) != 0 ||
 	    handler_query_text_or_respond(req, "environment", &environment) != 0 ||
 	    handler_query_text_or_respond(req, "release", &release) != 0 ||
 	    handler_query_text_or_respond(req, "query", &query) != 0 ||
-	    handler_query_time_or_respond(req, "since", &since) != 0 ||
-	    handler_query_time_or_respond(req, "until", &until) != 0)
+	    handler_query_window_or_respond(req, 0, &since, &until) != 0)
 		return -1;
+	if (!request_query(req, "until", &malformed))
+		until = INT64_MAX;          /* no bound: issues seen from now on too */
 	if (query && strlen(query) > QUERY_MAX)
 		return respond_error(req, 422, "VALIDATION", "query", "query is at most 200 bytes");
 	sql_arg_text(a, level);
@@ -197,7 +203,8 @@ static int filters_or_respond(struct request *req, struct sql_args *a)
 }
 
 /* Answers a page of the list: rows past limit say that another follows. */
-static void respond_issue_page(struct request *req, const PGresult *res, int64_t limit)
+static void respond_issue_page(struct request *req, const PGresult *res, const struct sort *sort,
+			       int64_t limit)
 {
 	struct json_object *page = json_object_new_object(), *items = json_object_new_array();
 	int rows = PQntuples(res) == 1 && PQgetisnull(res, 0, 0) ? 0 : PQntuples(res);
@@ -212,8 +219,8 @@ static void respond_issue_page(struct request *req, const PGresult *res, int64_t
 	}
 	json_object_object_add(page, "items", items);
 	if (rows > limit) {
-		snprintf(next, sizeof(next), "%s_%s", PQgetvalue(res, shown - 1, ISSUE_COLUMN_COUNT),
-			 PQgetvalue(res, shown - 1, 0));
+		snprintf(next, sizeof(next), "%c%s_%s", sort->letter,
+			 PQgetvalue(res, shown - 1, ISSUE_COLUMN_COUNT), PQgetvalue(res, shown - 1, 0));
 		json_add_string(page, "next_cursor", next);
 	} else {
 		json_add_null(page, "next_cursor");
@@ -236,8 +243,8 @@ void issues_list(struct request *req)
 		return;
 	sql_arg_int(&a, app_id);
 	sql_arg_text(&a, status);
-	if (filters_or_respond(req, &a) != 0 || cursor_or_respond(req, &a) != 0 ||
-	    sort_or_respond(req, &sort) != 0 ||
+	if (filters_or_respond(req, &a) != 0 || sort_or_respond(req, &sort) != 0 ||
+	    cursor_or_respond(req, sort, &a) != 0 ||
 	    handler_query_int_or_respond(req, "limit", LIST_LIMIT_DEFAULT, 1, LIST_LIMIT_MAX, &limit) != 0)
 		return;
 	sql_arg_int(&a, limit + 1);
@@ -246,7 +253,7 @@ void issues_list(struct request *req)
 	if (PQntuples(res) == 0)
 		respond_error(req, 404, "NOT_FOUND", NULL, "no such application");
 	else
-		respond_issue_page(req, res, limit);
+		respond_issue_page(req, res, sort, limit);
 	PQclear(res);
 }
 

@@ -120,14 +120,16 @@ static const struct db_statement notifier_statements[] = {
 	  "  e.alert_id, e.log_id, e.field, e.observed_value, ts_to_usec(e.created_at), a.service_id,"
 	  "  a.name, a.condition_field, a.condition_operator, a.condition_value" },
 	QUEUE_STATEMENTS("alert", "alert_events", "alert_id"),
+	/* Once the rollup has counted the event that made it (within a second):
+	 * the ISSUE sent then counts it. */
 	{ "issue_claim",
 	  "UPDATE issue_notifications n SET delivery_status = 'sending',"
 	  "  delivery_attempts = n.delivery_attempts + 1, last_attempt_at = now(),"
 	  "  next_attempt_at = NULL"
 	  " FROM applications a"
 	  " WHERE n.id = (SELECT id FROM issue_notifications WHERE delivery_status = 'pending'"
-	  "   AND next_attempt_at <= now() ORDER BY next_attempt_at, id LIMIT 1"
-	  "   FOR UPDATE SKIP LOCKED)"
+	  "   AND next_attempt_at <= now() AND created_at < (SELECT rolled_until FROM rollup_state)"
+	  "   ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
 	  "  AND a.id = n.application_id"
 	  " RETURNING n.id, n.delivery_attempts, a.webhook_url, a.id, 'app-' || a.id,"
 	  "  a.webhook_secret_nonce, n.action, n.issue_id, ts_to_usec(n.created_at)" },

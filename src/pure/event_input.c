@@ -81,7 +81,7 @@ static int parse_optional_object(struct json_object *doc, const char *key,
 
 int event_input_name_ok(const char *s, size_t len, size_t max)
 {
-	if (len == 0 || len > max)
+	if (len == 0 || utf8_count(s, len) > max)
 		return 0;
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)

@@ -47,7 +47,7 @@ struct event_input {
 #define EVENT_FINGERPRINT_PART_MAX 512
 
 /* 1 when s[0..len) is a usable environment or release name of at most max
- * bytes: not empty, no control characters. */
+ * characters: not empty, no control characters. */
 int event_input_name_ok(const char *s, size_t len, size_t max);
 
 /* 1 when v is a usable client fingerprint: an array of 1 to

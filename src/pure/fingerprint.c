@@ -257,7 +257,9 @@ static int in_app(struct json_object *frame)
 {
 	struct json_object *v;
 
-	return json_object_object_get_ex(frame, "in_app", &v) && json_object_get_boolean(v);
+	/* Only true itself: json-c takes any non-empty string for true. */
+	return json_object_object_get_ex(frame, "in_app", &v) && json_object_is_type(v, json_type_boolean) &&
+	       json_object_get_boolean(v);
 }
 
 /* 1 when frames mark any frame in-app: then only those count. */
@@ -280,12 +282,29 @@ static const char *frame_place(struct json_object *frame)
 	return place ? place : "";
 }
 
-/* A part, one line: what it is, and its text with line breaks made blanks. */
+/* text with its control characters (line breaks, the separator below) made
+ * blanks, so that no text can end a part or pass for another. */
+static void put_text(struct buf *b, const char *text)
+{
+	for (const char *p = text; *p; p++)
+		buf_put(b, (unsigned char)*p < 0x20 ? " " : p, 1);
+}
+
+/* A part, one line: what it is, and its text. */
 static void put_part(struct buf *b, const char *kind, const char *text)
 {
 	buf_puts(b, kind);
-	for (const char *p = text; *p; p++)
-		buf_put(b, *p == '\n' || *p == '\r' ? " " : p, 1);
+	put_text(b, text);
+	buf_put(b, "\n", 1);
+}
+
+/* A frame's part: its module (or file) and function, apart. */
+static void put_frame(struct buf *b, const char *place, const char *function)
+{
+	buf_puts(b, "frame:");
+	put_text(b, place);
+	buf_put(b, "\x1f", 1);
+	put_text(b, function);
 	buf_put(b, "\n", 1);
 }
 
@@ -304,8 +323,7 @@ static struct json_object *put_exception(struct buf *b, struct json_object *exce
 
 		if (only_in_app && !in_app(frame))
 			continue;
-		buf_puts(b, "frame:");
-		put_part(b, frame_place(frame), function ? function : "");
+		put_frame(b, frame_place(frame), function ? function : "");
 		innermost = frame;
 	}
 	return innermost;

@@ -191,8 +191,25 @@ static void test_client(void)
 	fingerprint_release(&fp);
 }
 
+/* Parts cannot run into each other or pass for others. */
+static void test_boundaries(void)
+{
+	ok(!same("{\"type\":\"E\",\"frames\":[{\"module\":\"ab\",\"function\":\"c\"}]}", "m", NULL,
+		 "{\"type\":\"E\",\"frames\":[{\"module\":\"a\",\"function\":\"bc\"}]}", "m", NULL),
+	   "module ab, function c is not module a, function bc");
+	ok(!same("{\"type\":\"E\",\"frames\":[{\"module\":\"m\\nframe:x\",\"function\":\"f\"}]}", "m", NULL,
+		 "{\"type\":\"E\",\"frames\":[{\"module\":\"m\",\"function\":\"\"},"
+		 "{\"module\":\"x\",\"function\":\"f\"}]}", "m", NULL),
+	   "a module with a line break cannot pass for two frames");
+	ok(same("{\"type\":\"E\",\"frames\":[{\"module\":\"lib\",\"function\":\"g\",\"in_app\":\"false\"},"
+		"{\"module\":\"app\",\"function\":\"f\",\"in_app\":true}]}", "m", NULL,
+		"{\"type\":\"E\",\"frames\":[{\"module\":\"app\",\"function\":\"f\",\"in_app\":true}]}", "m", NULL),
+	   "in_app as the string \"false\" is not in-app");
+}
+
 int main(void)
 {
+	test_boundaries();
 	test_normalise();
 	test_sdk_shapes();
 	test_messages_and_apps();
