@@ -13,7 +13,8 @@ ALTER TABLE applications
 	ADD COLUMN webhook_secret_nonce text;
 
 -- Release order is the order in which an application's releases were first
--- seen ("resolved in the next release").
+-- seen ("resolved in the next release"). The rollup records them from the
+-- events it counts; a release not recorded yet is newer than any that is.
 CREATE TABLE releases (
 	application_id bigint NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
 	name           text NOT NULL,
@@ -53,14 +54,30 @@ CREATE INDEX issues_by_count ON issues (application_id, status, count DESC, id D
 -- Which issue a fingerprint (SHA-256 hex) lands in: one row per fingerprint,
 -- several per issue after a merge. The reference is checked at commit, so
 -- that the fingerprint can be claimed before its issue's row is written.
+-- resolved copies the issue's status (issues_status_to_fingerprints): the
+-- ingest finds an open issue in this one row.
 CREATE TABLE issue_fingerprints (
 	application_id bigint NOT NULL,
 	fingerprint    text NOT NULL,
 	issue_id       bigint NOT NULL REFERENCES issues (id) ON DELETE CASCADE
 	               DEFERRABLE INITIALLY DEFERRED,
+	resolved       boolean NOT NULL DEFAULT false,
 	PRIMARY KEY (application_id, fingerprint)
 );
 CREATE INDEX issue_fingerprints_issue ON issue_fingerprints (issue_id);
+
+CREATE FUNCTION issue_status_to_fingerprints() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	UPDATE issue_fingerprints SET resolved = (NEW.status = 'resolved')
+	 WHERE issue_id = NEW.id AND resolved <> (NEW.status = 'resolved');
+	RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER issues_status_to_fingerprints AFTER UPDATE OF status ON issues
+	FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status)
+	EXECUTE FUNCTION issue_status_to_fingerprints();
 
 CREATE TABLE issue_counts_hourly (
 	issue_id bigint NOT NULL REFERENCES issues (id) ON DELETE CASCADE,
@@ -127,7 +144,8 @@ $$;
 
 -- Whether an event of release rel reopens an issue resolved at resolved_at in
 -- resolved_in (NULL: any event; 'next': a release first seen after the
--- resolve; else that release or one first seen after it).
+-- resolve; else that release or one first seen after it). A release the
+-- rollup has not recorded yet is first seen now.
 CREATE FUNCTION issue_regresses(app bigint, rel text, resolved_at timestamptz, resolved_in text)
 RETURNS boolean
 LANGUAGE sql STABLE AS $$
@@ -135,16 +153,17 @@ LANGUAGE sql STABLE AS $$
 		WHEN resolved_in IS NULL THEN true
 		WHEN rel IS NULL THEN false
 		WHEN rel = resolved_in THEN true
-		ELSE coalesce((SELECT r.first_seen > CASE WHEN resolved_in = 'next' THEN resolved_at
-		                                        ELSE (SELECT first_seen FROM releases
-		                                               WHERE application_id = app
-		                                                 AND name = resolved_in) END
-		                 FROM releases r WHERE r.application_id = app AND r.name = rel), false)
+		ELSE coalesce((SELECT first_seen FROM releases WHERE application_id = app AND name = rel),
+		              now())
+		     > CASE WHEN resolved_in = 'next' THEN resolved_at
+		            ELSE (SELECT first_seen FROM releases
+		                   WHERE application_id = app AND name = resolved_in) END
 	END
 $$;
 
--- The issue of an event: found by its fingerprint, or made. A resolved issue
--- that the event reopens becomes unresolved, with regressed_at. notify queues
+-- The issue of an event: found by its fingerprint, or made (the ingest finds
+-- an open one itself, and calls this for the rest). A resolved issue that the
+-- event reopens becomes unresolved, with regressed_at. notify queues
 -- the webhook's "created" and "regressed" (the grouping of events stored
 -- before issues does not). Each statement sees what committed before it: a
 -- fingerprint that a concurrent ingest claims first is found by the second
@@ -159,10 +178,6 @@ DECLARE
 	res_at timestamptz;
 	res_in text;
 BEGIN
-	IF p_release IS NOT NULL THEN
-		INSERT INTO releases (application_id, name) VALUES (app, p_release)
-		ON CONFLICT DO NOTHING;
-	END IF;
 	SELECT f.issue_id, i.status, i.resolved_at, i.resolved_in_release
 	  INTO found_id, st, res_at, res_in
 	  FROM issue_fingerprints f JOIN issues i ON i.id = f.issue_id
@@ -209,8 +224,8 @@ END
 $$;
 
 -- Adds the events in new_grouped to their issues: counts, first and last
--- seen, the latest event's level, release and exception, environments, and
--- the per-hour and per-tag counts. The rollup and the grouping of old events
+-- seen, the latest event's level, release and exception, environments, the
+-- per-hour and per-tag counts; and records their releases. The rollup and the grouping of old events
 -- share it.
 CREATE FUNCTION issue_add_counts() RETURNS void
 LANGUAGE plpgsql AS $$
@@ -243,6 +258,12 @@ BEGIN
 	INSERT INTO issue_counts_hourly AS c (issue_id, hour, count)
 	SELECT issue_id, hour_floor(received_at), count(*) FROM new_grouped GROUP BY 1, 2
 	ON CONFLICT (issue_id, hour) DO UPDATE SET count = c.count + excluded.count;
+
+	INSERT INTO releases AS r (application_id, name, first_seen)
+	SELECT application_id, release, min(received_at) FROM new_grouped
+	 WHERE release IS NOT NULL GROUP BY 1, 2
+	ON CONFLICT (application_id, name) DO UPDATE SET first_seen = least(r.first_seen, excluded.first_seen)
+	WHERE excluded.first_seen < r.first_seen;
 
 	INSERT INTO issue_tags AS c (issue_id, name, value, count)
 	SELECT issue_id, name, value, count(*) FROM (
@@ -322,7 +343,9 @@ BEGIN
 	   <> cardinality(ids) THEN
 		RETURN NULL;
 	END IF;
-	UPDATE issue_fingerprints SET issue_id = target WHERE issue_id = ANY (others);
+	UPDATE issue_fingerprints SET issue_id = target,
+	       resolved = (SELECT status = 'resolved' FROM issues WHERE id = target)
+	 WHERE issue_id = ANY (others);
 	UPDATE events SET issue_id = target WHERE issue_id = ANY (others);
 	INSERT INTO issue_counts_hourly AS c (issue_id, hour, count)
 	SELECT target, hour, sum(count) FROM issue_counts_hourly WHERE issue_id = ANY (others)

@@ -87,7 +87,10 @@ sub regressions_ok {
 	is($patch->(status => 'resolved'), 200, "$sdk: resolve the issue");
 	$from->('2.0');
 	is($status->(), 'unresolved', "$sdk: a new event reopens it");
-	is($patch->(status => 'resolved', resolved_in_release => '2.0'), 200, "$sdk: resolve it in release 2.0");
+	# The rollup records a release within a second of its first event.
+	my $resolved;
+	wait_for(10, sub { ($resolved = $patch->(status => 'resolved', resolved_in_release => '2.0')) == 200 });
+	is($resolved, 200, "$sdk: resolve it in release 2.0");
 	$from->('1.9');
 	is($status->(), 'resolved', "$sdk: an event from 1.9 leaves it resolved");
 	$from->('2.1');

@@ -12,16 +12,14 @@
 #define EVENT_ROW_MORE \
 	" environment text, release text, context jsonb, fp text, title text, culprit text"
 
-/* The issue of event row x of application app: an open issue its fingerprint
- * names, in one lookup, when its release (if any) is known too; otherwise
- * issue_for (sql/020), which makes the issue, reopens a resolved one or
- * records the release. Most events take the first way: a plpgsql call cost
- * the single ingest statement a fifth of its speed (docs/benchmarks.md). */
+/* The issue of event row x of application app: the open issue its
+ * fingerprint names, in one index lookup; else issue_for (sql/020), which
+ * makes the issue or reopens a resolved one. Most events take the first way:
+ * calling issue_for for every event cost the single ingest statement a fifth
+ * of its speed (docs/benchmarks.md). */
 #define ISSUE_OF(app, x) \
-	"coalesce((SELECT f.issue_id FROM issue_fingerprints f JOIN issues i ON i.id = f.issue_id" \
-	"  WHERE f.application_id = " app " AND f.fingerprint = " x ".fp AND i.status <> 'resolved'" \
-	"    AND (" x ".release IS NULL OR EXISTS (SELECT 1 FROM releases r" \
-	"         WHERE r.application_id = " app " AND r.name = " x ".release)))," \
+	"coalesce((SELECT f.issue_id FROM issue_fingerprints f" \
+	"  WHERE f.application_id = " app " AND f.fingerprint = " x ".fp AND NOT f.resolved)," \
 	" issue_for(" app ", " x ".fp, " x ".title, " x ".culprit, " x ".level, " x ".release))"
 
 const struct db_statement ingest_statements[] = {
