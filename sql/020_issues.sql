@@ -1,9 +1,10 @@
 -- Error issues (docs/api.md, "Error issues"): every event belongs to one issue
 -- of its application, found by its fingerprint (src/pure/fingerprint.c).
 --
--- The ingest finds or makes the issue in its own statement (issue_for, called
--- once per event); it never writes the issue's row for an event that only
--- adds to it, so concurrent ingests of one issue do not queue on its row. The
+-- The ingest finds or makes the issue in its own statement (the open issue of
+-- the fingerprint in one lookup, else issue_for); it never writes the issue's
+-- row for an event that only adds to it, so concurrent ingests of one issue
+-- do not queue on its row. The
 -- counts, last_seen, last_release, environments, the latest event's copy and
 -- the per-hour and per-tag counts are kept by the rollup (rollup_issues),
 -- from the events received since its last run: they lag by up to a second.
@@ -280,16 +281,37 @@ BEGIN
 END
 $$;
 
--- The rollup's part: the grouped events received in [done, upto). (Events
--- stored without an issue are counted when they are grouped, below.)
-CREATE FUNCTION rollup_issues(done timestamptz, upto timestamptz) RETURNS void
+-- How far the issues' counts go: events received before it are counted (or
+-- are not grouped yet, and are counted when they are, below). Kept apart from
+-- the statistics' progress, so that neither holds the other back.
+ALTER TABLE rollup_state ADD COLUMN issues_rolled_until timestamptz NOT NULL DEFAULT now();
+
+-- The rollup's run for issues: the grouped events received since its last run
+-- (up to the start of the oldest transaction still open, as rollup_events).
+-- Returns issues_rolled_until, or NULL when another run holds the lock.
+CREATE FUNCTION rollup_issues() RETURNS timestamptz
 LANGUAGE plpgsql AS $$
+DECLARE
+	done timestamptz;
+	upto timestamptz;
 BEGIN
+	IF NOT pg_try_advisory_xact_lock(7369733) THEN
+		RETURN NULL;
+	END IF;
+	SELECT issues_rolled_until INTO done FROM rollup_state;
+	SELECT least(now(), min(xact_start)) INTO upto FROM pg_stat_activity
+	 WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid();
+	IF upto <= done THEN
+		RETURN done;
+	END IF;
 	PERFORM new_grouped_table();
 	INSERT INTO new_grouped SELECT * FROM new_events(done, upto) WHERE issue_id IS NOT NULL;
 	PERFORM issue_add_counts();
+	UPDATE rollup_state SET issues_rolled_until = upto;
+	RETURN upto;
 END
 $$;
+ALTER FUNCTION rollup_issues() SET plan_cache_mode = force_custom_plan;
 
 -- Groups events stored before issues existed: $1 is a JSON array of {"id",
 -- "fp", "title", "culprit"}, the fingerprints the rollup computed in C (it
@@ -304,13 +326,13 @@ DECLARE
 	found_id bigint;
 	n integer := 0;
 BEGIN
-	PERFORM pg_advisory_xact_lock(7369731);
+	PERFORM pg_advisory_xact_lock(7369733);
 	PERFORM new_grouped_table();
 	FOR b IN SELECT * FROM json_to_recordset(batch) AS x(id bigint, fp text, title text, culprit text)
 	LOOP
 		SELECT * INTO e FROM events
 		 WHERE id = b.id AND issue_id IS NULL
-		   AND received_at < (SELECT rolled_until FROM rollup_state)
+		   AND received_at < (SELECT issues_rolled_until FROM rollup_state)
 		   FOR UPDATE;
 		CONTINUE WHEN NOT FOUND;
 		found_id := issue_for(e.application_id, b.fp, b.title, b.culprit, e.level, e.release, false);
@@ -337,7 +359,7 @@ DECLARE
 	target bigint := ids[1];
 	others bigint[] := ids[2:];
 BEGIN
-	PERFORM pg_advisory_xact_lock(7369731);
+	PERFORM pg_advisory_xact_lock(7369733);
 	PERFORM 1 FROM issues WHERE id = ANY (ids) ORDER BY id FOR UPDATE;
 	IF (SELECT count(*) FROM issues WHERE application_id = app AND id = ANY (ids))
 	   <> cardinality(ids) THEN
@@ -386,59 +408,3 @@ BEGIN
 END
 $$;
 
-CREATE OR REPLACE FUNCTION rollup_events() RETURNS timestamptz
-LANGUAGE plpgsql AS $$
-DECLARE
-	done timestamptz;
-	upto timestamptz;
-BEGIN
-	IF NOT pg_try_advisory_xact_lock(7369731) THEN
-		RETURN NULL;
-	END IF;
-	SELECT rolled_until INTO done FROM rollup_state;
-	SELECT least(now(), min(xact_start)) INTO upto FROM pg_stat_activity
-	 WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid();
-	IF upto <= done THEN
-		RETURN done;
-	END IF;
-
-	INSERT INTO event_counts_hourly AS c (application_id, hour, level, count)
-	SELECT application_id, hour_floor(received_at), level, count(*)
-	  FROM new_events(done, upto)
-	 GROUP BY 1, 2, 3
-	ON CONFLICT (application_id, hour, level)
-	DO UPDATE SET count = c.count + excluded.count;
-
-	-- One pass over the new events feeds both message tables.
-	WITH new_messages AS (
-		SELECT application_id, hour_floor(received_at) AS hour, level,
-		       md5(message)::uuid AS message_md5, min(message) AS message,
-		       count(*) AS count, max(received_at) AS last_seen
-		  FROM new_events(done, upto)
-		 GROUP BY 1, 2, 3, 4
-	), hourly AS (
-		INSERT INTO message_counts_hourly AS c
-		       (application_id, hour, level, message_md5, message, count, last_seen)
-		SELECT application_id, hour, level, message_md5, message, count, last_seen
-		  FROM new_messages
-		ON CONFLICT (application_id, hour, level, message_md5)
-		DO UPDATE SET count = c.count + excluded.count,
-		              last_seen = greatest(c.last_seen, excluded.last_seen)
-	)
-	INSERT INTO message_counts_daily AS c
-	       (application_id, day, level, message_md5, message, count, last_seen)
-	SELECT application_id, day_floor(hour), level, message_md5, min(message), sum(count),
-	       max(last_seen)
-	  FROM new_messages GROUP BY 1, 2, 3, 4
-	ON CONFLICT (application_id, day, level, message_md5)
-	DO UPDATE SET count = c.count + excluded.count,
-	              last_seen = greatest(c.last_seen, excluded.last_seen);
-
-	PERFORM rollup_issues(done, upto);
-
-	UPDATE rollup_state SET rolled_until = upto;
-	RETURN upto;
-END
-$$;
-ALTER FUNCTION rollup_events() SET plan_cache_mode = force_custom_plan;
-ALTER FUNCTION rollup_issues(timestamptz, timestamptz) SET plan_cache_mode = force_custom_plan;

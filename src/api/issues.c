@@ -275,6 +275,22 @@ static int no_such_issue(struct request *req)
 	return respond_error(req, 404, "NOT_FOUND", NULL, "no such issue");
 }
 
+/* Answers the ISSUE of row 0 of res, or 404 (naming field, when given) when
+ * there is none. */
+static void respond_issue(struct request *req, const PGresult *res, const char *field)
+{
+	struct json_object *issue;
+
+	if (PQntuples(res) == 0) {
+		respond_error(req, 404, "NOT_FOUND", field, field ? "an issue of ids is not one of this"
+			      " application's" : "no such issue");
+		return;
+	}
+	issue = issue_row(res, 0);
+	respond_json(req, 200, issue);
+	json_object_put(issue);
+}
+
 /* GET /apps/{app_id}/issues/{issue_id} */
 void issues_get(struct request *req)
 {
@@ -375,7 +391,7 @@ static int release_seen_or_respond(struct request *req, const struct sql_args *p
 void issues_change(struct request *req)
 {
 	struct sql_args a = { 0 };
-	struct json_object *doc = NULL, *issue;
+	struct json_object *doc = NULL;
 	const char *status, *release;
 	PGresult *res = NULL;
 
@@ -386,15 +402,8 @@ void issues_change(struct request *req)
 		goto out;
 	sql_arg_text(&a, status);
 	sql_arg_text(&a, release);
-	if (handler_exec_or_respond(req, "issues_change", &a, &res) != 0)
-		goto out;
-	if (PQntuples(res) == 0) {
-		no_such_issue(req);
-	} else {
-		issue = issue_row(res, 0);
-		respond_json(req, 200, issue);
-		json_object_put(issue);
-	}
+	if (handler_exec_or_respond(req, "issues_change", &a, &res) == 0)
+		respond_issue(req, res, NULL);
 out:
 	PQclear(res);
 	json_object_put(doc);
@@ -428,7 +437,7 @@ bad:
 void issues_merge(struct request *req)
 {
 	struct sql_args a = { 0 }, b = { 0 };
-	struct json_object *doc = NULL, *ids, *issue;
+	struct json_object *doc = NULL, *ids;
 	PGresult *res = NULL;
 	int64_t app_id;
 
@@ -449,15 +458,8 @@ void issues_merge(struct request *req)
 	sql_arg_int(&b, sql_int(res, 0, 0));
 	PQclear(res);
 	res = NULL;
-	if (handler_exec_or_respond(req, "issues_row", &b, &res) != 0)
-		goto out;
-	if (PQntuples(res) == 0) {
-		respond_error(req, 404, "NOT_FOUND", "ids", "an issue of ids is not one of this application's");
-	} else {
-		issue = issue_row(res, 0);
-		respond_json(req, 200, issue);
-		json_object_put(issue);
-	}
+	if (handler_exec_or_respond(req, "issues_row", &b, &res) == 0)
+		respond_issue(req, res, "ids");
 out:
 	PQclear(res);
 	json_object_put(doc);

@@ -128,7 +128,7 @@ static const struct db_statement notifier_statements[] = {
 	  "  next_attempt_at = NULL"
 	  " FROM applications a"
 	  " WHERE n.id = (SELECT id FROM issue_notifications WHERE delivery_status = 'pending'"
-	  "   AND next_attempt_at <= now() AND created_at < (SELECT rolled_until FROM rollup_state)"
+	  "   AND next_attempt_at <= now() AND created_at < (SELECT issues_rolled_until FROM rollup_state)"
 	  "   ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)"
 	  "  AND a.id = n.application_id"
 	  " RETURNING n.id, n.delivery_attempts, a.webhook_url, a.id, 'app-' || a.id,"

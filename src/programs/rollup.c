@@ -6,7 +6,7 @@
  * waits on a counter row. One process is enough; advisory locks make a second
  * one harmless.
  *
- * rollup_events() also adds the new events to their issues (sql/020). Events
+ * rollup_issues() adds the new events to their issues (sql/020). Events
  * stored before issues existed are grouped here, a batch at a time after each
  * round: their fingerprints come from the ingest's own code
  * (pure/fingerprint.h), and the database files them (issue_group_old_events).
@@ -32,6 +32,7 @@
 static const struct db_statement rollup_statements[] = {
 	{ "rollup_events", "SELECT rollup_events()" },
 	{ "rollup_logs", "SELECT rollup_logs()" },
+	{ "rollup_issues", "SELECT rollup_issues()" },
 	{ NULL, NULL }
 };
 
@@ -39,7 +40,7 @@ static const struct db_statement group_statements[] = {
 	/* Through the partial index of the events without an issue. */
 	{ "rollup_ungrouped",
 	  "SELECT id, message, stack FROM events"
-	  " WHERE issue_id IS NULL AND received_at < (SELECT rolled_until FROM rollup_state)"
+	  " WHERE issue_id IS NULL AND received_at < (SELECT issues_rolled_until FROM rollup_state)"
 	  " ORDER BY id LIMIT 500" },
 	{ "rollup_group", "SELECT issue_group_old_events($1::json)" },
 	{ NULL, NULL }
