@@ -54,11 +54,9 @@ export async function seed() {
 		await sendLog(S.searchKey.raw_key, log({ path: `/search?q=${i}`, status_code: 200, latency_ms: 20 + i }));
 
 	// Applications: shop (events of every level, 25 DEBUG ticks) and an empty one.
-	S.shop = await apiOk(201, 'POST', `/apps/${encodeURIComponent(`${uniq}-shop`)}`);
-	S.emptyApp = await apiOk(201, 'POST', `/apps/${encodeURIComponent(`${uniq}-empty`)}`);
-	const ingest = (body) => apiOk(201, 'POST', `/apps/${S.shop.id}/events`, {
-		json: body, headers: { 'X-Ingest-Key': S.shop.ingest_key },
-	});
+	S.shop = await makeApp('shop');
+	S.emptyApp = await makeApp('empty');
+	const ingest = (body) => ingestEvents(S.shop, body);
 	const now = new Date().toISOString();
 	const ticks = Array.from({ length: 25 }, (_, i) => ({ occurred_at: now, level: 'debug', message: `tick ${i}` }));
 	await ingest(ticks);
@@ -78,11 +76,115 @@ export async function seed() {
 	S.xssEvent = await ingest({ occurred_at: now, level: 'error', message: XSS, tags: { note: XSS_SCRIPT } });
 	S.shopEvents = 25 + 5;
 
+	await seedTracker();
+
 	const listed = await apiOk(200, 'GET', `/v1/logs?service_id=${S.checkout.id}`);
 	assert.equal(listed.items.length, 5, 'the five checkout logs are listed');
 	const events = await apiOk(200, 'GET', `/apps/${S.shop.id}/events?limit=50`);
 	assert.equal(events.items.length, S.shopEvents, 'the shop events are listed');
 	return S;
+}
+
+// --- applications, events and issues ------------------------------------------
+
+/** A new application named `${uniq}-${name}`: {id, name, ingest_key, …}. */
+export function makeApp(name) {
+	return apiOk(201, 'POST', `/apps/${encodeURIComponent(`${uniq}-${name}`)}`);
+}
+
+/** Sends an event (or an array of them) to app through /apps/{id}/events. */
+export function ingestEvents(app, body) {
+	return apiOk(201, 'POST', `/apps/${app.id}/events`, { json: body, headers: { 'X-Ingest-Key': app.ingest_key } });
+}
+
+/** Sends a Sentry event to app's store endpoint as an SDK does; returns its
+ *  event_id. */
+export async function sentryStore(app, event) {
+	const answer = await apiOk(200, 'POST', `/api/${app.id}/store/`, {
+		json: event, headers: { 'X-Sentry-Auth': `Sentry sentry_key=${app.ingest_key}, sentry_version=7` },
+	});
+	return answer.id;
+}
+
+/** An /apps error event with a stack: a library frame, then the application's
+ *  (in_app) frame in module at function. */
+export function errorEvent(message, { type = 'ValueError', module = 'app.views', fn = 'checkout', ...fields } = {}) {
+	return {
+		occurred_at: new Date().toISOString(), level: 'ERROR', message,
+		stack: { type, frames: [
+			{ module: 'framework.handlers', function: 'dispatch', lineno: 120, in_app: false },
+			{ module, function: fn, lineno: 10, in_app: true },
+		] },
+		...fields,
+	};
+}
+
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** The issues of app (every status, newest seen first), asked again until
+ *  ready(items) holds: the rollup keeps the counts, up to about a second behind
+ *  the ingest. Fails after about 15 s. */
+export async function issuesWhen(app, ready) {
+	let items = [];
+	for (let i = 0; i < 75; i++) {
+		items = (await apiOk(200, 'GET', `/apps/${app.id}/issues?status=all&limit=100`)).items;
+		if (ready(items))
+			return items;
+		await pause(200);
+	}
+	throw new Error(`the issues of ${app.name} never got there: ${JSON.stringify(items.map((i) => [i.title, i.count]))}`);
+}
+
+/** The issues of app once their counts are counts (title → count); returns
+ *  title → ISSUE. */
+export async function issuesCounted(app, counts) {
+	const items = await issuesWhen(app, (list) => list.length === Object.keys(counts).length &&
+		list.every((i) => counts[i.title] === i.count));
+	return Object.fromEntries(items.map((i) => [i.title, i]));
+}
+
+/** The title of the tracker's Sentry issue: its raised exception's type and
+ *  value, the value hostile. */
+export const LOOKUP_TITLE = `LookupFailed: ${XSS}`;
+
+/** tracker: an application with three issues seen in this order —
+ *    boom     "ValueError: boom", 30 /apps events (10, then 20 more last),
+ *             prod, release 1.0, tag browser firefox ×20 and chrome ×10;
+ *    disk     "disk almost full", 2 WARNING events without a stack, prod, 1.1;
+ *    lookup   LOOKUP_TITLE, 1 Sentry event from staging, 2.0: two chained
+ *             exceptions, library frames and an in-app frame with context
+ *             lines, a request and a user, hostile text here and there —
+ *  so that each sort orders them differently. */
+async function seedTracker() {
+	S.tracker = await makeApp('tracker');
+	const boom = (browser) => errorEvent('boom', { environment: 'prod', release: '1.0', tags: { browser } });
+	await ingestEvents(S.tracker, Array.from({ length: 10 }, () => boom('firefox')));
+	const disk = { occurred_at: new Date().toISOString(), level: 'WARNING', message: 'disk almost full', environment: 'prod', release: '1.1' };
+	await ingestEvents(S.tracker, [disk, disk]);
+	S.lookupEventId = await sentryStore(S.tracker, {
+		level: 'error', platform: 'python', environment: 'staging', release: '2.0',
+		tags: { browser: XSS },
+		request: { method: 'GET', url: 'https://shop.example.com/orders/7', headers: { 'User-Agent': 'curl/8' } },
+		user: { id: '42', email: 'ann@example.com' },
+		exception: { values: [
+			{ type: 'KeyError', value: "'id'", stacktrace: { frames: [{ filename: 'app/cache.py', function: 'get', lineno: 5, in_app: true }] } },
+			{ type: 'LookupFailed', value: XSS, module: 'app.orders', mechanism: { type: 'generic', handled: false },
+				stacktrace: { frames: [
+					{ filename: 'lib/server.py', function: 'serve', lineno: 300, in_app: false },
+					{ filename: 'lib/router.py', function: 'route', lineno: 88, in_app: false },
+					{ filename: 'app/orders.py', module: 'app.orders', function: 'load', lineno: 20, in_app: true,
+						pre_context: ['def load(orders, k):', '    d = orders.cache()'],
+						context_line: '    return d[k]',
+						post_context: [XSS_SCRIPT],
+						vars: { k: "'id'" } },
+				] } },
+		] },
+	});
+	await ingestEvents(S.tracker, Array.from({ length: 20 }, (_, i) => boom(i < 10 ? 'firefox' : 'chrome')));
+	const byTitle = await issuesCounted(S.tracker, { 'ValueError: boom': 30, 'disk almost full': 2, [LOOKUP_TITLE]: 1 });
+	S.boom = byTitle['ValueError: boom'];
+	S.disk = byTitle['disk almost full'];
+	S.lookup = byTitle[LOOKUP_TITLE];
 }
 
 /** Sends a log for the ops service; returns it. */

@@ -57,6 +57,13 @@ export function safeHref(value) {
 	return '#';
 }
 
+/** Replaces el's children by children (as h takes them: arrays flattened,
+ *  null/undefined/false skipped); returns el. */
+export function setChildren(el, ...children) {
+	el.replaceChildren();
+	return append(el, children);
+}
+
 export function $(selector, root = document) {
 	return root.querySelector(selector);
 }

@@ -1,7 +1,7 @@
 // A page's state lives in its URL query, so that a view can be bookmarked and
 // shared: forms are filled from the query, and the query follows the forms.
 
-import { $$ } from './dom.js';
+import { $$, debounce } from './dom.js';
 
 /** The values of names in the current URL's query ('' when absent). */
 export function readQuery(names) {
@@ -13,12 +13,16 @@ export function readQuery(names) {
 }
 
 /** Replaces the URL's query by the non-empty values of state (keeping the
- *  path); push adds a history entry instead of replacing the current one. */
-export function writeQuery(state, { push = false } = {}) {
-	const qs = new URLSearchParams();
+ *  path); push adds a history entry instead of replacing the current one.
+ *  merge keeps the query's other names: for a page whose regions each keep
+ *  their own names in the URL (an empty value then removes its name). */
+export function writeQuery(state, { push = false, merge = false } = {}) {
+	const qs = new URLSearchParams(merge ? window.location.search : '');
 	for (const [key, value] of Object.entries(state)) {
 		if (value !== null && value !== undefined && value !== '')
 			qs.set(key, String(value));
+		else
+			qs.delete(key);
 	}
 	const text = qs.toString();
 	const url = window.location.pathname + (text ? `?${text}` : '');
@@ -93,4 +97,22 @@ export function showCustomTime(form) {
 	const custom = form.elements.window.value === 'custom';
 	for (const label of $$('.custom-time', form))
 		label.classList.toggle('hidden', !custom);
+}
+
+/** Calls apply when a filter form changes: at once for a <select> or a
+ *  submit, after wait ms of quiet for typing in an <input>. */
+export function onFilterChange(form, apply, wait) {
+	form.addEventListener('change', (event) => {
+		if (event.target.matches('select'))
+			apply();
+	});
+	const applySoon = debounce(apply, wait);
+	form.addEventListener('input', (event) => {
+		if (event.target.matches('input'))
+			applySoon();
+	});
+	form.addEventListener('submit', (event) => {
+		event.preventDefault();
+		apply();
+	});
 }

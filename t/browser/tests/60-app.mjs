@@ -83,8 +83,10 @@ test('/errors/<app_id>?event=… opens a Sentry-style stack', async ({ page }) =
 	await page.waitForSelector('#event-panel:not(.hidden) .frames');
 	const text = await page.locator('#event').textContent();
 	assert.ok(text.includes('ZeroDivisionError: division by zero'), text);
-	const frames = await page.$$eval('#event .frames li', (li) => li.map((x) => x.textContent));
-	assert.equal(frames[0], 'shop/math.py:3 in ratioreturn a / b');
+	const frames = await page.$$eval('#event .frames .frame-head', (heads) => heads.map((x) => x.textContent));
+	assert.deepEqual(frames, ['shop/math.py:3 in ratio', 'shop/main.py:7 in <module>'], 'innermost first');
+	assert.equal(await page.locator('#event .frame .ctx-line.current').textContent(), '3    return a / b',
+		'the context line, numbered');
 });
 
 test('/errors/<app_id> of an application without events shows empty states', async ({ page }) => {

@@ -11,6 +11,7 @@ const PAGES = () => [
 	['replay', `/replay/${S.logs.login.id}`, '#log-state'],
 	['errors', '/errors', '#apps'],
 	['app', `/errors/${S.shop.id}`, '#app-state'],
+	['issue', `/errors/${S.tracker.id}/issues/${S.boom.id}`, '#issue-state'],
 	['users', '/users', '#tokens'],
 	['audit', '/audit', '#audit'],
 ];
@@ -66,7 +67,8 @@ test('a slow API: the pages show that they are loading', async ({ page }) => {
 
 test('every page has a Content-Security-Policy without inline script or style, and uses none', async () => {
 	const paths = ['/', '/dashboard', `/log/${S.logs.login.id}`, '/metrics-ui', '/alerts-ui',
-		`/replay/${S.logs.login.id}`, '/errors', `/errors/${S.shop.id}`, '/docs', '/login', '/users', '/audit'];
+		`/replay/${S.logs.login.id}`, '/errors', `/errors/${S.shop.id}`, `/errors/${S.shop.id}/issues/${S.boom.id}`,
+		'/docs', '/login', '/users', '/audit'];
 	for (const p of paths) {
 		const res = await fetch(new URL(p, `${process.env.TELLTALE_URL}/`));
 		assert.equal(res.status, 200, p);

@@ -1,11 +1,14 @@
-// /errors/<app_id> — an application's events with level and time filters and
-// pages, an event's stack and tags on click, the time series, counts by level
-// and the top messages.
+// /errors/<app_id> — an application's issues first (issue-list.js), then its
+// events with level and time filters and pages, an event's stack and tags on
+// click, the time series, counts by level and the top messages.
 import { api, seg } from '../api.js';
 import { bucketLabel, chartsAvailable, doughnutChart, draw, levelColour, timeChart } from '../charts.js';
-import { $, $$, debounce, fmtCount, h, jsonPre, kvTable, levelBadge, showEmpty, showError, showLoading, timeEl } from '../dom.js';
+import { $, $$, fmtCount, h, kvTable, levelBadge, setChildren, showEmpty, showError, showLoading, timeEl } from '../dom.js';
+import { contextView, stackView } from '../eventview.js';
+import { issueList } from '../issue-list.js';
+import { issueHref } from '../issues.js';
 import { layout, pathParam } from '../layout.js';
-import { fillForm, readForm, readQuery, showCustomTime, windowOptions, windowRange, writeQuery } from '../query.js';
+import { fillForm, onFilterChange, readForm, readQuery, showCustomTime, windowOptions, windowRange, writeQuery } from '../query.js';
 
 layout('errors');
 
@@ -18,6 +21,7 @@ let offset = 0;
 let nextOffset = null;
 let openEvent = '';
 let generation = 0;
+const issues = appId ? issueList(appId) : null;
 
 windowOptions(form.elements.window, 'any time');
 
@@ -138,7 +142,7 @@ async function loadEvents() {
 
 async function showEvent(id) {
 	openEvent = id;
-	writeQuery(urlState());
+	writeQuery(urlState(), { merge: true });
 	for (const row of $$('#events-table tbody tr'))
 		row.classList.toggle('selected', row.dataset.id === id);
 	const panel = $('#event-panel');
@@ -155,53 +159,24 @@ async function showEvent(id) {
 		return;
 	}
 	$('#event-title').textContent = `Event ${ev.id}`;
-	box.replaceChildren(
+	setChildren(box,
 		h('dl', { class: 'kv' },
 			h('dt', null, 'Level'), h('dd', null, levelBadge(ev.level)),
 			h('dt', null, 'Occurred'), h('dd', null, timeEl(ev.occurred_at)),
 			h('dt', null, 'Received'), h('dd', null, timeEl(ev.received_at)),
-			h('dt', null, 'Event id'), h('dd', { class: 'mono' }, ev.event_id || '–')),
+			h('dt', null, 'Event id'), h('dd', { class: 'mono' }, ev.event_id || '–'),
+			h('dt', null, 'Environment'), h('dd', null, ev.environment ?? '–'),
+			h('dt', null, 'Release'), h('dd', null, ev.release ?? '–'),
+			h('dt', null, 'Issue'), h('dd', null, ev.issue_id === null || ev.issue_id === undefined ? '–'
+				: h('a', { id: 'event-issue', href: issueHref(appId, ev.issue_id) }, `#${ev.issue_id}`))),
 		h('h3', null, 'Message'),
 		h('pre', { id: 'event-message' }, ev.message),
 		h('h3', null, 'Stack'),
-		stackView(ev.stack),
+		stackView(ev.stack, ev.message),
 		h('h3', null, 'Tags'),
-		kvTable(ev.tags, 'no tags'));
+		kvTable(ev.tags, 'no tags'),
+		ev.context ? [h('h3', null, 'Context'), contextView(ev.context)] : null);
 	panel.scrollIntoView({ block: 'nearest' });
-}
-
-/** A stack: Sentry's {values: [{type, value, stacktrace: {frames}}]}, a plain
- *  {frames: [...]}, or any other object shown as JSON. */
-function stackView(stack) {
-	if (!stack)
-		return h('p', { class: 'muted small' }, 'no stack');
-	const parts = [];
-	const exceptions = Array.isArray(stack.values) ? stack.values : null;
-	if (exceptions) {
-		for (const ex of exceptions) {
-			parts.push(h('p', null, h('strong', null, `${ex.type ?? 'Exception'}: `), String(ex.value ?? '')));
-			parts.push(framesList(ex.stacktrace && ex.stacktrace.frames));
-		}
-	} else if (Array.isArray(stack.frames)) {
-		parts.push(framesList(stack.frames));
-	}
-	parts.push(h('details', { open: parts.length === 0 }, h('summary', { class: 'small muted' }, 'as stored (JSON)'), jsonPre(stack)));
-	return h('div', { class: 'stack' }, parts);
-}
-
-function framesList(frames) {
-	if (!Array.isArray(frames) || !frames.length)
-		return null;
-	// Sentry orders frames oldest first; show the innermost first.
-	return h('ol', { class: 'frames' }, [...frames].reverse().map((f) => {
-		if (!f || typeof f !== 'object')
-			return h('li', null, JSON.stringify(f));
-		const file = f.filename ?? f.file ?? f.abs_path ?? f.module ?? '?';
-		const line = f.lineno ?? f.line;
-		const fn = f.function ?? f.func ?? f.method;
-		return h('li', null, `${file}${line !== undefined ? `:${line}` : ''}${fn ? ` in ${fn}` : ''}`,
-			f.context_line ? h('div', { class: 'muted' }, String(f.context_line).trim()) : null);
-	}));
 }
 
 async function loadStats() {
@@ -263,24 +238,15 @@ async function loadStats() {
 function apply() {
 	showCustomTime(form);
 	offset = 0;
-	writeQuery(urlState());
+	writeQuery(urlState(), { merge: true });
 	loadEvents();
 	loadStats();
 }
 
-form.addEventListener('change', (event) => {
-	if (event.target.matches('select'))
-		apply();
-});
-form.addEventListener('input', debounce((event) => {
-	if (event.target.matches('input'))
-		apply();
-}, 500));
-form.addEventListener('submit', (event) => {
-	event.preventDefault();
-	apply();
-});
+onFilterChange(form, apply, 500);
 $('#refresh').addEventListener('click', () => {
+	if (issues)
+		issues.load();
 	loadEvents();
 	loadStats();
 });
@@ -288,12 +254,12 @@ $('#older').addEventListener('click', () => {
 	if (nextOffset === null)
 		return;
 	offset = nextOffset;
-	writeQuery(urlState(), { push: true });
+	writeQuery(urlState(), { push: true, merge: true });
 	loadEvents();
 });
 $('#newer').addEventListener('click', () => {
 	offset = Math.max(0, offset - Number(form.elements.limit.value || 20));
-	writeQuery(urlState(), { push: true });
+	writeQuery(urlState(), { push: true, merge: true });
 	loadEvents();
 });
 $('#close-event').addEventListener('click', () => showEvent(''));
@@ -311,6 +277,7 @@ async function init() {
 	$('#app-state').replaceChildren();
 	for (const panel of $$('main > section:not(#event-panel), main > .grid-2'))
 		panel.classList.remove('hidden');
+	issues.load();
 	loadEvents();
 	loadStats();
 	if (openEvent)

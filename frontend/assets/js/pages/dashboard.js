@@ -1,8 +1,8 @@
 // /dashboard — the request log with live filters kept in the URL query.
 import { api } from '../api.js';
-import { $, debounce, fmtMs, h, showEmpty, showError, showLoading, statusBadge, timeEl } from '../dom.js';
+import { $, fmtMs, h, showEmpty, showError, showLoading, statusBadge, timeEl } from '../dom.js';
 import { layout } from '../layout.js';
-import { fillForm, readForm, readQuery, showCustomTime, windowOptions, windowRange, writeQuery } from '../query.js';
+import { fillForm, onFilterChange, readForm, readQuery, showCustomTime, windowOptions, windowRange, writeQuery } from '../query.js';
 
 layout('dashboard');
 
@@ -135,19 +135,7 @@ function apply() {
 	loadLogs();
 }
 
-form.addEventListener('change', (event) => {
-	if (event.target.matches('select'))
-		apply();
-});
-const applySoon = debounce(apply, 350);
-form.addEventListener('input', (event) => {
-	if (event.target.matches('input'))
-		applySoon();
-});
-form.addEventListener('submit', (event) => {
-	event.preventDefault();
-	apply();
-});
+onFilterChange(form, apply, 350);
 $('#clear').addEventListener('click', () => {
 	form.reset();
 	form.elements.limit.value = '50';

@@ -2,9 +2,9 @@
 // and method, and requests over time (GET /v1/metrics, once per time bucket).
 import { api } from '../api.js';
 import { barChart, bucketLabel, chartsAvailable, doughnutChart, draw, paletteColour, statusColour, timeChart } from '../charts.js';
-import { $, debounce, fmtCount, fmtMs, fmtPct, h, showEmpty, showError, showLoading } from '../dom.js';
+import { $, fmtCount, fmtMs, fmtPct, h, showEmpty, showError, showLoading } from '../dom.js';
 import { layout } from '../layout.js';
-import { fillForm, readForm, readQuery, showCustomTime, windowOptions, windowRange, writeQuery } from '../query.js';
+import { fillForm, onFilterChange, readForm, readQuery, showCustomTime, windowOptions, windowRange, writeQuery } from '../query.js';
 
 layout('metrics');
 
@@ -240,18 +240,7 @@ function apply() {
 	load();
 }
 
-form.addEventListener('change', (event) => {
-	if (event.target.matches('select'))
-		apply();
-});
-form.addEventListener('input', debounce((event) => {
-	if (event.target.matches('input'))
-		apply();
-}, 500));
-form.addEventListener('submit', (event) => {
-	event.preventDefault();
-	apply();
-});
+onFilterChange(form, apply, 500);
 $('#refresh').addEventListener('click', load);
 window.addEventListener('popstate', () => {
 	fromUrl();
