@@ -305,7 +305,10 @@ BEGIN
 		RETURN done;
 	END IF;
 	PERFORM new_grouped_table();
-	INSERT INTO new_grouped SELECT * FROM new_events(done, upto) WHERE issue_id IS NOT NULL;
+	-- new_events as rollup_events reads them, with nothing added that could
+	-- change their plan (a condition on issue_id chose a scan of every event).
+	INSERT INTO new_grouped SELECT * FROM new_events(done, upto);
+	DELETE FROM new_grouped WHERE issue_id IS NULL;
 	PERFORM issue_add_counts();
 	UPDATE rollup_state SET issues_rolled_until = upto;
 	RETURN upto;

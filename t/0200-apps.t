@@ -159,8 +159,10 @@ error_ok(req('POST', "/apps/bad%C0%AFutf8-$uniq"), 422, 'VALIDATION', 'name',
 		is(scalar @with_key, 0, "GET $path never shows an ingest_key");
 		for my $ap (@mine) {
 			my $item = $by_id{ $ap->{id} } or next;
-			is_deeply([ sort keys %$item ], [qw(created_at id ingest_key_prefix mask_fields name)],
-				  "GET $path item $ap->{id} has id, name, ingest_key_prefix, created_at, mask_fields");
+			is_deeply([ sort keys %$item ],
+				  [qw(created_at id ingest_key_prefix mask_fields name webhook_url)],
+				  "GET $path item $ap->{id} has id, name, ingest_key_prefix, created_at, mask_fields,"
+				  . " webhook_url");
 			is($item->{ingest_key_prefix}, substr($ap->{ingest_key}, 0, 8),
 			   'ingest_key_prefix is the first 8 characters of the key');
 			is($item->{name}, $ap->{name}, 'name');

@@ -69,7 +69,8 @@ sub answer {
 	my $got = req('GET', "/apps/$app->{id}/events/$j->{id}");
 	is($got->{status}, 200, 'the event can be read back');
 	is_deeply([ sort keys %{ $got->{json} || {} } ],
-		  [qw(application_id event_id id level message occurred_at received_at stack tags)],
+		  [qw(application_id context environment event_id id issue_id level message occurred_at received_at
+		      release stack tags)],
 		  'EVENT has exactly the fields of docs/api.md');
 	is(ts_usec($got->{json}{received_at}), ts_usec($j->{received_at}), 'the same received_at');
 	is($got->{json}{message}, 'first event', 'message');

@@ -55,7 +55,8 @@ sub page {
 	is_deeply(ids(@items), ids(newest_first(@mine)), 'newest first: received_at desc, then id desc');
 
 	my @bad = grep { join(',', sort keys %$_) ne
-			 'application_id,event_id,id,level,message,occurred_at,received_at,stack,tags' } @items;
+			 'application_id,context,environment,event_id,id,issue_id,level,message,occurred_at,'
+			 . 'received_at,release,stack,tags' } @items;
 	is(scalar @bad, 0, 'every item has exactly the EVENT fields');
 	my ($three) = grep { $_->{message} eq 'list-3' } @items;
 	is(lc($three->{event_id} =~ s/-//gr), 'dddddddddddddddddddddddddddddd03', 'event_id is listed');

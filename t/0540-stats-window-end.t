@@ -14,7 +14,9 @@
 # (pg_stat_user_tables, which a session reports within a second or two of
 # going idle, or up to ten seconds later when it reported less than a second
 # before: the requests go a second and more apart). Next to none, where the
-# hour's events are 20,000.
+# hour's events are 20,000. Meanwhile a session holds the rollups' locks, so
+# that their runs (which may read events table-wide when there are many
+# applications) do not count.
 use strict;
 use warnings;
 
@@ -23,7 +25,8 @@ use Time::HiRes qw(sleep);
 use Telltale;
 
 my $BULKS = 20;
-my $LOCK = 7369731;
+my $LOCK = 7369731;          # the events' rollup
+my $ISSUES_LOCK = 7369733;   # the issues' rollup
 
 # Events stored now, and asked for at once, must fall in one hour.
 my $into_hour = (now_usec() / 1_000_000) % 3600;
@@ -36,8 +39,9 @@ for (1 .. $BULKS) {
 }
 my $stored = now_usec();
 ok(wait_for(30, sub {
-	db_query("SELECT rolled_until > usec_to_ts($stored) FROM rollup_state")->[0][0] eq 't';
-}), 'the rollup has counted them');
+	db_query("SELECT rolled_until > usec_to_ts($stored) AND issues_rolled_until > usec_to_ts($stored)"
+		 . " FROM rollup_state")->[0][0] eq 't';
+}), 'the rollup has counted them, for the statistics and for their issue');
 
 sub events_read {
 	my $r = db_query("SELECT seq_tup_read + coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables"
@@ -48,6 +52,11 @@ sub events_read {
 my $saved = db_query("SELECT rolled_until FROM rollup_state")->[0][0];
 db_query("SELECT pg_advisory_xact_lock($LOCK);"
 	 . " UPDATE rollup_state SET rolled_until = now() + interval '10 seconds'");
+my $hold = db_session("SELECT pg_advisory_lock($LOCK), pg_advisory_lock($ISSUES_LOCK)", 'SELECT pg_sleep(12)');
+ok(wait_for(10, sub {
+	db_query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+		 . " AND objid IN ($LOCK, $ISSUES_LOCK)")->[0][0] == 2;
+}), 'a session holds the rollups\' locks');
 sleep 2;
 my $before = events_read();
 my %answers;
@@ -57,6 +66,8 @@ for my $stat (qw(by-level timeseries top-messages)) {
 }
 sleep 1.5;
 my $read = events_read() - $before;
+kill 'TERM', $hold;
+waitpid($hold, 0);
 db_query("SELECT pg_advisory_xact_lock($LOCK); UPDATE rollup_state SET rolled_until = '$saved'");
 
 is($answers{$_}{status}, 200, "$_ answers") for sort keys %answers;

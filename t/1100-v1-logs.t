@@ -19,7 +19,7 @@ sub stored { return scalar logs_of("service_id=$svc->{id}") }
 
 my @LOG_FIELDS = qw(id service_id method url path status_code latency_ms query_params
 		    body_truncated request_body_truncated response_body_truncated error
-		    source_ip tags received_at);
+		    source_ip tags route trace_id span_id received_at);
 my @DETAIL_FIELDS = qw(request_headers response_headers request_body response_body);
 
 # --- a full log -------------------------------------------------------------------------

@@ -28,14 +28,16 @@
 #define LOG_COLUMNS \
 	"l.id, l.service_id, l.method, l.url, l.path, l.status_code, l.latency_ms," \
 	" l.query_params, l.request_body_truncated, l.response_body_truncated, l.error," \
-	" host(l.source_ip), to_jsonb(l.tags), ts_to_usec(l.received_at)"
+	" host(l.source_ip), to_jsonb(l.tags), ts_to_usec(l.received_at), l.route, l.trace_id," \
+	" l.span_id"
 #define LOG_DETAIL_COLUMNS \
 	LOG_COLUMNS ", l.request_headers, l.response_headers, l.request_body, l.response_body"
 
 enum log_column {
 	COL_ID, COL_SERVICE_ID, COL_METHOD, COL_URL, COL_PATH, COL_STATUS_CODE, COL_LATENCY,
 	COL_QUERY_PARAMS, COL_REQUEST_TRUNCATED, COL_RESPONSE_TRUNCATED, COL_ERROR,
-	COL_SOURCE_IP, COL_TAGS, COL_RECEIVED, COL_REQUEST_HEADERS, COL_RESPONSE_HEADERS,
+	COL_SOURCE_IP, COL_TAGS, COL_RECEIVED, COL_ROUTE, COL_TRACE_ID, COL_SPAN_ID,
+	COL_REQUEST_HEADERS, COL_RESPONSE_HEADERS,
 	COL_REQUEST_BODY, COL_RESPONSE_BODY,
 };
 
@@ -48,8 +50,8 @@ enum log_column {
 enum ingest_column { IN_ID, IN_SERVICE_ID, IN_LATENCY, IN_SOURCE_IP, IN_RECEIVED };
 
 const struct db_statement logs_statements[] = {
-	/* $1 the key's digest, $2..$16 the members of log_input_row's row
-	 * (ROW_MEMBERS), each as text or SQL NULL, $17 the new log's id
+	/* $1 the key's digest, $2..$17 the members of log_input_row's row
+	 * (ROW_MEMBERS), each as text or SQL NULL, $18 the new log's id
 	 * (new_log_id). No row when no active key has that digest. The trigger
 	 * logs_fire_alerts (sql/010, as sql/013 redefines it) records the alert
 	 * events of the rules the log fires.
@@ -58,10 +60,10 @@ const struct db_statement logs_statements[] = {
 	{ "logs_ingest",
 	  "INSERT INTO logs AS l (id, service_id, method, url, path, status_code, latency_ms,"
 	  "  query_params, request_headers, response_headers, request_body, response_body,"
-	  "  request_body_truncated, response_body_truncated, error, source_ip, tags)"
-	  " SELECT $17::uuid, k.service_id, $2::text, $3::text, $4::text, $5::smallint,"
+	  "  request_body_truncated, response_body_truncated, error, source_ip, tags, route)"
+	  " SELECT $18::uuid, k.service_id, $2::text, $3::text, $4::text, $5::smallint,"
 	  "  $6::float8, $7::jsonb, $8::jsonb, $9::jsonb, $10::text, $11::text, $12::boolean,"
-	  "  $13::boolean, $14::text, $15::inet, coalesce($16::text[], '{}')"
+	  "  $13::boolean, $14::text, $15::inet, coalesce($16::text[], '{}'), $17::text"
 	  " FROM service_keys k"
 	  " WHERE k.key_sha256 = $1 AND k.is_active"
 	  " RETURNING " INGEST_COLUMNS },
@@ -72,7 +74,8 @@ const struct db_statement logs_statements[] = {
 	  "SELECT array_to_string(s.mask_fields, E'\\n') FROM service_keys k"
 	  " JOIN services s ON s.id = k.service_id WHERE k.key_sha256 = $1 AND k.is_active" },
 	/* Each filter is NULL when not asked for. $3 is a substring of the path,
-	 * matched literally (LIKE's wildcards escaped). $11 limit + 1, $12 offset. */
+	 * matched literally (LIKE's wildcards escaped). $11 limit + 1, $12 offset,
+	 * $13 route and $14 trace_id, exact. */
 	{ "logs_list",
 	  "SELECT " LOG_COLUMNS " FROM logs l"
 	  " WHERE ($1::uuid IS NULL OR l.service_id = $1)"
@@ -86,6 +89,8 @@ const struct db_statement logs_statements[] = {
 	  "  AND ($8::text IS NULL OR l.tags @> ARRAY[$8::text])"
 	  "  AND ($9::bigint IS NULL OR l.received_at >= usec_to_ts($9))"
 	  "  AND ($10::bigint IS NULL OR l.received_at < usec_to_ts($10))"
+	  "  AND ($13::text IS NULL OR l.route = $13)"
+	  "  AND ($14::text IS NULL OR l.trace_id = $14)"
 	  " ORDER BY l.received_at DESC, l.id DESC LIMIT $11 OFFSET $12" },
 	{ "logs_get", "SELECT " LOG_DETAIL_COLUMNS " FROM logs l WHERE l.id = $1" },
 	{ NULL, NULL }
@@ -128,6 +133,9 @@ static struct json_object *log_json(const PGresult *res, int row, int detail)
 	sql_add_text(log, "error", res, row, COL_ERROR);
 	sql_add_text(log, "source_ip", res, row, COL_SOURCE_IP);
 	sql_add_jsonb(log, "tags", res, row, COL_TAGS);
+	sql_add_text(log, "route", res, row, COL_ROUTE);
+	sql_add_text(log, "trace_id", res, row, COL_TRACE_ID);
+	sql_add_text(log, "span_id", res, row, COL_SPAN_ID);
 	json_add_time(log, "received_at", sql_int(res, row, COL_RECEIVED));
 	return log;
 }
@@ -165,6 +173,9 @@ static struct json_object *ingested_log_json(struct json_object *row, const PGre
 	add_member(log, row, "error");
 	sql_add_text(log, "source_ip", res, 0, IN_SOURCE_IP);
 	json_object_object_add(log, "tags", tags ? json_object_get(tags) : json_object_new_array());
+	add_member(log, row, "route");
+	json_add_null(log, "trace_id");
+	json_add_null(log, "span_id");
 	json_add_time(log, "received_at", sql_int(res, 0, IN_RECEIVED));
 	return log;
 }
@@ -223,14 +234,14 @@ static int refuse_log(const char *digest, struct error *err)
 	return -1;
 }
 
-/* The members of a row of log_input_row, in the order of logs_ingest's $2..$16.
+/* The members of a row of log_input_row, in the order of logs_ingest's $2..$17.
  * Passed one by one, the server reads each with its type's input function;
  * one JSON row cost it a parse of the whole row as jsonb and a function scan
  * to take it apart (docs/benchmarks.md). */
 static const char *const ROW_MEMBERS[] = {
 	"method", "url", "path", "status_code", "latency_ms", "query_params",
 	"request_headers", "response_headers", "request_body", "response_body",
-	"request_body_truncated", "response_body_truncated", "error", "source_ip", "tags",
+	"request_body_truncated", "response_body_truncated", "error", "source_ip", "tags", "route",
 };
 
 /* tags, an array of strings, as a PostgreSQL array literal: {"a","b\"c"}.
@@ -367,7 +378,7 @@ void logs_create(struct request *req)
 struct log_filters {
 	char service_id[PARAMS_UUID_LEN + 1];
 	char method[LOG_METHOD_MAX + 1];
-	const char *path, *tag;
+	const char *path, *tag, *route, *trace_id;
 	int64_t status_code;
 	const char *min_latency, *max_latency;      /* decimal text */
 	int has_error;
@@ -424,6 +435,8 @@ static int filters_or_respond(struct request *req, struct log_filters *f)
 	       latency_or_respond(req, "max_latency_ms", &f->max_latency) != 0 ||
 	       has_error_or_respond(req, &f->has_error) != 0 ||
 	       handler_query_text_or_respond(req, "tag", &f->tag) != 0 ||
+	       handler_query_text_or_respond(req, "route", &f->route) != 0 ||
+	       handler_query_text_or_respond(req, "trace_id", &f->trace_id) != 0 ||
 	       handler_query_window_or_respond(req, 0, &f->since, &f->until) != 0 ||
 	       handler_query_int_or_respond(req, "limit", LIST_LIMIT_DEFAULT, 1, LIST_LIMIT_MAX,
 					    &f->limit) != 0 ||
@@ -453,10 +466,12 @@ static void filter_args(struct sql_args *a, const struct log_filters *f)
 	sql_arg_window(a, f->since, f->until);
 	sql_arg_int(a, f->limit + 1);
 	sql_arg_int(a, f->offset);
+	sql_arg_text(a, f->route);
+	sql_arg_text(a, f->trace_id);
 }
 
 /* GET /v1/logs?service_id&method&path&status_code&min_latency_ms&max_latency_ms
- *             &has_error&tag&since&until&limit&offset */
+ *             &has_error&tag&route&trace_id&since&until&limit&offset */
 void logs_list(struct request *req)
 {
 	struct log_filters f;

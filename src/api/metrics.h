@@ -8,5 +8,6 @@
 extern const struct db_statement metrics_statements[];
 
 void metrics_get(struct request *req);
+void metrics_routes(struct request *req);
 
 #endif

@@ -11,8 +11,8 @@
 #include "pure/error.h"
 
 /* Text parameters for a statement, with room for the digits of integers: as
- * many as the most any statement takes (logs_ingest's). */
-#define SQL_ARGS_MAX 17
+ * many as the most any statement takes (logs_ingest's), and room to grow. */
+#define SQL_ARGS_MAX 24
 struct sql_args {
 	const char *values[SQL_ARGS_MAX];
 	char digits[SQL_ARGS_MAX][24];

@@ -3,11 +3,13 @@
 #include "pure/log_input.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "pure/buf.h"
 #include "pure/fields.h"
 #include "pure/mask.h"
 #include "pure/params.h"
@@ -152,6 +154,20 @@ static int read_tags(struct json_object *v, struct log_input *in)
 	return 0;
 }
 
+static int read_route(struct json_object *v, struct log_input *in)
+{
+	size_t len = (size_t)json_object_get_string_len(v);
+	const char *s = json_object_get_string(v);
+
+	if (!is_string(v) || len == 0 || utf8_count(s, len) > LOG_ROUTE_MAX)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20)
+			return -1;
+	in->route = v;
+	return 0;
+}
+
 static const struct log_field {
 	const char *name;
 	int required;
@@ -172,6 +188,8 @@ static const struct log_field {
 	{ "source_ip",        0, read_source_ip,        "must be an IPv4 or IPv6 address" },
 	{ "tags",             0, read_tags,
 	  "must be an array of at most 100 strings of 1 to 128 characters" },
+	{ "route",            0, read_route,
+	  "must be a string of 1 to 512 characters without control characters" },
 };
 
 static int fail(struct error *err, const char *field, const char *message)
@@ -261,6 +279,71 @@ static struct json_object *masked_params(struct json_object *params,
 	return copy;
 }
 
+/* What a path segment s[0..len) stands for, or NULL for itself. */
+static const char *segment_kind(const char *s, size_t len)
+{
+	size_t digits = 0, hex = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		digits += s[i] >= '0' && s[i] <= '9';
+		hex += isxdigit((unsigned char)s[i]) != 0;
+	}
+	if (len > 0 && digits == len)
+		return "{id}";
+	if (len == 36 && hex == 32 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-')
+		return "{uuid}";
+	if (len >= 16 && hex == len)
+		return "{hex}";
+	return NULL;
+}
+
+char *log_route_of(const char *path, size_t len)
+{
+	struct buf route = { 0 };
+	size_t end = strcspn(path, "?#");
+
+	if (end < len)
+		len = end;
+	for (size_t i = 0; i < len;) {
+		size_t n = 0;
+		const char *kind;
+
+		if (path[i] == '/') {
+			buf_put(&route, "/", 1);
+			i++;
+			continue;
+		}
+		while (i + n < len && path[i + n] != '/')
+			n++;
+		kind = segment_kind(path + i, n);
+		if (kind)
+			buf_puts(&route, kind);
+		else
+			buf_put(&route, path + i, n);
+		i += n;
+	}
+	if (route.len == 0)
+		buf_put(&route, "/", 1);
+	return buf_finish(&route, NULL);
+}
+
+/* The route of the row: the log's own (card numbers masked), or the one of
+ * its masked path (row's "path"). */
+static struct json_object *row_route(const struct log_input *in, struct json_object *row)
+{
+	struct json_object *path = NULL;
+	char *route;
+
+	if (in->route)
+		return mask_text_value(in->route);
+	if (!json_object_object_get_ex(row, "path", &path))
+		return NULL;
+	route = log_route_of(json_object_get_string(path), (size_t)json_object_get_string_len(path));
+	path = route ? json_object_new_string(route) : NULL;
+	free(route);
+	return path;
+}
+
 struct json_object *log_input_row(const struct log_input *in)
 {
 	struct json_object *row = json_object_new_object();
@@ -271,6 +354,7 @@ struct json_object *log_input_row(const struct log_input *in)
 	row_add(row, "method", json_object_new_string(in->method), 1, &failed);
 	row_add(row, "url", masked_url(in->url, in->url_len, in->mask_fields), 1, &failed);
 	row_add(row, "path", masked_url(in->path, in->path_len, in->mask_fields), 1, &failed);
+	row_add(row, "route", row_route(in, row), 1, &failed);
 	if (in->status_code)
 		row_add(row, "status_code", json_object_new_int(in->status_code), 1, &failed);
 	row_add(row, "latency_ms", json_object_get(in->latency_ms), 0, &failed);

@@ -22,6 +22,8 @@
 /* At most this many tags, each 1 to LOG_TAG_MAX characters. */
 #define LOG_TAGS_MAX 100
 #define LOG_TAG_MAX 128
+/* A route is 1 to this many characters. */
+#define LOG_ROUTE_MAX 512
 
 /* A log as read from the body. Pointers are lent from the document; optional
  * fields that are absent or null are NULL (has_* 0). */
@@ -41,6 +43,7 @@ struct log_input {
 	struct json_object *error;              /* a non-empty string */
 	const char *source_ip;                  /* IPv4 or IPv6 text */
 	struct json_object *tags;               /* an array of strings */
+	struct json_object *route;              /* a string: the route the path matched */
 	const struct mask_fields *mask_fields; /* the service's own names, or NULL:
 	                                         the caller sets it after parsing */
 };
@@ -54,11 +57,19 @@ int log_input_parse(struct json_object *doc, struct log_input *in,
 
 /* The log as the row object the ingest statement reads, with everything
  * masked (see mask.h) and the bodies cut to LOG_BODY_MAX after masking:
- * {"method", "url", "path", "status_code", "latency_ms", "query_params",
- * "request_headers", "response_headers", "request_body", "response_body",
- * "request_body_truncated", "response_body_truncated", "error", "source_ip",
- * "tags"}, absent keys for absent values. Returns a new object (the caller
- * puts it), or NULL on no memory. */
+ * {"method", "url", "path", "route", "status_code", "latency_ms",
+ * "query_params", "request_headers", "response_headers", "request_body",
+ * "response_body", "request_body_truncated", "response_body_truncated",
+ * "error", "source_ip", "tags"}, absent keys for absent values; "route" is
+ * the log's own, or log_route_of its masked path. Returns a new object (the
+ * caller puts it), or NULL on no memory. */
 struct json_object *log_input_row(const struct log_input *in);
+
+/* The route of a path: its query string left out, and each segment that is a
+ * number, a UUID or 16 or more hex digits replaced by {id}, {uuid} or {hex}
+ * ("/orders/42/items/9f86d081-88a9-4b1e-9f3c-1a2b3c4d5e6f" is
+ * "/orders/{id}/items/{uuid}"). Returns a new string (the caller frees it),
+ * or NULL on no memory. */
+char *log_route_of(const char *path, size_t len);
 
 #endif

@@ -194,34 +194,34 @@ static void test_rows(void)
 {
 	static const struct { const char *body; const char *want; const char *what; } cases[] = {
 		{ "{" REQ "}",
-		  "{\"method\":\"GET\",\"url\":\"https:\\/\\/api.example.com\\/x\",\"path\":\"\\/x\","
+		  "{\"method\":\"GET\",\"url\":\"https:\\/\\/api.example.com\\/x\",\"path\":\"\\/x\",\"route\":\"\\/x\","
 		  "\"request_body_truncated\":false,\"response_body_truncated\":false}",
 		  "the least log: method upper case, no optional keys" },
 		{ "{\"method\":\"pAtCh\",\"url\":\"http://h/p?token=t&q=1\",\"path\":\"/p?api_key=k\","
 		  "\"status_code\":502,\"latency_ms\":12.50,\"error\":\"\",\"source_ip\":\"2001:db8::1\","
 		  "\"tags\":[\"a\",\"b\"]}",
 		  "{\"method\":\"PATCH\",\"url\":\"http:\\/\\/h\\/p?token=" M "&q=1\","
-		  "\"path\":\"\\/p?api_key=" M "\",\"status_code\":502,\"latency_ms\":12.50,"
+		  "\"path\":\"\\/p?api_key=" M "\",\"route\":\"\\/p\",\"status_code\":502,\"latency_ms\":12.50,"
 		  "\"request_body_truncated\":false,\"response_body_truncated\":false,"
 		  "\"source_ip\":\"2001:db8::1\",\"tags\":[\"a\",\"b\"]}",
 		  "url and path query strings masked, an empty error left out, numbers as sent" },
 		{ "{" REQ ",\"query_params\":{\"token\":\"t\",\"q\":\"1\",\"f\":{\"password\":\"p\"},"
 		  "\"card\":\"4111 1111 1111 1111\"}}",
-		  "{\"method\":\"GET\",\"url\":\"https:\\/\\/api.example.com\\/x\",\"path\":\"\\/x\","
+		  "{\"method\":\"GET\",\"url\":\"https:\\/\\/api.example.com\\/x\",\"path\":\"\\/x\",\"route\":\"\\/x\","
 		  "\"query_params\":{\"token\":\"" M "\",\"q\":\"1\",\"f\":{\"password\":\"" M "\"},"
 		  "\"card\":\"" M "\"},"
 		  "\"request_body_truncated\":false,\"response_body_truncated\":false}",
 		  "query_params masked at any depth" },
 		{ "{" REQ ",\"request_headers\":{\"Authorization\":\"Bearer x\",\"Accept\":\"*/*\"},"
 		  "\"response_headers\":{\"Set-Cookie\":\"s=1\",\"Content-Type\":\"text/plain\"}}",
-		  "{\"method\":\"GET\",\"url\":\"https:\\/\\/api.example.com\\/x\",\"path\":\"\\/x\","
+		  "{\"method\":\"GET\",\"url\":\"https:\\/\\/api.example.com\\/x\",\"path\":\"\\/x\",\"route\":\"\\/x\","
 		  "\"request_headers\":{\"Authorization\":\"" M "\",\"Accept\":\"*\\/*\"},"
 		  "\"response_headers\":{\"Set-Cookie\":\"" M "\",\"Content-Type\":\"text\\/plain\"},"
 		  "\"request_body_truncated\":false,\"response_body_truncated\":false}",
 		  "headers masked" },
 		{ "{" REQ ",\"request_body\":\"{\\\"user\\\":\\\"u\\\",\\\"password\\\":\\\"p\\\"}\","
 		  "\"response_body\":\"token=abc 4111111111111111\",\"error\":\"timeout\"}",
-		  "{\"method\":\"GET\",\"url\":\"https:\\/\\/api.example.com\\/x\",\"path\":\"\\/x\","
+		  "{\"method\":\"GET\",\"url\":\"https:\\/\\/api.example.com\\/x\",\"path\":\"\\/x\",\"route\":\"\\/x\","
 		  "\"request_body\":\"{\\\"user\\\":\\\"u\\\",\\\"password\\\":\\\"" M "\\\"}\","
 		  "\"request_body_truncated\":false,"
 		  "\"response_body\":\"token=abc " M "\",\"response_body_truncated\":false,"
@@ -289,8 +289,59 @@ static void test_body_cut(void)
 	json_object_put(doc);
 }
 
+/* Routes: given, or derived from the masked path. */
+static void test_routes(void)
+{
+	static const struct { const char *path, *route; } cases[] = {
+		{ "/orders/42/items/9f86d081-88a9-4b1e-9f3c-1a2b3c4d5e6f", "/orders/{id}/items/{uuid}" },
+		{ "/v1/blobs/0123456789abcdef0123", "/v1/blobs/{hex}" },
+		{ "/v1/users/me?token=x#frag", "/v1/users/me" },
+		{ "/v2/deadbeef", "/v2/deadbeef" },
+		{ "/", "/" },
+		{ "", "/" },
+		{ "//a//7/", "//a//{id}/" },
+		{ "/cards/4111-1111-1111-1111", "/cards/4111-1111-1111-1111" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *route = log_route_of(cases[i].path, strlen(cases[i].path));
+
+		is_str(route, cases[i].route, cases[i].path);
+		free(route);
+	}
+
+	struct json_object *doc = json_tokener_parse(
+		"{\"method\":\"GET\",\"url\":\"https://h/cards/4111-1111-1111-1111\","
+		"\"path\":\"/cards/4111-1111-1111-1111/7\"}");
+	struct log_input in;
+	struct error err;
+	struct json_object *row, *route = NULL;
+
+	ok(log_input_parse(doc, &in, &err) == 0, "a log without a route");
+	row = log_input_row(&in);
+	ok(row && json_object_object_get_ex(row, "route", &route), "  gets one");
+	is_str(route ? json_object_get_string(route) : "", "/cards/" M "/{id}",
+	       "  from its masked path: no card number reaches it");
+	json_object_put(row);
+	json_object_put(doc);
+
+	doc = json_tokener_parse("{" REQ ",\"route\":\"/x/{name}\"}");
+	ok(log_input_parse(doc, &in, &err) == 0, "a log with its own route");
+	row = log_input_row(&in);
+	ok(row && json_object_object_get_ex(row, "route", &route) &&
+	   strcmp(json_object_get_string(route), "/x/{name}") == 0, "  keeps it");
+	json_object_put(row);
+	json_object_put(doc);
+	for (const char *const *bad = (const char *const[]){ "{" REQ ",\"route\":\"\"}", "{" REQ ",\"route\":5}",
+							   "{" REQ ",\"route\":\"/a\\nb\"}", NULL }; *bad; bad++) {
+		doc = json_tokener_parse(*bad);
+		ok(log_input_parse(doc, &in, &err) != 0 && strcmp(err.field, "route") == 0, *bad);
+		json_object_put(doc);
+	}
+}
+
 int main(void)
 {
+	test_routes();
 	test_rules();
 	test_tag_limits();
 	test_rows();
