@@ -37,6 +37,7 @@ CREATE TABLE issues (
 	first_release       text,
 	last_release        text,
 	environments        text[] NOT NULL DEFAULT '{}',
+	releases            text[] NOT NULL DEFAULT '{}',
 	resolved_at         timestamptz,
 	-- NULL: plain resolve; 'next': any release first seen after resolved_at;
 	-- else a release name.
@@ -51,6 +52,10 @@ CREATE TABLE issues (
 CREATE INDEX issues_by_last_seen ON issues (application_id, status, last_seen DESC, id DESC);
 CREATE INDEX issues_by_first_seen ON issues (application_id, status, first_seen DESC, id DESC);
 CREATE INDEX issues_by_count ON issues (application_id, status, count DESC, id DESC);
+-- The filters by environment and release (environments @> ARRAY[...]): a rare
+-- value is found through these, a common one along a sort's index.
+CREATE INDEX issues_environments ON issues USING gin (environments);
+CREATE INDEX issues_releases ON issues USING gin (releases);
 
 -- Which issue a fingerprint (SHA-256 hex) lands in: one row per fingerprint,
 -- several per issue after a merge. The reference is checked at commit, so
@@ -214,12 +219,17 @@ END
 $$;
 
 -- new_grouped: the events being added to their issues' counts, a temporary
--- table of events' rows made once a session.
+-- table made once a session, of the columns the counts read (an event's
+-- stack and message can be large: the latest event's stack is read from
+-- events, once an issue).
 CREATE FUNCTION new_grouped_table() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
 	IF to_regclass('pg_temp.new_grouped') IS NULL THEN
-		CREATE TEMPORARY TABLE new_grouped (LIKE events) ON COMMIT DELETE ROWS;
+		CREATE TEMPORARY TABLE new_grouped (
+			id bigint, application_id bigint, issue_id bigint, received_at timestamptz,
+			level text, environment text, release text, tags jsonb
+		) ON COMMIT DELETE ROWS;
 	END IF;
 END
 $$;
@@ -232,11 +242,12 @@ CREATE FUNCTION issue_add_counts() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
 	WITH latest AS (
-		SELECT DISTINCT ON (issue_id) issue_id, id, level, stack, received_at
+		SELECT DISTINCT ON (issue_id) issue_id, id, level, received_at
 		  FROM new_grouped ORDER BY issue_id, received_at DESC, id DESC
 	), sums AS (
 		SELECT issue_id, count(*) AS n, min(received_at) AS first_at,
 		       array_agg(DISTINCT environment) FILTER (WHERE environment IS NOT NULL) AS envs,
+		       array_agg(DISTINCT release) FILTER (WHERE release IS NOT NULL) AS rels,
 		       (array_agg(release ORDER BY received_at DESC, id DESC)
 		          FILTER (WHERE release IS NOT NULL))[1] AS last_release
 		  FROM new_grouped GROUP BY issue_id
@@ -249,10 +260,12 @@ BEGIN
 		last_release = coalesce(s.last_release, i.last_release),
 		environments = ARRAY(SELECT DISTINCT unnest(i.environments || coalesce(s.envs, '{}'))
 		                      ORDER BY 1),
+		releases = CASE WHEN coalesce(s.rels, '{}') <@ i.releases THEN i.releases
+		                ELSE ARRAY(SELECT DISTINCT unnest(i.releases || s.rels) ORDER BY 1) END,
 		latest_event_id = CASE WHEN l.received_at >= i.last_seen OR i.latest_event_id IS NULL
 		                       THEN l.id ELSE i.latest_event_id END,
 		exception = CASE WHEN l.received_at >= i.last_seen OR i.latest_event_id IS NULL
-		                 THEN l.stack ELSE i.exception END
+		                 THEN (SELECT stack FROM events WHERE id = l.id) ELSE i.exception END
 	  FROM sums s JOIN latest l USING (issue_id)
 	 WHERE i.id = s.issue_id;
 
@@ -307,7 +320,9 @@ BEGIN
 	PERFORM new_grouped_table();
 	-- new_events as rollup_events reads them, with nothing added that could
 	-- change their plan (a condition on issue_id chose a scan of every event).
-	INSERT INTO new_grouped SELECT * FROM new_events(done, upto);
+	INSERT INTO new_grouped
+	SELECT id, application_id, issue_id, received_at, level, environment, release, tags
+	  FROM new_events(done, upto);
 	DELETE FROM new_grouped WHERE issue_id IS NULL;
 	PERFORM issue_add_counts();
 	UPDATE rollup_state SET issues_rolled_until = upto;
@@ -344,7 +359,9 @@ BEGIN
 		 WHERE id = found_id AND count = 0 AND latest_event_id IS NULL;
 		UPDATE events SET issue_id = found_id WHERE id = e.id;
 		e.issue_id := found_id;
-		INSERT INTO new_grouped SELECT e.*;
+		INSERT INTO new_grouped
+		VALUES (e.id, e.application_id, e.issue_id, e.received_at, e.level, e.environment,
+		        e.release, e.tags);
 		n := n + 1;
 	END LOOP;
 	PERFORM issue_add_counts();
@@ -388,7 +405,9 @@ BEGIN
 		       (array_agg(latest_event_id ORDER BY last_seen DESC))[1] AS latest_event_id,
 		       (array_agg(exception ORDER BY last_seen DESC))[1] AS exception,
 		       (SELECT array_agg(DISTINCT e) FROM issues x, unnest(x.environments) e
-		         WHERE x.id = ANY (others)) AS envs
+		         WHERE x.id = ANY (others)) AS envs,
+		       (SELECT array_agg(DISTINCT r) FROM issues x, unnest(x.releases) r
+		         WHERE x.id = ANY (others)) AS rels
 		  FROM issues WHERE id = ANY (others)
 	)
 	UPDATE issues t SET
@@ -404,7 +423,8 @@ BEGIN
 		                       ELSE t.latest_event_id END,
 		exception = CASE WHEN o.last_seen > t.last_seen THEN o.exception ELSE t.exception END,
 		environments = ARRAY(SELECT DISTINCT unnest(t.environments || coalesce(o.envs, '{}'))
-		                      ORDER BY 1)
+		                      ORDER BY 1),
+		releases = ARRAY(SELECT DISTINCT unnest(t.releases || coalesce(o.rels, '{}')) ORDER BY 1)
 	  FROM o WHERE t.id = target;
 	DELETE FROM issues WHERE id = ANY (others);
 	RETURN target;

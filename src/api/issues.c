@@ -38,9 +38,8 @@
 	  "  SELECT * FROM issues i" \
 	  "  WHERE i.application_id = a.id AND ($2 = 'all' OR i.status = $2)" \
 	  "    AND ($3::text IS NULL OR i.level = $3)" \
-	  "    AND ($4::text IS NULL OR $4 = ANY (i.environments))" \
-	  "    AND ($5::text IS NULL OR EXISTS (SELECT 1 FROM issue_tags t" \
-	  "         WHERE t.issue_id = i.id AND t.name = 'release' AND t.value = $5))" \
+	  "    AND ($4::text IS NULL OR i.environments @> ARRAY[$4::text])" \
+	  "    AND ($5::text IS NULL OR i.releases @> ARRAY[$5::text])" \
 	  "    AND ($6::text IS NULL OR strpos(lower(i.title), lower($6)) > 0" \
 	  "         OR strpos(lower(coalesce(i.culprit, '')), lower($6)) > 0)" \
 	  "    AND ($7::bigint IS NULL OR i.last_seen >= usec_to_ts($7))" \
