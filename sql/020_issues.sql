@@ -218,76 +218,80 @@ BEGIN
 END
 $$;
 
--- new_grouped: the events being added to their issues' counts, a temporary
--- table made once a session, of the columns the counts read (an event's
--- stack and message can be large: the latest event's stack is read from
--- events, once an issue).
+-- new_grouped: the events being added to their issues' counts, grouped: a
+-- row per issue, environment, release, hour and tags, with how many events
+-- it stands for, when the first and last of them were received and the
+-- highest id among them. The rollup fills it with one aggregation of the new
+-- events, so that what follows reads a few rows, not one per event. A
+-- temporary table, made once a session.
 CREATE FUNCTION new_grouped_table() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
 	IF to_regclass('pg_temp.new_grouped') IS NULL THEN
 		CREATE TEMPORARY TABLE new_grouped (
-			id bigint, application_id bigint, issue_id bigint, received_at timestamptz,
-			level text, environment text, release text, tags jsonb
+			issue_id bigint, application_id bigint, environment text, release text,
+			hour timestamptz, tags jsonb, n bigint, first_at timestamptz,
+			last_at timestamptz, latest_id bigint
 		) ON COMMIT DELETE ROWS;
 	END IF;
 END
 $$;
 
--- Adds the events in new_grouped to their issues: counts, first and last
--- seen, the latest event's level, release and exception, environments, the
--- per-hour and per-tag counts; and records their releases. The rollup and the grouping of old events
--- share it.
+-- Adds the events new_grouped stands for to their issues: counts, first and
+-- last seen, the latest event's level, release and exception, environments
+-- and releases, the per-hour and per-tag counts; and records the releases.
+-- The rollup and the grouping of old events share it. An issue's latest
+-- event is the one of the highest id among its new ones.
 CREATE FUNCTION issue_add_counts() RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-	WITH latest AS (
-		SELECT DISTINCT ON (issue_id) issue_id, id, level, received_at
-		  FROM new_grouped ORDER BY issue_id, received_at DESC, id DESC
-	), sums AS (
-		SELECT issue_id, count(*) AS n, min(received_at) AS first_at,
+	WITH sums AS (
+		SELECT issue_id, sum(n) AS n, min(first_at) AS first_at, max(last_at) AS last_at,
+		       max(latest_id) AS latest_id,
 		       array_agg(DISTINCT environment) FILTER (WHERE environment IS NOT NULL) AS envs,
 		       array_agg(DISTINCT release) FILTER (WHERE release IS NOT NULL) AS rels,
-		       (array_agg(release ORDER BY received_at DESC, id DESC)
+		       (array_agg(release ORDER BY last_at DESC, latest_id DESC)
 		          FILTER (WHERE release IS NOT NULL))[1] AS last_release
 		  FROM new_grouped GROUP BY issue_id
+	), latest AS (
+		SELECT s.*, e.level, e.stack FROM sums s JOIN events e ON e.id = s.latest_id
 	)
 	UPDATE issues i SET
-		count = i.count + s.n,
-		first_seen = least(i.first_seen, s.first_at),
-		last_seen = greatest(i.last_seen, l.received_at),
-		level = CASE WHEN l.received_at >= i.last_seen THEN l.level ELSE i.level END,
-		last_release = coalesce(s.last_release, i.last_release),
-		environments = ARRAY(SELECT DISTINCT unnest(i.environments || coalesce(s.envs, '{}'))
-		                      ORDER BY 1),
-		releases = CASE WHEN coalesce(s.rels, '{}') <@ i.releases THEN i.releases
-		                ELSE ARRAY(SELECT DISTINCT unnest(i.releases || s.rels) ORDER BY 1) END,
-		latest_event_id = CASE WHEN l.received_at >= i.last_seen OR i.latest_event_id IS NULL
-		                       THEN l.id ELSE i.latest_event_id END,
-		exception = CASE WHEN l.received_at >= i.last_seen OR i.latest_event_id IS NULL
-		                 THEN (SELECT stack FROM events WHERE id = l.id) ELSE i.exception END
-	  FROM sums s JOIN latest l USING (issue_id)
-	 WHERE i.id = s.issue_id;
+		count = i.count + l.n,
+		first_seen = least(i.first_seen, l.first_at),
+		last_seen = greatest(i.last_seen, l.last_at),
+		level = CASE WHEN l.last_at >= i.last_seen THEN l.level ELSE i.level END,
+		last_release = coalesce(l.last_release, i.last_release),
+		environments = CASE WHEN coalesce(l.envs, '{}') <@ i.environments THEN i.environments
+		                    ELSE ARRAY(SELECT DISTINCT unnest(i.environments || l.envs) ORDER BY 1) END,
+		releases = CASE WHEN coalesce(l.rels, '{}') <@ i.releases THEN i.releases
+		                ELSE ARRAY(SELECT DISTINCT unnest(i.releases || l.rels) ORDER BY 1) END,
+		latest_event_id = CASE WHEN l.last_at >= i.last_seen OR i.latest_event_id IS NULL
+		                       THEN l.latest_id ELSE i.latest_event_id END,
+		exception = CASE WHEN l.last_at >= i.last_seen OR i.latest_event_id IS NULL
+		                 THEN l.stack ELSE i.exception END
+	  FROM latest l
+	 WHERE i.id = l.issue_id;
 
 	INSERT INTO issue_counts_hourly AS c (issue_id, hour, count)
-	SELECT issue_id, hour_floor(received_at), count(*) FROM new_grouped GROUP BY 1, 2
+	SELECT issue_id, hour, sum(n) FROM new_grouped GROUP BY 1, 2
 	ON CONFLICT (issue_id, hour) DO UPDATE SET count = c.count + excluded.count;
 
 	INSERT INTO releases AS r (application_id, name, first_seen)
-	SELECT application_id, release, min(received_at) FROM new_grouped
+	SELECT application_id, release, min(first_at) FROM new_grouped
 	 WHERE release IS NOT NULL GROUP BY 1, 2
 	ON CONFLICT (application_id, name) DO UPDATE SET first_seen = least(r.first_seen, excluded.first_seen)
 	WHERE excluded.first_seen < r.first_seen;
 
 	INSERT INTO issue_tags AS c (issue_id, name, value, count)
-	SELECT issue_id, name, value, count(*) FROM (
-		SELECT e.issue_id, t.key AS name, t.value FROM new_grouped e,
-		       jsonb_each_text(coalesce(e.tags, '{}')) t
+	SELECT issue_id, name, value, sum(n) FROM (
+		SELECT g.issue_id, t.key AS name, t.value, g.n FROM new_grouped g,
+		       jsonb_each_text(coalesce(g.tags, '{}')) t
 		 WHERE t.key NOT IN ('environment', 'release')
 		UNION ALL
-		SELECT issue_id, 'environment', environment FROM new_grouped WHERE environment IS NOT NULL
+		SELECT issue_id, 'environment', environment, n FROM new_grouped WHERE environment IS NOT NULL
 		UNION ALL
-		SELECT issue_id, 'release', release FROM new_grouped WHERE release IS NOT NULL
+		SELECT issue_id, 'release', release, n FROM new_grouped WHERE release IS NOT NULL
 	) t GROUP BY 1, 2, 3
 	ON CONFLICT (issue_id, name, value) DO UPDATE SET count = c.count + excluded.count;
 	TRUNCATE new_grouped;
@@ -321,8 +325,9 @@ BEGIN
 	-- new_events as rollup_events reads them, with nothing added that could
 	-- change their plan (a condition on issue_id chose a scan of every event).
 	INSERT INTO new_grouped
-	SELECT id, application_id, issue_id, received_at, level, environment, release, tags
-	  FROM new_events(done, upto);
+	SELECT issue_id, application_id, environment, release, hour_floor(received_at), tags,
+	       count(*), min(received_at), max(received_at), max(id)
+	  FROM new_events(done, upto) GROUP BY 1, 2, 3, 4, 5, 6;
 	DELETE FROM new_grouped WHERE issue_id IS NULL;
 	PERFORM issue_add_counts();
 	UPDATE rollup_state SET issues_rolled_until = upto;
@@ -360,8 +365,8 @@ BEGIN
 		UPDATE events SET issue_id = found_id WHERE id = e.id;
 		e.issue_id := found_id;
 		INSERT INTO new_grouped
-		VALUES (e.id, e.application_id, e.issue_id, e.received_at, e.level, e.environment,
-		        e.release, e.tags);
+		VALUES (found_id, e.application_id, e.environment, e.release, hour_floor(e.received_at),
+		        e.tags, 1, e.received_at, e.received_at, e.id);
 		n := n + 1;
 	END LOOP;
 	PERFORM issue_add_counts();
