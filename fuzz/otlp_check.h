@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "pure/buf.h"
+#include "pure/log_input.h"
 #include "pure/otlp.h"
+#include "pure/otlp_map.h"
 #include "pure/utf8.h"
 
 static void check_text(struct otlp_text t)
@@ -94,6 +96,24 @@ static int is_resource(const struct otlp_export *ex, const struct otlp_resource 
 	return r >= ex->resources && r < ex->resources + ex->n_resources;
 }
 
+/* A span's log, when it has one, is an object that log_input reads (taken
+ * or refused with a field), and then masks, without a crash. */
+static void check_span_log(const struct otlp_span *s)
+{
+	struct json_object *log = NULL, *row;
+	struct log_input in;
+	struct error err;
+	int rc = otlp_span_log(s, &log);
+
+	if (rc < 0 || (rc == 1) != (log != NULL) || (log && !json_object_is_type(log, json_type_object)))
+		abort();
+	if (log && log_input_parse(log, &in, &err) == 0) {
+		row = log_input_row(&in);
+		json_object_put(row);
+	}
+	json_object_put(log);
+}
+
 static void check_export(const struct otlp_export *ex, size_t len)
 {
 	if (ex->items > OTLP_MAX_ITEMS || ex->memory_peak > len * OTLP_MEMORY_PER_BYTE + OTLP_MEMORY_BASE)
@@ -115,6 +135,7 @@ static void check_export(const struct otlp_export *ex, size_t len)
 		    !is_resource(ex, s->resource))
 			abort();
 		check_attrs(s->attrs, s->n_attrs, 1);
+		check_span_log(s);
 		for (size_t k = 0; k < s->n_events; k++) {
 			check_text(s->events[k].name);
 			check_time(s->events[k].time_ns);
