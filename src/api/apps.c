@@ -143,15 +143,7 @@ void apps_list(struct request *req)
 /* Answers row 0 of res as an APP, or 404 when there is none. */
 static void respond_app(struct request *req, const PGresult *res)
 {
-	struct json_object *app;
-
-	if (PQntuples(res) == 0) {
-		respond_error(req, 404, "NOT_FOUND", NULL, "no such application");
-		return;
-	}
-	app = app_json(res, 0);
-	respond_json(req, 200, app);
-	json_object_put(app);
+	handler_respond_row(req, res, app_json, NULL, "no such application");
 }
 
 /* GET /apps/{app_id} */
@@ -201,6 +193,7 @@ void apps_change(struct request *req)
 	PGresult *res = NULL;
 	struct error err;
 	int64_t app_id;
+	char id[32];
 
 	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
 	    handler_json_body_or_respond(req, &doc) != 0 ||
@@ -214,22 +207,16 @@ void apps_change(struct request *req)
 	sql_arg_text(&a, c.webhook_given ? "true" : "false");
 	if (handler_exec_or_respond(req, "apps_change", &a, &res) != 0)
 		goto out;
-	if (PQntuples(res) == 0) {
-		respond_error(req, 404, "NOT_FOUND", NULL, "no such application");
+	if (PQntuples(res) == 0 || !c.webhook_url) {
+		respond_app(req, res);
 		goto out;
 	}
 	app = app_json(res, 0);
-	if (c.webhook_url) {
-		char id[32];
-
-		snprintf(id, sizeof(id), "app-%s", PQgetvalue(res, 0, 0));
-		if (handler_add_webhook_secret(app, id, c.nonce, &err) != 0) {
-			respond_with(req, &err);
-			json_object_put(app);
-			goto out;
-		}
-	}
-	respond_json(req, 200, app);
+	snprintf(id, sizeof(id), "app-%s", PQgetvalue(res, 0, 0));
+	if (handler_add_webhook_secret(app, id, c.nonce, &err) != 0)
+		respond_with(req, &err);
+	else
+		respond_json(req, 200, app);
 	json_object_put(app);
 out:
 	PQclear(res);

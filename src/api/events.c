@@ -224,7 +224,6 @@ void events_list(struct request *req)
 void events_get(struct request *req)
 {
 	struct sql_args a = { 0 };
-	struct json_object *ev;
 	PGresult *res = NULL;
 	int64_t app_id, id;
 
@@ -235,12 +234,6 @@ void events_get(struct request *req)
 	sql_arg_int(&a, id);
 	if (handler_exec_or_respond(req, "events_get", &a, &res) != 0)
 		return;
-	if (PQntuples(res) == 0) {
-		respond_error(req, 404, "NOT_FOUND", NULL, "no such event");
-	} else {
-		ev = event_json(res, 0);
-		respond_json(req, 200, ev);
-		json_object_put(ev);
-	}
+	handler_respond_row(req, res, event_json, NULL, "no such event");
 	PQclear(res);
 }

@@ -261,6 +261,21 @@ int handler_query_list_or_respond(struct request *req, struct sql_args *a)
 	return 0;
 }
 
+void handler_respond_row(struct request *req, const PGresult *res,
+			 struct json_object *(*row_json)(const PGresult *res, int row),
+			 const char *field, const char *message)
+{
+	struct json_object *obj;
+
+	if (PQntuples(res) == 0) {
+		respond_error(req, 404, "NOT_FOUND", field, "%s", message);
+		return;
+	}
+	obj = row_json(res, 0);
+	respond_json(req, 200, obj);
+	json_object_put(obj);
+}
+
 void handler_respond_rows(struct request *req, const PGresult *res,
 			  struct json_object *(*row_json)(const PGresult *res, int row))
 {

@@ -87,6 +87,12 @@ void handler_respond_page(struct request *req, struct json_object *items, int64_
  * query parameters appended to a as two statement arguments; else 422. */
 int handler_query_list_or_respond(struct request *req, struct sql_args *a);
 
+/* Answers 200 with row_json's object for row 0 of res, or 404 NOT_FOUND
+ * with message (naming field, when not NULL) when res has no row. */
+void handler_respond_row(struct request *req, const PGresult *res,
+			 struct json_object *(*row_json)(const PGresult *res, int row),
+			 const char *field, const char *message);
+
 /* Answers 200 with a JSON array of row_json's object for each row of res. */
 void handler_respond_rows(struct request *req, const PGresult *res,
 			  struct json_object *(*row_json)(const PGresult *res, int row));

@@ -274,22 +274,6 @@ static int no_such_issue(struct request *req)
 	return respond_error(req, 404, "NOT_FOUND", NULL, "no such issue");
 }
 
-/* Answers the ISSUE of row 0 of res, or 404 (naming field, when given) when
- * there is none. */
-static void respond_issue(struct request *req, const PGresult *res, const char *field)
-{
-	struct json_object *issue;
-
-	if (PQntuples(res) == 0) {
-		respond_error(req, 404, "NOT_FOUND", field, field ? "an issue of ids is not one of this"
-			      " application's" : "no such issue");
-		return;
-	}
-	issue = issue_row(res, 0);
-	respond_json(req, 200, issue);
-	json_object_put(issue);
-}
-
 /* GET /apps/{app_id}/issues/{issue_id} */
 void issues_get(struct request *req)
 {
@@ -402,7 +386,7 @@ void issues_change(struct request *req)
 	sql_arg_text(&a, status);
 	sql_arg_text(&a, release);
 	if (handler_exec_or_respond(req, "issues_change", &a, &res) == 0)
-		respond_issue(req, res, NULL);
+		handler_respond_row(req, res, issue_row, NULL, "no such issue");
 out:
 	PQclear(res);
 	json_object_put(doc);
@@ -437,7 +421,7 @@ void issues_merge(struct request *req)
 {
 	struct sql_args a = { 0 }, b = { 0 };
 	struct json_object *doc = NULL, *ids;
-	PGresult *res = NULL;
+	PGresult *res = NULL, *merged = NULL;
 	int64_t app_id;
 
 	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
@@ -449,17 +433,15 @@ void issues_merge(struct request *req)
 	sql_arg_text(&a, json_object_to_json_string_ext(ids, JSON_C_TO_STRING_PLAIN));
 	if (handler_exec_or_respond(req, "issues_merge", &a, &res) != 0)
 		goto out;
-	if (PQgetisnull(res, 0, 0)) {
-		respond_error(req, 404, "NOT_FOUND", "ids", "an issue of ids is not one of this application's");
-		goto out;
-	}
+	/* The merged issue's id, or NULL when one of ids is not the
+	 * application's: then no row, and the 404. */
 	sql_arg_int(&b, app_id);
-	sql_arg_int(&b, sql_int(res, 0, 0));
-	PQclear(res);
-	res = NULL;
-	if (handler_exec_or_respond(req, "issues_row", &b, &res) == 0)
-		respond_issue(req, res, "ids");
+	sql_arg_text(&b, PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0));
+	if (handler_exec_or_respond(req, "issues_row", &b, &merged) == 0)
+		handler_respond_row(req, merged, issue_row, "ids",
+				    "an issue of ids is not one of this application's");
 out:
+	PQclear(merged);
 	PQclear(res);
 	json_object_put(doc);
 }

@@ -90,15 +90,7 @@ out:
 /* Answers row 0 of res as a SERVICE, or 404 when there is none. */
 static void respond_service(struct request *req, const PGresult *res)
 {
-	struct json_object *svc;
-
-	if (PQntuples(res) == 0) {
-		respond_error(req, 404, "NOT_FOUND", NULL, "no such service");
-		return;
-	}
-	svc = service_json(res, 0);
-	respond_json(req, 200, svc);
-	json_object_put(svc);
+	handler_respond_row(req, res, service_json, NULL, "no such service");
 }
 
 /* PATCH /v1/services/{id} {"mask_fields"}: the names masked in its logs
