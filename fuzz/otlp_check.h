@@ -12,6 +12,13 @@
 #include "pure/otlp_map.h"
 #include "pure/utf8.h"
 
+/* A decoder's refusal: always 400 BAD_REQUEST, with a message. */
+static void check_refusal(const struct error *err)
+{
+	if (err->status != 400 || strcmp(err->code, ERROR_BAD_REQUEST) != 0 || !err->message[0])
+		abort();
+}
+
 static void check_text(struct otlp_text t)
 {
 	if (!t.ptr || t.ptr[t.len] != '\0' || !utf8_valid(t.ptr, t.len))

@@ -10,12 +10,6 @@
 #include "otlp_check.h"
 #include "pure/otlp.h"
 
-static void check_refusal(const struct error *err)
-{
-	if (err->status != 400 || strcmp(err->code, ERROR_BAD_REQUEST) != 0 || !err->message[0])
-		abort();
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct otlp_export ex;

@@ -116,15 +116,20 @@ const struct db_statement stats_statements[] = {
 };
 
 /* The arguments every statistic shares: app, since, until, level,
- * environment and release (the last two from the query). A request
+ * environment and release (w, as where_or_respond read them). A request
  * without until counts up to its statement's snapshot (until goes as NULL),
  * and until in the answer is the worker's clock when the request came. Sent
  * as that clock instead, until could fall a moment before the rollup's
  * progress, which the rollup may have moved on since; the window's last
  * hour could then no longer come from its hourly counts, and the statement
  * read up to an hour of events (see stats_window). */
+/* environment and release of the query, NULL when absent. */
+struct where {
+	const char *environment, *release;
+};
+
 static void window_args(struct sql_args *a, const struct request *req, int64_t app_id,
-			int64_t since, int64_t until, const char *level)
+			int64_t since, int64_t until, const char *level, const struct where *w)
 {
 	int malformed = 0;
 
@@ -135,21 +140,19 @@ static void window_args(struct sql_args *a, const struct request *req, int64_t a
 	else
 		sql_arg_text(a, NULL);
 	sql_arg_text(a, level);
-	sql_arg_text(a, request_query(req, "environment", &malformed));
-	sql_arg_text(a, request_query(req, "release", &malformed));
+	sql_arg_text(a, w->environment);
+	sql_arg_text(a, w->release);
 }
 
-/* environment and release: 422 unless valid text when given. Returns 1 when
- * either is given (the statistic is then read from the events), 0 when
- * neither, -1 when it has answered. */
-static int where_or_respond(struct request *req)
+/* environment and release into *w: 422 unless valid text when given.
+ * Returns 1 when either is given (the statistic is then read from the
+ * events), 0 when neither, -1 when it has answered. */
+static int where_or_respond(struct request *req, struct where *w)
 {
-	const char *environment, *release;
-
-	if (handler_query_text_or_respond(req, "environment", &environment) != 0 ||
-	    handler_query_text_or_respond(req, "release", &release) != 0)
+	if (handler_query_text_or_respond(req, "environment", &w->environment) != 0 ||
+	    handler_query_text_or_respond(req, "release", &w->release) != 0)
 		return -1;
-	return environment || release;
+	return w->environment || w->release;
 }
 
 /* Runs a statistic; 404 when the application does not exist. Returns the
@@ -221,13 +224,14 @@ void stats_timeseries(struct request *req)
 	PGresult *res = NULL;
 	const char *level;
 	int64_t app_id, since, until, first, last;
+	struct where w;
 	int rows, filtered;
 
 	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
 	    interval_or_respond(req, &iv) != 0 ||
 	    handler_query_level_or_respond(req, &level) != 0 ||
 	    handler_query_window_or_respond(req, DEFAULT_SPAN_USEC, &since, &until) != 0 ||
-	    (filtered = where_or_respond(req)) < 0)
+	    (filtered = where_or_respond(req, &w)) < 0)
 		return;
 	first = params_bucket_start(iv, since);
 	last = params_bucket_start(iv, until);
@@ -236,7 +240,7 @@ void stats_timeseries(struct request *req)
 			      "the window holds more than %d buckets of this interval", MAX_BUCKETS);
 		return;
 	}
-	window_args(&a, req, app_id, since, until, level);
+	window_args(&a, req, app_id, since, until, level, &w);
 	sql_arg_int(&a, interval_usec[iv]);
 	sql_arg_int(&a, params_bucket_start(iv, 0));
 	if ((rows = run_stat_or_respond(req, iv == INTERVAL_MINUTE || filtered ? "stats_timeseries_events"
@@ -257,13 +261,14 @@ void stats_by_level(struct request *req)
 	struct json_object *body, *items;
 	PGresult *res = NULL;
 	int64_t app_id, since, until;
+	struct where w;
 	int rows, filtered;
 
 	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
 	    handler_query_window_or_respond(req, DEFAULT_SPAN_USEC, &since, &until) != 0 ||
-	    (filtered = where_or_respond(req)) < 0)
+	    (filtered = where_or_respond(req, &w)) < 0)
 		return;
-	window_args(&a, req, app_id, since, until, NULL);
+	window_args(&a, req, app_id, since, until, NULL, &w);
 	if ((rows = run_stat_or_respond(req, filtered ? "stats_by_level_events" : "stats_by_level",
 					&a, &res)) < 0)
 		return;
@@ -290,15 +295,16 @@ void stats_top_messages(struct request *req)
 	PGresult *res = NULL;
 	const char *level;
 	int64_t app_id, since, until, limit;
+	struct where w;
 	int rows, filtered;
 
 	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
 	    handler_query_int_or_respond(req, "limit", TOP_LIMIT_DEFAULT, 1, TOP_LIMIT_MAX, &limit) != 0 ||
 	    handler_query_level_or_respond(req, &level) != 0 ||
 	    handler_query_window_or_respond(req, DEFAULT_SPAN_USEC, &since, &until) != 0 ||
-	    (filtered = where_or_respond(req)) < 0)
+	    (filtered = where_or_respond(req, &w)) < 0)
 		return;
-	window_args(&a, req, app_id, since, until, level);
+	window_args(&a, req, app_id, since, until, level, &w);
 	sql_arg_int(&a, limit);
 	if ((rows = run_stat_or_respond(req, filtered ? "stats_top_messages_events" : "stats_top_messages",
 					&a, &res)) < 0)

@@ -97,10 +97,10 @@ static void split_target(struct mapping *m, const char *s, char **path, char **q
 		*query = copy(m, q + 1, end - (size_t)(q - p) - 1);
 }
 
-/* url: url.full, else built from the scheme, host, port, path and query. */
-static char *span_url(struct mapping *m, const char *path, const char *query)
+/* url: full (url.full, taken over) when the span has one, else built from
+ * the scheme, host, port, path and query. */
+static char *span_url(struct mapping *m, char *full, const char *path, const char *query)
 {
-	char *full = SPAN_TEXT(m, "url.full", "http.url");
 	char *scheme, *host, *port;
 	struct buf b = { 0 };
 
@@ -280,7 +280,7 @@ static int is_http(const struct otlp_span *span, struct mapping *m, char **metho
 int otlp_span_log(const struct otlp_span *span, struct json_object **log)
 {
 	struct mapping m = { span->attrs, span->n_attrs, 0 };
-	char *method = NULL, *path, *query;
+	char *method = NULL, *path, *query, *target, *url;
 	struct json_object *headers;
 
 	*log = NULL;
@@ -294,20 +294,16 @@ int otlp_span_log(const struct otlp_span *span, struct json_object **log)
 	add_text(&m, *log, "method", method);
 	path = SPAN_TEXT(&m, "url.path");
 	query = SPAN_TEXT(&m, "url.query");
-	{
-		char *target = SPAN_TEXT(&m, "http.target");
-		char *url = target ? NULL : SPAN_TEXT(&m, "url.full", "http.url");
-
-		if (target || url)
-			split_target(&m, target ? target : url, &path, &query);
-		free(target);
-		free(url);
-	}
+	target = SPAN_TEXT(&m, "http.target");
+	url = SPAN_TEXT(&m, "url.full", "http.url");
+	if (target || url)
+		split_target(&m, target ? target : url, &path, &query);
+	free(target);
 	if (!path || !*path) {
 		free(path);
 		path = copy(&m, "/", 1);
 	}
-	add_text(&m, *log, "url", span_url(&m, path ? path : "/", query));
+	add_text(&m, *log, "url", span_url(&m, url, path ? path : "/", query));
 	add_text(&m, *log, "path", path);
 	free(query);
 	add_text(&m, *log, "route", SPAN_TEXT(&m, "http.route"));
