@@ -3,6 +3,7 @@
 #include "pure/utf8.h"
 
 #include <stdint.h>
+#include <string.h>
 
 /* The ranges of the second byte are what exclude the overlong, surrogate and
  * too-large forms, so no check on the decoded value is needed. */
@@ -41,6 +42,27 @@ size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
+/* How many bytes from p on, up to n, are ASCII other than NUL: most text
+ * is, and is checked here eight bytes at a time rather than decoded. */
+static size_t ascii_run(const unsigned char *p, size_t n)
+{
+	const uint64_t high = 0x8080808080808080u, ones = 0x0101010101010101u;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, 8);
+		/* A byte with its high bit set, or a zero byte (w - ones borrows
+		 * into its high bit): stop and look byte by byte. */
+		if ((w | ((w - ones) & ~w)) & high)
+			break;
+	}
+	while (i < n && p[i] != 0 && p[i] < 0x80)
+		i++;
+	return i;
+}
+
 int utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -48,7 +70,12 @@ int utf8_valid(const char *s, size_t n)
 
 	while (i < n) {
 		uint32_t cp;
-		size_t len = utf8_decode(p + i, n - i, &cp);
+		size_t len;
+
+		i += ascii_run(p + i, n - i);
+		if (i == n)
+			break;
+		len = utf8_decode(p + i, n - i, &cp);
 
 		if (len == 0 || cp == 0)
 			return 0;

@@ -179,6 +179,31 @@ static void test_trim(void)
 	}
 }
 
+/* A byte that is not plain ASCII at every place of a long ASCII text, on
+ * either side of the eight-byte steps the ASCII run takes: a NUL and a lone
+ * continuation byte refused, a two-byte character taken. */
+static void test_valid_at_every_place(void)
+{
+	char text[40];
+	int nul_ok = 1, cont_ok = 1, two_ok = 1;
+
+	for (size_t at = 0; at + 2 <= sizeof(text); at++) {
+		memset(text, 'a', sizeof(text));
+		text[at] = '\0';
+		nul_ok &= utf8_valid(text, sizeof(text)) == 0;
+		text[at] = (char)0x80;
+		cont_ok &= utf8_valid(text, sizeof(text)) == 0;
+		text[at] = (char)0xC3;
+		text[at + 1] = (char)0xA9;
+		two_ok &= utf8_valid(text, sizeof(text)) == 1;
+	}
+	ok(nul_ok, "valid: a NUL anywhere in a long text is refused");
+	ok(cont_ok, "valid: a lone continuation byte anywhere is refused");
+	ok(two_ok, "valid: a two-byte character anywhere is taken");
+	memset(text, 'a', sizeof(text));
+	ok(utf8_valid(text, sizeof(text)), "valid: a long ASCII text");
+}
+
 int main(void)
 {
 	test_valid();
@@ -186,5 +211,6 @@ int main(void)
 	test_count();
 	test_printable();
 	test_trim();
+	test_valid_at_every_place();
 	return tap_done();
 }
