@@ -1,4 +1,5 @@
 // The data every page test reads, made through the API as a client would.
+import crypto from 'node:crypto';
 import { api, apiOk, assert, XSS, XSS_SCRIPT } from './lib.mjs';
 
 export const uniq = `bt-${process.pid}-${Date.now().toString(36)}`;
@@ -52,6 +53,8 @@ export async function seed() {
 	S.logs.put = await sendLog(k, log({ method: 'PUT', path: '/v1/cart', status_code: 201, latency_ms: 60 }));
 	for (let i = 0; i < 3; i++)
 		await sendLog(S.searchKey.raw_key, log({ path: `/search?q=${i}`, status_code: 200, latency_ms: 20 + i }));
+	await seedRoutes();
+	await seedTraces();
 
 	// Applications: shop (events of every level, 25 DEBUG ticks) and an empty one.
 	S.shop = await makeApp('shop');
@@ -185,6 +188,98 @@ async function seedTracker() {
 	S.boom = byTitle['ValueError: boom'];
 	S.disk = byTitle['disk almost full'];
 	S.lookup = byTitle[LOOKUP_TITLE];
+}
+
+// --- routes and traces ----------------------------------------------------------
+
+/** The route of orders' log whose route is hostile. */
+export const XSS_ROUTE = `/orders/${XSS}`;
+
+/** orders: a service whose logs name their routes, so that each sort of the
+ *  routes table orders them differently:
+ *    GET /orders/{id}   4 logs of 10, 20, 30 and 40 ms, no error
+ *    POST /orders       2 logs of 100 and 300 ms, one a 503
+ *    GET /health        1 log of 1 ms
+ *    DELETE XSS_ROUTE   1 log of 5 ms, a 500 */
+async function seedRoutes() {
+	S.orders = await apiOk(201, 'POST', '/v1/services', { json: { name: `${uniq}-orders` } });
+	S.ordersKey = await apiOk(201, 'POST', `/v1/services/${S.orders.id}/keys`, { json: { name: 'production' } });
+	const send = (fields) => sendLog(S.ordersKey.raw_key, log(fields));
+	for (const [i, ms] of [10, 20, 30, 40].entries())
+		await send({ path: `/orders/${i + 1}`, route: '/orders/{id}', status_code: 200, latency_ms: ms });
+	await send({ method: 'POST', path: '/orders', route: '/orders', status_code: 201, latency_ms: 100 });
+	await send({ method: 'POST', path: '/orders', route: '/orders', status_code: 503, latency_ms: 300 });
+	await send({ path: '/health', route: '/health', status_code: 200, latency_ms: 1 });
+	await send({ method: 'DELETE', path: '/orders/x', route: XSS_ROUTE, status_code: 500, latency_ms: 5 });
+}
+
+const hex = (bytes) => crypto.randomBytes(bytes).toString('hex');
+
+/** An OTLP JSON attribute. */
+function attr(key, value) {
+	return { key, value: typeof value === 'number' ? { intValue: String(value) } : { stringValue: value } };
+}
+
+/** An OTLP JSON span of kind (2 server, 3 client) that started a few seconds
+ *  ago and lasted ms; http: its HTTP attributes. */
+function span(traceId, spanId, kind, name, ms, http) {
+	const start = BigInt(Date.now() - 5000) * 1000000n;
+	return {
+		traceId, spanId, name, kind,
+		startTimeUnixNano: String(start),
+		endTimeUnixNano: String(start + BigInt(ms) * 1000000n),
+		attributes: Object.entries(http).map(([key, value]) => attr(key, value)),
+	};
+}
+
+/** traced: a service whose logs come from one export to POST /otlp/v1/traces
+ *  (OTLP JSON), each HTTP span one log:
+ *    S.trace       a trace of three HTTP spans: the server span
+ *                  GET /orders/42 (route /orders/{id}), a client span it made,
+ *                  and a server span POST /checkout; and an internal span,
+ *                  which makes no log. {id, logs: {server, client, checkout}}
+ *    S.loneTrace   a trace of one server span. {id, logs: {server}} */
+async function seedTraces() {
+	S.traced = await apiOk(201, 'POST', '/v1/services', { json: { name: `${uniq}-traced` } });
+	S.tracedKey = await apiOk(201, 'POST', `/v1/services/${S.traced.id}/keys`, { json: { name: 'otel' } });
+	const trace = { id: hex(16), spans: { server: hex(8), client: hex(8), checkout: hex(8) } };
+	const lone = { id: hex(16), spans: { server: hex(8) } };
+	const server = { 'url.scheme': 'https', 'server.address': 'shop.example.com' };
+	const spans = [
+		span(trace.id, trace.spans.server, 2, 'GET /orders/{id}', 120, { ...server,
+			'http.request.method': 'GET', 'url.path': '/orders/42', 'http.route': '/orders/{id}', 'http.response.status_code': 200 }),
+		{ ...span(trace.id, trace.spans.client, 3, 'POST', 80, {
+			'http.request.method': 'POST', 'url.full': 'https://pay.example.com/charges', 'http.response.status_code': 502 }),
+		parentSpanId: trace.spans.server },
+		span(trace.id, trace.spans.checkout, 2, 'POST /checkout', 200, { ...server,
+			'http.request.method': 'POST', 'url.path': '/checkout', 'http.route': '/checkout', 'http.response.status_code': 201 }),
+		span(trace.id, hex(8), 1, 'render', 3, {}),
+		span(lone.id, lone.spans.server, 2, 'GET /health', 2, { ...server,
+			'http.request.method': 'GET', 'url.path': '/health', 'http.response.status_code': 200 }),
+	];
+	const res = await api('POST', '/otlp/v1/traces', {
+		json: { resourceSpans: [{
+			resource: { attributes: [attr('service.name', S.traced.name)] },
+			scopeSpans: [{ spans }],
+		}] },
+		headers: { Authorization: `Bearer ${S.tracedKey.raw_key}` },
+	});
+	assert.equal(res.status, 200, `POST /otlp/v1/traces → 200 (got ${res.status}: ${JSON.stringify(res.json)})`);
+	S.trace = await traceLogs(trace, 3);
+	S.loneTrace = await traceLogs(lone, 1);
+}
+
+/** {id, logs: name → LOG} of trace ({id, spans: name → span id}), read back
+ *  with GET /v1/logs?trace_id=; checks that it has n logs. */
+async function traceLogs(trace, n) {
+	const { items } = await apiOk(200, 'GET', `/v1/logs?trace_id=${trace.id}`);
+	assert.equal(items.length, n, `the trace ${trace.id} has ${n} logs`);
+	const logs = {};
+	for (const [name, spanId] of Object.entries(trace.spans)) {
+		logs[name] = items.find((l) => l.span_id === spanId);
+		assert.ok(logs[name], `the log of span ${name} (${spanId})`);
+	}
+	return { id: trace.id, logs };
 }
 
 /** Sends a log for the ops service; returns it. */

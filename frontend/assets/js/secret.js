@@ -4,8 +4,9 @@
 import { h } from './dom.js';
 
 /** The box for value, titled title, with an optional extra note (a node or
- *  text); noun names what value is in the box's sentences. */
-export function secretBox(title, value, extra, noun = 'key') {
+ *  text); noun names what value is in the box's sentences; onHide, when
+ *  given, runs once the person has hidden the box. */
+export function secretBox(title, value, extra, noun = 'key', onHide = null) {
 	const code = h('code', { class: 'secret', 'data-secret': '' }, value);
 	const status = h('span', { class: 'small muted', role: 'status' });
 	const copy = h('button', {
@@ -19,7 +20,11 @@ export function secretBox(title, value, extra, noun = 'key') {
 		h('strong', null, title),
 		code,
 		h('div', { class: 'row' }, copy,
-			h('button', { type: 'button', class: 'secondary', onclick: () => box.remove() }, 'Done, hide it'),
+			h('button', { type: 'button', class: 'secondary', onclick: () => {
+				box.remove();
+				if (onHide)
+					onHide();
+			} }, 'Done, hide it'),
 			status),
 		h('p', null, `This is the only time the ${noun} is shown: telltale keeps only its SHA-256. Copy it now.`),
 		extra ? h('p', null, extra) : null);
@@ -28,7 +33,7 @@ export function secretBox(title, value, extra, noun = 'key') {
 
 /** Copies text to the clipboard; falls back to selecting node's text and
  *  execCommand. Returns whether either worked. */
-async function copyText(text, node) {
+export async function copyText(text, node) {
 	try {
 		if (navigator.clipboard && window.isSecureContext) {
 			await navigator.clipboard.writeText(text);

@@ -26,6 +26,8 @@ test('a viewer: no create, delete, rotate or replay controls, no Audit link, and
 		assert.equal(await shown(page, '#key-form'), 0, 'no key form');
 		assert.equal(await shown(page, 'main button.danger'), 0, 'no Delete or Revoke buttons');
 		assert.equal(await shown(page, '.viewer-only'), 1, 'a note says why');
+		assert.equal(await shown(page, '#otel-env'), 1, 'the OpenTelemetry environment');
+		assert.equal(await shown(page, '#otel-new-key'), 0, 'no button to make a key for it');
 		await screenshot(page, 'viewer-services');
 
 		await page.goto(`/alerts-ui?service_id=${S.search.id}`);

@@ -7,7 +7,7 @@ import { fillForm, onFilterChange, readForm, readQuery, showCustomTime, windowOp
 layout('dashboard');
 
 const FILTERS = ['service_id', 'method', 'status_code', 'path', 'has_error', 'min_latency_ms',
-	'max_latency_ms', 'tag', 'window', 'since', 'until', 'limit'];
+	'max_latency_ms', 'tag', 'route', 'trace_id', 'window', 'since', 'until', 'limit'];
 const form = $('#filters');
 const table = $('#logs');
 const summary = $('#summary');

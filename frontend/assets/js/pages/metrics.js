@@ -1,6 +1,7 @@
 // /metrics-ui — per service: totals, error rate, percentiles, charts by status
-// and method, and requests over time (GET /v1/metrics, once per time bucket).
-import { api } from '../api.js';
+// and method, requests over time (GET /v1/metrics, once per time bucket), and
+// the routes (GET /v1/metrics/routes), sorted by the heading picked.
+import { api, queryString } from '../api.js';
 import { barChart, bucketLabel, chartsAvailable, doughnutChart, draw, paletteColour, statusColour, timeChart } from '../charts.js';
 import { $, fmtCount, fmtMs, fmtPct, h, showEmpty, showError, showLoading } from '../dom.js';
 import { layout } from '../layout.js';
@@ -11,19 +12,24 @@ layout('metrics');
 const FILTERS = ['service_id', 'window', 'since', 'until'];
 const BUCKET_SIZES = [60e3, 5 * 60e3, 15 * 60e3, 3600e3, 3 * 3600e3, 6 * 3600e3, 86400e3, 7 * 86400e3];
 const MAX_BUCKETS = 30;
+/** The sorts of GET /v1/metrics/routes; count is its default. */
+const ROUTE_SORTS = ['count', 'error_rate', 'p95'];
+const ROUTE_LIMIT = 50;
 const form = $('#filters');
 const figures = $('#figures');
 let services = [];
 let generation = 0;
+let routeSort = 'count';
 
 windowOptions(form.elements.window);
 
 function fromUrl() {
-	const q = readQuery(FILTERS);
+	const q = readQuery([...FILTERS, 'sort']);
 	if (!q.window)
 		q.window = q.since || q.until ? 'custom' : '24h';
 	fillForm(form, q);
 	showCustomTime(form);
+	routeSort = ROUTE_SORTS.includes(q.sort) ? q.sort : 'count';
 }
 
 function urlState() {
@@ -36,6 +42,7 @@ function urlState() {
 	}
 	if (state.window === '24h')
 		state.window = '';
+	state.sort = routeSort === 'count' ? '' : routeSort;
 	return state;
 }
 
@@ -106,6 +113,7 @@ async function load() {
 	if (!since)
 		since = metrics.since || new Date(new Date(until).getTime() - 24 * 3600e3).toISOString();
 	loadTimeChart(mine, serviceId, since, until);
+	loadRoutes(mine, serviceId, since, until);
 	loadPerService(mine, serviceId, since, until);
 }
 
@@ -197,6 +205,58 @@ function describeSpan(ms) {
 	if (ms >= 3600e3)
 		return `${ms / 3600e3} hour${ms > 3600e3 ? 's' : ''}`;
 	return `${ms / 60e3} minute${ms > 60e3 ? 's' : ''}`;
+}
+
+/** The routes table of the window: GET /v1/metrics/routes sorted by
+ *  routeSort; each route links to its requests in the request log, counted
+ *  over the same window. */
+async function loadRoutes(mine, serviceId, since, until) {
+	const box = $('#routes');
+	showLoading(box, 'Loading the routes…');
+	let answer;
+	try {
+		answer = await api('/v1/metrics/routes', {
+			query: { service_id: serviceId, since, until, sort: routeSort, limit: ROUTE_LIMIT },
+		});
+	} catch (err) {
+		if (mine === generation)
+			showError(box, err, () => loadRoutes(mine, serviceId, since, until));
+		return;
+	}
+	if (mine !== generation || answer.sort !== routeSort)
+		return;   // a newer window or sort is on its way
+	if (!answer.items.length) {
+		showEmpty(box, 'No requests in this window.');
+		return;
+	}
+	const resort = (sort) => {
+		routeSort = sort;
+		writeQuery(urlState());
+		loadRoutes(mine, serviceId, since, until);
+	};
+	const href = (item) => `/dashboard${queryString({
+		service_id: serviceId, method: item.method, route: item.route, since, until,
+	})}`;
+	box.replaceChildren(routesTable(answer.items, href, resort));
+}
+
+/** The routes table; href(item) is a route's link, resort(sort) runs when a
+ *  sortable heading is clicked. */
+function routesTable(items, href, resort) {
+	const sortable = (sort, label) => h('th', { class: 'num', 'aria-sort': sort === routeSort ? 'descending' : null },
+		h('button', { type: 'button', class: 'link sort', dataset: { sort }, onclick: () => resort(sort) }, label));
+	return h('table', { id: 'routes-table' },
+		h('thead', null, h('tr', null, h('th', null, 'Method'), h('th', null, 'Route'),
+			sortable('count', 'Count'), sortable('error_rate', 'Error rate'),
+			h('th', { class: 'num' }, 'p50'), sortable('p95', 'p95'), h('th', { class: 'num' }, 'p99'))),
+		h('tbody', null, items.map((item) => h('tr', null,
+			h('td', { class: 'mono' }, item.method),
+			h('td', { class: 'path' }, h('a', { href: href(item) }, item.route)),
+			h('td', { class: 'num' }, fmtCount(item.count)),
+			h('td', { class: 'num' }, fmtPct(item.error_rate)),
+			h('td', { class: 'num' }, fmtMs(item.p50_latency_ms)),
+			h('td', { class: 'num' }, fmtMs(item.p95_latency_ms)),
+			h('td', { class: 'num' }, fmtMs(item.p99_latency_ms))))));
 }
 
 async function loadPerService(mine, serviceId, since, until) {

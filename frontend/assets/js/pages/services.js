@@ -1,9 +1,10 @@
-// / — services: register one, list them, create and revoke their keys.
+// / — services: register one, list them, create and revoke their keys, and
+// the environment an OpenTelemetry SDK needs to send a service's spans.
 import { api, seg } from '../api.js';
 import { $, formError, h, showEmpty, showError, showLoading, timeEl } from '../dom.js';
 import { layout } from '../layout.js';
 import { readForm, readQuery, writeQuery } from '../query.js';
-import { secretBox } from '../secret.js';
+import { copyText, secretBox } from '../secret.js';
 
 layout('services');
 
@@ -11,8 +12,12 @@ const list = $('#services');
 const keysPanel = $('#keys-panel');
 const keysList = $('#keys');
 const newKey = $('#new-key');
+const connectPanel = $('#connect-panel');
 let services = [];
 let selected = readQuery(['service']).service;
+/** The raw key just made for the selected service, until it is hidden or
+ *  another service is picked; never stored. */
+let freshKey = null;
 
 async function loadServices() {
 	showLoading(list, 'Loading services…');
@@ -58,12 +63,16 @@ function selectService(id, push = true) {
 	selected = id;
 	writeQuery({ service: id }, { push });
 	newKey.replaceChildren();
+	freshKey = null;
 	for (const row of list.querySelectorAll('tbody tr'))
 		row.classList.toggle('selected', row.dataset.id === id);
 	const service = services.find((s) => s.id === id);
 	keysPanel.classList.toggle('hidden', !service);
+	connectPanel.classList.toggle('hidden', !service);
 	if (!service)
 		return;
+	$('#connect-title').textContent = `Connect ${service.name} with OpenTelemetry`;
+	renderConnect();
 	$('#keys-title').textContent = `Keys of ${service.name}`;
 	$('#service-links').replaceChildren(
 		h('a', { href: `/dashboard?service_id=${encodeURIComponent(id)}` }, 'Request log'),
@@ -149,21 +158,66 @@ $('#service-form').addEventListener('submit', async (event) => {
 	}
 });
 
+/** POST /v1/services/{id}/keys for the selected service: shows the raw key
+ *  once (in its box and in the OpenTelemetry environment) and lists the
+ *  keys again. Throws the API's error. */
+async function createKey(name) {
+	const key = await api(`/v1/services/${seg(selected)}/keys`, { method: 'POST', body: { name } });
+	freshKey = key.raw_key;
+	newKey.replaceChildren(secretBox(`New key "${key.name}"`, key.raw_key,
+		'Send logs with the header Authorization: Bearer <this key>, or spans with the environment below.',
+		'key', () => {
+			freshKey = null;
+			renderConnect();
+		}));
+	renderConnect();
+	loadKeys();
+}
+
+/** The environment of an OpenTelemetry SDK sending to this origin, with the
+ *  service key key, or a placeholder for it. */
+function otelEnv(key) {
+	return [
+		`OTEL_EXPORTER_OTLP_ENDPOINT=${window.location.origin}/otlp`,
+		`OTEL_EXPORTER_OTLP_TRACES_HEADERS=Authorization=Bearer%20${key || '<service key>'}`,
+		'OTEL_EXPORTER_OTLP_LOGS_HEADERS=Authorization=Bearer%20<application ingest key>',
+		'OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf',
+	].join('\n');
+}
+
+/** The connect panel of the selected service, with the key just made if any. */
+function renderConnect() {
+	$('#otel-env').textContent = otelEnv(freshKey);
+	$('#otel-new-key').classList.toggle('hidden', Boolean(freshKey));
+	$('#otel-status').textContent = '';
+}
+
 $('#key-form').addEventListener('submit', async (event) => {
 	event.preventDefault();
 	const form = event.currentTarget;
 	formError(form, null);
 	try {
-		const key = await api(`/v1/services/${seg(selected)}/keys`, {
-			method: 'POST', body: { name: readForm(form, ['name']).name },
-		});
+		await createKey(readForm(form, ['name']).name);
 		form.reset();
-		newKey.replaceChildren(secretBox(`New key "${key.name}"`, key.raw_key,
-			'Send logs with the header Authorization: Bearer <this key>.'));
-		loadKeys();
 	} catch (err) {
 		formError(form, err);
 	}
+});
+
+$('#otel-new-key').addEventListener('click', async (event) => {
+	const button = event.currentTarget;
+	button.disabled = true;
+	try {
+		await createKey('opentelemetry');
+	} catch (err) {
+		$('#otel-status').textContent = `No key made: ${err.message}`;
+	}
+	button.disabled = false;
+});
+
+$('#otel-copy').addEventListener('click', async () => {
+	const env = $('#otel-env');
+	$('#otel-status').textContent = (await copyText(env.textContent, env)) ? 'Copied.' : 'Select the lines and copy them by hand.';
 });
 
 window.addEventListener('popstate', () => {
