@@ -7,8 +7,10 @@
 #include <string.h>
 
 #include "pure/buf.h"
+#include "pure/event_input.h"
 #include "pure/log_input.h"
 #include "pure/otlp.h"
+#include "pure/otlp_event.h"
 #include "pure/otlp_map.h"
 #include "pure/utf8.h"
 
@@ -121,6 +123,18 @@ static void check_span_log(const struct otlp_span *s)
 	json_object_put(log);
 }
 
+/* A log record's event: always made, and always taken by event_input. */
+static void check_log_event(const struct otlp_log *l)
+{
+	struct json_object *event = NULL;
+	struct event_input in;
+	struct error err;
+
+	if (otlp_log_event(l, 0, &event) != 1 || event_input_parse(event, &in, &err) != 0)
+		abort();
+	json_object_put(event);
+}
+
 static void check_export(const struct otlp_export *ex, size_t len)
 {
 	if (ex->items > OTLP_MAX_ITEMS || ex->memory_peak > len * OTLP_MEMORY_PER_BYTE + OTLP_MEMORY_BASE)
@@ -161,6 +175,7 @@ static void check_export(const struct otlp_export *ex, size_t len)
 			abort();
 		check_value(&l->body, 1);
 		check_attrs(l->attrs, l->n_attrs, 1);
+		check_log_event(l);
 	}
 }
 

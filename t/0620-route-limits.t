@@ -34,7 +34,10 @@ my %call = (
 	'POST /v1/logs' => [ '/v1/logs', sub { 'Authorization: Bearer mkey_' . substr("$_[0]" . ('x' x 43), 0, 43) . "\r\n" } ],
 	'POST /api/*/store' => [ "/api/$app->{id}/store", sub { "X-Sentry-Auth: Sentry sentry_key=$_[0]\r\n" } ],
 	'POST /api/*/envelope' => [ "/api/$app->{id}/envelope", sub { "X-Sentry-Auth: Sentry sentry_key=$_[0]\r\n" } ],
-	# Signing in is limited by address only.
+	'POST /otlp/v1/traces' => [ '/otlp/v1/traces', sub { 'Authorization: Bearer mkey_' . substr("$_[0]" . ('x' x 43), 0, 43) . "\r\n" } ],
+	'POST /otlp/v1/logs' => [ '/otlp/v1/logs', sub { "Authorization: Bearer $_[0]\r\n" } ],
+	# Signing in and the dropped OTLP metrics are limited by address only.
+	'POST /otlp/v1/metrics' => [ '/otlp/v1/metrics', sub { '' } ],
 	'POST /v1/auth/login' => [ '/v1/auth/login', sub { '' } ],
 );
 my $n = 0;

@@ -2,6 +2,7 @@
 #include "api/ingest.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "base/log.h"
 #include "db/args.h"
@@ -87,6 +88,12 @@ const struct db_statement ingest_statements[] = {
 	{ "ingest_key_check",
 	  "SELECT array_to_string(mask_fields, E'\\n') FROM applications"
 	  " WHERE id = $1 AND ingest_key_sha256 = $2" },
+	/* The application of an ingest key, for ingest that names no
+	 * application (OTLP logs): its id and its mask fields, one a line.
+	 * sql/022 indexes the digests. */
+	{ "ingest_app_of_key",
+	  "SELECT id::text || E'\\n' || array_to_string(mask_fields, E'\\n') FROM applications"
+	  " WHERE ingest_key_sha256 = $1" },
 	{ NULL, NULL }
 };
 
@@ -175,4 +182,35 @@ int ingest_refuse(int64_t app_id, const char *key_digest, struct error *err)
 	else if (valid == 0)
 		ingest_wrong_key(err);
 	return -1;
+}
+
+/* ingest_app_of_key as the key cache asks it. */
+static int app_of_key(int64_t scope, const char *key_digest, char payload[KEYCACHE_PAYLOAD_MAX],
+		      struct error *err)
+{
+	struct sql_args a = { 0 };
+
+	(void)scope;
+	sql_arg_text(&a, key_digest);
+	return sql_first_text("ingest_app_of_key", &a, payload, KEYCACHE_PAYLOAD_MAX, err);
+}
+
+/* The applications of the keys this worker found good in the last second. */
+static struct keycache known_apps;
+
+int ingest_app_known(const char *key_digest, int64_t *app_id, struct mask_fields *fields,
+		     struct error *err)
+{
+	const char *payload = NULL;
+	char *end;
+	int known = keycache_known(&known_apps, 0, key_digest, log_now_usec(), app_of_key, err,
+				   &payload);
+
+	if (known < 0)
+		return -1;
+	if (known == 0)
+		return error_set(err, 401, ERROR_UNAUTHORIZED, NULL, "the ingest key is unknown");
+	*app_id = strtoll(payload, &end, 10);
+	mask_fields_from_lines(fields, *end ? end + 1 : end);
+	return 0;
 }

@@ -35,6 +35,14 @@ int ingest_key_valid(int64_t app_id, const char *key_digest, struct error *err);
 int ingest_key_known(int64_t app_id, const char *key_digest, struct mask_fields *fields,
 		     struct error *err);
 
+/* For ingest that names no application: checks, before the body is read,
+ * that key_digest is an application's ingest key, from what this worker
+ * learnt in the last second, else with the database. Returns 0 with the
+ * application's id in *app_id and its mask fields in *fields, or -1 with
+ * *err: 401 for a key no application has, 503 or 500. */
+int ingest_app_known(const char *key_digest, int64_t *app_id, struct mask_fields *fields,
+		     struct error *err);
+
 /* A body refused with *err: 403 FORBIDDEN takes its place when the key is
  * wrong (a stranger learns nothing about their body), 503 when the database
  * cannot say. Always returns -1. */

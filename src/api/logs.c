@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <json-c/printbuf.h>
+
 #include "api/handler.h"
 #include "base/log.h"
 #include "http/read.h"
@@ -53,7 +55,7 @@ const struct db_statement logs_statements[] = {
 	/* $1 the key's digest, $2..$17 the members of log_input_row's row
 	 * (ROW_MEMBERS), each as text or SQL NULL, $18 the new log's id
 	 * (new_log_id). No row when no active key has that digest. The trigger
-	 * logs_fire_alerts (sql/010, as sql/013 redefines it) records the alert
+	 * logs_fire_alerts (sql/023) records the alert
 	 * events of the rules the log fires.
 	 * Printing the whole stored log back cost the server a tenth of its work
 	 * per log (docs/benchmarks.md). */
@@ -67,6 +69,30 @@ const struct db_statement logs_statements[] = {
 	  " FROM service_keys k"
 	  " WHERE k.key_sha256 = $1 AND k.is_active"
 	  " RETURNING " INGEST_COLUMNS },
+	/* logs_ingest for many logs in one statement: $1 the key's digest, $2 a
+	 * JSON array of log_input_row rows, each with its "id" (new_log_id) and
+	 * its "trace_id" and "span_id" (or none). Answers how many went in: 0
+	 * when no active key has that digest. */
+	{ "logs_ingest_many",
+	  "WITH ins AS ("
+	  "  INSERT INTO logs (id, service_id, method, url, path, status_code, latency_ms,"
+	  "    query_params, request_headers, response_headers, request_body, response_body,"
+	  "    request_body_truncated, response_body_truncated, error, source_ip, tags, route,"
+	  "    trace_id, span_id)"
+	  "  SELECT x.id, k.service_id, x.method, x.url, x.path, x.status_code, x.latency_ms,"
+	  "    x.query_params, x.request_headers, x.response_headers, x.request_body,"
+	  "    x.response_body, coalesce(x.request_body_truncated, false),"
+	  "    coalesce(x.response_body_truncated, false), x.error, x.source_ip,"
+	  "    coalesce(x.tags, '{}'), x.route, x.trace_id, x.span_id"
+	  "  FROM service_keys k, json_to_recordset($2::json) AS x(id uuid, method text,"
+	  "    url text, path text, status_code smallint, latency_ms float8, query_params jsonb,"
+	  "    request_headers jsonb, response_headers jsonb, request_body text,"
+	  "    response_body text, request_body_truncated boolean,"
+	  "    response_body_truncated boolean, error text, source_ip inet, tags text[],"
+	  "    route text, trace_id text, span_id text)"
+	  "  WHERE k.key_sha256 = $1 AND k.is_active"
+	  "  RETURNING 1"
+	  ") SELECT count(*) FROM ins" },
 	/* The key check alone, for a body that failed validation: a wrong key is
 	 * answered 401 before a 422 would tell anything about the body. */
 	/* A row when the key is active: its service's mask fields, one a line. */
@@ -204,10 +230,7 @@ static int key_active(int64_t scope, const char *digest, char fields[KEYCACHE_PA
 /* The service keys this worker found active in the last second. */
 static struct keycache known_keys;
 
-/* Checks, before the body is read, that digest is an active key: from what
- * this worker learnt in the last second, else with the database. Returns 0,
- * or -1 with *err: 401 for an unknown or revoked key, 503 or 500. */
-static int key_known(const char *digest, struct mask_fields *fields, struct error *err)
+int logs_key_known(const char *digest, struct mask_fields *fields, struct error *err)
 {
 	const char *lines = NULL;
 	int known = keycache_known(&known_keys, 0, digest, log_now_usec(), key_active, err, &lines);
@@ -341,11 +364,70 @@ static int store_log(const char *digest, struct json_object *row, PGresult **res
 	return -1;
 }
 
-/* The row to store: in masked by the built-in names and the service's. */
-static struct json_object *masked_row(struct log_input *in, const struct mask_fields *fields)
+struct json_object *logs_masked_row(struct log_input *in, const struct mask_fields *fields)
 {
 	in->mask_fields = fields;
 	return log_input_row(in);
+}
+
+int logs_batch_init(struct log_batch *b)
+{
+	b->count = 0;
+	b->text = printbuf_new();
+	return b->text && printbuf_memappend(b->text, "[", 1) >= 0 ? 0 : -1;
+}
+
+int logs_batch_add(struct log_batch *b, struct json_object *row, const char *trace_id,
+		   const char *span_id)
+{
+	char id[UUID7_LEN + 1];
+	const char *text;
+
+	if (new_log_id(id) != 0)
+		return -1;
+	json_add_string(row, "id", id);
+	if (*trace_id)
+		json_add_string(row, "trace_id", trace_id);
+	if (*span_id)
+		json_add_string(row, "span_id", span_id);
+	if (!(text = json_object_to_json_string_ext(row, JSON_C_TO_STRING_PLAIN)))
+		return -1;
+	if ((b->count > 0 && printbuf_memappend(b->text, ",", 1) < 0) ||
+	    printbuf_memappend(b->text, text, (int)strlen(text)) < 0)
+		return -1;
+	b->count++;
+	return 0;
+}
+
+int logs_batch_store(const char *digest, struct log_batch *b, struct error *err)
+{
+	struct sql_args a = { 0 };
+	PGresult *res = NULL;
+	int stored;
+
+	if (b->count == 0)
+		return 0;
+	if (printbuf_memappend(b->text, "]", 1) < 0)
+		return error_set(err, 500, ERROR_INTERNAL, NULL, "no memory");
+	sql_arg_text(&a, digest);
+	sql_arg_text(&a, b->text->buf);
+	if (sql_run("logs_ingest_many", &a, &res, err) != 0)
+		return -1;
+	stored = (int)sql_int(res, 0, 0);
+	PQclear(res);
+	if (stored != b->count)
+		return wrong_key(err);
+	printbuf_reset(b->text);
+	b->count = 0;
+	return printbuf_memappend(b->text, "[", 1) < 0 ?
+	       error_set(err, 500, ERROR_INTERNAL, NULL, "no memory") : 0;
+}
+
+void logs_batch_free(struct log_batch *b)
+{
+	if (b->text)
+		printbuf_free(b->text);
+	b->text = NULL;
 }
 
 /* POST /v1/logs, Authorization: Bearer mkey_... */
@@ -358,10 +440,10 @@ void logs_create(struct request *req)
 	struct error err;
 	PGresult *res = NULL;
 
-	if (read_bearer_key(req, digest, &err) != 0 || key_known(digest, &fields, &err) != 0 ||
+	if (read_bearer_key(req, digest, &err) != 0 || logs_key_known(digest, &fields, &err) != 0 ||
 	    read_json_body(req, &doc, &err) != 0 ||
 	    (log_input_parse(doc, &in, &err) != 0 && refuse_log(digest, &err)) ||
-	    (!(row = masked_row(&in, &fields)) && error_set(&err, 500, ERROR_INTERNAL, NULL, "no memory")) ||
+	    (!(row = logs_masked_row(&in, &fields)) && error_set(&err, 500, ERROR_INTERNAL, NULL, "no memory")) ||
 	    store_log(digest, row, &res, &err) != 0) {
 		respond_with(req, &err);
 	} else {

@@ -18,6 +18,7 @@
 #include "api/ingest.h"
 #include "api/logs.h"
 #include "api/metrics.h"
+#include "api/otlp.h"
 #include "api/replay.h"
 #include "api/sentry.h"
 #include "api/sessions.h"
@@ -122,6 +123,9 @@ static const struct route routes[] = {
 	  Q("service_id", WINDOW, "sort", "limit"), NULL, W, NULL },
 	{ "POST",    "/v1/logs/*/replay",             replay_create,      ACCESS_KEY_OR_MEMBER, BODY, NULL, NULL, POOL_REPLAY, NULL },
 	{ "GET",     "/v1/logs/*/replays",            replay_list,        ACCESS_KEY_OR_MEMBER, 0, Q("limit"), NULL, W, NULL },
+	{ "POST",    "/otlp/v1/traces",               otlp_traces,        ACCESS_SERVICE_KEY, BULK, NULL, "log_key", W, NULL },
+	{ "POST",    "/otlp/v1/logs",                 otlp_logs,          ACCESS_INGEST_KEY, BULK, NULL, "log_key", W, NULL },
+	{ "POST",    "/otlp/v1/metrics",              otlp_metrics,       ACCESS_ANYONE,     BULK, NULL, ADDRESS_ZONE, W, NULL },
 	{ "POST",    "/v1/alerts",                    alerts_create,      MEMBER,            BODY, NULL, NULL, W, "alert.create" },
 	{ "GET",     "/v1/alerts",                    alerts_list,        VIEWER,            0,    Q("service_id", PAGE), NULL, W, NULL },
 	{ "GET",     "/v1/alerts/*",                  alerts_get,         VIEWER,            0,    NULL, NULL, W, NULL },

@@ -18,7 +18,6 @@
 #include "api/ingest.h"
 #include "api/handler.h"
 #include "http/read.h"
-#include "pure/inflate.h"
 #include "pure/json.h"
 #include "pure/keys.h"
 #include "http/response.h"
@@ -110,36 +109,6 @@ static int read_key(const struct request *req, const struct envelope *env,
 }
 
 /* --- the body ----------------------------------------------------------- */
-
-/* Reads the body and decodes its Content-Encoding under cap. Returns 0 with
- * *body (the caller frees it), or -1 with *f filled. */
-static int decoded_body(struct request *req, size_t cap, char **body, size_t *len, struct error *f)
-{
-	enum inflate_encoding enc;
-
-	*body = NULL;
-	switch (request_read_body(req)) {
-	case BODY_OK:
-		break;
-	case BODY_TOO_LARGE:
-		return error_set(f, 413, ERROR_TOO_LARGE, NULL, "the body is larger than %zu bytes",
-				 req->body_limit);
-	default:
-		return error_set(f, 400, ERROR_BAD_REQUEST, NULL, "the body could not be read");
-	}
-	if (inflate_encoding_parse(request_param(req, "HTTP_CONTENT_ENCODING"), &enc) != 0)
-		return error_set(f, 400, ERROR_BAD_REQUEST, NULL, "Content-Encoding must be gzip, deflate, br or identity");
-	switch (inflate_body(enc, req->body, req->body_len, cap, body, len)) {
-	case INFLATE_OK:
-		return 0;
-	case INFLATE_TOO_LARGE:
-		return error_set(f, 413, ERROR_TOO_LARGE, NULL, "the body is larger than %zu bytes after decompression", cap);
-	case INFLATE_BROKEN:
-		return error_set(f, 400, ERROR_BAD_REQUEST, NULL, "the body does not decode under its Content-Encoding");
-	default:
-		return error_set(f, 500, ERROR_INTERNAL, NULL, "no memory");
-	}
-}
 
 /* --- events ------------------------------------------------------------- */
 
@@ -318,7 +287,7 @@ void sentry_store(struct request *req)
 	req->headers = CORS_HEADERS;
 	if (read_path_id(req, 1, &app_id, &err) != 0 || read_key(req, NULL, digest, &err) != 0 ||
 	    ingest_key_known(app_id, digest, &fields, &err) != 0 || rows_init(&rows, &err) != 0 ||
-	    ((decoded_body(req, STORE_LIMIT, &body, &len, &err) != 0 ||
+	    ((read_decoded_body(req, STORE_LIMIT, &body, &len, &err) != 0 ||
 	      add_event_row(&rows, body, len, NULL, &fields, id, &err) != 0) &&
 	     ingest_refuse(app_id, digest, &err)) ||
 	    store(app_id, digest, &rows, &err) != 0)
@@ -349,7 +318,7 @@ static int ingest_envelope(struct request *req, char **body, struct envelope *en
 	have_key = read_key(req, NULL, digest, err) == 0;
 	if (have_key && ingest_key_known(app_id, digest, &fields, err) != 0)
 		return -1;
-	if (decoded_body(req, ENVELOPE_LIMIT, body, &len, &body_err) == 0 &&
+	if (read_decoded_body(req, ENVELOPE_LIMIT, body, &len, &body_err) == 0 &&
 	    envelope_init(env, *body, len) != 0)
 		error_set(&body_err, 400, ERROR_BAD_REQUEST, NULL, "%s", env->why);
 	if ((!have_key && read_key(req, env, digest, err) != 0) || rows_init(rows, err) != 0)

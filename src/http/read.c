@@ -4,6 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pure/inflate.h"
 #include "pure/params.h"
 
 int read_path_id(const struct request *req, size_t i, int64_t *out, struct error *err)
@@ -81,4 +82,32 @@ int read_json_each(struct request *req, size_t single_max, json_each_fn each, vo
 	if (read_json_text(req, err) != 0)
 		return -1;
 	return json_parse_each(req->body, req->body_len, single_max, each, ctx, err);
+}
+
+int read_decoded_body(struct request *req, size_t cap, char **body, size_t *len, struct error *f)
+{
+	enum inflate_encoding enc;
+
+	*body = NULL;
+	switch (request_read_body(req)) {
+	case BODY_OK:
+		break;
+	case BODY_TOO_LARGE:
+		return error_set(f, 413, ERROR_TOO_LARGE, NULL, "the body is larger than %zu bytes",
+				 req->body_limit);
+	default:
+		return error_set(f, 400, ERROR_BAD_REQUEST, NULL, "the body could not be read");
+	}
+	if (inflate_encoding_parse(request_param(req, "HTTP_CONTENT_ENCODING"), &enc) != 0)
+		return error_set(f, 400, ERROR_BAD_REQUEST, NULL, "Content-Encoding must be gzip, deflate, br or identity");
+	switch (inflate_body(enc, req->body, req->body_len, cap, body, len)) {
+	case INFLATE_OK:
+		return 0;
+	case INFLATE_TOO_LARGE:
+		return error_set(f, 413, ERROR_TOO_LARGE, NULL, "the body is larger than %zu bytes after decompression", cap);
+	case INFLATE_BROKEN:
+		return error_set(f, 400, ERROR_BAD_REQUEST, NULL, "the body does not decode under its Content-Encoding");
+	default:
+		return error_set(f, 500, ERROR_INTERNAL, NULL, "no memory");
+	}
 }

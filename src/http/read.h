@@ -34,4 +34,11 @@ int read_json_body(struct request *req, struct json_object **doc,
 int read_json_each(struct request *req, size_t single_max, json_each_fn each, void *ctx,
 		   struct error *err);
 
+/* Reads the body (413 past the route's limit) and decodes it under its
+ * Content-Encoding (gzip, deflate, br or identity; 400 for another or a
+ * broken stream) into *body, NUL-terminated, of at most cap bytes (413 past
+ * it). *body is the caller's to free; NULL on failure. */
+int read_decoded_body(struct request *req, size_t cap, char **body, size_t *len,
+		      struct error *err);
+
 #endif

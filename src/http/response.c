@@ -51,9 +51,10 @@ static void hold(struct request *req, const char *head, size_t head_len, const c
 	req->held_body = head_len;
 }
 
-/* Writes the whole response. extra_headers is "" or lines ending in "\r\n". */
-static void write_response(struct request *req, int status, const char *extra_headers,
-			   const char *body, size_t len)
+/* Writes the whole response. extra_headers is "" or lines ending in "\r\n";
+ * a body is of type content_type. */
+static void write_typed(struct request *req, int status, const char *extra_headers,
+			const char *content_type, const char *body, size_t len)
 {
 	FCGX_Stream *out = req->fcgi->out;
 	const char *own = req->headers ? req->headers : "";
@@ -64,8 +65,8 @@ static void write_response(struct request *req, int status, const char *extra_he
 	/* snprintf, not FCGX_FPrintF: libfcgi's printf knows no %zu. */
 	if (body)
 		n = snprintf(head, sizeof(head), "Status: %d %s\r\n" API_HEADERS "%s%s"
-			     "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-			     status, reason(status), own, extra_headers, len);
+			     "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+			     status, reason(status), own, extra_headers, content_type, len);
 	else
 		n = snprintf(head, sizeof(head), "Status: %d %s\r\n" API_HEADERS "%s%s\r\n",
 			     status, reason(status), own, extra_headers);
@@ -77,6 +78,18 @@ static void write_response(struct request *req, int status, const char *extra_he
 		if (body)
 			FCGX_PutStr(body, (int)len, out);
 	}
+}
+
+static void write_response(struct request *req, int status, const char *extra_headers,
+			   const char *body, size_t len)
+{
+	write_typed(req, status, extra_headers, "application/json", body, len);
+}
+
+void respond_bytes(struct request *req, int status, const char *headers,
+		   const char *content_type, const void *body, size_t len)
+{
+	write_typed(req, status, headers, content_type, body ? body : "", len);
 }
 
 void response_release(struct request *req)

@@ -43,4 +43,9 @@ void response_drop(struct request *req);
 void respond_json_with_headers(struct request *req, int status, const char *headers,
 			       struct json_object *body);
 
+/* status with a body of len bytes of content_type (body may be NULL when
+ * len is 0) and extra header lines ("" or "Name: value\r\n"...). */
+void respond_bytes(struct request *req, int status, const char *headers,
+		   const char *content_type, const void *body, size_t len);
+
 #endif

@@ -11,6 +11,7 @@ package Telltale;
 #   Telltale::Apps    applications and error events (/apps), ingest checks
 #   Telltale::V1      services, keys, request logs and alerts (/v1)
 #   Telltale::Sentry  the Sentry-compatible ingest (/api)
+#   Telltale::OTLP    OpenTelemetry exports in protobuf and JSON (/otlp)
 #   Telltale::DB      psql against the stack's database, the rollups' reset
 #   Telltale::Stack   ./stack, the workers' and the notifier's pids
 #   Telltale::Load    forked load clients
@@ -26,7 +27,7 @@ use Exporter qw(import);
 
 my @MODULES;
 BEGIN {
-	@MODULES = map { "Telltale::$_" } qw(HTTP Apps V1 Sentry DB Stack Load Faults Time Util Receiver);
+	@MODULES = map { "Telltale::$_" } qw(HTTP Apps V1 Sentry OTLP DB Stack Load Faults Time Util Receiver);
 	for my $m (@MODULES) {
 		(my $file = "$m.pm") =~ s{::}{/}g;
 		require $file;

@@ -55,7 +55,7 @@ sub host_port {
 # The routes that take keys, not a principal: a request to them gets no token.
 sub keyed_route {
 	my ($method, $path) = @_;
-	return 1 if $path =~ m{^/api/} || $path =~ m{^/v1/health\b} || $path =~ m{^/v1/auth/login\b};
+	return 1 if $path =~ m{^/api/} || $path =~ m{^/otlp/} || $path =~ m{^/v1/health\b} || $path =~ m{^/v1/auth/login\b};
 	return $method eq 'POST'
 		&& ($path =~ m{^/apps/[^/?]+/events/?(?:\?|$)} || $path =~ m{^/v1/logs/?(?:\?|$)});
 }
