@@ -2,7 +2,7 @@
 // Run by the pinned Node.js (t/node/use); prints TAP. Checks that the Node.js
 // running it is the one t/node/package-lock.json pins for this processor, that
 // it is not the machine's own, and that every package in the lock files the
-// suite installs (t/browser, t/sentry, frontend) accepts it by its
+// suite installs (t/browser, t/sentry, t/otel, frontend) accepts it by its
 // engines.node range.
 import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -67,7 +67,7 @@ const pinned = lock.packages[`node_modules/${arch}`]?.version;
 ok(pinned && process.version === `v${pinned}`, `the suite's Node.js ${process.version} is the pinned ${arch} ${pinned}`);
 ok(realpathSync(process.execPath).startsWith(realpathSync(here)), `it runs from t/node, not the machine's (${process.execPath})`);
 
-for (const file of ['t/browser/package-lock.json', 't/sentry/package-lock.json', 'frontend/package-lock.json']) {
+for (const file of ['t/browser/package-lock.json', 't/sentry/package-lock.json', 't/otel/package-lock.json', 'frontend/package-lock.json']) {
 	const packages = JSON.parse(readFileSync(join(root, file), 'utf8')).packages;
 	const refusing = Object.entries(packages)
 		.filter(([, p]) => typeof p.engines?.node === 'string' && !satisfies(process.version, p.engines.node))
