@@ -1,6 +1,7 @@
 -- The wrk script of every scenario: method, key and body come from the
 -- environment (BENCH_METHOD, BENCH_KEY for X-Ingest-Key, BENCH_AUTH for
--- Authorization, BENCH_BODY_FILE). BENCH_MIX names a file of requests, a line
+-- Authorization, BENCH_BODY_FILE, BENCH_CONTENT_TYPE for a body that is not
+-- JSON). BENCH_MIX names a file of requests, a line
 -- "METHOD PATH [BODY_FILE] [auth=CLASS]" each, sent in turn instead of the one
 -- request; a line with auth=CLASS sends BENCH_AUTH_<CLASS> (the class in
 -- capitals: auth=token sends BENCH_AUTH_TOKEN) as its Authorization instead of
@@ -23,7 +24,7 @@ local auth = os.getenv("BENCH_AUTH")
 wrk.method = os.getenv("BENCH_METHOD") or "GET"
 if body_file and body_file ~= "" then
 	wrk.body = slurp(body_file)
-	wrk.headers["Content-Type"] = "application/json"
+	wrk.headers["Content-Type"] = os.getenv("BENCH_CONTENT_TYPE") or "application/json"
 end
 if key and key ~= "" then
 	wrk.headers["X-Ingest-Key"] = key
