@@ -126,6 +126,32 @@ $res = otlp_post('traces', $key, otlp_traces_pb([ { resource => $resource, spans
 is($res->{status}, 200, 'an export of 2,500 spans is taken');
 is(scalar(grep { $_->{path} =~ m{^/bulk/} } logs_of("service_id=$svc->{id}")), 2500, '  every span stored');
 
+# --- alert rules: once per export's statement, firing as for single logs ---------------------------
+{
+	my $s = new_service('otlp-alerts');
+	my $k = new_key($s)->{raw_key};
+	my $every = new_alert($s, condition_field => 'status_code', condition_operator => '>=', condition_value => '500');
+	my $once = new_alert($s, condition_field => 'status_code', condition_operator => '==', condition_value => '201',
+			     cooldown_seconds => 3600);
+	my $never = new_alert($s, condition_field => 'latency_ms', condition_operator => '>', condition_value => '100000');
+	my @alerting = ((map { span(attrs => [ 'http.request.method' => 'GET', 'url.path' => "/fail/$_",
+					       'http.response.status_code' => { int => 503 } ]) } 1 .. 3),
+			(map { span(attrs => [ 'http.request.method' => 'POST', 'url.path' => "/made/$_",
+					       'http.response.status_code' => { int => 201 } ]) } 1 .. 2));
+	is(otlp_post('traces', $k, otlp_traces_pb([ { resource => $resource, spans => \@alerting } ]))->{status}, 200,
+	   'an export whose spans fire alert rules is taken');
+	my @fired = alert_events_of($every);
+	is(scalar @fired, 3, 'a rule without a cooldown fires for each span it matches');
+	is_deeply([ sort map { $_->{observed_value} } @fired ], [ ('503') x 3 ], '  with the value each observed')
+		or diag(json_bytes(\@fired));
+	is(scalar alert_events_of($once), 1, 'a rule with a cooldown fires once for the export');
+	is(scalar alert_events_of($never), 0, 'a rule no span matches fires nothing');
+	otlp_post('traces', $k, otlp_traces_pb([ { resource => $resource, spans => [ $alerting[3] ] } ]));
+	is(scalar alert_events_of($once), 1, '  and not again for the next export, within its cooldown');
+	ingest_log($k, log_ev(status_code => 500));
+	is(scalar alert_events_of($every), 4, 'a single POST /v1/logs after the exports still fires its rule');
+}
+
 # --- who may send -----------------------------------------------------------------------
 my $count = () = logs_of("service_id=$svc->{id}");
 my $one = otlp_traces_pb([ { resource => $resource, spans => [ span(attrs => [ 'http.request.method' => 'GET', 'url.path' => '/k' ]) ] } ]);

@@ -55,8 +55,8 @@ const struct db_statement logs_statements[] = {
 	/* $1 the key's digest, $2..$17 the members of log_input_row's row
 	 * (ROW_MEMBERS), each as text or SQL NULL, $18 the new log's id
 	 * (new_log_id). No row when no active key has that digest. The trigger
-	 * logs_fire_alerts (sql/023) records the alert
-	 * events of the rules the log fires.
+	 * logs_fire_alerts (sql/010, as sql/013 redefines it) records the
+	 * alert events of the rules the log fires.
 	 * Printing the whole stored log back cost the server a tenth of its work
 	 * per log (docs/benchmarks.md). */
 	{ "logs_ingest",
