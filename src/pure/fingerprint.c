@@ -187,6 +187,7 @@ static const char *variable_at(const char *s, size_t n, size_t *len)
 char *fingerprint_normalise(const char *msg, size_t len, size_t *out_len)
 {
 	struct buf b = { 0 };
+	size_t kept = 0;        /* msg[kept..i) is text to copy as it is */
 
 	for (size_t i = 0; i < len;) {
 		const char *placeholder = NULL;
@@ -195,14 +196,16 @@ char *fingerprint_normalise(const char *msg, size_t len, size_t *out_len)
 		/* A variable part starts a word: "v2" and "user42" stay. */
 		if (i == 0 || !is_word(msg[i - 1]))
 			placeholder = variable_at(msg + i, len - i, &n);
-		if (placeholder) {
-			buf_puts(&b, placeholder);
-			i += n;
-		} else {
-			buf_put(&b, msg + i, 1);
+		if (!placeholder) {
 			i++;
+			continue;
 		}
+		buf_put(&b, msg + kept, i - kept);
+		buf_puts(&b, placeholder);
+		i += n;
+		kept = i;
 	}
+	buf_put(&b, msg + kept, len - kept);
 	return buf_finish(&b, out_len);
 }
 
@@ -286,8 +289,19 @@ static const char *frame_place(struct json_object *frame)
  * blanks, so that no text can end a part or pass for another. */
 static void put_text(struct buf *b, const char *text)
 {
-	for (const char *p = text; *p; p++)
-		buf_put(b, (unsigned char)*p < 0x20 ? " " : p, 1);
+	const char *p = text;
+
+	for (;;) {
+		const char *run = p;
+
+		while ((unsigned char)*p >= 0x20)
+			p++;
+		buf_put(b, run, (size_t)(p - run));
+		if (!*p)
+			return;
+		buf_put(b, " ", 1);
+		p++;
+	}
 }
 
 /* A part, one line: what it is, and its text. */
