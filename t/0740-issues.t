@@ -182,6 +182,25 @@ is(issue($app, $t)->{status}, 'resolved', '  nor one without a release');
 group_of($app, message => 'r', stack => stack_of('TypeError', 'ship', 3), release => 'shop@2.1');
 is(issue($app, $t)->{status}, 'unresolved', '  a release first seen after it does');
 
+# In one bulk array, each release's first event decides, in the array's order.
+my $u = group_of($app, message => 'u', stack => stack_of('OSError', 'bulk', 1), release => 'shop@2.0');
+counted($app, $u, 1);
+change($app, $u, status => 'resolved', resolved_in_release => 'shop@2.0');
+my $bulk = ingest($app, [ map { ev(message => 'u', stack => stack_of('OSError', 'bulk', 1), release => $_) }
+			   'shop@1.0', 'shop@1.0' ]);
+is(issue($app, $u)->{status}, 'resolved', 'a bulk of events of an older release leaves it resolved');
+$bulk = ingest($app, [ (map { ev(message => 'u', stack => stack_of('OSError', 'bulk', 1), release => $_) }
+			 'shop@1.0', 'shop@2.1', 'shop@1.0'),
+			ev(message => 'v', stack => stack_of('OSError', 'other', 1)) ]);
+is($bulk->{status}, 201, 'a bulk of three releases and another fingerprint is stored');
+my @of_bulk = map { issue_of_event($app, $_) } @{ $bulk->{json}{ids} || [] };
+is_deeply([ @of_bulk[0 .. 2] ], [ ($u) x 3 ], '  one with a later release among them: all in the issue');
+isnt($of_bulk[3], $u, '  another fingerprint in the array: another issue');
+ok($of_bulk[3], '  which it has');
+$issue = issue($app, $u);
+is($issue->{status}, 'unresolved', '  and the later release reopens it');
+ok($issue->{regressed_at}, '  as a regression');
+
 my $n = group_of($app, message => 'n', stack => stack_of('IOError', 'read', 1), release => 'shop@2.1');
 $res = change($app, $n, status => 'resolved', resolved_in_release => 'next');
 is($res->{json}{resolved_in_release}, 'next', 'resolve in the next release');
