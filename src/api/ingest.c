@@ -11,7 +11,7 @@
 /* The columns of an event row (pure/event_input.h) past its own fields: where
  * it was, and its issue's fingerprint, title and culprit. */
 #define EVENT_ROW_MORE \
-	" environment text, release text, context jsonb, fp text, title text, culprit text"
+	" environment text, release text, context jsonb, g int, fp text, title text, culprit text"
 
 /* The issue of event row x of application app: the open issue its
  * fingerprint names, in one index lookup; else issue_for (sql/020), which
@@ -33,12 +33,14 @@ const struct db_statement ingest_statements[] = {
 	 *   the events are in (sql/008).
 	 * - $3 is read as json, not jsonb: json_to_recordset reads the text once,
 	 *   where a cast to jsonb would first build the whole array.
-	 * - ISSUE_OF finds or makes the issue of each fingerprint and release,
-	 *   once, for the first event that has them, in the events' order: the
-	 *   events of a bulk share a few issues, and finding the issue of each
-	 *   event cost a second of the server's work on 1000 (docs/benchmarks.md).
-	 *   A fingerprint has one issue; what differs with the release is
-	 *   whether it reopens, so each release's first event is asked about.
+	 * - ISSUE_OF finds or makes the issue of each group of rows (a
+	 *   fingerprint and a release: pure/event_input.h), once, for its first
+	 *   event, the one whose row carries the fingerprint, in the events'
+	 *   order: the events of a bulk share a few issues, and finding the issue
+	 *   of each event, with its fingerprint in every row, took the server
+	 *   14.6 ms for 1000 against 12.5 (docs/benchmarks.md). A fingerprint
+	 *   has one issue; what differs with the release is whether it reopens,
+	 *   so each release's first event is asked about.
 	 * - A stored event is looked up per item through the (application_id,
 	 *   event_id) index, and only for an item not inserted: OFFSET 0 keeps the
 	 *   planner from hashing every event_id the application has instead. */
@@ -50,20 +52,16 @@ const struct db_statement ingest_statements[] = {
 	  "  SELECT x.*, nextval('events_id_seq') AS new_id"
 	  "  FROM app, json_to_recordset($3::json) AS x(i int, event_id uuid,"
 	  "    occurred_us bigint, level text, message text, stack jsonb, tags jsonb," EVENT_ROW_MORE ")"
-	  "), pair AS ("
-	  "  SELECT DISTINCT ON (fp, release) fp, release, title, culprit, level, i FROM item"
-	  "  ORDER BY fp, release, i"
 	  "), issue AS ("
-	  "  SELECT pair.fp, pair.release, " ISSUE_OF("app.id", "pair") " AS issue_id"
-	  "  FROM pair, app ORDER BY pair.i"
+	  "  SELECT head.g, " ISSUE_OF("app.id", "head") " AS issue_id"
+	  "  FROM item AS head, app WHERE head.fp IS NOT NULL ORDER BY head.i"
 	  "), ins AS ("
 	  "  INSERT INTO events (id, application_id, event_id, occurred_at, level, message, stack, tags,"
 	  "    environment, release, context, issue_id)"
 	  "  SELECT item.new_id, app.id, item.event_id, usec_to_ts(item.occurred_us), item.level,"
 	  "    item.message, item.stack, item.tags, item.environment, item.release, item.context,"
 	  "    issue.issue_id"
-	  "  FROM item JOIN issue ON issue.fp = item.fp"
-	  "    AND issue.release IS NOT DISTINCT FROM item.release, app ORDER BY item.i"
+	  "  FROM item JOIN issue ON issue.g = item.g, app ORDER BY item.i"
 	  "  ON CONFLICT (application_id, event_id) WHERE event_id IS NOT NULL DO NOTHING"
 	  "  RETURNING id, event_id, ts_to_usec(received_at) AS received_us"
 	  ")"

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -179,12 +180,70 @@ int event_input_parse(struct json_object *doc, struct event_input *ev, struct er
 	return 0;
 }
 
+/* The groups of a set of rows: a hash table from fingerprint and release to
+ * the group's number, open addressing. At most EVENT_BULK_MAX events go in at
+ * a time, and the table holds twice as many slots, so a probe ends soon. */
+#define GROUP_SLOTS (2 * EVENT_BULK_MAX)
+
+struct event_group {
+	char hex[KEYS_SHA256_HEX_LEN + 1];  /* "" for an empty slot */
+	char *release;                       /* NULL: none */
+	int number;
+};
+
+struct event_groups {
+	struct event_group slots[GROUP_SLOTS];
+	int count;
+};
+
 int event_rows_init(struct event_rows *rows)
 {
 	rows->count = 0;
 	rows->with_event_id = 0;
+	rows->groups = calloc(1, sizeof(*rows->groups));
 	rows->text = printbuf_new();
-	return rows->text && printbuf_memappend(rows->text, "[", 1) >= 0 ? 0 : -1;
+	return rows->groups && rows->text && printbuf_memappend(rows->text, "[", 1) >= 0 ? 0 : -1;
+}
+
+static int same_release(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The number of the group of fingerprint hex and release, and 1 in *is_new
+ * when it is a new one; -1 when out of memory or out of slots. The
+ * fingerprint is a digest: its first hex digits are hash enough. */
+static int group_of(struct event_groups *g, const char *hex, const char *release, int *is_new)
+{
+	size_t i = 0;
+
+	for (int k = 0; k < 8; k++)
+		i = i * 16 + (size_t)(hex[k] <= '9' ? hex[k] - '0' : hex[k] - 'a' + 10);
+
+	for (size_t probes = 0; probes < GROUP_SLOTS; probes++, i++) {
+		struct event_group *slot = &g->slots[i % GROUP_SLOTS];
+
+		if (slot->hex[0] == '\0') {
+			if (release && !(slot->release = strdup(release)))
+				return -1;
+			memcpy(slot->hex, hex, sizeof(slot->hex));
+			slot->number = g->count++;
+			*is_new = 1;
+			return slot->number;
+		}
+		if (strcmp(slot->hex, hex) == 0 && same_release(slot->release, release)) {
+			*is_new = 0;
+			return slot->number;
+		}
+	}
+	return -1;
+}
+
+static void groups_free(struct event_groups *g)
+{
+	for (size_t i = 0; g && i < GROUP_SLOTS; i++)
+		free(g->slots[i].release);
+	free(g);
 }
 
 static int append(struct event_rows *rows, const char *s, size_t len)
@@ -267,17 +326,21 @@ static int append_text(struct event_rows *rows, const char *key, const char *s)
 	return append_str(rows, key) == 0 ? append_json_string(rows, s, strlen(s)) : -1;
 }
 
-/* The parts of the row: ,"fp":...,"title":...,"culprit":... */
+/* The issue's parts of the row: ,"g":N, and for a group's first event
+ * ,"fp":...,"title":...,"culprit":... */
 static int append_fingerprint(struct event_rows *rows, const struct event_input *ev)
 {
 	struct fingerprint fp;
-	int rc;
+	int is_new = 0, group, rc;
 
 	if (fingerprint_of(ev->stack, ev->message, ev->message_len, ev->fingerprint, &fp) != 0)
 		return -1;
-	rc = append_text(rows, ",\"fp\":", fp.hex) == 0 &&
-		append_text(rows, ",\"title\":", fp.title) == 0 &&
-		append_text(rows, ",\"culprit\":", fp.culprit) == 0 ? 0 : -1;
+	group = group_of(rows->groups, fp.hex, ev->release, &is_new);
+	rc = group >= 0 && append_str(rows, ",\"g\":") == 0 && append_int(rows, group) == 0 ? 0 : -1;
+	if (rc == 0 && is_new)
+		rc = append_text(rows, ",\"fp\":", fp.hex) == 0 &&
+			append_text(rows, ",\"title\":", fp.title) == 0 &&
+			append_text(rows, ",\"culprit\":", fp.culprit) == 0 ? 0 : -1;
 	fingerprint_release(&fp);
 	return rc;
 }
@@ -321,4 +384,6 @@ void event_rows_free(struct event_rows *rows)
 	if (rows->text)
 		printbuf_free(rows->text);
 	rows->text = NULL;
+	groups_free(rows->groups);
+	rows->groups = NULL;
 }

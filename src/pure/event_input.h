@@ -66,14 +66,21 @@ int event_input_parse_id(const char *s, char out[33]);
 
 /* The rows the ingest statement reads: a JSON array of objects {"i",
  * "event_id", "occurred_us", "level", "message", "stack", "tags",
- * "environment", "release", "context", "fp", "title", "culprit"}, absent keys
- * for nulls, "i" counting from 0; "fp", "title" and "culprit" are the event's
- * fingerprint (pure/fingerprint.h). The text is written as the events are
- * added, without building an object for each row. */
+ * "environment", "release", "context", "g", "fp", "title", "culprit"}, absent
+ * keys for nulls, "i" counting from 0. "g" numbers the events' groups, from
+ * 0 in the order they first appear: the events of a group have the same
+ * fingerprint (pure/fingerprint.h) and release. Only the first event of a
+ * group carries "fp", "title" and "culprit", its fingerprint: the statement
+ * finds a group's issue once, and reads no fingerprint for the others. The
+ * text is written as the events are added, without building an object for
+ * each row. */
+struct event_groups;
+
 struct event_rows {
 	struct printbuf *text;          /* "[" and the rows so far, unclosed */
 	int count;
 	int with_event_id;              /* how many of them carry an event_id */
+	struct event_groups *groups;    /* the groups so far */
 };
 
 /* Each returns 0, or -1 when out of memory. */

@@ -106,7 +106,7 @@ static void test_values(void)
 	snprintf(want, sizeof(want),
 		 "[{\"i\":0,\"event_id\":\"0123456789abcdef0123456789abcdef\","
 		 "\"occurred_us\":1770717600500000,\"level\":\"WARNING\",\"message\":\"disk full\","
-		 "\"tags\":{\"a\":\"b\"},\"fp\":\"%s\",\"title\":\"disk full\"}]", fp.hex);
+		 "\"tags\":{\"a\":\"b\"},\"g\":0,\"fp\":\"%s\",\"title\":\"disk full\"}]", fp.hex);
 	fingerprint_release(&fp);
 	is_str(event_rows_text(&rows), want, "the row for the ingest statement, with its fingerprint");
 	ok(rows.count == 1 && rows.with_event_id == 1, "one row, counted as one with an event_id");
@@ -118,15 +118,25 @@ static void test_values(void)
 	ok(fingerprint_of(NULL, ev.message, ev.message_len, NULL, &fp) == 0, "its fingerprint");
 	snprintf(want, sizeof(want),
 		 ",{\"i\":1,\"occurred_us\":1770717600500000,\"level\":\"WARNING\","
-		 "\"message\":\"q\\\"b\\\\ n\\u000a t\\u0009 c\\u0001 \xe2\x82\xac /\",\"fp\":\"%s\","
+		 "\"message\":\"q\\\"b\\\\ n\\u000a t\\u0009 c\\u0001 \xe2\x82\xac /\",\"g\":1,\"fp\":\"%s\","
 		 "\"title\":\"q\\\"b\\\\ n\\u000a t\\u0009 c\\u0001 \xe2\x82\xac /\"}]", fp.hex);
 	fingerprint_release(&fp);
 	is_str(strstr(event_rows_text(&rows), "},{") + 1, want,
 	       "counted from 0, absent keys left out, the message escaped");
 	ok(rows.count == 2 && rows.with_event_id == 1, "a row without an event_id is not counted as one");
+	ok(event_rows_add(&rows, &ev) == 0, "a third row, of the second one's group");
+	is_str(strrchr(event_rows_text(&rows), '{'),
+	       "{\"i\":2,\"occurred_us\":1770717600500000,\"level\":\"WARNING\","
+	       "\"message\":\"q\\\"b\\\\ n\\u000a t\\u0009 c\\u0001 \xe2\x82\xac /\",\"g\":1}]",
+	       "  names its group, without the fingerprint");
+	ev.release = "shop@2";
+	ok(event_rows_add(&rows, &ev) == 0, "the same event of a release");
+	ok(strstr(event_rows_text(&rows), "\"release\":\"shop@2\",\"g\":2,\"fp\":") != NULL,
+	   "  is a group of its own, with the fingerprint");
+	ev.release = NULL;
 	struct json_object *back = json_tokener_parse(event_rows_text(&rows));
 	struct json_object *msg = NULL;
-	ok(json_object_is_type(back, json_type_array) && json_object_array_length(back) == 2 &&
+	ok(json_object_is_type(back, json_type_array) && json_object_array_length(back) == 4 &&
 	   json_object_object_get_ex(json_object_array_get_idx(back, 1), "message", &msg) &&
 	   strcmp(json_object_get_string(msg), ev.message) == 0, "the text reads back as JSON");
 	json_object_put(back);
