@@ -181,9 +181,9 @@ int event_input_parse(struct json_object *doc, struct event_input *ev, struct er
 }
 
 /* The groups of a set of rows: a hash table from fingerprint and release to
- * the group's number, open addressing. At most EVENT_BULK_MAX events go in at
- * a time, and the table holds twice as many slots, so a probe ends soon. */
-#define GROUP_SLOTS (2 * EVENT_BULK_MAX)
+ * the group's number, open addressing, kept at most half full. It starts
+ * small: most ingests are of one event. */
+#define GROUP_SLOTS_FIRST 16
 
 struct event_group {
 	char hex[KEYS_SHA256_HEX_LEN + 1];  /* "" for an empty slot */
@@ -192,7 +192,8 @@ struct event_group {
 };
 
 struct event_groups {
-	struct event_group slots[GROUP_SLOTS];
+	struct event_group *slots;
+	size_t cap;
 	int count;
 };
 
@@ -210,39 +211,70 @@ static int same_release(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-/* The number of the group of fingerprint hex and release, and 1 in *is_new
- * when it is a new one; -1 when out of memory or out of slots. The
- * fingerprint is a digest: its first hex digits are hash enough. */
-static int group_of(struct event_groups *g, const char *hex, const char *release, int *is_new)
+/* The slot of hex and release among slots[0..cap): theirs, or the empty
+ * one where they go. The fingerprint is a digest: its first hex digits are
+ * hash enough. */
+static struct event_group *group_slot(struct event_group *slots, size_t cap, const char *hex,
+				      const char *release)
 {
 	size_t i = 0;
 
 	for (int k = 0; k < 8; k++)
 		i = i * 16 + (size_t)(hex[k] <= '9' ? hex[k] - '0' : hex[k] - 'a' + 10);
+	for (;; i++) {
+		struct event_group *slot = &slots[i & (cap - 1)];
 
-	for (size_t probes = 0; probes < GROUP_SLOTS; probes++, i++) {
-		struct event_group *slot = &g->slots[i % GROUP_SLOTS];
-
-		if (slot->hex[0] == '\0') {
-			if (release && !(slot->release = strdup(release)))
-				return -1;
-			memcpy(slot->hex, hex, sizeof(slot->hex));
-			slot->number = g->count++;
-			*is_new = 1;
-			return slot->number;
-		}
-		if (strcmp(slot->hex, hex) == 0 && same_release(slot->release, release)) {
-			*is_new = 0;
-			return slot->number;
-		}
+		if (slot->hex[0] == '\0' ||
+		    (strcmp(slot->hex, hex) == 0 && same_release(slot->release, release)))
+			return slot;
 	}
-	return -1;
+}
+
+/* Makes room for one more group: twice the slots when half are taken.
+ * Returns 0, or -1 when out of memory. */
+static int groups_grow(struct event_groups *g)
+{
+	size_t cap = g->cap ? g->cap * 2 : GROUP_SLOTS_FIRST;
+	struct event_group *slots;
+
+	if ((size_t)(g->count + 1) * 2 <= g->cap)
+		return 0;
+	if (!(slots = calloc(cap, sizeof(*slots))))
+		return -1;
+	for (size_t i = 0; i < g->cap; i++)
+		if (g->slots[i].hex[0])
+			*group_slot(slots, cap, g->slots[i].hex, g->slots[i].release) = g->slots[i];
+	free(g->slots);
+	g->slots = slots;
+	g->cap = cap;
+	return 0;
+}
+
+/* The number of the group of fingerprint hex and release, and 1 in *is_new
+ * when it is a new one; -1 when out of memory. */
+static int group_of(struct event_groups *g, const char *hex, const char *release, int *is_new)
+{
+	struct event_group *slot;
+
+	if (groups_grow(g) != 0)
+		return -1;
+	slot = group_slot(g->slots, g->cap, hex, release);
+	*is_new = slot->hex[0] == '\0';
+	if (*is_new) {
+		if (release && !(slot->release = strdup(release)))
+			return -1;
+		memcpy(slot->hex, hex, sizeof(slot->hex));
+		slot->number = g->count++;
+	}
+	return slot->number;
 }
 
 static void groups_free(struct event_groups *g)
 {
-	for (size_t i = 0; g && i < GROUP_SLOTS; i++)
+	for (size_t i = 0; g && i < g->cap; i++)
 		free(g->slots[i].release);
+	if (g)
+		free(g->slots);
 	free(g);
 }
 

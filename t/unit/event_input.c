@@ -211,11 +211,41 @@ static void test_grouping(void)
 	json_object_put(other);
 }
 
+/* A bulk's worth of distinct fingerprints: each event its own group, in
+ * order, and an event of an earlier group found again after the table grew. */
+static void test_many_groups(void)
+{
+	struct event_rows rows;
+	struct event_input ev = { .level = LEVEL_ERROR, .occurred_at = 1 };
+	char message[16], tail[32];
+	int numbered = 1;
+
+	ok(event_rows_init(&rows) == 0, "rows for a bulk start");
+	for (int i = 0; i < EVENT_BULK_MAX; i++) {
+		/* Words, not numbers: numbers are one group once normalised. */
+		snprintf(message, sizeof(message), "m%c%c%c", 'a' + i % 26, 'a' + i / 26 % 26,
+			 'a' + i / 676);
+		ev.message = message;
+		ev.message_len = strlen(message);
+		snprintf(tail, sizeof(tail), "\"g\":%d,\"fp\":", i);
+		numbered &= event_rows_add(&rows, &ev) == 0 &&
+			strstr(strrchr(event_rows_text(&rows), '{'), tail) != NULL;
+	}
+	ok(numbered, "1000 distinct fingerprints: groups 0 to 999 in order, each with its fingerprint");
+	ev.message = "maba";
+	ev.message_len = 4;
+	ok(event_rows_add(&rows, &ev) == 0 &&
+	   strstr(strrchr(event_rows_text(&rows), '{'), "\"g\":26}") != NULL,
+	   "  an event of group 26 again: its number, no fingerprint");
+	event_rows_free(&rows);
+}
+
 int main(void)
 {
 	test_rules();
 	test_grouping();
 	test_values();
 	test_prefix_and_cut();
+	test_many_groups();
 	return tap_done();
 }
