@@ -260,7 +260,7 @@ static void test_ownership(void)
 	static const char written[] =
 		"[{\"i\":0,\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\",\"occurred_us\":1893553445000000,"
 		"\"level\":\"WARNING\",\"message\":\"m\",\"stack\":{\"values\":[{\"type\":\"E\",\"stacktrace\":"
-		"{\"frames\":[{\"lineno\":1}]}}]},\"tags\":{\"a\":\"b\"},\"fp\":\"";
+		"{\"frames\":[{\"lineno\":1}]}}]},\"tags\":{\"a\":\"b\"},\"g\":0,\"fp\":\"";
 	ok(strncmp(event_rows_text(&rows), written, sizeof(written) - 1) == 0 &&
 	   strstr(event_rows_text(&rows), "\"title\":\"E\"}]") != NULL,
 	   "after the document and the event are gone");
