@@ -27,7 +27,6 @@
 #include "pure/otlp.h"
 #include "pure/otlp_event.h"
 #include "pure/otlp_map.h"
-#include "pure/params.h"
 
 /* An export is at most this many bytes after decompression. */
 #define OTLP_BODY_MAX REQUEST_BODY_LIMIT_BULK
@@ -63,25 +62,11 @@ static int read_encoding(const struct request *req, enum encoding *enc, struct e
 			 "Content-Type must be application/x-protobuf or application/json");
 }
 
-/* The SHA-256 of the key in "Authorization: Bearer KEY": 401 without one. */
-static int read_bearer_any(const struct request *req, char digest[KEYS_SHA256_HEX_LEN + 1],
-			   struct error *err)
-{
-	const char *header = request_param(req, "HTTP_AUTHORIZATION"), *key;
-	size_t n;
-
-	if (!header || params_bearer(header, &key, &n) != 0 || n == 0)
-		return error_set(err, 401, ERROR_UNAUTHORIZED, NULL,
-				 "an Authorization: Bearer <ingest key> header is required");
-	keys_sha256_hex(key, n, digest);
-	return 0;
-}
-
 /* A failure in the request's encoding. */
 static void respond_failure(struct request *req, enum encoding enc, const struct error *err)
 {
-	const char *headers = err->status == 401 ? "WWW-Authenticate: Bearer realm=\"telltale\"\r\n" :
-			      err->status == 503 ? "Retry-After: 1\r\n" : "";
+	const char *headers = err->status == 401 ? RESPONSE_AUTHENTICATE :
+			      err->status == 503 ? RESPONSE_RETRY : "";
 	uint8_t *body;
 	size_t len;
 
@@ -261,15 +246,15 @@ void otlp_traces(struct request *req)
 static int add_record(struct event_rows *rows, const struct otlp_log *log, size_t i,
 		      const struct mask_fields *fields, struct outcome *out, struct error *err)
 {
-	struct json_object *doc = NULL;
+	struct json_object *doc = NULL, *tags;
 	struct event_input ev;
 	struct error why;
 	int rc = 0;
 
 	if (otlp_log_event(log, log_now_usec(), &doc) < 0)
 		return no_memory(err);
-	if (json_object_object_get(doc, "tags") &&
-	    mask_json(json_object_object_get(doc, "tags"), fields) != 0)
+	tags = json_object_object_get(doc, "tags");
+	if (tags && mask_json(tags, fields) != 0)
 		rc = no_memory(err);
 	else if (event_input_parse(doc, &ev, &why) != 0)
 		reject(out, "log record", i, &why);
@@ -325,7 +310,7 @@ void otlp_logs(struct request *req)
 	enum encoding enc;
 	struct error err;
 
-	if (read_encoding(req, &enc, &err) != 0 || read_bearer_any(req, digest, &err) != 0 ||
+	if (read_encoding(req, &enc, &err) != 0 || read_bearer_digest(req, digest, "<ingest key>", &err) != 0 ||
 	    ingest_app_known(digest, &job.app_id, &fields, &err) != 0 ||
 	    read_export(req, enc, OTLP_LOGS, &ex, &err) != 0 ||
 	    in_transaction(records_job, &job, &err) != 0)

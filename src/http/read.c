@@ -31,6 +31,19 @@ int read_bearer_key(const struct request *req, char digest[KEYS_SHA256_HEX_LEN +
 	return 0;
 }
 
+int read_bearer_digest(const struct request *req, char digest[KEYS_SHA256_HEX_LEN + 1],
+		       const char *what, struct error *err)
+{
+	const char *header = request_param(req, "HTTP_AUTHORIZATION"), *key;
+	size_t n;
+
+	if (!header || params_bearer(header, &key, &n) != 0 || n == 0)
+		return error_set(err, 401, ERROR_UNAUTHORIZED, NULL,
+				 "an Authorization: Bearer %s header is required", what);
+	keys_sha256_hex(key, n, digest);
+	return 0;
+}
+
 /* The content type must say JSON: a page of another site can send a form or
  * text/plain without asking, but not JSON. */
 static int json_content_type(const char *ct)
@@ -46,19 +59,26 @@ static int json_content_type(const char *ct)
 	       strncasecmp(ct, "application/", 12) == 0;
 }
 
-/* Reads a JSON body: 413 past the route's limit, 400 for a wrong content type or an
- * empty body. */
-static int read_json_text(struct request *req, struct error *err)
+/* Reads the body: 413 past the route's limit, 400 when it cannot be read. */
+static int read_body(struct request *req, struct error *err)
 {
 	switch (request_read_body(req)) {
 	case BODY_OK:
-		break;
+		return 0;
 	case BODY_TOO_LARGE:
 		return error_set(err, 413, ERROR_TOO_LARGE, NULL, "body is larger than %zu bytes",
 				 req->body_limit);
 	default:
 		return error_set(err, 400, ERROR_BAD_REQUEST, NULL, "body could not be read");
 	}
+}
+
+/* Reads a JSON body: read_body's refusals, and 400 for a wrong content type
+ * or an empty body. */
+static int read_json_text(struct request *req, struct error *err)
+{
+	if (read_body(req, err) != 0)
+		return -1;
 	if (!json_content_type(request_param(req, "CONTENT_TYPE")))
 		return error_set(err, 400, ERROR_BAD_REQUEST, NULL, "Content-Type must be application/json");
 	if (req->body_len == 0)
@@ -89,15 +109,8 @@ int read_decoded_body(struct request *req, size_t cap, char **body, size_t *len,
 	enum inflate_encoding enc;
 
 	*body = NULL;
-	switch (request_read_body(req)) {
-	case BODY_OK:
-		break;
-	case BODY_TOO_LARGE:
-		return error_set(f, 413, ERROR_TOO_LARGE, NULL, "the body is larger than %zu bytes",
-				 req->body_limit);
-	default:
-		return error_set(f, 400, ERROR_BAD_REQUEST, NULL, "the body could not be read");
-	}
+	if (read_body(req, f) != 0)
+		return -1;
 	if (inflate_encoding_parse(request_param(req, "HTTP_CONTENT_ENCODING"), &enc) != 0)
 		return error_set(f, 400, ERROR_BAD_REQUEST, NULL, "Content-Encoding must be gzip, deflate, br or identity");
 	switch (inflate_body(enc, req->body, req->body_len, cap, body, len)) {

@@ -22,6 +22,12 @@ int read_path_id(const struct request *req, size_t i, int64_t *out, struct error
 int read_bearer_key(const struct request *req, char digest[KEYS_SHA256_HEX_LEN + 1],
 		    struct error *err);
 
+/* The SHA-256 of whatever credential "Authorization: Bearer ..." holds, into
+ * digest, for keys checked by their digest alone; 401 UNAUTHORIZED, naming
+ * what (such as "<ingest key>"), when there is none. */
+int read_bearer_digest(const struct request *req, char digest[KEYS_SHA256_HEX_LEN + 1],
+		       const char *what, struct error *err);
+
 /* Reads the body (413 past the route's limit), requires a JSON content type
  * (400) and a body (400), and parses it (400 or 422). *doc is the
  * caller's to put. */

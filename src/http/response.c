@@ -167,7 +167,7 @@ int respond_with(struct request *req, const struct error *e)
 		return respond_internal(req);
 	/* RFC 6750: a 401 names the scheme it wants. */
 	if (e->status == 401 && !req->headers)
-		req->headers = "WWW-Authenticate: Bearer realm=\"telltale\"\r\n";
+		req->headers = RESPONSE_AUTHENTICATE;
 	return error_with_headers(req, e->status, "", e->code, e->field[0] ? e->field : NULL,
 				  e->message);
 }
@@ -183,7 +183,7 @@ int respond_method_not_allowed(struct request *req, const char *allow)
 
 int respond_unavailable(struct request *req)
 {
-	return error_with_headers(req, 503, "Retry-After: 1\r\n", "UNAVAILABLE", NULL,
+	return error_with_headers(req, 503, RESPONSE_RETRY, "UNAVAILABLE", NULL,
 				  "the database cannot be reached; retry shortly");
 }
 

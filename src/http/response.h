@@ -8,6 +8,11 @@
 #include "http/request.h"
 #include "pure/error.h"
 
+/* The header lines of a 401 (RFC 6750: the scheme it wants) and of a 503
+ * (when to try again), for answers written with other bodies too. */
+#define RESPONSE_AUTHENTICATE "WWW-Authenticate: Bearer realm=\"telltale\"\r\n"
+#define RESPONSE_RETRY "Retry-After: 1\r\n"
+
 /* Writes status and body as JSON. body is lent: the caller still puts it. */
 void respond_json(struct request *req, int status, struct json_object *body);
 

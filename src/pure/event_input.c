@@ -10,6 +10,7 @@
 #include <json-c/printbuf.h>
 
 #include "pure/fingerprint.h"
+#include "pure/hex.h"
 #include "pure/timefmt.h"
 #include "pure/utf8.h"
 
@@ -220,7 +221,7 @@ static struct event_group *group_slot(struct event_group *slots, size_t cap, con
 	size_t i = 0;
 
 	for (int k = 0; k < 8; k++)
-		i = i * 16 + (size_t)(hex[k] <= '9' ? hex[k] - '0' : hex[k] - 'a' + 10);
+		i = i * 16 + (size_t)hex_digit_value(hex[k]);
 	for (;; i++) {
 		struct event_group *slot = &slots[i & (cap - 1)];
 
