@@ -18,7 +18,7 @@ struct upload {
 
 /* What the exchange learns besides libcurl's result. */
 struct dialogue {
-	char last_reply[160];       /* the server's last reply line, printable ASCII */
+	char last_reply[160];       /* the server's last refusal (4xx, 5xx), printable ASCII */
 };
 
 static void set_error(char err[OUTBOUND_ERROR_MAX], const char *format, ...)
@@ -62,15 +62,16 @@ static size_t on_read(char *buffer, size_t size, size_t nitems, void *userdata)
 	return take;
 }
 
-/* Keeps the server's last reply line (what it said when it refused). Only
- * what comes in is read: what goes out holds the AUTH credentials. */
+/* Keeps the server's last refusal, what it said when it failed the send
+ * (the "221 Bye" that follows would say nothing). Only what comes in is
+ * read: what goes out holds the AUTH credentials. */
 static int on_debug(CURL *curl, curl_infotype type, char *data, size_t size, void *userdata)
 {
 	struct dialogue *d = userdata;
 	size_t n = 0;
 
 	(void)curl;
-	if (type != CURLINFO_HEADER_IN)
+	if (type != CURLINFO_HEADER_IN || size == 0 || (data[0] != '4' && data[0] != '5'))
 		return 0;
 	for (size_t i = 0; i < size && n + 1 < sizeof(d->last_reply); i++)
 		if (data[i] >= ' ' && data[i] < 0x7F)
@@ -141,8 +142,10 @@ static void describe_failure(CURL *curl, CURLcode rc, const char *errbuf, const 
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		set_error(err, "SMTP: timed out after %d s%s%s", OUTBOUND_TIMEOUT_MS / 1000,
 			  *d->last_reply ? ": " : "", d->last_reply);
-	else if (code >= 400 && *d->last_reply)
+	else if (*d->last_reply)
 		set_error(err, "SMTP: %.80s: %s", why, d->last_reply);
+	else if (code >= 400)
+		set_error(err, "SMTP: %.160s (the server answered %ld)", why, code);
 	else
 		set_error(err, "SMTP: %.160s", why);
 }
