@@ -268,19 +268,27 @@ static int ends_with(const char *s, const char *tail)
 }
 
 /* x as people read the metric: a rate (a fraction) as percent, a latency in
- * milliseconds, a count or a status as an integer. */
+ * milliseconds, a count or a status as an integer. A number too large for
+ * its digits to mean anything is shown in exponent form. */
 static void format_value(const char *metric, double x, char *out, size_t size)
 {
-	if (!metric || !isfinite(x))
-		snprintf(out, size, "%g", x);
-	else if (ends_with(metric, "_rate"))
-		snprintf(out, size, "%.1f %%", x * 100);
-	else if (ends_with(metric, "_ms"))
-		snprintf(out, size, "%.1f ms", x);
-	else if (ends_with(metric, "_count") || strcmp(metric, "status_code") == 0)
-		snprintf(out, size, "%.0f", x);
+	const char *unit = "";
+	int decimals = -1;                 /* -1: %g */
+
+	if (metric && ends_with(metric, "_rate")) {
+		x *= 100;
+		unit = " %";
+		decimals = 1;
+	} else if (metric && ends_with(metric, "_ms")) {
+		unit = " ms";
+		decimals = 1;
+	} else if (metric && (ends_with(metric, "_count") || strcmp(metric, "status_code") == 0)) {
+		decimals = 0;
+	}
+	if (decimals < 0 || !isfinite(x) || fabs(x) >= 1e12)
+		snprintf(out, size, "%g%s", x, unit);
 	else
-		snprintf(out, size, "%g", x);
+		snprintf(out, size, "%.*f%s", decimals, x, unit);
 }
 
 /* A window in words ("5 minutes", "1 hour") and short ("5m", "1h"), in the

@@ -367,6 +367,8 @@ static void test_numbers(void)
 		{ "error_rate", 1, 90, "Value: 100.0 %", "Window: 90 seconds", "100.0 % > 5.0 % over 90s" },
 		{ "error_count", 3, 7200, "Value: 3", "Window: 2 hours", "3 > 5 over 2h" },
 		{ "status_code", 503, 60, "Value: 503", "Window: 1 minute", "503 > 5 over 1m" },
+		{ "p99_latency_ms", 1e300, 120, "Value: 1e+300 ms", "Window: 2 minutes", "1e+300 ms > 5.0 ms over 2m" },
+		{ "cpu", 0.25, 45, "Value: 0.25", "Window: 45 seconds", "cpu 0.25 > 5 over 45s" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
