@@ -23,7 +23,8 @@
 	" e.window_seconds, e.issue_id," \
 	" (SELECT coalesce(json_agg(json_build_object('channel_id', d.channel_id," \
 	"   'delivery_status', d.delivery_status, 'delivery_attempts', d.delivery_attempts," \
-	"   'delivery_error', d.delivery_error, 'delivered_at', d.delivered_at)" \
+	"   'delivery_error', d.delivery_error, 'delivered_at'," \
+	"   to_char(d.delivered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))" \
 	"   ORDER BY d.channel_id), '[]') FROM alert_deliveries d WHERE d.alert_event_id = e.id)"
 
 enum event_column {
@@ -82,6 +83,13 @@ const struct db_statement alerts_statements[] = {
 	{ NULL, NULL }
 };
 
+/* Member key of obj: the JSON text of column col, as parsed (written
+ * compactly, as every answer is). */
+static void add_parsed(struct json_object *obj, const char *key, const PGresult *res, int row, int col)
+{
+	json_object_object_add(obj, key, json_tokener_parse(PQgetvalue(res, row, col)));
+}
+
 /* Members of a threshold rule. */
 static void add_threshold_members(struct json_object *alert, const PGresult *res, int row)
 {
@@ -132,7 +140,7 @@ struct json_object *alert_json(const PGresult *res, int row)
 	json_add_string(alert, "state", PQgetvalue(res, row, A_STATE));
 	sql_add_double(alert, "last_value", res, row, A_LAST_VALUE);
 	sql_add_time(alert, "last_evaluated_at", res, row, A_LAST_EVALUATED);
-	json_add_raw(alert, "channel_ids", PQgetvalue(res, row, A_CHANNELS));
+	add_parsed(alert, "channel_ids", res, row, A_CHANNELS);
 	sql_add_time(alert, "created_at", res, row, A_CREATED);
 	return alert;
 }
@@ -160,7 +168,7 @@ static struct json_object *event_json(const PGresult *res, int row)
 	sql_add_text(ev, "delivery_error", res, row, E_ERROR);
 	sql_add_time(ev, "last_attempt_at", res, row, E_LAST_ATTEMPT);
 	sql_add_time(ev, "delivered_at", res, row, E_DELIVERED);
-	json_add_raw(ev, "deliveries", PQgetvalue(res, row, E_DELIVERIES));
+	add_parsed(ev, "deliveries", res, row, E_DELIVERIES);
 	return ev;
 }
 

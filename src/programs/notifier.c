@@ -326,7 +326,7 @@ static struct notice notice_of(const PGresult *res, char *link, size_t size)
 	};
 
 	if (notifier.public_url) {
-		snprintf(link, size, "%s/alerts-ui?id=%s", notifier.public_url, n.rule_id);
+		snprintf(link, size, "%s/alerts-ui?alert=%s", notifier.public_url, n.rule_id);
 		n.link = link;
 	}
 	return n;
@@ -346,6 +346,8 @@ static enum outcome send_channel(const PGresult *res, struct deliver_result *r)
 	struct notice n = notice_of(res, link, sizeof(link));
 	int rc;
 
+	/* The receiver deduplicates on the event's id, in the body and the header. */
+	w.delivery_id = PQgetvalue(res, 0, CH_EVENT_ID);
 	if (ch.kind == CHANNEL_WEBHOOK && issue) {
 		body = issue_body(PQgetvalue(res, 0, CH_EVENT_ID),
 				  strcmp(n.metric, "regression") == 0 ? "regressed" : "created",
