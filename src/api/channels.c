@@ -3,7 +3,7 @@
  * as its origin, "https://hooks.slack.com/…", once it is stored. A webhook
  * channel's signing secret is derived as a rule's is (pure/signature.h) and
  * shown once, when it is made. Deleting a channel takes it out of every
- * rule, and drops its deliveries not made yet. */
+ * rule, and its deliveries, made or not, go with it. */
 #include "api/channels.h"
 
 #include <stdio.h>
