@@ -81,7 +81,7 @@ function appBody(form) {
 	const metric = v('metric');
 	if (!v('application_id'))
 		return null;
-	const body = { kind: 'window', application_id: v('application_id'), name: v('name'), metric };
+	const body = { kind: 'window', application_id: Number(v('application_id')), name: v('name'), metric };
 	if (v('level'))
 		body.level = v('level');
 	if (!ONE_OFF_METRICS.includes(metric)) {
@@ -192,9 +192,18 @@ function draw(canvas, note, body, points) {
 	const measured = points.filter((p) => p.value !== null && p.value !== undefined);
 	const over = measured.filter((p) => holds(p.value, body.operator, body.threshold)).length;
 	note.replaceChildren(h('p', { class: 'muted small', id: `${canvas.id}-summary` },
-		`${points.length} windows of ${windowWords(body.window_seconds)} over the last 24 hours; `,
-		`the condition ${body.metric} ${body.operator} ${fmtThreshold(body.metric, body.threshold)} held in `,
-		h('strong', null, String(over)), ` of the ${measured.length} that had data. The dashed line is the threshold.`));
+		`${pointsWords(points, body.window_seconds)} `,
+		`The condition ${body.metric} ${body.operator} ${fmtThreshold(body.metric, body.threshold)} held at `,
+		h('strong', null, String(over)), ` of the ${measured.length} that had a value. The dashed line is the threshold.`));
+}
+
+/** "288 points over the last 24 hours, one every 5 min, each the 15 min
+ *  window that ends there." */
+export function pointsWords(points, windowSeconds) {
+	const step = points.length > 1 ? Math.round((Date.parse(points[1].t) - Date.parse(points[0].t)) / 1000) : 0;
+	return `${points.length} point${points.length === 1 ? '' : 's'} over the last 24 hours` +
+		(step > 0 ? `, one every ${windowWords(step)}` : '') +
+		`, each the ${windowWords(windowSeconds)} window that ends there.`;
 }
 
 /** Shows the label of the threshold for the metric picked. */

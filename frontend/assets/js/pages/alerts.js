@@ -11,7 +11,7 @@ import { chartsAvailable, thresholdChart } from '../charts.js';
 import { $, $$, errorBox, formError, h, showEmpty, showError, showLoading, timeEl } from '../dom.js';
 import { layout } from '../layout.js';
 import { readForm, readQuery, writeQuery } from '../query.js';
-import { offerChannels, ruleForms } from '../rule-forms.js';
+import { offerChannels, pointsWords, ruleForms } from '../rule-forms.js';
 
 layout('alerts');
 
@@ -99,12 +99,6 @@ async function appRules(id) {
 	}
 }
 
-/** Each rule once, in the order given. */
-function unique(list) {
-	const seen = new Set();
-	return list.filter((r) => !seen.has(r.id) && seen.add(r.id));
-}
-
 // --- services and applications ------------------------------------------------
 
 async function loadOwners() {
@@ -157,19 +151,16 @@ function forHowLong(iso) {
 	return `for ${Math.floor(s / 86400)} days`;
 }
 
-/** GET /v1/alerts?state=firing and each application's firing rules; quiet:
- *  no loading note (a refresh in the background). */
+/** GET /v1/alerts?state=firing (the rules of services and applications);
+ *  quiet: no loading note (a refresh in the background). */
 async function loadFiring(quiet = false) {
 	if (!quiet || !firingBox.firstChild)
 		showLoading(firingBox, 'Looking for rules that fire…');
 	let firing;
 	let since;
 	try {
-		const lists = await Promise.all([
-			api('/v1/alerts', { query: { state: 'firing' } }).then(listItems),
-			pool(apps.map((a) => () => appRules(a.id))).then((x) => x.flat()),
-		]);
-		firing = unique(lists.flat()).filter((r) => r.state === 'firing' && r.enabled !== false);
+		firing = listItems(await api('/v1/alerts', { query: { state: 'firing' } }))
+			.filter((r) => r.state === 'firing' && r.enabled !== false);
 		since = await pool(firing.map((r) => () => firingSince(r)));
 	} catch (err) {
 		if (!quiet)
@@ -200,16 +191,12 @@ async function loadFiring(quiet = false) {
 
 // --- the rules ------------------------------------------------------------------
 
+/** The rules of the owner picked: GET /v1/alerts lists every service's and
+ *  application's. */
 async function fetchRules() {
 	if (state.application_id)
 		return appRules(state.application_id);
-	if (state.service_id)
-		return listItems(await api('/v1/alerts', { query: { service_id: state.service_id } }));
-	const [own, ofApps] = await Promise.all([
-		api('/v1/alerts').then(listItems),
-		pool(apps.map((a) => () => appRules(a.id))),
-	]);
-	return unique([...own, ...ofApps.flat()]);
+	return listItems(await api('/v1/alerts', { query: { service_id: state.service_id } }));
 }
 
 /** Loads and shows the rules; quiet keeps the table shown until the answer. */
@@ -423,7 +410,7 @@ function drawSeries(rule, events) {
 		{ label: metric, threshold: scale(rule.threshold), markers, format });
 	note.replaceChildren(h('p', { class: 'muted small' },
 		seriesPoints.length
-			? `${metric} in windows of ${windowWords(rule.window_seconds)}, ${seriesPoints.length} points; the dashed line is the threshold; red triangles mark where the rule fired, green where it resolved (the events listed below).`
+			? `${pointsWords(seriesPoints, rule.window_seconds)} The dashed line is the threshold; red triangles mark where the rule fired, green where it resolved (the events listed below).`
 			: 'No data in the last 24 hours.'));
 }
 
