@@ -11,10 +11,11 @@ use POSIX ();
 use Telltale;
 
 my $UNKNOWN = '00000000-0000-4000-8000-000000000000';
-my @ALERT_FIELDS = qw(id service_id name description condition_field condition_operator
-		      condition_value cooldown_seconds webhook_url last_fired_at created_at);
-my @EVENT_FIELDS = qw(id alert_id log_id field observed_value created_at delivery_status
-		      delivery_attempts delivery_error last_attempt_at delivered_at);
+my @ALERT_FIELDS = qw(id kind service_id name description condition_field condition_operator
+		      condition_value cooldown_seconds webhook_url last_fired_at created_at
+		      enabled state last_value last_evaluated_at channel_ids);
+my @EVENT_FIELDS = qw(id alert_id log_id state field observed_value created_at delivery_status
+		      delivery_attempts delivery_error last_attempt_at delivered_at deliveries);
 
 my $svc = new_service('alerts');
 my $key = new_key($svc, 'alerts key');

@@ -93,6 +93,7 @@ is(req('GET', "/apps/$app->{id}")->{json}{webhook_url}, hook("/ok/issues-$tag"),
 
 # The cap: an application that makes issues by the hundred is told of
 # TELLTALE_WEBHOOK_MAX_PER_MINUTE (60) a minute; the rest are counted, not sent.
+# (Its webhook_url is a channel: the deliveries are the channel's.)
 my $flood = new_app("hooks-flood-$tag");
 issue_hook($flood, "/ok/flood-$tag");
 my @words = map { my $n = $_; join('', map { ('a' .. 'z')[ int($n / 26 ** $_) % 26 ] } 0 .. 3) } 1 .. 70;
@@ -101,7 +102,8 @@ my $capped;
 wait_for(40, sub {
 	$capped = db_query("SELECT count(*) FILTER (WHERE delivery_status = 'capped'),"
 			   . " count(*) FILTER (WHERE delivery_status IN ('pending', 'sending'))"
-			   . " FROM issue_notifications WHERE application_id = $flood->{id}")->[0];
+			   . " FROM alert_deliveries d JOIN channels c ON c.id = d.channel_id"
+			   . " WHERE c.application_id = $flood->{id}")->[0];
 	$capped->[1] == 0 });
 is($capped->[0], 10, 'ten of them are capped');
 wait_for(10, sub { received("/ok/flood-$tag") >= 60 });

@@ -1,74 +1,72 @@
-/* alerts: /v1 threshold alert rules and the alert events they fire. A rule's
- * condition is coerced when it is created (alert_rule.c), so the evaluation
- * every ingest runs (the trigger of sql/010) never fails. Rules are not
- * edited: to change one, delete it and create another. Deleting a rule (or
- * its service) takes its events along. */
+/* alerts: reading, changing and deleting alert rules of every kind, and
+ * their alert events, under /v1/alerts and an application's under
+ * /apps/{id}/alerts (alerts.h). Deleting a rule (or its service, its
+ * application) takes its events along. */
 #include "api/alerts.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "pure/alert_rule.h"
 #include "api/handler.h"
 #include "pure/json.h"
 #include "pure/keys.h"
-#include "pure/signature.h"
-#include "pure/params.h"
+#include "pure/window_rule.h"
 #include "http/response.h"
 
-#define ALERT_NAME_MAX 128
-#define ALERT_DESCRIPTION_MAX 512
 #define EVENTS_LIMIT_DEFAULT 50
 #define EVENTS_LIMIT_MAX 500
-
-#define ALERT_COLUMNS \
-	"a.id, a.service_id, a.name, a.description, a.condition_field, a.condition_operator," \
-	" a.condition_value, a.cooldown_seconds, a.webhook_url, ts_to_usec(a.last_fired_at)," \
-	" ts_to_usec(a.created_at)"
-
-enum alert_column {
-	A_ID, A_SERVICE_ID, A_NAME, A_DESCRIPTION, A_FIELD, A_OPERATOR, A_VALUE, A_COOLDOWN,
-	A_WEBHOOK_URL, A_LAST_FIRED, A_CREATED,
-};
 
 #define EVENT_COLUMNS \
 	"e.id, e.alert_id, e.log_id, e.field, e.observed_value, ts_to_usec(e.created_at)," \
 	" e.delivery_status, e.delivery_attempts, e.delivery_error," \
-	" ts_to_usec(e.last_attempt_at), ts_to_usec(e.delivered_at)"
+	" ts_to_usec(e.last_attempt_at), ts_to_usec(e.delivered_at), e.state, e.value," \
+	" e.window_seconds, e.issue_id," \
+	" (SELECT coalesce(json_agg(json_build_object('channel_id', d.channel_id," \
+	"   'delivery_status', d.delivery_status, 'delivery_attempts', d.delivery_attempts," \
+	"   'delivery_error', d.delivery_error, 'delivered_at', d.delivered_at)" \
+	"   ORDER BY d.channel_id), '[]') FROM alert_deliveries d WHERE d.alert_event_id = e.id)"
 
 enum event_column {
 	E_ID, E_ALERT_ID, E_LOG_ID, E_FIELD, E_OBSERVED, E_CREATED, E_STATUS, E_ATTEMPTS,
-	E_ERROR, E_LAST_ATTEMPT, E_DELIVERED,
+	E_ERROR, E_LAST_ATTEMPT, E_DELIVERED, E_STATE, E_VALUE, E_WINDOW, E_ISSUE_ID, E_DELIVERIES,
 };
 
+/* The rule's own channels after a change: those named ($5) when they were
+ * given ($4), else the ones it had. */
+#define CHANNELS_AFTER_CHANGE \
+	"CASE WHEN $4::boolean THEN array_to_json($5::uuid[]) ELSE" \
+	" (SELECT coalesce(json_agg(c.channel_id ORDER BY c.channel_id), '[]') FROM alert_channels c" \
+	"  WHERE c.alert_id = a.id) END"
+
+/* $2: the application whose rules a route under /apps reads, or NULL. */
+#define IN_SCOPE "($2::bigint IS NULL OR a.application_id = $2)"
+
 const struct db_statement alerts_statements[] = {
-	/* No row when the service does not exist or has $10 rules already. The
-	 * service's row is locked (FOR NO KEY UPDATE, which ingest's FOR KEY
-	 * SHARE does not wait for): two rules made at once are counted in turn,
-	 * and a service deleted meanwhile is skipped rather than failing the
-	 * foreign key. */
-	{ "alerts_create",
-	  "INSERT INTO alerts AS a (service_id, name, description, condition_field,"
-	  "  condition_operator, condition_value, cooldown_seconds, webhook_url,"
-	  "  webhook_secret_nonce)"
-	  " SELECT s.id, $2, $3, $4, $5, $6, $7, $8, $9 FROM services s WHERE s.id = $1"
-	  "  AND (SELECT count(*) FROM alerts x WHERE x.service_id = s.id) < $10::bigint"
-	  " FOR NO KEY UPDATE"
-	  " RETURNING " ALERT_COLUMNS },
-	/* Why alerts_create made no row: the service's rule count, or no row
-	 * when the service does not exist. */
-	{ "alerts_count", "SELECT (SELECT count(*) FROM alerts WHERE service_id = s.id)"
-	  " FROM services s WHERE s.id = $1" },
-	/* No row when the rule does not exist or has no webhook. */
 	{ "alerts_rotate_secret",
 	  "UPDATE alerts SET webhook_secret_nonce = $2 WHERE id = $1 AND webhook_url IS NOT NULL"
 	  " RETURNING id" },
 	{ "alerts_exists", "SELECT 1 FROM alerts WHERE id = $1" },
 	{ "alerts_list",
 	  "SELECT " ALERT_COLUMNS " FROM alerts a WHERE ($1::uuid IS NULL OR a.service_id = $1)"
-	  " ORDER BY a.created_at, a.id LIMIT $2 OFFSET $3" },
-	{ "alerts_get", "SELECT " ALERT_COLUMNS " FROM alerts a WHERE a.id = $1" },
-	{ "alerts_delete", "DELETE FROM alerts WHERE id = $1" },
+	  " AND " IN_SCOPE " AND ($3::text IS NULL OR a.state = $3) AND ($4::text IS NULL OR a.kind = $4)"
+	  " ORDER BY a.created_at, a.id LIMIT $5 OFFSET $6" },
+	{ "alerts_get", "SELECT " ALERT_COLUMNS " FROM alerts a WHERE a.id = $1 AND " IN_SCOPE },
+	{ "alerts_delete", "DELETE FROM alerts a WHERE a.id = $1 AND " IN_SCOPE },
+	/* $1 rule, $2 scope, $3 enabled or NULL, $4 whether channels are given,
+	 * $5 them, $6 threshold or NULL. Disabling a rule sets it ok, quietly.
+	 * One row: the rule (NULLs when none) and the missing channel. */
+	{ "alerts_change",
+	  "WITH " CHANNELS_CHECKED("$5") ","
+	  " rule AS (UPDATE alerts a SET enabled = coalesce($3::boolean, a.enabled),"
+	  "  state = CASE WHEN $3::boolean IS FALSE THEN 'ok' ELSE a.state END,"
+	  "  threshold = coalesce($6::float8, a.threshold)"
+	  "  WHERE a.id = $1 AND " IN_SCOPE " AND (SELECT i FROM missing) IS NULL RETURNING a.*),"
+	  " unlink AS (DELETE FROM alert_channels c USING rule WHERE $4::boolean"
+	  "  AND c.alert_id = rule.id AND NOT c.channel_id = ANY($5::uuid[])),"
+	  " link AS (INSERT INTO alert_channels SELECT rule.id, u.id FROM rule, unnest($5::uuid[]) u (id)"
+	  "  WHERE $4::boolean ON CONFLICT DO NOTHING)"
+	  " SELECT " ALERT_COLUMNS_WITH(CHANNELS_AFTER_CHANGE) ", (SELECT i FROM missing)"
+	  " FROM (SELECT 1) one LEFT JOIN rule a ON true" },
 	/* No row when the rule does not exist; one row of NULLs (after the
 	 * rule's id) when the page is empty. $2 limit + 1, $3 offset. */
 	{ "alerts_events",
@@ -76,177 +74,155 @@ const struct db_statement alerts_statements[] = {
 	  " (SELECT * FROM alert_events x WHERE x.alert_id = a.id"
 	  "  ORDER BY x.created_at DESC, x.id DESC LIMIT $2 OFFSET $3) e ON true"
 	  " WHERE a.id = $1 ORDER BY e.created_at DESC, e.id DESC" },
+	{ "alerts_series",
+	  "SELECT ts_to_usec(s.point_at), s.value FROM alerts a,"
+	  " window_series(a.service_id, a.application_id, a.metric, a.route, a.method, a.level,"
+	  "  a.window_seconds, now()) s WHERE a.id = $1 AND a.kind = 'window' ORDER BY 1" },
+	{ "alerts_kind", "SELECT kind FROM alerts a WHERE a.id = $1 AND " IN_SCOPE },
 	{ NULL, NULL }
 };
 
-/* One ALERT from a row of ALERT_COLUMNS; the caller puts it. */
-static struct json_object *alert_json(const PGresult *res, int row)
+/* Members of a threshold rule. */
+static void add_threshold_members(struct json_object *alert, const PGresult *res, int row)
 {
-	struct json_object *alert = json_object_new_object();
-
-	json_add_string(alert, "id", PQgetvalue(res, row, A_ID));
-	json_add_string(alert, "service_id", PQgetvalue(res, row, A_SERVICE_ID));
-	sql_add_text(alert, "name", res, row, A_NAME);
-	sql_add_text(alert, "description", res, row, A_DESCRIPTION);
 	json_add_string(alert, "condition_field", PQgetvalue(res, row, A_FIELD));
 	json_add_string(alert, "condition_operator", PQgetvalue(res, row, A_OPERATOR));
 	json_add_string(alert, "condition_value", PQgetvalue(res, row, A_VALUE));
 	json_add_int(alert, "cooldown_seconds", sql_int(res, row, A_COOLDOWN));
 	sql_add_text(alert, "webhook_url", res, row, A_WEBHOOK_URL);
 	sql_add_time(alert, "last_fired_at", res, row, A_LAST_FIRED);
+}
+
+/* Members of a window or issue rule; a service's, or an application's. */
+static void add_window_members(struct json_object *alert, const PGresult *res, int row)
+{
+	sql_add_text(alert, "metric", res, row, A_METRIC);
+	if (strcmp(PQgetvalue(res, row, A_KIND), "window") == 0) {
+		sql_add_text(alert, "operator", res, row, A_WINDOW_OPERATOR);
+		sql_add_double(alert, "threshold", res, row, A_THRESHOLD);
+		sql_add_int(alert, "window_seconds", res, row, A_WINDOW);
+	}
+	if (PQgetisnull(res, row, A_APPLICATION_ID)) {
+		sql_add_text(alert, "route", res, row, A_ROUTE);
+		sql_add_text(alert, "method", res, row, A_METHOD);
+		sql_add_int(alert, "min_requests", res, row, A_MIN_REQUESTS);
+	} else {
+		sql_add_text(alert, "level", res, row, A_LEVEL);
+	}
+}
+
+struct json_object *alert_json(const PGresult *res, int row)
+{
+	struct json_object *alert = json_object_new_object();
+
+	json_add_string(alert, "id", PQgetvalue(res, row, A_ID));
+	json_add_string(alert, "kind", PQgetvalue(res, row, A_KIND));
+	if (PQgetisnull(res, row, A_APPLICATION_ID))
+		json_add_string(alert, "service_id", PQgetvalue(res, row, A_SERVICE_ID));
+	else
+		sql_add_int(alert, "application_id", res, row, A_APPLICATION_ID);
+	sql_add_text(alert, "name", res, row, A_NAME);
+	sql_add_text(alert, "description", res, row, A_DESCRIPTION);
+	if (strcmp(PQgetvalue(res, row, A_KIND), "threshold") == 0)
+		add_threshold_members(alert, res, row);
+	else
+		add_window_members(alert, res, row);
+	json_object_object_add(alert, "enabled",
+			       json_object_new_boolean(strcmp(PQgetvalue(res, row, A_ENABLED), "t") == 0));
+	json_add_string(alert, "state", PQgetvalue(res, row, A_STATE));
+	sql_add_double(alert, "last_value", res, row, A_LAST_VALUE);
+	sql_add_time(alert, "last_evaluated_at", res, row, A_LAST_EVALUATED);
+	json_add_raw(alert, "channel_ids", PQgetvalue(res, row, A_CHANNELS));
 	sql_add_time(alert, "created_at", res, row, A_CREATED);
 	return alert;
 }
 
-/* One ALERT EVENT from a row of EVENT_COLUMNS, with its delivery; the caller puts it. */
+/* One ALERT EVENT from a row of EVENT_COLUMNS, with its deliveries; the caller puts it. */
 static struct json_object *event_json(const PGresult *res, int row)
 {
 	struct json_object *ev = json_object_new_object();
 
 	json_add_string(ev, "id", PQgetvalue(res, row, E_ID));
 	json_add_string(ev, "alert_id", PQgetvalue(res, row, E_ALERT_ID));
-	json_add_string(ev, "log_id", PQgetvalue(res, row, E_LOG_ID));
+	sql_add_text(ev, "log_id", res, row, E_LOG_ID);
+	sql_add_text(ev, "state", res, row, E_STATE);
 	json_add_string(ev, "field", PQgetvalue(res, row, E_FIELD));
 	sql_add_jsonb(ev, "observed_value", res, row, E_OBSERVED);
+	if (!PQgetisnull(res, row, E_WINDOW)) {
+		sql_add_double(ev, "value", res, row, E_VALUE);
+		sql_add_int(ev, "window_seconds", res, row, E_WINDOW);
+	}
+	if (!PQgetisnull(res, row, E_ISSUE_ID))
+		sql_add_int(ev, "issue_id", res, row, E_ISSUE_ID);
 	sql_add_time(ev, "created_at", res, row, E_CREATED);
 	json_add_string(ev, "delivery_status", PQgetvalue(res, row, E_STATUS));
 	json_add_int(ev, "delivery_attempts", sql_int(res, row, E_ATTEMPTS));
 	sql_add_text(ev, "delivery_error", res, row, E_ERROR);
 	sql_add_time(ev, "last_attempt_at", res, row, E_LAST_ATTEMPT);
 	sql_add_time(ev, "delivered_at", res, row, E_DELIVERED);
+	json_add_raw(ev, "deliveries", PQgetvalue(res, row, E_DELIVERIES));
 	return ev;
 }
 
-/* A rule as read from the body of POST /v1/alerts. Strings are lent from the
- * document, but name, which is the caller's to free. */
-struct alert_input {
-	char service_id[PARAMS_UUID_LEN + 1];
-	char *name;
-	const char *description, *webhook_url;
-	struct alert_rule rule;
-	int64_t cooldown;
+/* The rule a path names: /v1/alerts/{id} (any rule) or /apps/{app}/alerts/{id}
+ * (one of the application's), as the statements' $1 and $2. */
+struct rule_path {
+	char id[PARAMS_UUID_LEN + 1];
+	char app[24];                /* "" under /v1 */
 };
 
-/* service_id: a UUID, as a string. */
-static int service_id_or_respond(struct request *req, struct json_object *doc,
-				 char out[PARAMS_UUID_LEN + 1])
+static int rule_path_or_respond(struct request *req, int under_app, struct rule_path *p)
 {
-	struct json_object *v = NULL;
+	int64_t app;
 
-	if (!json_object_object_get_ex(doc, "service_id", &v) ||
-	    !json_object_is_type(v, json_type_string) ||
-	    params_parse_uuid(json_object_get_string(v), (size_t)json_object_get_string_len(v), out) != 0)
-		return respond_error(req, 422, "VALIDATION", "service_id", "must be a UUID");
+	p->app[0] = '\0';
+	if (!under_app)
+		return handler_path_uuid_or_respond(req, 2, p->id);
+	if (handler_path_id_or_respond(req, 1, &app) != 0 || handler_path_uuid_or_respond(req, 3, p->id) != 0)
+		return -1;
+	snprintf(p->app, sizeof(p->app), "%lld", (long long)app);
 	return 0;
 }
 
-/* The condition and cooldown_seconds, coerced by alert_rule. */
-static int rule_or_respond(struct request *req, struct json_object *doc, struct alert_input *in)
+static void rule_path_args(struct sql_args *a, const struct rule_path *p)
 {
-	struct error err;
-
-	if (alert_rule_from_json(doc, &in->rule, &err) != 0 ||
-	    alert_rule_cooldown_from_json(doc, &in->cooldown, &err) != 0)
-		return respond_error(req, 422, "VALIDATION", err.field, "%s", err.message);
-	return 0;
+	sql_arg_text(a, p->id);
+	sql_arg_text(a, *p->app ? p->app : NULL);
 }
 
-/* Every member, in the order docs/api.md lists them; the first bad one is a 422. */
-static int input_or_respond(struct request *req, struct json_object *doc, struct alert_input *in)
+static int respond_no_rule(struct request *req)
 {
-	return service_id_or_respond(req, doc, in->service_id) != 0 ||
-	       handler_json_name_or_respond(req, doc, "name", ALERT_NAME_MAX, &in->name) != 0 ||
-	       handler_json_optional_text_or_respond(req, doc, "description", ALERT_DESCRIPTION_MAX,
-						     NULL, "must be a string of at most 512 characters",
-						     &in->description) != 0 ||
-	       rule_or_respond(req, doc, in) != 0 ||
-	       handler_json_webhook_url_or_respond(req, doc, &in->webhook_url) != 0 ? -1 : 0;
+	return respond_error(req, 404, "NOT_FOUND", NULL, "no such alert rule");
 }
 
-/* TELLTALE_MAX_RULES_PER_SERVICE: the rules a service may have (100). */
-static int64_t rules_per_service_max(void)
+/* Query parameter name, one of names (NULL-terminated) or absent: else 422. */
+static int query_choice_or_respond(struct request *req, const char *name, const char *const *names,
+				   const char *rule, const char **out)
 {
-	const char *v = getenv("TELLTALE_MAX_RULES_PER_SERVICE");
-
-	return v && atoll(v) > 0 ? atoll(v) : 100;
+	if (handler_query_text_or_respond(req, name, out) != 0 || !*out)
+		return *out ? -1 : 0;
+	for (size_t i = 0; names[i]; i++)
+		if (strcmp(names[i], *out) == 0)
+			return 0;
+	return respond_error(req, 422, "VALIDATION", name, "must be one of %s", rule);
 }
 
-/* Answers a rule alerts_create did not make: the service is named in the
- * body, not in the path, so an unknown one is a bad field (as Stripe answers
- * it), 422 rather than 404; a service at its cap of rules is 409. */
-static void refuse_new_rule(struct request *req, const char *service_id)
+/* The rules of a service, an application, or all, by state and kind. */
+static void list_rules(struct request *req, const char *service_id, const char *app)
 {
+	static const char *const states[] = { "ok", "firing", NULL };
+	static const char *const kinds[] = { "threshold", "window", "issue", NULL };
+	const char *state, *kind;
 	struct sql_args a = { 0 };
 	PGresult *res = NULL;
 
+	if (query_choice_or_respond(req, "state", states, "ok, firing", &state) != 0 ||
+	    query_choice_or_respond(req, "kind", kinds, "threshold, window, issue", &kind) != 0)
+		return;
 	sql_arg_text(&a, service_id);
-	if (handler_exec_or_respond(req, "alerts_count", &a, &res) != 0)
-		return;
-	if (PQntuples(res) == 0)
-		respond_error(req, 422, "VALIDATION", "service_id", "no such service");
-	else
-		respond_error(req, 409, "CONFLICT", NULL, "the service has %lld alert rules, the most it may",
-			      (long long)sql_int(res, 0, 0));
-	PQclear(res);
-}
-
-/* POST /v1/alerts {"service_id", "name", "description"?, "condition_field",
- *                  "condition_operator", "condition_value", "cooldown_seconds"?,
- *                  "webhook_url"?} */
-void alerts_create(struct request *req)
-{
-	struct alert_input in = { .name = NULL };
-	struct json_object *doc = NULL, *alert;
-	struct sql_args a = { 0 };
-	PGresult *res = NULL;
-	char nonce[33];
-	struct error err;
-
-	if (handler_json_body_or_respond(req, &doc) != 0 ||
-	    handler_json_object_or_respond(req, doc) != 0 || input_or_respond(req, doc, &in) != 0)
-		goto out;
-	if (keys_random_hex(nonce, 16) != 0) {
-		respond_internal(req);
-		goto out;
-	}
-	sql_arg_text(&a, in.service_id);
-	sql_arg_text(&a, in.name);
-	sql_arg_text(&a, in.description);
-	sql_arg_text(&a, alert_field_names[in.rule.field]);
-	sql_arg_text(&a, alert_op_names[in.rule.op]);
-	sql_arg_text(&a, in.rule.value_text);
-	sql_arg_int(&a, in.cooldown);
-	sql_arg_text(&a, in.webhook_url);
-	sql_arg_text(&a, in.webhook_url ? nonce : NULL);
-	sql_arg_int(&a, rules_per_service_max());
-	if (handler_exec_or_respond(req, "alerts_create", &a, &res) != 0)
-		goto out;
-	if (PQntuples(res) == 0) {
-		refuse_new_rule(req, in.service_id);
-	} else {
-		alert = alert_json(res, 0);
-		if (in.webhook_url && handler_add_webhook_secret(alert, PQgetvalue(res, 0, A_ID), nonce, &err) != 0)
-			respond_with(req, &err);
-		else
-			respond_json(req, 201, alert);
-		json_object_put(alert);
-	}
-out:
-	PQclear(res);
-	free(in.name);
-	json_object_put(doc);
-}
-
-/* GET /v1/alerts?service_id&limit&offset */
-void alerts_list(struct request *req)
-{
-	char service_id[PARAMS_UUID_LEN + 1];
-	struct sql_args a = { 0 };
-	PGresult *res = NULL;
-
-	if (handler_query_uuid_or_respond(req, "service_id", service_id) != 0)
-		return;
-	sql_arg_text(&a, *service_id ? service_id : NULL);
+	sql_arg_text(&a, app);
+	sql_arg_text(&a, state);
+	sql_arg_text(&a, kind);
 	if (handler_query_list_or_respond(req, &a) != 0 ||
 	    handler_exec_or_respond(req, "alerts_list", &a, &res) != 0)
 		return;
@@ -254,45 +230,218 @@ void alerts_list(struct request *req)
 	PQclear(res);
 }
 
-/* GET /v1/alerts/{id} */
-void alerts_get(struct request *req)
+/* GET /v1/alerts?service_id&application_id&state&kind&limit&offset */
+void alerts_list(struct request *req)
 {
-	char id[PARAMS_UUID_LEN + 1];
+	char service_id[PARAMS_UUID_LEN + 1], app[24] = "";
+	int64_t app_id;
+
+	if (handler_query_uuid_or_respond(req, "service_id", service_id) != 0 ||
+	    handler_query_int_or_respond(req, "application_id", 0, 1, INT64_MAX, &app_id) != 0)
+		return;
+	if (app_id)
+		snprintf(app, sizeof(app), "%lld", (long long)app_id);
+	list_rules(req, *service_id ? service_id : NULL, *app ? app : NULL);
+}
+
+/* GET /apps/{id}/alerts?state&kind&limit&offset */
+void app_alerts_list(struct request *req)
+{
+	char app[24];
+	int64_t app_id;
+
+	if (handler_path_id_or_respond(req, 1, &app_id) != 0)
+		return;
+	snprintf(app, sizeof(app), "%lld", (long long)app_id);
+	list_rules(req, NULL, app);
+}
+
+static void get_rule(struct request *req, int under_app)
+{
+	struct rule_path p;
 	struct sql_args a = { 0 };
-	struct json_object *alert;
 	PGresult *res = NULL;
 
-	if (handler_path_uuid_or_respond(req, 2, id) != 0)
+	if (rule_path_or_respond(req, under_app, &p) != 0)
 		return;
-	sql_arg_text(&a, id);
+	rule_path_args(&a, &p);
 	if (handler_exec_or_respond(req, "alerts_get", &a, &res) != 0)
 		return;
-	if (PQntuples(res) == 0) {
-		respond_error(req, 404, "NOT_FOUND", NULL, "no such alert");
-	} else {
-		alert = alert_json(res, 0);
-		respond_json(req, 200, alert);
-		json_object_put(alert);
-	}
+	handler_respond_row(req, res, alert_json, NULL, "no such alert rule");
+	PQclear(res);
+}
+
+/* GET /v1/alerts/{id} */
+void alerts_get(struct request *req) { get_rule(req, 0); }
+/* GET /apps/{id}/alerts/{alert_id} */
+void app_alerts_get(struct request *req) { get_rule(req, 1); }
+
+static void delete_rule(struct request *req, int under_app)
+{
+	struct rule_path p;
+	struct sql_args a = { 0 };
+	PGresult *res = NULL;
+
+	if (rule_path_or_respond(req, under_app, &p) != 0)
+		return;
+	rule_path_args(&a, &p);
+	if (handler_exec_or_respond(req, "alerts_delete", &a, &res) != 0)
+		return;
+	if (strcmp(PQcmdTuples(res), "0") == 0)
+		respond_no_rule(req);
+	else
+		respond_no_content(req);
 	PQclear(res);
 }
 
 /* DELETE /v1/alerts/{id} */
-void alerts_delete(struct request *req)
+void alerts_delete(struct request *req) { delete_rule(req, 0); }
+/* DELETE /apps/{id}/alerts/{alert_id} */
+void app_alerts_delete(struct request *req) { delete_rule(req, 1); }
+
+/* What PATCH may change: enabled, threshold (window rules), channel_ids. */
+struct rule_change {
+	const char *enabled;         /* "true", "false", or NULL: unchanged */
+	char threshold[32];          /* "" unchanged */
+	int channels_given;
+	struct channel_ids channels;
+};
+
+static int change_or_respond(struct request *req, struct json_object *doc, struct rule_change *c)
 {
-	char id[PARAMS_UUID_LEN + 1];
+	struct json_object *v = NULL;
+	struct error err;
+	double threshold;
+
+	memset(c, 0, sizeof(*c));
+	if (json_object_object_get_ex(doc, "enabled", &v)) {
+		if (!json_object_is_type(v, json_type_boolean))
+			return respond_error(req, 422, "VALIDATION", "enabled", "must be true or false");
+		c->enabled = json_object_get_boolean(v) ? "true" : "false";
+	}
+	if (json_object_object_get_ex(doc, "threshold", NULL)) {
+		if (window_threshold_from_json(doc, &threshold, &err) != 0)
+			return respond_with(req, &err);
+		snprintf(c->threshold, sizeof(c->threshold), "%.17g", threshold);
+	}
+	c->channels_given = json_object_object_get_ex(doc, "channel_ids", NULL);
+	if (window_channel_ids_from_json(doc, &c->channels, &err) != 0)
+		return respond_with(req, &err);
+	if (!c->enabled && !*c->threshold && !c->channels_given)
+		return respond_error(req, 422, "VALIDATION", NULL, "give enabled, threshold or channel_ids");
+	return 0;
+}
+
+/* The kind of the rule p names into kind, "" when there is none. Returns 0,
+ * or -1 having answered a database failure. */
+static int rule_kind_or_respond(struct request *req, const struct rule_path *p, char kind[16])
+{
 	struct sql_args a = { 0 };
 	PGresult *res = NULL;
 
-	if (handler_path_uuid_or_respond(req, 2, id) != 0)
+	rule_path_args(&a, p);
+	if (handler_exec_or_respond(req, "alerts_kind", &a, &res) != 0)
+		return -1;
+	snprintf(kind, 16, "%s", PQntuples(res) ? PQgetvalue(res, 0, 0) : "");
+	PQclear(res);
+	return 0;
+}
+
+/* A threshold only window rules have: 404 for no rule, 422 for another kind. */
+static int threshold_kind_or_respond(struct request *req, const struct rule_path *p)
+{
+	char kind[16];
+
+	if (rule_kind_or_respond(req, p, kind) != 0)
+		return -1;
+	if (!*kind)
+		return respond_no_rule(req);
+	if (strcmp(kind, "window") != 0)
+		return respond_error(req, 422, "VALIDATION", "threshold",
+				     "only window rules have a threshold (a %s rule has none)", kind);
+	return 0;
+}
+
+static void change_rule(struct request *req, int under_app)
+{
+	char ids[WINDOW_CHANNELS_TEXT_MAX], field[32];
+	struct json_object *doc = NULL;
+	struct sql_args a = { 0 };
+	struct rule_change c;
+	struct rule_path p;
+	PGresult *res = NULL;
+
+	if (rule_path_or_respond(req, under_app, &p) != 0 || handler_json_body_or_respond(req, &doc) != 0 ||
+	    handler_json_object_or_respond(req, doc) != 0 || change_or_respond(req, doc, &c) != 0 ||
+	    (*c.threshold && threshold_kind_or_respond(req, &p) != 0))
+		goto out;
+	window_channel_ids_text(&c.channels, ids);
+	rule_path_args(&a, &p);
+	sql_arg_text(&a, c.enabled);
+	sql_arg_text(&a, c.channels_given ? "true" : "false");
+	sql_arg_text(&a, ids);
+	sql_arg_text(&a, *c.threshold ? c.threshold : NULL);
+	if (handler_exec_or_respond(req, "alerts_change", &a, &res) != 0)
+		goto out;
+	if (!PQgetisnull(res, 0, A__COUNT)) {
+		snprintf(field, sizeof(field), "channel_ids[%d]", atoi(PQgetvalue(res, 0, A__COUNT)) - 1);
+		respond_error(req, 422, "VALIDATION", field, "no such channel");
+	} else if (PQgetisnull(res, 0, A_ID)) {
+		respond_no_rule(req);
+	} else {
+		handler_respond_row(req, res, alert_json, NULL, NULL);
+	}
+out:
+	PQclear(res);
+	json_object_put(doc);
+}
+
+/* PATCH /v1/alerts/{id} {"enabled"?, "threshold"?, "channel_ids"?} */
+void alerts_change(struct request *req) { change_rule(req, 0); }
+/* PATCH /apps/{id}/alerts/{alert_id} */
+void app_alerts_change(struct request *req) { change_rule(req, 1); }
+
+void alerts_respond_points(struct request *req, const PGresult *res)
+{
+	struct json_object *body = json_object_new_object(), *points = json_object_new_array();
+
+	for (int i = 0; i < PQntuples(res); i++) {
+		struct json_object *point = json_object_new_object();
+
+		sql_add_time(point, "t", res, i, 0);
+		sql_add_double(point, "value", res, i, 1);
+		json_object_array_add(points, point);
+	}
+	json_object_object_add(body, "points", points);
+	respond_json(req, 200, body);
+	json_object_put(body);
+}
+
+/* GET /v1/alerts/{id}/series: a window rule's metric over the last day. */
+void alerts_series(struct request *req)
+{
+	struct rule_path p;
+	struct sql_args a = { 0 };
+	PGresult *res = NULL;
+
+	if (rule_path_or_respond(req, 0, &p) != 0)
 		return;
-	sql_arg_text(&a, id);
-	if (handler_exec_or_respond(req, "alerts_delete", &a, &res) != 0)
+	sql_arg_text(&a, p.id);
+	if (handler_exec_or_respond(req, "alerts_series", &a, &res) != 0)
 		return;
-	if (strcmp(PQcmdTuples(res), "0") == 0)
-		respond_error(req, 404, "NOT_FOUND", NULL, "no such alert");
-	else
-		respond_no_content(req);
+	if (PQntuples(res) == 0) {
+		char kind[16];
+
+		PQclear(res);
+		if (rule_kind_or_respond(req, &p, kind) != 0)
+			return;
+		if (!*kind)
+			respond_no_rule(req);
+		else
+			respond_error(req, 409, "CONFLICT", NULL, "only window rules have a series");
+		return;
+	}
+	alerts_respond_points(req, res);
 	PQclear(res);
 }
 

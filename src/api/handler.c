@@ -414,14 +414,14 @@ out:
 
 #define WEBHOOK_URL_MAX 2048
 
-static int webhook_url_ok(const char *s, size_t len)
+int handler_http_url_ok(const char *s, size_t len)
 {
 	return len <= WEBHOOK_URL_MAX && params_http_url_ok(s, len);
 }
 
 int handler_json_webhook_url_or_respond(struct request *req, struct json_object *doc, const char **out)
 {
-	return handler_json_optional_text_or_respond(req, doc, "webhook_url", 0, webhook_url_ok,
+	return handler_json_optional_text_or_respond(req, doc, "webhook_url", 0, handler_http_url_ok,
 		"must be an absolute http or https URL of at most 2048 characters", out);
 }
 

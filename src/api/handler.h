@@ -136,6 +136,9 @@ int handler_json_optional_text_or_respond(struct request *req, struct json_objec
 					  int (*ok)(const char *, size_t), const char *rule,
 					  const char **out);
 
+/* 1 when s[0..len) is an absolute http(s) URL of at most 2048 characters. */
+int handler_http_url_ok(const char *s, size_t len);
+
 /* Optional "webhook_url" of doc: *out lent, or NULL when absent or null; 422
  * unless an absolute http(s) URL of at most 2048 characters. */
 int handler_json_webhook_url_or_respond(struct request *req, struct json_object *doc, const char **out);

@@ -15,6 +15,7 @@
 #include "pure/json.h"
 #include "base/log.h"
 #include "pure/mask.h"
+#include "outbound/deliver.h"
 #include "outbound/outbound.h"
 #include "pure/params.h"
 #include "http/response.h"
@@ -74,24 +75,6 @@ const struct db_statement replay_statements[] = {
 };
 
 #define INVALID_KEY "the key is unknown or revoked"
-
-/* REPLAY_ALLOW, read once per process. A list that does not parse admits
- * nothing, so the guard's refusals all stand; that is logged once. */
-static const struct cidr_list *replay_allowlist(void)
-{
-	static struct cidr_list list;
-	static int loaded;
-	const char *text;
-
-	if (!loaded) {
-		text = getenv("REPLAY_ALLOW");
-		if (cidr_list_parse(text, &list) != 0)
-			log_msg("REPLAY_ALLOW is not a list of at most %d CIDRs; it admits nothing: %.200s",
-				CIDR_LIST_MAX, text);
-		loaded = 1;
-	}
-	return &list;
-}
 
 /* One REPLAY from a row whose REPLAY_COLUMNS start at column base; the caller
  * puts it. */
@@ -471,7 +454,7 @@ static void send_and_store(struct request *req, const char *id, const struct rep
 	struct replay_result r = { 0 };
 	struct json_object *replay;
 	PGresult *res = NULL;
-	int answered = outbound_send(&plan->request, replay_allowlist(), &out) == 0;
+	int answered = outbound_send(&plan->request, deliver_config_from_env()->allow, &out) == 0;
 
 	snprintf(r.latency, sizeof(r.latency), "%.3f", out.latency_ms);
 	if (result_headers(&out, &plan->fields, &r) != 0 || result_body(&out, &plan->fields, &r) != 0) {

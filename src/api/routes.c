@@ -11,6 +11,7 @@
 #include "api/alerts.h"
 #include "api/audit.h"
 #include "api/auth.h"
+#include "api/channels.h"
 #include "api/apps.h"
 #include "api/events.h"
 #include "api/health.h"
@@ -34,7 +35,7 @@
 const struct db_statement *const routes_statements[] = {
 	apps_statements, ingest_statements, events_statements, stats_statements,
 	services_statements, service_keys_statements, logs_statements, metrics_statements,
-	replay_statements, alerts_statements, auth_statements, audit_statements,
+	replay_statements, alerts_statements, alert_create_statements, channels_statements, auth_statements, audit_statements,
 	sessions_statements, users_statements, tokens_statements, issues_statements, NULL
 };
 
@@ -92,6 +93,11 @@ static const struct route routes[] = {
 	{ "GET",     "/apps/*/issues/*",              issues_get,         VIEWER,            0,    NULL, NULL, W, NULL },
 	{ "PATCH",   "/apps/*/issues/*",              issues_change,      MEMBER,            BODY, NULL, NULL, W, "issue.change" },
 	{ "GET",     "/apps/*/issues/*/events",       issues_events,      VIEWER,            0,    Q("limit", "cursor"), NULL, W, NULL },
+	{ "POST",    "/apps/*/alerts",                app_alerts_create,  MEMBER,            BODY, NULL, NULL, W, "alert.create" },
+	{ "GET",     "/apps/*/alerts",                app_alerts_list,    VIEWER,            0,    Q("state", "kind", PAGE), NULL, W, NULL },
+	{ "GET",     "/apps/*/alerts/*",              app_alerts_get,     VIEWER,            0,    NULL, NULL, W, NULL },
+	{ "PATCH",   "/apps/*/alerts/*",              app_alerts_change,  MEMBER,            BODY, NULL, NULL, W, "alert.change" },
+	{ "DELETE",  "/apps/*/alerts/*",              app_alerts_delete,  MEMBER,            0,    NULL, NULL, W, "alert.delete" },
 	{ "GET",     "/apps/*/stats/timeseries",      stats_timeseries,   VIEWER,            0,
 	  Q(WINDOW, "interval", "level", "environment", "release"), NULL, W, NULL },
 	{ "GET",     "/apps/*/stats/by-level",        stats_by_level,     VIEWER,            0,
@@ -127,9 +133,18 @@ static const struct route routes[] = {
 	{ "POST",    "/otlp/v1/logs",                 otlp_logs,          ACCESS_INGEST_KEY, BULK, NULL, "log_key", W, NULL },
 	{ "POST",    "/otlp/v1/metrics",              otlp_metrics,       ACCESS_ANYONE,     BULK, NULL, ADDRESS_ZONE, W, NULL },
 	{ "POST",    "/v1/alerts",                    alerts_create,      MEMBER,            BODY, NULL, NULL, W, "alert.create" },
-	{ "GET",     "/v1/alerts",                    alerts_list,        VIEWER,            0,    Q("service_id", PAGE), NULL, W, NULL },
+	{ "POST",    "/v1/channels",                  channels_create,    MEMBER,            BODY, NULL, NULL, W, "channel.create" },
+	{ "GET",     "/v1/channels",                  channels_list,      VIEWER,            0,    Q(PAGE), NULL, W, NULL },
+	{ "GET",     "/v1/channels/*",                channels_get,       VIEWER,            0,    NULL, NULL, W, NULL },
+	{ "DELETE",  "/v1/channels/*",                channels_delete,    MEMBER,            0,    NULL, NULL, W, "channel.delete" },
+	{ "POST",    "/v1/channels/*/test",           channels_test,      MEMBER,            0,    NULL, NULL, POOL_REPLAY, "channel.test" },
+	{ "POST",    "/v1/alerts/preview",            alerts_preview,     VIEWER,            BODY, NULL, NULL, W, NULL },
+	{ "GET",     "/v1/alerts",                    alerts_list,        VIEWER,            0,
+	  Q("service_id", "application_id", "state", "kind", PAGE), NULL, W, NULL },
 	{ "GET",     "/v1/alerts/*",                  alerts_get,         VIEWER,            0,    NULL, NULL, W, NULL },
+	{ "PATCH",   "/v1/alerts/*",                  alerts_change,      MEMBER,            BODY, NULL, NULL, W, "alert.change" },
 	{ "DELETE",  "/v1/alerts/*",                  alerts_delete,      MEMBER,            0,    NULL, NULL, W, "alert.delete" },
+	{ "GET",     "/v1/alerts/*/series",           alerts_series,      VIEWER,            0,    NULL, NULL, W, NULL },
 	{ "POST",    "/v1/alerts/*/webhook-secret",   alerts_rotate_secret, MEMBER,          0,    NULL, NULL, W, "alert.rotate_secret" },
 	{ "GET",     "/v1/alerts/*/events",           alerts_events,      VIEWER,            0,    Q(PAGE), NULL, W, NULL },
 };

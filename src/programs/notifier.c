@@ -1,9 +1,11 @@
-/* telltale-notifier: delivers webhooks off the request path, from two queues:
- * alert events (an ingest that records an event whose rule has a webhook_url)
- * and issue notifications ("created" and "regressed" for an application's
- * webhook_url, sql/020). Both send NOTIFY telltale_alerts at commit; this
- * process LISTENs, and also looks every POLL_MS in case a notification was
- * missed.
+/* telltale-notifier: delivers notifications off the request path, from three
+ * queues: alert events of threshold rules with a webhook_url (sql/005), the
+ * issue notifications queued before applications' webhooks became channels
+ * (sql/020), and the deliveries of alert events to their rules' channels
+ * (alert_deliveries, sql/024: a webhook, Slack, Discord, Teams, ntfy or an
+ * e-mail, each in its own format, outbound/deliver.h). Each sends NOTIFY
+ * telltale_alerts at commit; this process LISTENs, and also looks every
+ * POLL_MS in case a notification was missed.
  *
  * One delivery: claim the row (one committed UPDATE that picks it with FOR
  * UPDATE SKIP LOCKED and marks it 'sending'), POST it through the outbound
@@ -14,18 +16,21 @@
  * died mid-attempt may or may not have arrived: it is marked 'failed' and
  * never sent again, so no receiver sees a delivery twice.
  *
- * The body is the alert event, or {"id", "action", "issue", "event"}, as
- * JSON; X-Telltale-Signature is "t=<unix seconds>,v1=<hex HMAC-SHA256 of
+ * A webhook's body is the alert event, or {"id", "action", "issue", "event"}
+ * for a new or reopened issue, as JSON; X-Telltale-Signature is "t=<unix seconds>,v1=<hex HMAC-SHA256 of
  * "<t>.<body>">" under the rule's or the application's secret
  * (pure/signature.h). A rule made before secrets were per rule also gets the
  * signature of before, "sha256=<hex HMAC-SHA256 of the body>" under the
  * stack's key, in a second X-Telltale-Signature, for one release.
  *
  * Environment: DATABASE_URL (libpq conninfo or URI), TELLTALE_WEBHOOK_SECRET
- * (the signing key; without it nothing is sent: a delivery fails, and that is
- * logged), TELLTALE_WEBHOOK_MAX_PER_MINUTE (the deliveries a rule, or an
- * application, may begin a minute, 60; past it a row is recorded as capped,
- * not sent), REPLAY_ALLOW (the CIDRs the outbound guard admits). Stops on
+ * (the signing key; without it no webhook is sent: a delivery fails, and that
+ * is logged), TELLTALE_WEBHOOK_MAX_PER_MINUTE (the deliveries a rule, an
+ * application or a channel may begin a minute, 60; past it a row is recorded
+ * as capped, not sent), REPLAY_ALLOW (the CIDRs the outbound guard admits),
+ * TELLTALE_SMTP_URL and TELLTALE_SMTP_FROM (the mail server of e-mail
+ * channels, and the sender), TELLTALE_PUBLIC_URL (the dashboard that
+ * notifications link to). Stops on
  * SIGTERM, SIGINT, SIGHUP or SIGQUIT, after the delivery in hand; never exits
  * for a database fault. */
 #include <stdio.h>
@@ -39,9 +44,8 @@
 #include "db/db.h"
 #include "db/render.h"
 #include "base/log.h"
-#include "outbound/outbound.h"
+#include "outbound/deliver.h"
 #include "base/signals.h"
-#include "pure/signature.h"
 #include "pure/timefmt.h"
 
 #define POLL_MS 2000
@@ -66,6 +70,13 @@ enum alert_column {
 
 /* An issue notification's own columns. */
 enum issue_column { I_ACTION = C_OWN, I_ISSUE_ID, I_CREATED };
+
+/* A channel delivery's own columns: the channel, the alert event, its rule. */
+enum channel_column {
+	CH_KIND = C_OWN, CH_TO, CH_EVENT_ID, CH_STATE, CH_VALUE, CH_WINDOW, CH_CREATED, CH_ISSUE_ID,
+	CH_RULE_ID, CH_RULE_NAME, CH_RULE_KIND, CH_METRIC, CH_OPERATOR, CH_THRESHOLD, CH_ROUTE,
+	CH_METHOD, CH_SERVICE_ID, CH_APPLICATION_ID, CH_OWNER_NAME, CH_DETAIL,
+};
 
 /* The statements every queue has, on its table: the outcomes, the cap (the
  * deliveries its owner, owner_column, began in the last minute) and when
@@ -134,6 +145,33 @@ static const struct db_statement notifier_statements[] = {
 	  " RETURNING n.id, n.delivery_attempts, a.webhook_url, a.id, 'app-' || a.id,"
 	  "  a.webhook_secret_nonce, n.action, n.issue_id, ts_to_usec(n.created_at)" },
 	QUEUE_STATEMENTS("issue", "issue_notifications", "application_id"),
+	/* As the others; an issue rule's event waits, as issue_claim does, for
+	 * the rollup to have counted the event that made it. A threshold rule's
+	 * value is its log's, a number or a boolean (1 or 0). */
+	{ "channel_claim",
+	  "UPDATE alert_deliveries d SET delivery_status = 'sending',"
+	  "  delivery_attempts = d.delivery_attempts + 1, last_attempt_at = now(),"
+	  "  next_attempt_at = NULL"
+	  " FROM channels c, alert_events e, alerts a"
+	  " WHERE d.id = (SELECT x.id FROM alert_deliveries x JOIN alert_events y ON y.id = x.alert_event_id"
+	  "   WHERE x.delivery_status = 'pending' AND x.next_attempt_at <= now()"
+	  "    AND (y.issue_id IS NULL OR y.created_at < (SELECT issues_rolled_until FROM rollup_state))"
+	  "   ORDER BY x.next_attempt_at, x.id LIMIT 1 FOR UPDATE OF x SKIP LOCKED)"
+	  "  AND c.id = d.channel_id AND e.id = d.alert_event_id AND a.id = e.alert_id"
+	  " RETURNING d.id, d.delivery_attempts, c.url, c.id, coalesce(c.secret_id, c.id::text),"
+	  "  c.secret_nonce, c.kind, c.email_to, e.id, coalesce(e.state, 'fired'),"
+	  "  CASE WHEN e.issue_id IS NOT NULL THEN NULL WHEN e.window_seconds IS NOT NULL THEN e.value"
+	  "   WHEN jsonb_typeof(e.observed_value) = 'boolean' THEN e.observed_value::text::boolean::int"
+	  "   WHEN jsonb_typeof(e.observed_value) = 'number' THEN e.observed_value::text::float8 END,"
+	  "  e.window_seconds, ts_to_usec(e.created_at), e.issue_id, a.id, a.name, a.kind,"
+	  "  coalesce(a.metric, a.condition_field), coalesce(a.operator, a.condition_operator),"
+	  "  coalesce(a.threshold, a.rule_value), a.route, a.method, a.service_id, a.application_id,"
+	  "  coalesce((SELECT name FROM services WHERE id = a.service_id),"
+	  "           (SELECT name FROM applications WHERE id = a.application_id)),"
+	  "  CASE WHEN e.issue_id IS NOT NULL THEN (SELECT title FROM issues WHERE id = e.issue_id)"
+	  "   WHEN e.log_id IS NOT NULL THEN (SELECT l.method || ' ' || l.path"
+	  "    || coalesce(' → ' || l.status_code, '') FROM logs l WHERE l.id = e.log_id) END" },
+	QUEUE_STATEMENTS("channel", "alert_deliveries", "channel_id"),
 	/* $1 issue, $2 when the notification was made: the ISSUE, and the event
 	 * that made or reopened it (the first received since, in the same
 	 * transaction; looked for among the issue's latest events only). */
@@ -148,9 +186,9 @@ static const struct db_statement notifier_statements[] = {
 static const struct db_statement *const statement_tables[] = { notifier_statements, NULL };
 
 static struct {
-	const char *key;                    /* the signing key; NULL: nothing is sent */
+	const struct deliver_config *config;
 	char max_per_minute[24];            /* deliveries a rule may begin a minute */
-	struct cidr_list allow;
+	const char *public_url;             /* TELLTALE_PUBLIC_URL, or NULL */
 } notifier;
 
 /* The body of an alert's delivery: the ALERT EVENT, and the rule that fired
@@ -177,18 +215,19 @@ static struct json_object *alert_payload(const PGresult *res)
 	return body;
 }
 
-/* The body of an issue notification: {"id", "action", "issue": ISSUE,
- * "event": EVENT}; NULL when the issue is gone (merged away). */
-static struct json_object *issue_payload(const PGresult *res)
+/* {"id", "action", "issue": ISSUE, "event": EVENT} for issue issue_id,
+ * told at created (microseconds); NULL when the issue is gone (merged away). */
+static struct json_object *issue_body(const char *id, const char *action, const char *issue_id,
+				      const char *created)
 {
-	const char *values[2] = { PQgetvalue(res, 0, I_ISSUE_ID), PQgetvalue(res, 0, I_CREATED) };
+	const char *values[2] = { issue_id, created };
 	struct json_object *body = NULL;
 	PGresult *rows = NULL;
 
 	if (db_exec("issue_payload", 2, values, &rows) == DB_OK && PQntuples(rows) == 1) {
 		body = json_object_new_object();
-		json_object_object_add(body, "id", json_object_new_string(PQgetvalue(res, 0, C_ID)));
-		json_object_object_add(body, "action", json_object_new_string(PQgetvalue(res, 0, I_ACTION)));
+		json_object_object_add(body, "id", json_object_new_string(id));
+		json_object_object_add(body, "action", json_object_new_string(action));
 		json_object_object_add(body, "issue", render_issue(rows, 0, 0));
 		json_object_object_add(body, "event", PQgetisnull(rows, 0, ISSUE_COLUMN_COUNT) ? NULL :
 				       render_event(rows, 0, ISSUE_COLUMN_COUNT));
@@ -197,69 +236,152 @@ static struct json_object *issue_payload(const PGresult *res)
 	return body;
 }
 
-/* A table of deliveries: its statements (queue "_claim", "_delivered"...),
- * the X-Telltale-Event it sends, and the body of a claimed row. */
+/* The body of an issue notification queued before channels. */
+static struct json_object *issue_payload(const PGresult *res)
+{
+	return issue_body(PQgetvalue(res, 0, C_ID), PQgetvalue(res, 0, I_ACTION),
+			  PQgetvalue(res, 0, I_ISSUE_ID), PQgetvalue(res, 0, I_CREATED));
+}
+
+/* How an attempt ended: delivered, failed (another attempt follows, up to
+ * MAX_ATTEMPTS), or failed for good (another would fail the same way). */
+enum outcome { SENT, RETRY, GIVE_UP };
+
+/* Column col of the claimed row, or NULL. */
+static const char *value_or_null(const PGresult *res, int col)
+{
+	return PQgetisnull(res, 0, col) ? NULL : PQgetvalue(res, 0, col);
+}
+
+/* The webhook headers' part of the claimed row: its id, attempt, secret. */
+static struct deliver_webhook webhook_of(const char *event, const PGresult *res)
+{
+	struct deliver_webhook w = { event, PQgetvalue(res, 0, C_ID), atoi(PQgetvalue(res, 0, C_ATTEMPTS)),
+				     PQgetvalue(res, 0, C_SECRET_ID), value_or_null(res, C_NONCE) };
+
+	return w;
+}
+
+/* A queue of webhooks of before channels: the payload, signed and POSTed. */
+static enum outcome send_webhook(const char *event, struct json_object *(*payload)(const PGresult *),
+				 const PGresult *res, struct deliver_result *r)
+{
+	struct deliver_webhook w = webhook_of(event, res);
+	struct json_object *body;
+	size_t len = 0;
+	const char *text;
+	int rc;
+
+	if (PQgetisnull(res, 0, C_URL)) {
+		snprintf(r->error, sizeof(r->error), "the webhook_url was removed");
+		return GIVE_UP;
+	}
+	if (!notifier.config->signing_key) {
+		snprintf(r->error, sizeof(r->error),
+			 "no signing key is set (TELLTALE_WEBHOOK_SECRET): nothing is sent unsigned");
+		return GIVE_UP;
+	}
+	body = payload(res);
+	text = body ? json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN, &len) : NULL;
+	if (!text) {
+		snprintf(r->error, sizeof(r->error), "its body could not be made");
+		json_object_put(body);
+		return RETRY;
+	}
+	rc = deliver_webhook(PQgetvalue(res, 0, C_URL), text, len, &w, notifier.config, r);
+	json_object_put(body);
+	return rc == 0 ? SENT : RETRY;
+}
+
+static enum outcome send_alert(const PGresult *res, struct deliver_result *r)
+{
+	return send_webhook("alert", alert_payload, res, r);
+}
+
+static enum outcome send_issue(const PGresult *res, struct deliver_result *r)
+{
+	return send_webhook("issue", issue_payload, res, r);
+}
+
+/* The notice of a claimed channel delivery; its texts are lent from res,
+ * its link written into link. */
+static struct notice notice_of(const PGresult *res, char *link, size_t size)
+{
+	int app = !PQgetisnull(res, 0, CH_APPLICATION_ID);
+	struct notice n = {
+		.state = PQgetvalue(res, 0, CH_STATE), .event_id = PQgetvalue(res, 0, CH_EVENT_ID),
+		.rule_id = PQgetvalue(res, 0, CH_RULE_ID), .rule_name = PQgetvalue(res, 0, CH_RULE_NAME),
+		.rule_kind = PQgetvalue(res, 0, CH_RULE_KIND),
+		.owner_field = app ? "application_id" : "service_id",
+		.owner_id = PQgetvalue(res, 0, app ? CH_APPLICATION_ID : CH_SERVICE_ID),
+		.owner_name = PQgetvalue(res, 0, CH_OWNER_NAME), .metric = PQgetvalue(res, 0, CH_METRIC),
+		.operator = value_or_null(res, CH_OPERATOR),
+		.has_value = !PQgetisnull(res, 0, CH_VALUE), .value = atof(PQgetvalue(res, 0, CH_VALUE)),
+		.has_threshold = !PQgetisnull(res, 0, CH_THRESHOLD),
+		.threshold = atof(PQgetvalue(res, 0, CH_THRESHOLD)),
+		.window_seconds = atoll(PQgetvalue(res, 0, CH_WINDOW)),
+		.route = value_or_null(res, CH_ROUTE), .method = value_or_null(res, CH_METHOD),
+		.detail = value_or_null(res, CH_DETAIL), .link = NULL,
+		.at_usec = strtoll(PQgetvalue(res, 0, CH_CREATED), NULL, 10),
+	};
+
+	if (notifier.public_url) {
+		snprintf(link, size, "%s/alerts-ui?id=%s", notifier.public_url, n.rule_id);
+		n.link = link;
+	}
+	return n;
+}
+
+/* A delivery to a channel: the notice in the channel's format. A webhook
+ * channel tells an issue rule's event as an application's webhook_url always
+ * has ({"id", "action", "issue", "event"}, X-Telltale-Event: issue). */
+static enum outcome send_channel(const PGresult *res, struct deliver_result *r)
+{
+	struct deliver_channel ch = { channel_kind_from_name(PQgetvalue(res, 0, CH_KIND)),
+				      value_or_null(res, C_URL), value_or_null(res, CH_TO) };
+	int issue = !PQgetisnull(res, 0, CH_ISSUE_ID);
+	struct deliver_webhook w = webhook_of(issue ? "issue" : "alert", res);
+	struct json_object *body = NULL;
+	char link[2200];
+	struct notice n = notice_of(res, link, sizeof(link));
+	int rc;
+
+	if (ch.kind == CHANNEL_WEBHOOK && issue) {
+		body = issue_body(PQgetvalue(res, 0, CH_EVENT_ID),
+				  strcmp(n.metric, "regression") == 0 ? "regressed" : "created",
+				  PQgetvalue(res, 0, CH_ISSUE_ID), PQgetvalue(res, 0, CH_CREATED));
+		if (!body) {
+			snprintf(r->error, sizeof(r->error), "the issue is gone");
+			return GIVE_UP;
+		}
+	}
+	rc = deliver_notice(&ch, &n, body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL,
+			    &w, notifier.config, r);
+	json_object_put(body);
+	if (rc == 0)
+		return SENT;
+	return ch.kind == CHANNEL_WEBHOOK && !notifier.config->signing_key ? GIVE_UP : RETRY;
+}
+
+/* A table of deliveries: its statements (queue "_claim", "_delivered"...)
+ * and how a claimed row is sent. */
 struct queue {
 	const char *name;
 	const char *claim, *delivered, *failed, *abandon, *cap, *next_due;
-	struct json_object *(*payload)(const PGresult *claimed);
+	enum outcome (*send)(const PGresult *claimed, struct deliver_result *r);
 };
 
-#define QUEUE(name, payload) \
+#define QUEUE(name, send) \
 	{ name, name "_claim", name "_delivered", name "_failed", name "_abandon", name "_cap", \
-	  name "_next_due", payload }
+	  name "_next_due", send }
 
 static const struct queue queues[] = {
-	QUEUE("alert", alert_payload),
-	QUEUE("issue", issue_payload),
+	QUEUE("alert", send_alert),
+	QUEUE("issue", send_issue),
+	QUEUE("channel", send_channel),
 };
 
 #define NQUEUES (sizeof(queues) / sizeof(queues[0]))
-
-/* The header lines of a delivery (lines, NULL-terminated) and the room
- * their variable parts are written in. */
-struct headers {
-	char event[48], delivery[64], attempt[48];
-	char signature[32 + SIGNATURE_HEADER_MAX], legacy[32 + 7 + SIGNATURE_HEX_LEN];
-	const char *lines[9];
-};
-
-/* Fills h for the row of q claimed (row 0 of res) and its body, signed at
- * unix time now. Returns 0, or -1 with why when it cannot be signed. */
-static int headers_fill(struct headers *h, const struct queue *q, const PGresult *res,
-			const char *body, size_t len, int64_t now, const char **why)
-{
-	char secret[SIGNATURE_SECRET_LEN + 1], sig[SIGNATURE_HEADER_MAX + 1];
-	char legacy[7 + SIGNATURE_HEX_LEN + 1];
-	int before = PQgetisnull(res, 0, C_NONCE);
-	size_t n = 0;
-
-	*why = "no signing key is set (TELLTALE_WEBHOOK_SECRET): nothing is sent unsigned";
-	if (!notifier.key)
-		return -1;
-	*why = "the body could not be signed";
-	if (signature_secret(notifier.key, PQgetvalue(res, 0, C_SECRET_ID),
-			     before ? "" : PQgetvalue(res, 0, C_NONCE), secret) != 0 ||
-	    signature_header(secret, now, body, len, sig) != 0 ||
-	    (before && signature_legacy(notifier.key, body, len, legacy) != 0))
-		return -1;
-	h->lines[n++] = "Content-Type: application/json";
-	h->lines[n++] = "User-Agent: telltale-notifier/1";
-	snprintf(h->event, sizeof(h->event), "X-Telltale-Event: %s", q->name);
-	h->lines[n++] = h->event;
-	snprintf(h->delivery, sizeof(h->delivery), "X-Telltale-Delivery: %s", PQgetvalue(res, 0, C_ID));
-	h->lines[n++] = h->delivery;
-	snprintf(h->attempt, sizeof(h->attempt), "X-Telltale-Attempt: %s", PQgetvalue(res, 0, C_ATTEMPTS));
-	h->lines[n++] = h->attempt;
-	snprintf(h->signature, sizeof(h->signature), "X-Telltale-Signature: %s", sig);
-	h->lines[n++] = h->signature;
-	if (before) {
-		snprintf(h->legacy, sizeof(h->legacy), "X-Telltale-Signature: %s", legacy);
-		h->lines[n++] = h->legacy;
-	}
-	h->lines[n] = NULL;
-	return 0;
-}
 
 /* Runs a statement that records an outcome, again and again while the
  * database is away (the POST has happened: its outcome must not be lost to
@@ -294,41 +416,26 @@ static void record_failure(const struct queue *q, const char *id, int attempts, 
 	record(q->failed, 3, values);
 }
 
-/* POSTs the row of q claimed (row 0 of res) and records how it went. */
+/* Sends the row of q claimed (row 0 of res) and records how it went. */
 static void deliver(const struct queue *q, const PGresult *res)
 {
 	const char *id = PQgetvalue(res, 0, C_ID);
 	int attempts = atoi(PQgetvalue(res, 0, C_ATTEMPTS));
-	struct json_object *body = q->payload(res);
-	size_t len = 0;
-	const char *text = body ? json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN, &len) : NULL;
-	struct headers h;
-	struct outbound_request out = { "POST", PQgetvalue(res, 0, C_URL), h.lines, text, len };
-	struct outbound_response resp;
-	char why[OUTBOUND_ERROR_MAX + 32];
-	const char *unsigned_why;
+	struct deliver_result r;
+	enum outcome o;
 
-	memset(&resp, 0, sizeof(resp));
-	if (PQgetisnull(res, 0, C_URL)) {
-		record_failure(q, id, MAX_ATTEMPTS, "the webhook_url was removed");
-	} else if (!text) {
-		record_failure(q, id, attempts, "its body could not be made");
-	} else if (headers_fill(&h, q, res, text, len, (int64_t)time(NULL), &unsigned_why) != 0) {
-		record_failure(q, id, MAX_ATTEMPTS, unsigned_why);
-	} else if (outbound_send(&out, &notifier.allow, &resp) == 0 &&
-		   resp.status_code >= 200 && resp.status_code < 300) {
-		log_msg("notifier: %s %s, attempt %d: delivered (HTTP %d)", q->name, id, attempts,
-			resp.status_code);
+	memset(&r, 0, sizeof(r));
+	o = q->send(res, &r);
+	if (o == SENT) {
+		if (r.status_code)
+			log_msg("notifier: %s %s, attempt %d: delivered (HTTP %d)", q->name, id, attempts,
+				r.status_code);
+		else
+			log_msg("notifier: %s %s, attempt %d: delivered", q->name, id, attempts);
 		record(q->delivered, 1, &id);
 	} else {
-		if (resp.status_code)
-			snprintf(why, sizeof(why), "the receiver answered HTTP %d", resp.status_code);
-		else
-			snprintf(why, sizeof(why), "%s", resp.error[0] ? resp.error : "no answer");
-		record_failure(q, id, attempts, why);
+		record_failure(q, id, o == GIVE_UP ? MAX_ATTEMPTS : attempts, r.error);
 	}
-	outbound_response_release(&resp);
-	json_object_put(body);
 }
 
 /* 1 when the claimed row (row 0 of res), on its first attempt, is over its
@@ -418,20 +525,15 @@ static int sleep_ms(void)
 
 static void configure(void)
 {
-	const char *key = getenv("TELLTALE_WEBHOOK_SECRET");
-	const char *allow = getenv("REPLAY_ALLOW");
 	const char *cap = getenv("TELLTALE_WEBHOOK_MAX_PER_MINUTE");
+	const char *url = getenv("TELLTALE_PUBLIC_URL");
 
 	snprintf(notifier.max_per_minute, sizeof(notifier.max_per_minute), "%d",
 		 cap && atoi(cap) > 0 ? atoi(cap) : 60);
-	notifier.key = key && *key ? key : NULL;
-	if (!notifier.key)
+	notifier.public_url = url && *url ? url : NULL;
+	notifier.config = deliver_config_from_env();
+	if (!notifier.config->signing_key)
 		log_msg("notifier: TELLTALE_WEBHOOK_SECRET is not set: no webhook is sent, none unsigned");
-	/* A broken allow-list admits nothing beyond the guard's defaults. */
-	if (cidr_list_parse(allow ? allow : "", &notifier.allow) != 0) {
-		log_msg("notifier: REPLAY_ALLOW is malformed and ignored: %s", allow);
-		memset(&notifier.allow, 0, sizeof(notifier.allow));
-	}
 }
 
 int main(void)

@@ -11,8 +11,15 @@
  * round: their fingerprints come from the ingest's own code
  * (pure/fingerprint.h), and the database files them (issue_group_old_events).
  *
+ * rollup_log_minutes() keeps the per-minute log counts that window alert
+ * rules read, and every TELLTALE_ALERT_INTERVAL_S this process is the
+ * rules' scheduler: alert_windows_evaluate() evaluates every enabled window
+ * rule and records the changes of state (sql/024). It runs right after the
+ * counts are brought up to date, so a rule sees the logs of a second ago.
+ *
  * Environment: DATABASE_URL (libpq conninfo or URI), TELLTALE_ROLLUP_INTERVAL_MS
- * (default 1000). Stops on SIGTERM, SIGINT, SIGHUP or SIGQUIT. */
+ * (default 1000), TELLTALE_ALERT_INTERVAL_S (default 30, at least 1). Stops
+ * on SIGTERM, SIGINT, SIGHUP or SIGQUIT. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -33,6 +40,12 @@ static const struct db_statement rollup_statements[] = {
 	{ "rollup_events", "SELECT rollup_events()" },
 	{ "rollup_logs", "SELECT rollup_logs()" },
 	{ "rollup_issues", "SELECT rollup_issues()" },
+	{ "rollup_log_minutes", "SELECT rollup_log_minutes()" },
+	{ NULL, NULL }
+};
+
+static const struct db_statement alert_statements[] = {
+	{ "alerts_evaluate", "SELECT alert_windows_evaluate()" },
 	{ NULL, NULL }
 };
 
@@ -47,7 +60,7 @@ static const struct db_statement group_statements[] = {
 };
 
 static const struct db_statement *const statement_tables[] = {
-	rollup_statements, group_statements, NULL
+	rollup_statements, group_statements, alert_statements, NULL
 };
 
 /* {"id", "fp", "title", "culprit"} of row i of rollup_ungrouped's result, or
@@ -114,6 +127,32 @@ static void group_old_events(void)
 			return;
 }
 
+/* Now on the monotonic clock, in milliseconds. */
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Evaluates the window rules when interval_ms has passed since the last
+ * round that ran (*last, 0 at first). */
+static void evaluate_alerts(long long interval_ms, long long *last)
+{
+	PGresult *res = NULL;
+	long long now = now_ms();
+
+	if (*last && now - *last < interval_ms)
+		return;
+	if (db_exec("alerts_evaluate", 0, NULL, &res) == DB_OK) {
+		*last = now;
+		if (!PQgetisnull(res, 0, 0) && strcmp(PQgetvalue(res, 0, 0), "0") != 0)
+			log_msg("rollup: %s alert rule(s) changed state", PQgetvalue(res, 0, 0));
+	}
+	PQclear(res);
+}
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -124,7 +163,10 @@ static void sleep_ms(long ms)
 int main(void)
 {
 	const char *interval = getenv("TELLTALE_ROLLUP_INTERVAL_MS");
+	const char *alert_interval = getenv("TELLTALE_ALERT_INTERVAL_S");
 	long interval_ms = interval && *interval ? atol(interval) : 1000;
+	long long alert_ms = 1000LL * (alert_interval && atol(alert_interval) > 0 ? atol(alert_interval) : 30);
+	long long alerts_last = 0;
 
 	signals_install();
 	/* A run may scan a backlog (the first one counts every stored event), so
@@ -144,6 +186,7 @@ int main(void)
 			db_exec(s->name, 0, NULL, &res);
 			PQclear(res);
 		}
+		evaluate_alerts(alert_ms, &alerts_last);
 		group_old_events();
 		sleep_ms(interval_ms > 0 ? interval_ms : 1000);
 	}

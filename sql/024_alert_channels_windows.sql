@@ -1,0 +1,465 @@
+-- Alerting on windows, with states, through channels (docs/api.md, "Alerting").
+--
+-- Channels are where notifications go (a webhook, Slack, Discord, Teams, ntfy
+-- or an e-mail address). A rule names its channels; each alert event it
+-- records becomes one delivery per channel (alert_deliveries), sent by
+-- telltale-notifier with the retries and bookkeeping of webhooks.
+--
+-- Window rules compare a metric of a service's requests (or an application's
+-- events) over the last window_seconds with a threshold. telltale-rollup
+-- evaluates them every TELLTALE_ALERT_INTERVAL_S (alert_windows_evaluate):
+-- a rule is ok or firing, and each change records one alert event.
+-- Service metrics are read from per-minute counts (log_minutes, kept by the
+-- rollup for the last 49 hours) and, for the minutes not rolled yet, from
+-- the logs themselves.
+
+CREATE TABLE channels (
+	id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	name          text NOT NULL CHECK (char_length(name) BETWEEN 1 AND 128),
+	kind          text NOT NULL
+	              CHECK (kind IN ('webhook', 'slack', 'discord', 'teams', 'ntfy', 'email')),
+	url           text CHECK (char_length(url) <= 2048),
+	email_to      text CHECK (char_length(email_to) <= 254),
+	-- A webhook's secret is derived from the stack's key, secret_id (the
+	-- channel's id, or "app-<id>" for an application's webhook_url) and
+	-- this nonce (src/pure/signature.h); never stored.
+	secret_nonce  text,
+	secret_id     text,
+	-- Set on the channel that stands for an application's webhook_url.
+	application_id bigint UNIQUE REFERENCES applications (id) ON DELETE CASCADE,
+	created_at    timestamptz NOT NULL DEFAULT now(),
+	CHECK ((kind = 'email') = (email_to IS NOT NULL)),
+	CHECK ((kind = 'email') = (url IS NULL))
+);
+CREATE INDEX channels_created ON channels (created_at, id);
+
+-- Rules of every kind share the table. threshold (the per-log rules):
+-- condition_*; window: metric, operator, threshold, window_seconds (route,
+-- method, min_requests for a service; level for an application); issue
+-- (an application's new_issue and regression rules): metric, level.
+ALTER TABLE alerts
+	ALTER COLUMN service_id DROP NOT NULL,
+	ALTER COLUMN condition_field DROP NOT NULL,
+	ALTER COLUMN condition_operator DROP NOT NULL,
+	ALTER COLUMN condition_value DROP NOT NULL,
+	ALTER COLUMN rule_field DROP NOT NULL,
+	ALTER COLUMN rule_mask DROP NOT NULL,
+	ALTER COLUMN rule_value DROP NOT NULL,
+	ADD COLUMN kind text NOT NULL DEFAULT 'threshold'
+	           CHECK (kind IN ('threshold', 'window', 'issue')),
+	ADD COLUMN application_id bigint REFERENCES applications (id) ON DELETE CASCADE,
+	ADD COLUMN metric text CHECK (metric IN ('request_count', 'error_count', 'error_rate',
+	           'p50_latency_ms', 'p95_latency_ms', 'p99_latency_ms', 'event_count',
+	           'new_issue', 'regression')),
+	ADD COLUMN operator text CHECK (operator IN ('>=', '<=', '==', '!=', '>', '<')),
+	ADD COLUMN threshold double precision CHECK (abs(threshold) <= 1e12),
+	ADD COLUMN window_seconds integer CHECK (window_seconds BETWEEN 60 AND 86400),
+	ADD COLUMN route text CHECK (char_length(route) <= 512),
+	ADD COLUMN method text CHECK (method ~ '^[A-Z]{1,16}$'),
+	ADD COLUMN min_requests bigint NOT NULL DEFAULT 0 CHECK (min_requests >= 0),
+	ADD COLUMN level text CHECK (level IN ('DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL')),
+	ADD COLUMN enabled boolean NOT NULL DEFAULT true,
+	ADD COLUMN state text NOT NULL DEFAULT 'ok' CHECK (state IN ('ok', 'firing')),
+	ADD COLUMN last_value double precision,
+	ADD COLUMN last_evaluated_at timestamptz,
+	-- The new_issue and regression rules that stand for an application's
+	-- webhook_url: they go with it.
+	ADD COLUMN for_app_webhook boolean NOT NULL DEFAULT false,
+	ADD CONSTRAINT alerts_one_owner CHECK (num_nonnulls(service_id, application_id) = 1),
+	ADD CONSTRAINT alerts_kind_columns CHECK (CASE kind
+		WHEN 'threshold' THEN service_id IS NOT NULL AND condition_field IS NOT NULL
+			AND condition_operator IS NOT NULL AND condition_value IS NOT NULL
+		WHEN 'window' THEN metric IS NOT NULL AND operator IS NOT NULL
+			AND threshold IS NOT NULL AND window_seconds IS NOT NULL
+			AND (metric = 'event_count') = (application_id IS NOT NULL)
+		WHEN 'issue' THEN application_id IS NOT NULL AND metric IN ('new_issue', 'regression')
+		END);
+
+-- The per-log trigger reads only a service's enabled threshold rules: window
+-- rules, however many, cost an ingest nothing.
+CREATE INDEX alerts_threshold_service ON alerts (service_id, id)
+	WHERE kind = 'threshold' AND enabled;
+CREATE INDEX alerts_window ON alerts (id) WHERE kind = 'window' AND enabled;
+CREATE INDEX alerts_application ON alerts (application_id, created_at, id)
+	WHERE application_id IS NOT NULL;
+CREATE INDEX alerts_created ON alerts (created_at, id);
+
+CREATE TABLE alert_channels (
+	alert_id   uuid NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+	channel_id uuid NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+	PRIMARY KEY (alert_id, channel_id)
+);
+CREATE INDEX alert_channels_channel ON alert_channels (channel_id);
+
+-- A window rule's events have a state and a value and no log: they outlive
+-- the logs they summarised. An issue rule's event names its issue.
+ALTER TABLE alert_events
+	ALTER COLUMN log_id DROP NOT NULL,
+	ADD COLUMN state text CHECK (state IN ('firing', 'resolved', 'fired')),
+	ADD COLUMN value double precision,
+	ADD COLUMN window_seconds integer,
+	ADD COLUMN issue_id bigint REFERENCES issues (id) ON DELETE SET NULL;
+
+-- One delivery of an alert event to one channel: the notifier's third queue,
+-- with the columns and states of the other two (sql/005, sql/016).
+CREATE TABLE alert_deliveries (
+	id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+	alert_event_id    uuid NOT NULL REFERENCES alert_events (id) ON DELETE CASCADE,
+	channel_id        uuid NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+	created_at        timestamptz NOT NULL DEFAULT now(),
+	delivery_status   text NOT NULL DEFAULT 'pending'
+	                  CHECK (delivery_status IN ('pending', 'sending', 'delivered', 'failed', 'capped')),
+	delivery_attempts integer NOT NULL DEFAULT 0,
+	delivery_error    text,
+	last_attempt_at   timestamptz,
+	next_attempt_at   timestamptz DEFAULT now(),
+	delivered_at      timestamptz
+);
+CREATE INDEX alert_deliveries_event ON alert_deliveries (alert_event_id);
+CREATE INDEX alert_deliveries_channel ON alert_deliveries (channel_id, created_at);
+CREATE INDEX alert_deliveries_queue ON alert_deliveries (delivery_status, next_attempt_at)
+	WHERE delivery_status IN ('pending', 'sending');
+
+-- Every alert event goes to its rule's channels, and wakes the notifier at
+-- commit when it has any.
+CREATE FUNCTION alert_event_deliveries() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO alert_deliveries (alert_event_id, channel_id)
+	SELECT NEW.id, channel_id FROM alert_channels WHERE alert_id = NEW.alert_id;
+	IF FOUND THEN
+		PERFORM pg_notify('telltale_alerts', '');
+	END IF;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER alert_event_deliveries AFTER INSERT ON alert_events
+	FOR EACH ROW EXECUTE FUNCTION alert_event_deliveries();
+
+-- As sql/013's, on the enabled threshold rules only (alerts_threshold_service).
+CREATE OR REPLACE FUNCTION logs_fire_alerts() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+	r record;
+BEGIN
+	FOR r IN SELECT a.id, a.condition_field, a.webhook_url IS NOT NULL AS deliver
+	           FROM alerts a
+	          WHERE a.service_id = NEW.service_id AND a.kind = 'threshold' AND a.enabled
+	            AND (a.rule_mask >> (btfloat8cmp(CASE a.rule_field
+	                                             WHEN 1 THEN NEW.status_code
+	                                             WHEN 2 THEN NEW.latency_ms
+	                                             ELSE NEW.is_error::int END,
+	                                             a.rule_value) + 1)) & 1 = 1
+	            AND (a.cooldown_seconds = 0 OR a.last_fired_at IS NULL
+	                 OR a.last_fired_at + a.cooldown_seconds * interval '1 second' <= now())
+	          ORDER BY a.id FOR UPDATE
+	LOOP
+		BEGIN
+			UPDATE alerts SET last_fired_at = greatest(last_fired_at, now()) WHERE id = r.id;
+			INSERT INTO alert_events (alert_id, log_id, field, observed_value, state,
+			                          delivery_status, next_attempt_at)
+			VALUES (r.id, NEW.id, r.condition_field,
+			        alert_observed(r.condition_field, NEW.status_code, NEW.latency_ms,
+			                       NEW.is_error),
+			        'fired',
+			        CASE WHEN r.deliver THEN 'pending' ELSE 'none' END,
+			        CASE WHEN r.deliver THEN now() END);
+			IF r.deliver THEN
+				PERFORM pg_notify('telltale_alerts', '');
+			END IF;
+		EXCEPTION WHEN OTHERS THEN
+			RAISE WARNING 'alerts: log %: stored without the alert event of rule %: %',
+				NEW.id, r.id, SQLERRM;
+		END;
+	END LOOP;
+	RETURN NULL;
+END
+$$;
+
+-- An issue made or reopened fires the application's issue rules of that
+-- kind (and level, when the rule names one). The notifications of before
+-- (issue_notifications) are no longer queued: an application's webhook_url
+-- is a channel of two such rules (app_webhook_channel below). Pending ones
+-- are still delivered.
+CREATE OR REPLACE FUNCTION issue_notify(app bigint, issue bigint, what text) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO alert_events (alert_id, field, observed_value, state, issue_id)
+	SELECT a.id, a.metric, to_jsonb(issue), 'fired', issue FROM alerts a
+	 WHERE a.application_id = app AND a.kind = 'issue' AND a.enabled
+	   AND a.metric = CASE what WHEN 'created' THEN 'new_issue' ELSE 'regression' END
+	   AND (a.level IS NULL OR a.level = (SELECT level FROM issues WHERE id = issue));
+END
+$$;
+
+-- Keeps the channel and the two rules that stand for an application's
+-- webhook_url: made with it, changed with it (its URL, its secret's nonce),
+-- deleted with it.
+CREATE FUNCTION app_webhook_sync(app applications) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+	ch uuid;
+	rule uuid;
+	m text;
+BEGIN
+	IF app.webhook_url IS NULL THEN
+		DELETE FROM alerts WHERE application_id = app.id AND for_app_webhook;
+		DELETE FROM channels WHERE application_id = app.id;
+		RETURN;
+	END IF;
+	UPDATE channels SET url = app.webhook_url, secret_nonce = app.webhook_secret_nonce
+	 WHERE application_id = app.id RETURNING id INTO ch;
+	IF FOUND THEN
+		RETURN;
+	END IF;
+	INSERT INTO channels (name, kind, url, secret_nonce, secret_id, application_id)
+	VALUES (left('webhook of ' || app.name, 128), 'webhook', app.webhook_url,
+	        app.webhook_secret_nonce, 'app-' || app.id, app.id)
+	RETURNING id INTO ch;
+	FOREACH m IN ARRAY ARRAY['new_issue', 'regression'] LOOP
+		INSERT INTO alerts (application_id, kind, metric, name, for_app_webhook)
+		VALUES (app.id, 'issue', m, CASE m WHEN 'new_issue' THEN 'new issue' ELSE 'regression' END,
+		        true)
+		RETURNING id INTO rule;
+		INSERT INTO alert_channels VALUES (rule, ch);
+	END LOOP;
+END
+$$;
+
+CREATE FUNCTION app_webhook_channel() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+	IF TG_OP = 'INSERT' AND NEW.webhook_url IS NOT NULL OR TG_OP = 'UPDATE' AND (NEW.webhook_url IS DISTINCT FROM OLD.webhook_url
+	   OR NEW.webhook_secret_nonce IS DISTINCT FROM OLD.webhook_secret_nonce) THEN
+		PERFORM app_webhook_sync(NEW);
+	END IF;
+	RETURN NULL;
+END
+$$;
+CREATE TRIGGER app_webhook_channel AFTER INSERT OR UPDATE OF webhook_url, webhook_secret_nonce
+	ON applications FOR EACH ROW EXECUTE FUNCTION app_webhook_channel();
+
+SELECT app_webhook_sync(a) FROM applications a WHERE webhook_url IS NOT NULL;
+
+-- Per-minute counts and latency histograms of request logs, by route and
+-- method, for window rules. bucket is latency_bucket(latency_ms), or -1 for a
+-- log without a latency; route is '' for a log without one.
+CREATE TABLE log_minutes (
+	service_id uuid NOT NULL REFERENCES services (id) ON DELETE CASCADE,
+	minute     timestamptz NOT NULL,
+	route      text NOT NULL,
+	method     text NOT NULL,
+	bucket     integer NOT NULL,
+	count      bigint NOT NULL,
+	errors     bigint NOT NULL,
+	PRIMARY KEY (service_id, minute, route, method, bucket)
+);
+CREATE INDEX log_minutes_minute ON log_minutes (minute);
+
+-- Every log received before rolled_until is counted in log_minutes (those
+-- of the 49 hours before the migration too).
+CREATE TABLE log_minute_state (
+	only_row     boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+	rolled_until timestamptz NOT NULL
+);
+INSERT INTO log_minute_state (rolled_until) VALUES (now() - interval '49 hours');
+
+CREATE FUNCTION minute_floor(t timestamptz) RETURNS timestamptz
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN date_bin('1 minute', t, timestamptz '2000-01-01 00:00:00+00');
+
+-- Counts the logs received since the last run into log_minutes, and drops
+-- the minutes older than 49 hours (the longest window, a day, reaching back
+-- from a preview's first point, a day ago). Returns rolled_until, or NULL
+-- when another run holds the lock.
+CREATE FUNCTION rollup_log_minutes() RETURNS timestamptz
+LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
+DECLARE
+	done timestamptz;
+	upto timestamptz;
+BEGIN
+	IF NOT pg_try_advisory_xact_lock(7369734) THEN
+		RETURN NULL;
+	END IF;
+	SELECT rolled_until INTO done FROM log_minute_state;
+	upto := rollup_horizon();
+	IF upto <= done THEN
+		RETURN done;
+	END IF;
+	done := greatest(done, now() - interval '49 hours');
+	INSERT INTO log_minutes AS c
+	SELECT service_id, minute_floor(received_at), coalesce(route, ''), method,
+	       coalesce(latency_bucket(latency_ms), -1), count(*), count(*) FILTER (WHERE is_error)
+	  FROM logs WHERE received_at >= done AND received_at < upto
+	 GROUP BY 1, 2, 3, 4, 5
+	ON CONFLICT (service_id, minute, route, method, bucket)
+	DO UPDATE SET count = c.count + excluded.count, errors = c.errors + excluded.errors;
+	DELETE FROM log_minutes WHERE minute < now() - interval '49 hours';
+	UPDATE log_minute_state SET rolled_until = upto;
+	RETURN upto;
+END
+$$;
+
+-- v OP t, for the operators of rules; false when v is NULL.
+CREATE FUNCTION alert_holds(v double precision, op text, t double precision) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN coalesce(CASE op WHEN '>' THEN v > t WHEN '>=' THEN v >= t WHEN '<' THEN v < t
+                        WHEN '<=' THEN v <= t WHEN '==' THEN v = t WHEN '!=' THEN v <> t END,
+                false);
+
+-- A service's metric over the logs received in [lo, hi) of one route and
+-- method (NULL: any), and the requests counted. Whole minutes come from
+-- log_minutes, up to where it is rolled; the rest from the logs. Percentiles
+-- are read from the latency histogram (buckets at most 6.25 % wide, see
+-- latency_bucket), interpolated within the bucket: within 6.25 % of the exact
+-- value. error_rate is 0 without requests; a percentile without latencies
+-- is NULL.
+CREATE FUNCTION service_window_metric(svc uuid, metric text, lo timestamptz, hi timestamptz,
+                                      p_route text, p_method text,
+                                      OUT requests bigint, OUT value double precision)
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET jit = off AS $$
+DECLARE
+	a timestamptz := minute_floor(lo - interval '1 microsecond') + interval '1 minute';
+	b timestamptz;
+	p double precision := CASE metric WHEN 'p50_latency_ms' THEN 0.5
+	                      WHEN 'p95_latency_ms' THEN 0.95 WHEN 'p99_latency_ms' THEN 0.99 END;
+	errors bigint;
+BEGIN
+	SELECT greatest(a, CASE WHEN rolled_until >= hi THEN minute_floor(hi) ELSE rolled_until END)
+	  INTO b FROM log_minute_state;
+	WITH parts AS (
+		SELECT m.bucket, m.count AS n, m.errors AS e FROM log_minutes m
+		 WHERE m.service_id = svc AND m.minute >= a AND m.minute < b
+		   AND (p_route IS NULL OR m.route = p_route) AND (p_method IS NULL OR m.method = p_method)
+		UNION ALL
+		SELECT coalesce(latency_bucket(l.latency_ms), -1), 1, l.is_error::int FROM logs l
+		 WHERE l.service_id = svc
+		   AND (l.received_at >= lo AND l.received_at < a OR l.received_at >= b AND l.received_at < hi)
+		   AND (p_route IS NULL OR l.route = p_route) AND (p_method IS NULL OR l.method = p_method)
+	), h AS (
+		SELECT bucket, sum(n)::bigint AS n, sum(e)::bigint AS e FROM parts GROUP BY bucket
+	), lat AS (
+		SELECT bucket, n, (sum(n) OVER (ORDER BY bucket) - n)::bigint AS below,
+		       sum(n) OVER () AS total FROM h WHERE bucket >= 0
+	)
+	SELECT coalesce((SELECT sum(n) FROM h), 0)::bigint, coalesce((SELECT sum(e) FROM h), 0)::bigint,
+	       (SELECT CASE WHEN bucket >= 32752 THEN latency_floor(bucket)
+	               ELSE latency_floor(bucket) + (floor(p * (total - 1)) - below + 0.5) / n
+	                    * (latency_floor(bucket + 1) - latency_floor(bucket)) END
+	          FROM lat WHERE p IS NOT NULL AND below <= floor(p * (total - 1))
+	         ORDER BY bucket DESC LIMIT 1)
+	  INTO requests, errors, value;
+	value := CASE metric
+	         WHEN 'request_count' THEN requests
+	         WHEN 'error_count' THEN errors
+	         WHEN 'error_rate' THEN CASE WHEN requests > 0 THEN errors::float8 / requests ELSE 0 END
+	         ELSE value END;
+END
+$$;
+
+-- An application's events received in [lo, hi) (of one level, NULL: any):
+-- whole hours from event_counts_hourly, up to where it is rolled, the rest
+-- from the events.
+CREATE FUNCTION app_window_events(app bigint, lvl text, lo timestamptz, hi timestamptz)
+RETURNS bigint
+LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET jit = off AS $$
+DECLARE
+	a timestamptz := hour_floor(lo - interval '1 microsecond') + interval '1 hour';
+	b timestamptz;
+	n bigint;
+BEGIN
+	SELECT greatest(a, CASE WHEN rolled_until >= hi THEN hour_floor(hi) ELSE rolled_until END)
+	  INTO b FROM rollup_state;
+	SELECT coalesce((SELECT sum(count) FROM event_counts_hourly
+	                  WHERE application_id = app AND hour >= a AND hour < b
+	                    AND (lvl IS NULL OR level = lvl)), 0)
+	       + (SELECT count(*) FROM events
+	           WHERE application_id = app AND (lvl IS NULL OR level = lvl)
+	             AND (received_at >= lo AND received_at < a OR received_at >= b AND received_at < hi))
+	  INTO n;
+	RETURN n;
+END
+$$;
+
+-- A window metric over the window of w seconds that ends at t: a service's
+-- (svc, route, method) or an application's (app, level); NULL requests for
+-- an application's.
+CREATE FUNCTION window_value(svc uuid, app bigint, metric text, p_route text, p_method text,
+                             lvl text, w integer, t timestamptz,
+                             OUT requests bigint, OUT value double precision)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	IF app IS NOT NULL THEN
+		value := app_window_events(app, lvl, t - w * interval '1 second', t);
+	ELSE
+		SELECT m.requests, m.value INTO requests, value
+		  FROM service_window_metric(svc, metric, t - w * interval '1 second', t,
+		                             p_route, p_method) m;
+	END IF;
+END
+$$;
+
+-- A window rule's metric at t, and whether it holds there.
+CREATE FUNCTION alert_window_value(r alerts, t timestamptz,
+                                   OUT requests bigint, OUT value double precision,
+                                   OUT firing boolean)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+	SELECT v.requests, v.value INTO requests, value
+	  FROM window_value(r.service_id, r.application_id, r.metric, r.route, r.method, r.level,
+	                    r.window_seconds, t) v;
+	firing := coalesce(requests >= r.min_requests, true) AND alert_holds(value, r.operator, r.threshold);
+END
+$$;
+
+-- One round of the scheduler: every enabled window rule is evaluated at
+-- now(); a rule that turns firing, or back to ok, records an alert event
+-- ("firing" or "resolved", with the value and the window), which its
+-- channels are sent. Returns how many rules changed state, or NULL when
+-- another round holds the lock.
+CREATE FUNCTION alert_windows_evaluate() RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE
+	r alerts;
+	v record;
+	changed integer := 0;
+BEGIN
+	IF NOT pg_try_advisory_xact_lock(7369735) THEN
+		RETURN NULL;
+	END IF;
+	FOR r IN SELECT * FROM alerts WHERE kind = 'window' AND enabled ORDER BY id LOOP
+		SELECT * INTO v FROM alert_window_value(r, now());
+		UPDATE alerts SET last_value = v.value, last_evaluated_at = now(),
+		       state = CASE WHEN v.firing THEN 'firing' ELSE 'ok' END
+		 WHERE id = r.id;
+		IF v.firing <> (r.state = 'firing') THEN
+			INSERT INTO alert_events (alert_id, field, observed_value, state, value, window_seconds)
+			VALUES (r.id, r.metric, coalesce(to_jsonb(v.value), 'null'),
+			        CASE WHEN v.firing THEN 'firing' ELSE 'resolved' END, v.value, r.window_seconds);
+			changed := changed + 1;
+		END IF;
+	END LOOP;
+	RETURN changed;
+END
+$$;
+
+-- The points of a window metric (as window_value's arguments) over the day
+-- before t: the window ending at each step, from the oldest. The step is
+-- five minutes, or a twelfth of the window when that is longer (at most 288
+-- points).
+CREATE FUNCTION window_series(svc uuid, app bigint, metric text, p_route text, p_method text,
+                              lvl text, w integer, t timestamptz)
+RETURNS TABLE (point_at timestamptz, value double precision)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+	step interval := greatest(300, w / 12) * interval '1 second';
+	p timestamptz := t - (floor(86400 / extract(epoch FROM step)) - 1) * step;
+BEGIN
+	WHILE p <= t LOOP
+		point_at := p;
+		SELECT v.value INTO value FROM window_value(svc, app, metric, p_route, p_method, lvl, w, p) v;
+		RETURN NEXT;
+		p := p + step;
+	END LOOP;
+END
+$$;
