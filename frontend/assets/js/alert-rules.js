@@ -31,8 +31,6 @@ export const WINDOW_CHOICES = [
 	[3600, '1 h'], [3 * 3600, '3 h'], [6 * 3600, '6 h'], [12 * 3600, '12 h'], [86400, '24 h'],
 ];
 
-export const LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'];
-
 /** A window of seconds in words: "5 min", "1 h", "90 s". */
 export function windowWords(seconds) {
 	const s = Number(seconds);

@@ -193,8 +193,11 @@ function draw(canvas, note, body, points) {
 	const over = measured.filter((p) => holds(p.value, body.operator, body.threshold)).length;
 	note.replaceChildren(h('p', { class: 'muted small', id: `${canvas.id}-summary` },
 		`${pointsWords(points, body.window_seconds)} `,
-		`The condition ${body.metric} ${body.operator} ${fmtThreshold(body.metric, body.threshold)} held at `,
-		h('strong', null, String(over)), ` of the ${measured.length} that had a value. The dashed line is the threshold.`));
+		measured.length
+			? [`The condition ${body.metric} ${body.operator} ${fmtThreshold(body.metric, body.threshold)} held at `,
+				h('strong', null, String(over)), ` of the ${measured.length} that had a value. `]
+			: 'None has a value: nothing was measured for this rule. ',
+		'The dashed line is the threshold.'));
 }
 
 /** "288 points over the last 24 hours, one every 5 min, each the 15 min

@@ -223,7 +223,7 @@ function renderRules() {
 	rulesBox.replaceChildren(h('table', { id: 'rules-table' },
 		h('thead', null, h('tr', null, h('th', null, 'Name'), h('th', null, 'Of'), h('th', null, 'Condition'),
 			h('th', null, 'Kind'), h('th', null, 'State'), h('th', { class: 'num' }, 'Last value'),
-			h('th', null, 'Last fired'), h('th', null, 'Enabled'), h('th', null, 'Channels'), h('th', null, ''))),
+			h('th', null, 'Last fired / checked'), h('th', null, 'Enabled'), h('th', null, 'Channels'), h('th', null, ''))),
 		h('tbody', null, rules.map((rule) => h('tr', {
 			class: `clickable${String(rule.id) === state.alert ? ' selected' : ''}`,
 			dataset: { id: rule.id, state: rule.state || '' },
@@ -408,10 +408,11 @@ function drawSeries(rule, events) {
 	}));
 	thresholdChart(canvas, seriesPoints.map((p) => ({ t: p.t, value: scale(p.value) })),
 		{ label: metric, threshold: scale(rule.threshold), markers, format });
+	const measured = seriesPoints.some((p) => p.value !== null && p.value !== undefined);
 	note.replaceChildren(h('p', { class: 'muted small' },
-		seriesPoints.length
-			? `${pointsWords(seriesPoints, rule.window_seconds)} The dashed line is the threshold; red triangles mark where the rule fired, green where it resolved (the events listed below).`
-			: 'No data in the last 24 hours.'));
+		!seriesPoints.length ? 'No data in the last 24 hours.'
+			: `${pointsWords(seriesPoints, rule.window_seconds)} ${measured ? '' : 'None has a value: nothing was measured. '}` +
+				'The dashed line is the threshold; red triangles mark where the rule fired, green where it resolved (the events listed below).'));
 }
 
 async function loadEvents(rule) {
