@@ -307,23 +307,19 @@ RETURN coalesce(CASE op WHEN '>' THEN v > t WHEN '>=' THEN v >= t WHEN '<' THEN 
                         WHEN '<=' THEN v <= t WHEN '==' THEN v = t WHEN '!=' THEN v <> t END,
                 false);
 
--- A service's metric over the logs received in [lo, hi) of one route and
--- method (NULL: any), and the requests counted. Whole minutes come from
--- log_minutes, up to where it is rolled; the rest from the logs. Percentiles
--- are read from the latency histogram (buckets at most 6.25 % wide, see
--- latency_bucket), interpolated within the bucket: within 6.25 % of the exact
--- value. error_rate is 0 without requests; a percentile without latencies
--- is NULL.
-CREATE FUNCTION service_window_metric(svc uuid, metric text, lo timestamptz, hi timestamptz,
-                                      p_route text, p_method text,
-                                      OUT requests bigint, OUT value double precision)
+-- A service's metrics over the logs received in [lo, hi) of one route and
+-- method (NULL: any): the requests, the errors and the latency percentiles.
+-- Whole minutes come from log_minutes, up to where it is rolled; the rest
+-- from the logs. Percentiles are read from the latency histogram (buckets at
+-- most 6.25 % wide, see latency_bucket), interpolated within the bucket:
+-- within 6.25 % of the exact value; NULL without latencies.
+CREATE FUNCTION service_window(svc uuid, lo timestamptz, hi timestamptz, p_route text, p_method text,
+                               OUT requests bigint, OUT errors bigint, OUT p50 double precision,
+                               OUT p95 double precision, OUT p99 double precision)
 LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET jit = off AS $$
 DECLARE
 	a timestamptz := minute_floor(lo - interval '1 microsecond') + interval '1 minute';
 	b timestamptz;
-	p double precision := CASE metric WHEN 'p50_latency_ms' THEN 0.5
-	                      WHEN 'p95_latency_ms' THEN 0.95 WHEN 'p99_latency_ms' THEN 0.99 END;
-	errors bigint;
 BEGIN
 	SELECT greatest(a, CASE WHEN rolled_until >= hi THEN minute_floor(hi) ELSE rolled_until END)
 	  INTO b FROM log_minute_state;
@@ -339,21 +335,20 @@ BEGIN
 	), h AS (
 		SELECT bucket, sum(n)::bigint AS n, sum(e)::bigint AS e FROM parts GROUP BY bucket
 	), lat AS (
+		-- Each bucket with the latencies below it, and the three ranks sought.
 		SELECT bucket, n, (sum(n) OVER (ORDER BY bucket) - n)::bigint AS below,
-		       sum(n) OVER () AS total FROM h WHERE bucket >= 0
+		       sum(n) OVER () - 1 AS last FROM h WHERE bucket >= 0
+	), pct AS (
+		SELECT p.i, (SELECT CASE WHEN bucket >= 32752 THEN latency_floor(bucket)
+		                    ELSE latency_floor(bucket) + (floor(p.q * last) - below + 0.5) / n
+		                         * (latency_floor(bucket + 1) - latency_floor(bucket)) END
+		               FROM lat WHERE below <= floor(p.q * last) ORDER BY bucket DESC LIMIT 1) AS v
+		  FROM (VALUES (1, 0.5::float8), (2, 0.95::float8), (3, 0.99::float8)) p (i, q)
 	)
 	SELECT coalesce((SELECT sum(n) FROM h), 0)::bigint, coalesce((SELECT sum(e) FROM h), 0)::bigint,
-	       (SELECT CASE WHEN bucket >= 32752 THEN latency_floor(bucket)
-	               ELSE latency_floor(bucket) + (floor(p * (total - 1)) - below + 0.5) / n
-	                    * (latency_floor(bucket + 1) - latency_floor(bucket)) END
-	          FROM lat WHERE p IS NOT NULL AND below <= floor(p * (total - 1))
-	         ORDER BY bucket DESC LIMIT 1)
-	  INTO requests, errors, value;
-	value := CASE metric
-	         WHEN 'request_count' THEN requests
-	         WHEN 'error_count' THEN errors
-	         WHEN 'error_rate' THEN CASE WHEN requests > 0 THEN errors::float8 / requests ELSE 0 END
-	         ELSE value END;
+	       (SELECT v FROM pct WHERE i = 1), (SELECT v FROM pct WHERE i = 2),
+	       (SELECT v FROM pct WHERE i = 3)
+	  INTO requests, errors, p50, p95, p99;
 END
 $$;
 
@@ -381,72 +376,88 @@ BEGIN
 END
 $$;
 
--- A window metric over the window of w seconds that ends at t: a service's
--- (svc, route, method) or an application's (app, level); NULL requests for
--- an application's.
-CREATE FUNCTION window_value(svc uuid, app bigint, metric text, p_route text, p_method text,
-                             lvl text, w integer, t timestamptz,
-                             OUT requests bigint, OUT value double precision)
+-- Every window metric over the window of w seconds that ends at t: a
+-- service's (svc, route, method) or an application's (app, level).
+CREATE FUNCTION window_values(svc uuid, app bigint, p_route text, p_method text, lvl text,
+                              w integer, t timestamptz,
+                              OUT requests bigint, OUT errors bigint, OUT p50 double precision,
+                              OUT p95 double precision, OUT p99 double precision, OUT events bigint)
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
 	IF app IS NOT NULL THEN
-		value := app_window_events(app, lvl, t - w * interval '1 second', t);
+		events := app_window_events(app, lvl, t - w * interval '1 second', t);
 	ELSE
-		SELECT m.requests, m.value INTO requests, value
-		  FROM service_window_metric(svc, metric, t - w * interval '1 second', t,
-		                             p_route, p_method) m;
+		SELECT s.* INTO requests, errors, p50, p95, p99
+		  FROM service_window(svc, t - w * interval '1 second', t, p_route, p_method) s;
 	END IF;
 END
 $$;
 
--- A window rule's metric at t, and whether it holds there.
-CREATE FUNCTION alert_window_value(r alerts, t timestamptz,
-                                   OUT requests bigint, OUT value double precision,
-                                   OUT firing boolean)
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-	SELECT v.requests, v.value INTO requests, value
-	  FROM window_value(r.service_id, r.application_id, r.metric, r.route, r.method, r.level,
-	                    r.window_seconds, t) v;
-	firing := coalesce(requests >= r.min_requests, true) AND alert_holds(value, r.operator, r.threshold);
-END
-$$;
+-- The value of metric among window_values' (error_rate is 0 without requests).
+CREATE FUNCTION window_metric(metric text, requests bigint, errors bigint, p50 double precision,
+                              p95 double precision, p99 double precision, events bigint)
+RETURNS double precision
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE metric WHEN 'request_count' THEN requests WHEN 'error_count' THEN errors
+       WHEN 'error_rate' THEN CASE WHEN requests > 0 THEN errors::float8 / requests ELSE 0 END
+       WHEN 'p50_latency_ms' THEN p50 WHEN 'p95_latency_ms' THEN p95
+       WHEN 'p99_latency_ms' THEN p99 WHEN 'event_count' THEN events END;
 
 -- One round of the scheduler: every enabled window rule is evaluated at
 -- now(); a rule that turns firing, or back to ok, records an alert event
 -- ("firing" or "resolved", with the value and the window), which its
--- channels are sent. Returns how many rules changed state, or NULL when
--- another round holds the lock.
+-- channels are sent. Rules that watch the same logs over the same window
+-- (their service, route and method, or their application and level) share
+-- one read of them, whatever their metric. The rules are locked for the
+-- round: a PATCH waits for it, and is not undone by it. Returns how many
+-- rules changed state, or NULL when another round holds the lock.
 CREATE FUNCTION alert_windows_evaluate() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
-	r alerts;
-	v record;
-	changed integer := 0;
+	changed integer;
 BEGIN
 	IF NOT pg_try_advisory_xact_lock(7369735) THEN
 		RETURN NULL;
 	END IF;
-	FOR r IN SELECT * FROM alerts WHERE kind = 'window' AND enabled ORDER BY id LOOP
-		SELECT * INTO v FROM alert_window_value(r, now());
-		UPDATE alerts SET last_value = v.value, last_evaluated_at = now(),
-		       state = CASE WHEN v.firing THEN 'firing' ELSE 'ok' END
-		 WHERE id = r.id;
-		IF v.firing <> (r.state = 'firing') THEN
-			INSERT INTO alert_events (alert_id, field, observed_value, state, value, window_seconds)
-			VALUES (r.id, r.metric, coalesce(to_jsonb(v.value), 'null'),
-			        CASE WHEN v.firing THEN 'firing' ELSE 'resolved' END, v.value, r.window_seconds);
-			changed := changed + 1;
-		END IF;
-	END LOOP;
+	WITH rules AS (
+		SELECT * FROM alerts WHERE kind = 'window' AND enabled ORDER BY id FOR NO KEY UPDATE
+	), watched AS (
+		SELECT DISTINCT service_id, application_id, route, method, level, window_seconds FROM rules
+	), measured AS (
+		SELECT k.*, v.* FROM watched k,
+		       LATERAL window_values(k.service_id, k.application_id, k.route, k.method, k.level,
+		                             k.window_seconds, now()) v
+	), judged AS (
+		SELECT r.id, r.metric, r.window_seconds, r.state = 'firing' AS was_firing, x.value,
+		       coalesce(m.requests >= r.min_requests, true)
+		       AND alert_holds(x.value, r.operator, r.threshold) AS firing
+		  FROM rules r
+		  JOIN measured m ON m.service_id IS NOT DISTINCT FROM r.service_id
+		   AND m.application_id IS NOT DISTINCT FROM r.application_id
+		   AND m.route IS NOT DISTINCT FROM r.route AND m.method IS NOT DISTINCT FROM r.method
+		   AND m.level IS NOT DISTINCT FROM r.level AND m.window_seconds = r.window_seconds,
+		       LATERAL (SELECT window_metric(r.metric, m.requests, m.errors, m.p50, m.p95, m.p99,
+		                                     m.events) AS value) x
+	), updated AS (
+		UPDATE alerts a SET last_value = j.value, last_evaluated_at = now(),
+		       state = CASE WHEN j.firing THEN 'firing' ELSE 'ok' END
+		  FROM judged j WHERE a.id = j.id
+	), recorded AS (
+		INSERT INTO alert_events (alert_id, field, observed_value, state, value, window_seconds)
+		SELECT id, metric, coalesce(to_jsonb(value), 'null'),
+		       CASE WHEN firing THEN 'firing' ELSE 'resolved' END, value, window_seconds
+		  FROM judged WHERE firing <> was_firing
+		RETURNING 1
+	)
+	SELECT count(*) INTO changed FROM recorded;
 	RETURN changed;
 END
 $$;
 
--- The points of a window metric (as window_value's arguments) over the day
--- before t: the window ending at each step, from the oldest. The step is
--- five minutes, or a twelfth of the window when that is longer (at most 288
--- points).
+-- The points of a window metric (window_values' arguments, and the metric)
+-- over the day before t: the window ending at each step, from the oldest.
+-- The step is five minutes, or a twelfth of the window when that is longer
+-- (at most 288 points).
 CREATE FUNCTION window_series(svc uuid, app bigint, metric text, p_route text, p_method text,
                               lvl text, w integer, t timestamptz)
 RETURNS TABLE (point_at timestamptz, value double precision)
@@ -457,7 +468,8 @@ DECLARE
 BEGIN
 	WHILE p <= t LOOP
 		point_at := p;
-		SELECT v.value INTO value FROM window_value(svc, app, metric, p_route, p_method, lvl, w, p) v;
+		SELECT window_metric(metric, v.requests, v.errors, v.p50, v.p95, v.p99, v.events) INTO value
+		  FROM window_values(svc, app, p_route, p_method, lvl, w, p) v;
 		RETURN NEXT;
 		p := p + step;
 	END LOOP;
