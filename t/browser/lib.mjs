@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -297,6 +298,38 @@ export async function apiOk(want, method, p, opts) {
 export async function routeServed(method, p, opts) {
 	const res = await api(method, p, opts);
 	return !(res.status === 404 && res.json && res.json.message === 'no such resource');
+}
+
+/** A throwaway HTTP server on loopback (a free port) that answers every
+ *  request with status and keeps it: {url(path), hits: [{method, path,
+ *  headers, body}], waitFor(n, ms) → hits once there are n, close()}. */
+export async function receiver(status = 200) {
+	const hits = [];
+	const server = http.createServer((req, res) => {
+		let body = '';
+		req.setEncoding('utf8');
+		req.on('data', (d) => { body += d; });
+		req.on('end', () => {
+			hits.push({ method: req.method, path: req.url, headers: req.headers, body });
+			res.writeHead(status, { 'Content-Type': 'text/plain' });
+			res.end(status < 300 ? 'ok' : 'no');
+		});
+	});
+	await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address();
+	return {
+		port,
+		hits,
+		url: (p = '/') => `http://127.0.0.1:${port}${p}`,
+		async waitFor(n, ms = 10000) {
+			const deadline = Date.now() + ms;
+			while (hits.length < n && Date.now() < deadline)
+				await new Promise((r) => setTimeout(r, 50));
+			assert.ok(hits.length >= n, `the receiver got ${n} request(s) (got ${hits.length})`);
+			return hits;
+		},
+		close: () => new Promise((resolve) => server.close(resolve)),
+	};
 }
 
 export const XSS = '<img src=x onerror=alert(1)>';

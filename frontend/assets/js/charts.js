@@ -1,5 +1,6 @@
 // Charts, drawn by Chart.js (loaded before this module from /vendor/chart.js/
 // as a classic script: window.Chart). Every label reaches the canvas as text.
+import { fmtTime } from './dom.js';
 
 const Chart = window.Chart;
 
@@ -97,4 +98,79 @@ export function bucketLabel(iso, spanMs) {
 	if (spanMs >= 86400e3)
 		return day;
 	return spanMs >= 3600e3 && d.getHours() === 0 && d.getMinutes() === 0 ? `${day} ${time}` : time;
+}
+
+/** A line of points [{t: ISO time, value: number|null}] over time (a gap
+ *  where value is null), the threshold (a number, or null for none) as a
+ *  dashed line across it, and markers [{t, value, colour, label}] as
+ *  triangles, one dataset per label: the moments a rule changed state. format(v) writes a value for
+ *  the axis and the tooltips. Returns the chart. */
+export function thresholdChart(canvas, points, { label = 'value', threshold = null, markers = [], format = String } = {}) {
+	const xy = points.map((p) => ({ x: Date.parse(p.t), y: p.value ?? null }));
+	const marks = markers.filter((m) => m.value !== null && m.value !== undefined)
+		.map((m) => ({ x: Date.parse(m.t), y: m.value, label: m.label, colour: m.colour }));
+	const xs = [...xy, ...marks].map((p) => p.x).filter(Number.isFinite);
+	const first = xs.length ? Math.min(...xs) : Date.now() - 86400e3;
+	const last = xs.length ? Math.max(...xs) : Date.now();
+	const span = last - first;
+	const datasets = [{
+		label,
+		data: xy,
+		borderColor: '#2f6fde',
+		backgroundColor: '#2f6fde',
+		borderWidth: 2,
+		pointRadius: xy.length > 60 ? 0 : 2,
+		spanGaps: false,
+		tension: 0.2,
+	}];
+	if (threshold !== null && threshold !== undefined && Number.isFinite(threshold))
+		datasets.push({
+			label: `threshold ${format(threshold)}`,
+			data: [{ x: first, y: threshold }, { x: last, y: threshold }],
+			borderColor: '#cf3b3b',
+			backgroundColor: '#cf3b3b',
+			borderWidth: 1.5,
+			borderDash: [6, 4],
+			pointRadius: 0,
+		});
+	// One set of markers per kind of change, so that the legend names each.
+	for (const kind of [...new Set(marks.map((m) => m.label))]) {
+		const some = marks.filter((m) => m.label === kind);
+		datasets.push({
+			label: kind,
+			data: some,
+			showLine: false,
+			pointStyle: 'triangle',
+			pointRadius: 7,
+			pointHoverRadius: 8,
+			backgroundColor: some[0].colour || '#cf3b3b',
+			borderColor: some[0].colour || '#cf3b3b',
+		});
+	}
+	return draw(canvas, {
+		type: 'line',
+		data: { datasets },
+		options: {
+			parsing: true,
+			interaction: { mode: 'nearest', intersect: false },
+			scales: {
+				x: {
+					type: 'linear',
+					min: first,
+					max: last,
+					ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 10,
+						callback: (v) => bucketLabel(new Date(v).toISOString(), span > 2 * 86400e3 ? 86400e3 : 60e3) },
+				},
+				y: { beginAtZero: true, ticks: { callback: (v) => format(v) } },
+			},
+			plugins: {
+				tooltip: {
+					callbacks: {
+						title: (items) => (items.length ? fmtTime(new Date(items[0].parsed.x).toISOString()) : ''),
+						label: (item) => `${item.raw.label || item.dataset.label}: ${format(item.parsed.y)}`,
+					},
+				},
+			},
+		},
+	});
 }

@@ -5,8 +5,10 @@ import { h } from './dom.js';
 
 /** The box for value, titled title, with an optional extra note (a node or
  *  text); noun names what value is in the box's sentences; onHide, when
- *  given, runs once the person has hidden the box. */
-export function secretBox(title, value, extra, noun = 'key', onHide = null) {
+ *  given, runs once the person has hidden the box; once, when given, replaces
+ *  the sentence that says the value is shown only this once (for a value
+ *  telltale keeps otherwise than as a digest). */
+export function secretBox(title, value, extra, noun = 'key', onHide = null, once = null) {
 	const code = h('code', { class: 'secret', 'data-secret': '' }, value);
 	const status = h('span', { class: 'small muted', role: 'status' });
 	const copy = h('button', {
@@ -26,7 +28,7 @@ export function secretBox(title, value, extra, noun = 'key', onHide = null) {
 					onHide();
 			} }, 'Done, hide it'),
 			status),
-		h('p', null, `This is the only time the ${noun} is shown: telltale keeps only its SHA-256. Copy it now.`),
+		h('p', null, once || `This is the only time the ${noun} is shown: telltale keeps only its SHA-256. Copy it now.`),
 		extra ? h('p', null, extra) : null);
 	return box;
 }
