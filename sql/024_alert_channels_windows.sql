@@ -309,51 +309,6 @@ RETURN coalesce(CASE op WHEN '>' THEN v > t WHEN '>=' THEN v >= t WHEN '<' THEN 
                         WHEN '<=' THEN v <= t WHEN '==' THEN v = t WHEN '!=' THEN v <> t END,
                 false);
 
--- A service's metrics over the logs received in [lo, hi) of one route and
--- method (NULL: any): the requests, the errors and the latency percentiles.
--- Whole minutes come from log_minutes, up to where it is rolled; the rest
--- from the logs. Percentiles are read from the latency histogram (buckets at
--- most 6.25 % wide, see latency_bucket), interpolated within the bucket:
--- within 6.25 % of the exact value; NULL without latencies.
-CREATE FUNCTION service_window(svc uuid, lo timestamptz, hi timestamptz, p_route text, p_method text,
-                               OUT requests bigint, OUT errors bigint, OUT p50 double precision,
-                               OUT p95 double precision, OUT p99 double precision)
-LANGUAGE plpgsql STABLE SET plan_cache_mode = force_custom_plan SET jit = off AS $$
-DECLARE
-	a timestamptz := minute_floor(lo - interval '1 microsecond') + interval '1 minute';
-	b timestamptz;
-BEGIN
-	SELECT greatest(a, CASE WHEN rolled_until >= hi THEN minute_floor(hi) ELSE rolled_until END)
-	  INTO b FROM log_minute_state;
-	WITH parts AS (
-		SELECT m.bucket, m.count AS n, m.errors AS e FROM log_minutes m
-		 WHERE m.service_id = svc AND m.minute >= a AND m.minute < b
-		   AND (p_route IS NULL OR m.route = p_route) AND (p_method IS NULL OR m.method = p_method)
-		UNION ALL
-		SELECT coalesce(latency_bucket(l.latency_ms), -1), 1, l.is_error::int FROM logs l
-		 WHERE l.service_id = svc
-		   AND (l.received_at >= lo AND l.received_at < a OR l.received_at >= b AND l.received_at < hi)
-		   AND (p_route IS NULL OR l.route = p_route) AND (p_method IS NULL OR l.method = p_method)
-	), h AS (
-		SELECT bucket, sum(n)::bigint AS n, sum(e)::bigint AS e FROM parts GROUP BY bucket
-	), lat AS (
-		-- Each bucket with the latencies below it, and the three ranks sought.
-		SELECT bucket, n, (sum(n) OVER (ORDER BY bucket) - n)::bigint AS below,
-		       sum(n) OVER () - 1 AS last FROM h WHERE bucket >= 0
-	), pct AS (
-		SELECT p.i, (SELECT CASE WHEN bucket >= 32752 THEN latency_floor(bucket)
-		                    ELSE latency_floor(bucket) + (floor(p.q * last) - below + 0.5) / n
-		                         * (latency_floor(bucket + 1) - latency_floor(bucket)) END
-		               FROM lat WHERE below <= floor(p.q * last) ORDER BY bucket DESC LIMIT 1) AS v
-		  FROM (VALUES (1, 0.5::float8), (2, 0.95::float8), (3, 0.99::float8)) p (i, q)
-	)
-	SELECT coalesce((SELECT sum(n) FROM h), 0)::bigint, coalesce((SELECT sum(e) FROM h), 0)::bigint,
-	       (SELECT v FROM pct WHERE i = 1), (SELECT v FROM pct WHERE i = 2),
-	       (SELECT v FROM pct WHERE i = 3)
-	  INTO requests, errors, p50, p95, p99;
-END
-$$;
-
 -- An application's events received in [lo, hi) (of one level, NULL: any):
 -- whole hours from event_counts_hourly, up to where it is rolled, the rest
 -- from the events.
@@ -378,24 +333,76 @@ BEGIN
 END
 $$;
 
--- Every window metric over the window of w seconds that ends at t: a
--- service's (svc, route, method) or an application's (app, level).
-CREATE FUNCTION window_values(svc uuid, app bigint, p_route text, p_method text, lvl text,
-                              w integer, t timestamptz,
-                              OUT requests bigint, OUT errors bigint, OUT p50 double precision,
-                              OUT p95 double precision, OUT p99 double precision, OUT events bigint)
-LANGUAGE plpgsql STABLE AS $$
-BEGIN
-	IF app IS NOT NULL THEN
-		events := app_window_events(app, lvl, t - w * interval '1 second', t);
-	ELSE
-		SELECT s.* INTO requests, errors, p50, p95, p99
-		  FROM service_window(svc, t - w * interval '1 second', t, p_route, p_method) s;
-	END IF;
-END
+-- A window to measure: the logs of a service (of one route and method, NULL:
+-- any) or the events of an application (of one level) received in [lo, hi).
+-- id names it among the windows measured together.
+CREATE TYPE window_key AS (id integer, service_id uuid, application_id bigint, route text,
+                           method text, level text, lo timestamptz, hi timestamptz);
+
+-- The metrics of each window of keys, in one statement: a service's
+-- requests, errors and latency percentiles, an application's events.
+--
+-- A service's whole minutes come from log_minutes, up to where it is rolled
+-- (each key reads its route's minutes through log_minutes_route, or all of
+-- its service's), the rest from the logs. Percentiles are read from the
+-- latency histogram (buckets at most 6.25 % wide, see latency_bucket),
+-- interpolated within the bucket holding the rank: within 6.25 % of the
+-- exact value; NULL without latencies.
+CREATE FUNCTION measure_windows(keys window_key[])
+RETURNS TABLE (id integer, requests bigint, errors bigint, p50 double precision,
+               p95 double precision, p99 double precision, events bigint)
+LANGUAGE sql STABLE AS $$
+	WITH k AS (
+		-- [lo, a) and [b, hi) are read from the logs, the minutes of [a, b)
+		-- from log_minutes.
+		SELECT u.*, e.a, greatest(e.a, CASE WHEN s.rolled_until >= u.hi THEN minute_floor(u.hi)
+		                                    ELSE s.rolled_until END) AS b
+		  FROM unnest(keys) u, log_minute_state s,
+		       LATERAL (SELECT minute_floor(u.lo - interval '1 microsecond') + interval '1 minute' AS a) e
+		 WHERE u.service_id IS NOT NULL
+	), parts AS (
+		SELECT k.id, m.bucket, m.count AS n, m.errors AS e
+		  FROM k JOIN log_minutes m ON m.service_id = k.service_id AND m.route = k.route
+		   AND m.minute >= k.a AND m.minute < k.b
+		 WHERE k.method IS NULL OR m.method = k.method
+		UNION ALL
+		SELECT k.id, m.bucket, m.count, m.errors
+		  FROM k JOIN log_minutes m ON m.service_id = k.service_id AND m.minute >= k.a AND m.minute < k.b
+		 WHERE k.route IS NULL AND (k.method IS NULL OR m.method = k.method)
+		UNION ALL
+		SELECT k.id, coalesce(latency_bucket(l.latency_ms), -1), 1, l.is_error::int
+		  FROM k JOIN logs l ON l.service_id = k.service_id
+		   AND (l.received_at >= k.lo AND l.received_at < k.a OR l.received_at >= k.b AND l.received_at < k.hi)
+		 WHERE (k.route IS NULL OR l.route = k.route) AND (k.method IS NULL OR l.method = k.method)
+	), h AS (
+		SELECT id, bucket, sum(n)::bigint AS n, sum(e)::bigint AS e FROM parts GROUP BY id, bucket
+	), lat AS (
+		-- Each bucket with the latencies below it, and the last rank.
+		SELECT id, bucket, n, sum(n) OVER (PARTITION BY id ORDER BY bucket) - n AS below,
+		       sum(n) OVER (PARTITION BY id) - 1 AS last
+		  FROM h WHERE bucket >= 0
+	), pct AS (
+		SELECT lat.id,
+		       max(v) FILTER (WHERE q.i = 1) AS p50, max(v) FILTER (WHERE q.i = 2) AS p95,
+		       max(v) FILTER (WHERE q.i = 3) AS p99
+		  FROM lat, (VALUES (1, 0.5::float8), (2, 0.95::float8), (3, 0.99::float8)) q (i, p),
+		       LATERAL (SELECT floor(q.p * lat.last) AS r) x,
+		       LATERAL (SELECT CASE WHEN lat.bucket >= 32752 THEN latency_floor(lat.bucket)
+		                       ELSE latency_floor(lat.bucket) + (x.r - lat.below + 0.5) / lat.n
+		                            * (latency_floor(lat.bucket + 1) - latency_floor(lat.bucket)) END AS v) y
+		 WHERE lat.below <= x.r AND x.r < lat.below + lat.n
+		 GROUP BY lat.id
+	), totals AS (
+		SELECT id, sum(n)::bigint AS requests, sum(e)::bigint AS errors FROM h GROUP BY id
+	)
+	SELECT k.id, coalesce(t.requests, 0), coalesce(t.errors, 0), p.p50, p.p95, p.p99, NULL::bigint
+	  FROM k LEFT JOIN totals t ON t.id = k.id LEFT JOIN pct p ON p.id = k.id
+	UNION ALL
+	SELECT u.id, NULL, NULL, NULL, NULL, NULL, app_window_events(u.application_id, u.level, u.lo, u.hi)
+	  FROM unnest(keys) u WHERE u.application_id IS NOT NULL
 $$;
 
--- The value of metric among window_values' (error_rate is 0 without requests).
+-- The value of metric among measure_windows' (error_rate is 0 without requests).
 CREATE FUNCTION window_metric(metric text, requests bigint, errors bigint, p50 double precision,
                               p95 double precision, p99 double precision, events bigint)
 RETURNS double precision
@@ -410,9 +417,10 @@ RETURN CASE metric WHEN 'request_count' THEN requests WHEN 'error_count' THEN er
 -- ("firing" or "resolved", with the value and the window), which its
 -- channels are sent. Rules that watch the same logs over the same window
 -- (their service, route and method, or their application and level) share
--- one read of them, whatever their metric. The rules are locked for the
--- round: a PATCH waits for it, and is not undone by it. Returns how many
--- rules changed state, or NULL when another round holds the lock.
+-- one window, whatever their metric, and every window is measured in one
+-- statement. The rules are locked for the round: a PATCH waits for it, and
+-- is not undone by it. Returns how many rules changed state, or NULL when
+-- another round holds the lock.
 CREATE FUNCTION alert_windows_evaluate() RETURNS integer
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -421,14 +429,18 @@ BEGIN
 	IF NOT pg_try_advisory_xact_lock(7369735) THEN
 		RETURN NULL;
 	END IF;
-	WITH rules AS (
+	WITH rules AS MATERIALIZED (
 		SELECT * FROM alerts WHERE kind = 'window' AND enabled ORDER BY id FOR NO KEY UPDATE
-	), watched AS (
-		SELECT DISTINCT service_id, application_id, route, method, level, window_seconds FROM rules
-	), measured AS (
-		SELECT k.*, v.* FROM watched k,
-		       LATERAL window_values(k.service_id, k.application_id, k.route, k.method, k.level,
-		                             k.window_seconds, now()) v
+	), windows AS MATERIALIZED (
+		SELECT row_number() OVER ()::integer AS id, w.*
+		  FROM (SELECT DISTINCT service_id, application_id, route, method, level, window_seconds
+		          FROM rules) w
+	), measured AS MATERIALIZED (
+		SELECT w.*, m.requests, m.errors, m.p50, m.p95, m.p99, m.events
+		  FROM measure_windows((SELECT array_agg(ROW(id, service_id, application_id, route, method,
+		                                            level, now() - window_seconds * interval '1 second',
+		                                            now())::window_key) FROM windows)) m
+		  JOIN windows w ON w.id = m.id
 	), judged AS (
 		SELECT r.id, r.metric, r.window_seconds, r.state = 'firing' AS was_firing, x.value,
 		       coalesce(m.requests >= r.min_requests, true)
@@ -456,24 +468,25 @@ BEGIN
 END
 $$;
 
--- The points of a window metric (window_values' arguments, and the metric)
--- over the day before t: the window ending at each step, from the oldest.
--- The step is five minutes, or a twelfth of the window when that is longer
--- (at most 288 points).
+-- The points of a window metric over the day before t: the value of the
+-- window of w seconds (of a service's route and method, or an
+-- application's level) ending at each step, from the oldest. The step is
+-- five minutes, or a twelfth of the window when that is longer (at most 288
+-- points). Every point is measured in one statement.
 CREATE FUNCTION window_series(svc uuid, app bigint, metric text, p_route text, p_method text,
                               lvl text, w integer, t timestamptz)
 RETURNS TABLE (point_at timestamptz, value double precision)
-LANGUAGE plpgsql STABLE AS $$
-DECLARE
-	step interval := greatest(300, w / 12) * interval '1 second';
-	p timestamptz := t - (floor(86400 / extract(epoch FROM step)) - 1) * step;
-BEGIN
-	WHILE p <= t LOOP
-		point_at := p;
-		SELECT window_metric(metric, v.requests, v.errors, v.p50, v.p95, v.p99, v.events) INTO value
-		  FROM window_values(svc, app, p_route, p_method, lvl, w, p) v;
-		RETURN NEXT;
-		p := p + step;
-	END LOOP;
-END
+LANGUAGE sql STABLE AS $$
+	WITH points AS (
+		SELECT i, t - (s.n - i) * s.step AS at
+		  FROM (SELECT greatest(300, w / 12) * interval '1 second' AS step,
+		               floor(86400 / greatest(300, w / 12))::integer - 1 AS n) s,
+		       generate_series(0, s.n) i
+	)
+	SELECT p.at, window_metric(metric, m.requests, m.errors, m.p50, m.p95, m.p99, m.events)
+	  FROM measure_windows((SELECT array_agg(ROW(i, svc, app, p_route, p_method, lvl,
+	                                             at - w * interval '1 second', at)::window_key)
+	                          FROM points)) m
+	  JOIN points p ON p.i = m.id
+	 ORDER BY p.at
 $$;

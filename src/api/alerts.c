@@ -23,8 +23,7 @@
 	" e.window_seconds, e.issue_id," \
 	" (SELECT coalesce(json_agg(json_build_object('channel_id', d.channel_id," \
 	"   'delivery_status', d.delivery_status, 'delivery_attempts', d.delivery_attempts," \
-	"   'delivery_error', d.delivery_error, 'delivered_at'," \
-	"   to_char(d.delivered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'))" \
+	"   'delivery_error', d.delivery_error, 'delivered_at', ts_to_usec(d.delivered_at))" \
 	"   ORDER BY d.channel_id), '[]') FROM alert_deliveries d WHERE d.alert_event_id = e.id)"
 
 enum event_column {
@@ -85,9 +84,27 @@ const struct db_statement alerts_statements[] = {
 
 /* Member key of obj: the JSON text of column col, as parsed (written
  * compactly, as every answer is). */
-static void add_parsed(struct json_object *obj, const char *key, const PGresult *res, int row, int col)
+static struct json_object *add_parsed(struct json_object *obj, const char *key, const PGresult *res,
+				      int row, int col)
 {
-	json_object_object_add(obj, key, json_tokener_parse(PQgetvalue(res, row, col)));
+	struct json_object *value = json_tokener_parse(PQgetvalue(res, row, col));
+
+	json_object_object_add(obj, key, value);
+	return value;
+}
+
+/* The deliveries of an event, their delivered_at (microseconds from the
+ * database) written as every time of the API is. */
+static void add_deliveries(struct json_object *ev, const PGresult *res, int row)
+{
+	struct json_object *list = add_parsed(ev, "deliveries", res, row, E_DELIVERIES), *at;
+
+	for (size_t i = 0; i < json_object_array_length(list); i++) {
+		struct json_object *d = json_object_array_get_idx(list, i);
+
+		if (json_object_object_get_ex(d, "delivered_at", &at) && json_object_is_type(at, json_type_int))
+			json_add_time(d, "delivered_at", json_object_get_int64(at));
+	}
 }
 
 /* Members of a threshold rule. */
@@ -168,7 +185,7 @@ static struct json_object *event_json(const PGresult *res, int row)
 	sql_add_text(ev, "delivery_error", res, row, E_ERROR);
 	sql_add_time(ev, "last_attempt_at", res, row, E_LAST_ATTEMPT);
 	sql_add_time(ev, "delivered_at", res, row, E_DELIVERED);
-	add_parsed(ev, "deliveries", res, row, E_DELIVERIES);
+	add_deliveries(ev, res, row);
 	return ev;
 }
 
