@@ -254,8 +254,9 @@ CREATE TABLE log_minutes (
 	errors     bigint NOT NULL,
 	PRIMARY KEY (service_id, minute, route, method, bucket)
 );
-CREATE INDEX log_minutes_minute ON log_minutes (minute);
--- A rule of one route reads that route's minutes only.
+-- A window of one route reads that route's minutes only. (There is no index
+-- on the minute alone: windows would read it instead of their route's, and
+-- the minutes are dropped once a minute, by one pass.)
 CREATE INDEX log_minutes_route ON log_minutes (service_id, route, minute);
 
 -- Every log received before rolled_until is counted in log_minutes (those
@@ -270,10 +271,10 @@ CREATE FUNCTION minute_floor(t timestamptz) RETURNS timestamptz
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN date_bin('1 minute', t, timestamptz '2000-01-01 00:00:00+00');
 
--- Counts the logs received since the last run into log_minutes, and drops
--- the minutes older than 49 hours (the longest window, a day, reaching back
--- from a preview's first point, a day ago). Returns rolled_until, or NULL
--- when another run holds the lock.
+-- Counts the logs received since the last run into log_minutes, and, when a
+-- minute has begun since, drops the minutes older than 49 hours (the longest
+-- window, a day, reaching back from a preview's first point, a day ago).
+-- Returns rolled_until, or NULL when another run holds the lock.
 CREATE FUNCTION rollup_log_minutes() RETURNS timestamptz
 LANGUAGE plpgsql SET plan_cache_mode = force_custom_plan AS $$
 DECLARE
@@ -296,7 +297,9 @@ BEGIN
 	 GROUP BY 1, 2, 3, 4, 5
 	ON CONFLICT (service_id, minute, route, method, bucket)
 	DO UPDATE SET count = c.count + excluded.count, errors = c.errors + excluded.errors;
-	DELETE FROM log_minutes WHERE minute < now() - interval '49 hours';
+	IF minute_floor(upto) > minute_floor(done) THEN
+		DELETE FROM log_minutes WHERE minute < now() - interval '49 hours';
+	END IF;
 	UPDATE log_minute_state SET rolled_until = upto;
 	RETURN upto;
 END
@@ -351,29 +354,35 @@ CREATE TYPE window_key AS (id integer, service_id uuid, application_id bigint, r
 CREATE FUNCTION measure_windows(keys window_key[])
 RETURNS TABLE (id integer, requests bigint, errors bigint, p50 double precision,
                p95 double precision, p99 double precision, events bigint)
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE SET jit = off AS $$
 	WITH k AS (
 		-- [lo, a) and [b, hi) are read from the logs, the minutes of [a, b)
 		-- from log_minutes.
 		SELECT u.*, e.a, greatest(e.a, CASE WHEN s.rolled_until >= u.hi THEN minute_floor(u.hi)
 		                                    ELSE s.rolled_until END) AS b
-		  FROM unnest(keys) u, log_minute_state s,
+		  FROM unnest(keys) u, (SELECT (SELECT rolled_until FROM log_minute_state) AS rolled_until) s,
 		       LATERAL (SELECT minute_floor(u.lo - interval '1 microsecond') + interval '1 minute' AS a) e
 		 WHERE u.service_id IS NOT NULL
 	), parts AS (
-		SELECT k.id, m.bucket, m.count AS n, m.errors AS e
-		  FROM k JOIN log_minutes m ON m.service_id = k.service_id AND m.route = k.route
-		   AND m.minute >= k.a AND m.minute < k.b
-		 WHERE k.method IS NULL OR m.method = k.method
-		UNION ALL
-		SELECT k.id, m.bucket, m.count, m.errors
-		  FROM k JOIN log_minutes m ON m.service_id = k.service_id AND m.minute >= k.a AND m.minute < k.b
-		 WHERE k.route IS NULL AND (k.method IS NULL OR m.method = k.method)
-		UNION ALL
-		SELECT k.id, coalesce(latency_bucket(l.latency_ms), -1), 1, l.is_error::int
-		  FROM k JOIN logs l ON l.service_id = k.service_id
-		   AND (l.received_at >= k.lo AND l.received_at < k.a OR l.received_at >= k.b AND l.received_at < k.hi)
-		 WHERE (k.route IS NULL OR l.route = k.route) AND (k.method IS NULL OR l.method = k.method)
+		-- Each key's own reads, through the index for its route (or its
+		-- service) and its minutes, and logs_service_received for the edges.
+		SELECT k.id, x.bucket, x.n, x.e FROM k, LATERAL (
+			SELECT m.bucket, m.count AS n, m.errors AS e FROM log_minutes m
+			 WHERE k.route IS NOT NULL AND m.service_id = k.service_id AND m.route = k.route
+			   AND m.minute >= k.a AND m.minute < k.b AND (k.method IS NULL OR m.method = k.method)
+			UNION ALL
+			SELECT m.bucket, m.count, m.errors FROM log_minutes m
+			 WHERE k.route IS NULL AND m.service_id = k.service_id
+			   AND m.minute >= k.a AND m.minute < k.b AND (k.method IS NULL OR m.method = k.method)
+			UNION ALL
+			SELECT coalesce(latency_bucket(l.latency_ms), -1), 1, l.is_error::int FROM logs l
+			 WHERE l.service_id = k.service_id AND l.received_at >= k.lo AND l.received_at < k.a
+			   AND (k.route IS NULL OR l.route = k.route) AND (k.method IS NULL OR l.method = k.method)
+			UNION ALL
+			SELECT coalesce(latency_bucket(l.latency_ms), -1), 1, l.is_error::int FROM logs l
+			 WHERE l.service_id = k.service_id AND l.received_at >= k.b AND l.received_at < k.hi
+			   AND (k.route IS NULL OR l.route = k.route) AND (k.method IS NULL OR l.method = k.method)
+		) x
 	), h AS (
 		SELECT id, bucket, sum(n)::bigint AS n, sum(e)::bigint AS e FROM parts GROUP BY id, bucket
 	), lat AS (
