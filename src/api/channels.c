@@ -168,17 +168,26 @@ void channels_list(struct request *req)
 	PQclear(res);
 }
 
+/* Runs stmt on the channel the path names ($1, its id into id). Returns 0,
+ * or -1 having answered a malformed id or a database failure. */
+static int run_on_channel(struct request *req, const char *stmt, char id[PARAMS_UUID_LEN + 1],
+			  PGresult **res)
+{
+	struct sql_args a = { 0 };
+
+	if (handler_path_uuid_or_respond(req, 2, id) != 0)
+		return -1;
+	sql_arg_text(&a, id);
+	return handler_exec_or_respond(req, stmt, &a, res);
+}
+
 /* GET /v1/channels/{id} */
 void channels_get(struct request *req)
 {
 	char id[PARAMS_UUID_LEN + 1];
-	struct sql_args a = { 0 };
 	PGresult *res = NULL;
 
-	if (handler_path_uuid_or_respond(req, 2, id) != 0)
-		return;
-	sql_arg_text(&a, id);
-	if (handler_exec_or_respond(req, "channels_get", &a, &res) != 0)
+	if (run_on_channel(req, "channels_get", id, &res) != 0)
 		return;
 	handler_respond_row(req, res, channel_json, NULL, "no such channel");
 	PQclear(res);
@@ -188,13 +197,9 @@ void channels_get(struct request *req)
 void channels_delete(struct request *req)
 {
 	char id[PARAMS_UUID_LEN + 1];
-	struct sql_args a = { 0 };
 	PGresult *res = NULL;
 
-	if (handler_path_uuid_or_respond(req, 2, id) != 0)
-		return;
-	sql_arg_text(&a, id);
-	if (handler_exec_or_respond(req, "channels_delete", &a, &res) != 0)
+	if (run_on_channel(req, "channels_delete", id, &res) != 0)
 		return;
 	if (strcmp(PQcmdTuples(res), "0") == 0)
 		respond_error(req, 404, "NOT_FOUND", NULL, "no such channel");
@@ -229,16 +234,12 @@ static struct json_object *outcome_json(int delivered, const struct deliver_resu
 void channels_test(struct request *req)
 {
 	char id[PARAMS_UUID_LEN + 1];
-	struct sql_args a = { 0 };
 	struct json_object *body;
 	struct deliver_result r;
 	PGresult *res = NULL;
 	int delivered;
 
-	if (handler_path_uuid_or_respond(req, 2, id) != 0)
-		return;
-	sql_arg_text(&a, id);
-	if (handler_exec_or_respond(req, "channels_target", &a, &res) != 0)
+	if (run_on_channel(req, "channels_target", id, &res) != 0)
 		return;
 	if (PQntuples(res) == 0) {
 		respond_error(req, 404, "NOT_FOUND", NULL, "no such channel");

@@ -111,3 +111,19 @@ export async function allPages(path, query = {}, { limit = 500, max = 5000 } = {
 	}
 	return { items, complete: offset === null };
 }
+
+/** Runs the functions in tasks (each making requests), at most n at a time,
+ * so that a page asking for many answers does not queue them all at once on
+ * the browser's connections; their results in order. */
+export async function pool(tasks, n = 6) {
+	const results = new Array(tasks.length);
+	let next = 0;
+	async function worker() {
+		while (next < tasks.length) {
+			const i = next++;
+			results[i] = await tasks[i]();
+		}
+	}
+	await Promise.all(Array.from({ length: Math.min(n, tasks.length) }, worker));
+	return results;
+}

@@ -1,7 +1,7 @@
 // /alerts-ui — what fires now; alert rules of every kind (create, switch on
 // and off, delete); a rule's state, its last 24 hours as a chart and the
 // events it fired; the channels the rules notify.
-import { api, seg } from '../api.js';
+import { api, pool, seg } from '../api.js';
 import {
 	describeRule, drawnAs, eventStateBadge, fmtThreshold, fmtValue, isAppRule, isThreshold, kindText, listItems,
 	ONE_OFF_METRICS, ruleMetric, rulePath, stateBadge, windowWords,
@@ -72,20 +72,6 @@ function channelNames(rule) {
 	if (rule.webhook_url)
 		names.push(h('div', { class: 'path' }, rule.webhook_url));
 	return names.length ? names : '–';
-}
-
-/** Runs the functions in tasks, at most n at a time; their results in order. */
-async function pool(tasks, n = 4) {
-	const results = new Array(tasks.length);
-	let next = 0;
-	async function worker() {
-		while (next < tasks.length) {
-			const i = next++;
-			results[i] = await tasks[i]();
-		}
-	}
-	await Promise.all(Array.from({ length: Math.min(n, tasks.length) }, worker));
-	return results;
 }
 
 /** The rules of application id (none when it has gone meanwhile). */

@@ -1,7 +1,7 @@
 // /metrics-ui — per service: totals, error rate, percentiles, charts by status
 // and method, requests over time (GET /v1/metrics, once per time bucket), and
 // the routes (GET /v1/metrics/routes), sorted by the heading picked.
-import { api, queryString } from '../api.js';
+import { api, pool, queryString } from '../api.js';
 import { barChart, bucketLabel, chartsAvailable, doughnutChart, draw, paletteColour, statusColour, timeChart } from '../charts.js';
 import { $, fmtCount, fmtMs, fmtPct, h, showEmpty, showError, showLoading } from '../dom.js';
 import { layout } from '../layout.js';
@@ -57,20 +57,6 @@ function buckets(since, until) {
 	for (let start = Math.floor(from / size) * size; start < to && list.length <= MAX_BUCKETS; start += size)
 		list.push({ start: new Date(Math.max(start, from)), end: new Date(Math.min(start + size, to)), label: new Date(start) });
 	return { size, list };
-}
-
-/** Runs the functions in tasks, at most n at a time; their results in order. */
-async function pool(tasks, n = 6) {
-	const results = new Array(tasks.length);
-	let next = 0;
-	async function worker() {
-		while (next < tasks.length) {
-			const i = next++;
-			results[i] = await tasks[i]();
-		}
-	}
-	await Promise.all(Array.from({ length: Math.min(n, tasks.length) }, worker));
-	return results;
 }
 
 async function loadServices() {
