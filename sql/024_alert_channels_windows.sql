@@ -363,9 +363,22 @@ LANGUAGE sql STABLE SET jit = off AS $$
 		  FROM unnest(keys) u, (SELECT (SELECT rolled_until FROM log_minute_state) AS rolled_until) s,
 		       LATERAL (SELECT minute_floor(u.lo - interval '1 microsecond') + interval '1 minute' AS a) e
 		 WHERE u.service_id IS NOT NULL
+	), edges AS MATERIALIZED (
+		-- The logs of the edges, read once for every key of a service whose
+		-- window starts (or ends) at the same instant, by route, method and
+		-- bucket: a busy minute is read once a round, not once a rule. Each
+		-- edge is a range of logs_service_received (OFFSET 0 keeps the
+		-- planner from joining all the logs of the service to the edges).
+		SELECT e.service_id, e.f, e.t, l.route, l.method,
+		       coalesce(latency_bucket(l.latency_ms), -1) AS bucket, count(*) AS n,
+		       count(*) FILTER (WHERE l.is_error) AS e
+		  FROM (SELECT service_id, lo AS f, a AS t FROM k UNION SELECT service_id, b, hi FROM k) e,
+		       LATERAL (SELECT * FROM logs l WHERE l.service_id = e.service_id
+		                   AND l.received_at >= e.f AND l.received_at < e.t OFFSET 0) l
+		 GROUP BY 1, 2, 3, 4, 5, 6
 	), parts AS (
-		-- Each key's own reads, through the index for its route (or its
-		-- service) and its minutes, and logs_service_received for the edges.
+		-- Each key's minutes, through the index of its route (or of its
+		-- service), and its share of the edges.
 		SELECT k.id, x.bucket, x.n, x.e FROM k, LATERAL (
 			SELECT m.bucket, m.count AS n, m.errors AS e FROM log_minutes m
 			 WHERE k.route IS NOT NULL AND m.service_id = k.service_id AND m.route = k.route
@@ -374,15 +387,11 @@ LANGUAGE sql STABLE SET jit = off AS $$
 			SELECT m.bucket, m.count, m.errors FROM log_minutes m
 			 WHERE k.route IS NULL AND m.service_id = k.service_id
 			   AND m.minute >= k.a AND m.minute < k.b AND (k.method IS NULL OR m.method = k.method)
-			UNION ALL
-			SELECT coalesce(latency_bucket(l.latency_ms), -1), 1, l.is_error::int FROM logs l
-			 WHERE l.service_id = k.service_id AND l.received_at >= k.lo AND l.received_at < k.a
-			   AND (k.route IS NULL OR l.route = k.route) AND (k.method IS NULL OR l.method = k.method)
-			UNION ALL
-			SELECT coalesce(latency_bucket(l.latency_ms), -1), 1, l.is_error::int FROM logs l
-			 WHERE l.service_id = k.service_id AND l.received_at >= k.b AND l.received_at < k.hi
-			   AND (k.route IS NULL OR l.route = k.route) AND (k.method IS NULL OR l.method = k.method)
 		) x
+		UNION ALL
+		SELECT k.id, x.bucket, x.n, x.e FROM k JOIN edges x ON x.service_id = k.service_id
+		   AND (x.f = k.lo AND x.t = k.a OR x.f = k.b AND x.t = k.hi)
+		 WHERE (k.route IS NULL OR x.route = k.route) AND (k.method IS NULL OR x.method = k.method)
 	), h AS (
 		SELECT id, bucket, sum(n)::bigint AS n, sum(e)::bigint AS e FROM parts GROUP BY id, bucket
 	), lat AS (

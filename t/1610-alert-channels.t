@@ -470,6 +470,26 @@ is(scalar @s, 1, 'the slack channel is told once: [FIRED]');
 	deliveries_ok($fired, 'the fired event', $slack2, $hook2);
 }
 
+# --- retries: a channel that fails twice gets the notice on the third attempt ---------------------
+
+{
+	my $svc3 = new_service('retried');
+	my $key3 = new_key($svc3)->{raw_key};
+	my $path = "/flaky/2/retried-$tag";
+	my $flaky = channel_post(name => "flaky $tag", kind => 'slack', url => hook($path))->{json} || {};
+	my $rule3 = new_alert($svc3, name => "retried $tag", channel_ids => [ $flaky->{id} ]);
+	is(ingest_log($key3, log_ev(status_code => 500))->{status}, 201, 'a 5xx for a channel that fails twice');
+	my $ev = wait_for(20, sub {
+		my ($e) = alert_events_of($rule3);
+		my ($d) = @{ ($e || {})->{deliveries} || [] };
+		return $d && $d->{delivery_status} eq 'delivered' ? $d : undef;
+	});
+	is_deeply([ ($ev || {})->{delivery_status}, ($ev || {})->{delivery_attempts} ], [ 'delivered', 3 ],
+		  '  delivered on the third attempt, after two retries');
+	my @got = received($path);
+	is_deeply([ map { $_->{status} } @got ], [ 500, 500, 200 ], '  the receiver saw three attempts, once answered');
+}
+
 # --- hostile names -------------------------------------------------------------------------------
 
 {
