@@ -48,7 +48,8 @@ sub page {
 	my $res = page('limit=50');
 	is($res->{status}, 200, 'GET /apps/{id}/events answers 200');
 	like($res->{headers}{'content-type'} // '', qr{^application/json}i, 'JSON');
-	is_deeply([ sort keys %{ $res->{json} || {} } ], [qw(items next_offset)], 'the page is {items, next_offset}');
+	is_deeply([ sort keys %{ $res->{json} || {} } ], [qw(items next_cursor next_offset)],
+		  'the page is {items, next_cursor, next_offset}');
 	my @items = @{ $res->{json}{items} || [] };
 	is(scalar @items, $total, "all $total events on a page of 50");
 	ok(exists $res->{json}{next_offset} && !defined $res->{json}{next_offset}, 'next_offset is null');
@@ -126,9 +127,10 @@ sub page {
 	$res = page("offset=$total");
 	is_deeply($res->{json}{items}, [], 'an offset at the end gives no items');
 	ok(!defined $res->{json}{next_offset}, 'and next_offset null');
-	$res = page('offset=1000000');
-	is($res->{status}, 200, 'an offset far past the end answers 200');
+	$res = page('offset=10000');
+	is($res->{status}, 200, 'an offset far past the end (10,000) answers 200');
 	is_deeply($res->{json}{items}, [], 'with no items');
+	error_ok(page('offset=1000000'), 422, 'VALIDATION', 'offset', 'an offset past 10,000 is 422: page by cursor');
 	is(page('limit=50&offset=0')->{status}, 200, 'limit=50 is allowed');
 	is(scalar @{ page('limit=1')->{json}{items} }, 1, 'limit=1 gives one item');
 	is(page('foo=bar&limit=2&x=%zz')->{status}, 200, 'unknown parameters are ignored, even malformed');
@@ -250,7 +252,8 @@ for my $bad ('FATAL', '', 'ERR', 'ERROR,INFO') {
 	my $empty = new_app('list-empty');
 	my $res = req('GET', "/apps/$empty->{id}/events");
 	is($res->{status}, 200, 'an app without events answers 200');
-	is_deeply($res->{json}, { items => [], next_offset => undef }, 'with no items and next_offset null');
+	is_deeply($res->{json}, { items => [], next_cursor => undef, next_offset => undef },
+		  'with no items, next_cursor and next_offset null');
 }
 
 done_testing;

@@ -499,7 +499,8 @@ search_ok("service_id=$sa->{id}&foo=bar&tag=checkout",
 {
 	my $res = req('GET', "/v1/logs?service_id=$sa->{id}");
 	is($res->{status}, 200, 'GET /v1/logs answers 200');
-	is_deeply([ sort keys %{ $res->{json} } ], [ 'items', 'next_offset' ], 'with items and next_offset');
+	is_deeply([ sort keys %{ $res->{json} } ], [ 'items', 'next_cursor', 'next_offset' ],
+		  'with items, next_cursor and next_offset');
 	my $item = $res->{json}{items}[0] || {};
 	is_deeply([ sort keys %$item ], [ sort @LOG_FIELDS ], 'items are LOGs without headers and bodies');
 	my ($newest) = grep { $_->{id} eq $item->{id} } @logs;

@@ -418,14 +418,15 @@ for my $bad ([ status_code => 'abc' ], [ status_code => '99' ], [ status_code =>
 	is(scalar @{ $all->{json}{items} }, 5, 'the default page holds them all');
 	ok(exists $all->{json}{next_offset} && !defined $all->{json}{next_offset}, '  with next_offset null');
 	my $past = req('GET', "/v1/alerts/$rule->{id}/events?offset=10");
-	is_deeply($past->{json}, { items => [], next_offset => undef }, 'past the end: an empty page');
+	is_deeply($past->{json}, { items => [], next_cursor => undef, next_offset => undef },
+		  'past the end: an empty page');
 	for my $q ('limit=0', 'limit=501', 'limit=x', 'offset=-1', 'offset=1.5') {
 		my ($name) = $q =~ /^(\w+)/;
 		error_ok(req('GET', "/v1/alerts/$rule->{id}/events?$q"), 422, 'VALIDATION', $name, "$q is 422");
 	}
 	my $quiet = new_alert($s, condition_value => '599');
-	is_deeply(req('GET', "/v1/alerts/$quiet->{id}/events")->{json}, { items => [], next_offset => undef },
-		  'a rule that never fired: an empty page');
+	is_deeply(req('GET', "/v1/alerts/$quiet->{id}/events")->{json},
+		  { items => [], next_cursor => undef, next_offset => undef }, 'a rule that never fired: an empty page');
 
 	# Deleting a rule takes its events, not the logs.
 	is(req('DELETE', "/v1/alerts/$rule->{id}")->{status}, 204, 'the rule is deleted');

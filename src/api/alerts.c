@@ -68,10 +68,12 @@ const struct db_statement alerts_statements[] = {
 	  " SELECT " ALERT_COLUMNS_WITH(CHANNELS_AFTER_CHANGE) ", (SELECT i FROM missing)"
 	  " FROM (SELECT 1) one LEFT JOIN rule a ON true" },
 	/* No row when the rule does not exist; one row of NULLs (after the
-	 * rule's id) when the page is empty. $2 limit + 1, $3 offset. */
+	 * rule's id) when the page is empty. $2 limit + 1, $3 offset, $4 and $5
+	 * the cursor's time and id. */
 	{ "alerts_events",
 	  "SELECT " EVENT_COLUMNS " FROM alerts a LEFT JOIN LATERAL"
 	  " (SELECT * FROM alert_events x WHERE x.alert_id = a.id"
+	  "  AND ($4::bigint IS NULL OR (x.created_at, x.id) < (usec_to_ts($4), $5::uuid))"
 	  "  ORDER BY x.created_at DESC, x.id DESC LIMIT $2 OFFSET $3) e ON true"
 	  " WHERE a.id = $1 ORDER BY e.created_at DESC, e.id DESC" },
 	{ "alerts_series",
@@ -470,25 +472,24 @@ void alerts_series(struct request *req)
 	PQclear(res);
 }
 
-/* GET /v1/alerts/{id}/events?limit&offset */
+/* GET /v1/alerts/{id}/events?limit&offset&cursor */
 void alerts_events(struct request *req)
 {
 	char id[PARAMS_UUID_LEN + 1];
 	struct sql_args a = { 0 };
 	struct json_object *items;
-	int64_t limit, offset;
+	struct page_request page;
 	PGresult *res = NULL;
 	int rows = 0;
 
 	if (handler_path_uuid_or_respond(req, 2, id) != 0 ||
-	    handler_query_int_or_respond(req, "limit", EVENTS_LIMIT_DEFAULT, 1, EVENTS_LIMIT_MAX,
-					 &limit) != 0 ||
-	    handler_query_int_or_respond(req, "offset", 0, 0, INT64_MAX - EVENTS_LIMIT_MAX,
-					 &offset) != 0)
+	    handler_query_page_or_respond(req, EVENTS_LIMIT_DEFAULT, EVENTS_LIMIT_MAX, CURSOR_ID_UUID,
+					  &page) != 0)
 		return;
 	sql_arg_text(&a, id);
-	sql_arg_int(&a, limit + 1);
-	sql_arg_int(&a, offset);
+	sql_arg_int(&a, page.limit + 1);
+	sql_arg_int(&a, page.offset);
+	handler_arg_cursor(&a, &page);
 	if (handler_exec_or_respond(req, "alerts_events", &a, &res) != 0)
 		return;
 	if (PQntuples(res) == 0) {
@@ -498,9 +499,9 @@ void alerts_events(struct request *req)
 	}
 	items = json_object_new_array();
 	for (int i = 0; i < PQntuples(res) && !PQgetisnull(res, i, E_ID); i++, rows++)
-		if (i < limit)
+		if (i < page.limit)
 			json_object_array_add(items, event_json(res, i));
-	handler_respond_page(req, items, rows, limit, offset);
+	handler_respond_keyset_page(req, items, res, rows, &page, E_CREATED, E_ID);
 	PQclear(res);
 }
 

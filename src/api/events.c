@@ -19,9 +19,9 @@
 
 const struct db_statement events_statements[] = {
 	/* $1 app, $2 level or NULL, $3 since or NULL, $4 until or NULL, $5 limit + 1,
-	 * $6 offset, $7 environment or NULL, $8 release or NULL. One row with NULL
-	 * columns when the application has no match; no row when the application
-	 * does not exist. */
+	 * $6 offset, $7 environment or NULL, $8 release or NULL, $9 and $10 the
+	 * cursor's time and id or NULL. One row with NULL columns when the
+	 * application has no match; no row when the application does not exist. */
 	{ "events_list",
 	  "SELECT " EVENT_COLUMNS " FROM applications a LEFT JOIN LATERAL ("
 	  "  SELECT * FROM events"
@@ -29,6 +29,7 @@ const struct db_statement events_statements[] = {
 	  "    AND ($3::bigint IS NULL OR received_at >= usec_to_ts($3))"
 	  "    AND ($4::bigint IS NULL OR received_at < usec_to_ts($4))"
 	  "    AND ($7::text IS NULL OR environment = $7) AND ($8::text IS NULL OR release = $8)"
+	  "    AND ($9::bigint IS NULL OR (received_at, id) < (usec_to_ts($9), $10::bigint))"
 	  "  ORDER BY received_at DESC, id DESC LIMIT $5 OFFSET $6"
 	  ") e ON true WHERE a.id = $1" },
 	{ "events_get",
@@ -184,17 +185,18 @@ static struct json_object *events_json(const PGresult *res, int64_t limit, int *
 	return items;
 }
 
-/* GET /apps/{app_id}/events?limit&offset&level&since&until&environment&release */
+/* GET /apps/{app_id}/events?limit&offset&cursor&level&since&until&environment&release */
 void events_list(struct request *req)
 {
 	struct sql_args a = { 0 };
 	PGresult *res = NULL;
 	const char *level, *environment, *release;
-	int64_t app_id, limit, offset, since, until;
+	int64_t app_id, since, until;
+	struct page_request page;
 
 	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
-	    handler_query_int_or_respond(req, "limit", LIST_LIMIT_DEFAULT, 1, LIST_LIMIT_MAX, &limit) != 0 ||
-	    handler_query_int_or_respond(req, "offset", 0, 0, INT64_MAX - LIST_LIMIT_MAX, &offset) != 0 ||
+	    handler_query_page_or_respond(req, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, CURSOR_ID_INTEGER,
+					  &page) != 0 ||
 	    handler_query_level_or_respond(req, &level) != 0 ||
 	    handler_query_window_or_respond(req, 0, &since, &until) != 0 ||
 	    handler_query_text_or_respond(req, "environment", &environment) != 0 ||
@@ -203,19 +205,20 @@ void events_list(struct request *req)
 	sql_arg_int(&a, app_id);
 	sql_arg_text(&a, level);
 	sql_arg_window(&a, since, until);
-	sql_arg_int(&a, limit + 1);
-	sql_arg_int(&a, offset);
+	sql_arg_int(&a, page.limit + 1);
+	sql_arg_int(&a, page.offset);
 	sql_arg_text(&a, environment);
 	sql_arg_text(&a, release);
+	handler_arg_cursor(&a, &page);
 	if (handler_exec_or_respond(req, "events_list", &a, &res) != 0)
 		return;
 	if (PQntuples(res) == 0) {
 		respond_error(req, 404, "NOT_FOUND", NULL, "no such application");
 	} else {
 		int rows;
-		struct json_object *items = events_json(res, limit, &rows);
+		struct json_object *items = events_json(res, page.limit, &rows);
 
-		handler_respond_page(req, items, rows, limit, offset);
+		handler_respond_keyset_page(req, items, res, rows, &page, EVENT_RECEIVED_COLUMN, 0);
 	}
 	PQclear(res);
 }

@@ -213,20 +213,6 @@ int handler_json_name_or_respond(struct request *req, struct json_object *doc,
 	return 0;
 }
 
-void handler_respond_page(struct request *req, struct json_object *items, int64_t rows,
-			  int64_t limit, int64_t offset)
-{
-	struct json_object *page = json_object_new_object();
-
-	json_object_object_add(page, "items", items);
-	if (rows > limit)
-		json_add_int(page, "next_offset", offset + limit);
-	else
-		json_add_null(page, "next_offset");
-	respond_json(req, 200, page);
-	json_object_put(page);
-}
-
 int handler_json_optional_text_or_respond(struct request *req, struct json_object *doc,
 					  const char *field, size_t max,
 					  int (*ok)(const char *, size_t), const char *rule,
@@ -247,6 +233,64 @@ int handler_json_optional_text_or_respond(struct request *req, struct json_objec
 		return respond_error(req, 422, "VALIDATION", field, "%s", rule);
 	*out = s;
 	return 0;
+}
+
+int handler_query_page_or_respond(struct request *req, int64_t def, int64_t max, enum cursor_id kind,
+				  struct page_request *p)
+{
+	const char *cursor;
+
+	memset(p, 0, sizeof(*p));
+	if (handler_query_int_or_respond(req, "limit", def, 1, max, &p->limit) != 0 ||
+	    handler_query_int_or_respond(req, "offset", 0, 0, INT64_MAX, &p->offset) != 0 ||
+	    handler_query_text_or_respond(req, "cursor", &cursor) != 0)
+		return -1;
+	if (p->offset > HANDLER_OFFSET_MAX)
+		return respond_error(req, 422, "VALIDATION", "offset",
+				     "must be at most %d; page further with cursor (each page's next_cursor)",
+				     HANDLER_OFFSET_MAX);
+	if (!cursor)
+		return 0;
+	if (request_query_param(req, "offset"))
+		return respond_error(req, 422, "VALIDATION", "cursor", "cannot be combined with offset");
+	if (cursor_parse(cursor, strlen(cursor), kind, &p->after) != 0)
+		return respond_error(req, 422, "VALIDATION", "cursor", "is not a cursor this collection gave");
+	p->by_cursor = 1;
+	return 0;
+}
+
+void handler_arg_cursor(struct sql_args *a, const struct page_request *p)
+{
+	if (p->by_cursor) {
+		sql_arg_int(a, p->after.usec);
+		sql_arg_text(a, p->after.id);
+	} else {
+		sql_arg_text(a, NULL);
+		sql_arg_text(a, NULL);
+	}
+}
+
+void handler_respond_keyset_page(struct request *req, struct json_object *items, const PGresult *res,
+				 int64_t rows, const struct page_request *p, int time_col, int id_col)
+{
+	struct json_object *page = json_object_new_object();
+	int more = rows > p->limit;
+	char cursor[CURSOR_TEXT_MAX];
+
+	json_object_object_add(page, "items", items);
+	if (more) {
+		cursor_format(sql_int(res, (int)p->limit - 1, time_col), PQgetvalue(res, (int)p->limit - 1, id_col),
+			      cursor);
+		json_add_string(page, "next_cursor", cursor);
+	} else {
+		json_add_null(page, "next_cursor");
+	}
+	if (more && !p->by_cursor && p->offset + p->limit <= HANDLER_OFFSET_MAX)
+		json_add_int(page, "next_offset", p->offset + p->limit);
+	else
+		json_add_null(page, "next_offset");
+	respond_json(req, 200, page);
+	json_object_put(page);
 }
 
 int handler_query_list_or_respond(struct request *req, struct sql_args *a)

@@ -13,6 +13,7 @@
 
 #include "db/args.h"
 #include "db/db.h"
+#include "pure/cursor.h"
 #include "pure/keys.h"
 #include "pure/params.h"
 #include "http/request.h"
@@ -73,11 +74,35 @@ int handler_db_failure(struct request *req, enum db_status status);
 int handler_exec_or_respond(struct request *req, const char *stmt, const struct sql_args *a,
 			    PGresult **result);
 
-/* Answers 200 {"items": items, "next_offset": N|null}, taking items over.
- * rows is how many rows the statement gave for a page of limit (it asks for
- * limit + 1: a row past the page says that another page follows). */
-void handler_respond_page(struct request *req, struct json_object *items, int64_t rows,
-			  int64_t limit, int64_t offset);
+/* A page of a collection listed newest first (events, logs, alert events):
+ * limit, and the rows after offset or after cursor (docs/api.md, "Paging"). */
+struct page_request {
+	int64_t limit, offset;
+	int by_cursor;
+	struct cursor after;
+};
+
+/* offset reads well this far; past it, cursor. */
+#define HANDLER_OFFSET_MAX 10000
+
+/* limit (1..max, default def), offset (0..HANDLER_OFFSET_MAX) and cursor (one
+ * that next_cursor gave, with ids of kind) into p: 422 naming the parameter
+ * when bad, an offset past HANDLER_OFFSET_MAX (pointing to cursor), or a
+ * cursor with an offset. */
+int handler_query_page_or_respond(struct request *req, int64_t def, int64_t max, enum cursor_id kind,
+				  struct page_request *p);
+
+/* Appends the page's cursor as two statement arguments, its time
+ * (microseconds) and its id, both NULL without one. */
+void handler_arg_cursor(struct sql_args *a, const struct page_request *p);
+
+/* Answers 200 {"items": items, "next_cursor", "next_offset"}, taking items
+ * over. rows is how many rows of res the statement gave for the page (it
+ * asks for limit + 1); the page's last item is row limit - 1, whose time
+ * (microseconds) and id are columns time_col and id_col. next_offset is null
+ * past HANDLER_OFFSET_MAX, and for a page asked by cursor. */
+void handler_respond_keyset_page(struct request *req, struct json_object *items, const PGresult *res,
+				 int64_t rows, const struct page_request *p, int time_col, int id_col);
 
 /* The collections without pages of their own (applications, services,
  * alert rules) answer at most this many items, from offset. */

@@ -101,7 +101,7 @@ const struct db_statement logs_statements[] = {
 	  " JOIN services s ON s.id = k.service_id WHERE k.key_sha256 = $1 AND k.is_active" },
 	/* Each filter is NULL when not asked for. $3 is a substring of the path,
 	 * matched literally (LIKE's wildcards escaped). $11 limit + 1, $12 offset,
-	 * $13 route and $14 trace_id, exact. */
+	 * $13 route and $14 trace_id, exact; $15 and $16 the cursor's time and id. */
 	{ "logs_list",
 	  "SELECT " LOG_COLUMNS " FROM logs l"
 	  " WHERE ($1::uuid IS NULL OR l.service_id = $1)"
@@ -117,6 +117,7 @@ const struct db_statement logs_statements[] = {
 	  "  AND ($10::bigint IS NULL OR l.received_at < usec_to_ts($10))"
 	  "  AND ($13::text IS NULL OR l.route = $13)"
 	  "  AND ($14::text IS NULL OR l.trace_id = $14)"
+	  "  AND ($15::bigint IS NULL OR (l.received_at, l.id) < (usec_to_ts($15), $16::uuid))"
 	  " ORDER BY l.received_at DESC, l.id DESC LIMIT $11 OFFSET $12" },
 	{ "logs_get", "SELECT " LOG_DETAIL_COLUMNS " FROM logs l WHERE l.id = $1" },
 	{ NULL, NULL }
@@ -464,7 +465,8 @@ struct log_filters {
 	int64_t status_code;
 	const char *min_latency, *max_latency;      /* decimal text */
 	int has_error;
-	int64_t since, until, limit, offset;
+	int64_t since, until;
+	struct page_request page;
 };
 
 /* method: 1 to 16 letters, any case, matched upper case. */
@@ -520,10 +522,8 @@ static int filters_or_respond(struct request *req, struct log_filters *f)
 	       handler_query_text_or_respond(req, "route", &f->route) != 0 ||
 	       handler_query_text_or_respond(req, "trace_id", &f->trace_id) != 0 ||
 	       handler_query_window_or_respond(req, 0, &f->since, &f->until) != 0 ||
-	       handler_query_int_or_respond(req, "limit", LIST_LIMIT_DEFAULT, 1, LIST_LIMIT_MAX,
-					    &f->limit) != 0 ||
-	       handler_query_int_or_respond(req, "offset", 0, 0, INT64_MAX - LIST_LIMIT_MAX,
-					    &f->offset) != 0 ? -1 : 0;
+	       handler_query_page_or_respond(req, LIST_LIMIT_DEFAULT, LIST_LIMIT_MAX, CURSOR_ID_UUID,
+					     &f->page) != 0 ? -1 : 0;
 }
 
 /* An integer argument, or NULL when it is absent (equal to none). */
@@ -546,14 +546,15 @@ static void filter_args(struct sql_args *a, const struct log_filters *f)
 	sql_arg_text(a, f->has_error < 0 ? NULL : f->has_error ? "true" : "false");
 	sql_arg_text(a, f->tag);
 	sql_arg_window(a, f->since, f->until);
-	sql_arg_int(a, f->limit + 1);
-	sql_arg_int(a, f->offset);
+	sql_arg_int(a, f->page.limit + 1);
+	sql_arg_int(a, f->page.offset);
 	sql_arg_text(a, f->route);
 	sql_arg_text(a, f->trace_id);
+	handler_arg_cursor(a, &f->page);
 }
 
 /* GET /v1/logs?service_id&method&path&status_code&min_latency_ms&max_latency_ms
- *             &has_error&tag&route&trace_id&since&until&limit&offset */
+ *             &has_error&tag&route&trace_id&since&until&limit&offset&cursor */
 void logs_list(struct request *req)
 {
 	struct log_filters f;
@@ -567,9 +568,9 @@ void logs_list(struct request *req)
 	if (handler_exec_or_respond(req, "logs_list", &a, &res) != 0)
 		return;
 	items = json_object_new_array();
-	for (int i = 0; i < PQntuples(res) && i < f.limit; i++)
+	for (int i = 0; i < PQntuples(res) && i < f.page.limit; i++)
 		json_object_array_add(items, log_json(res, i, 0));
-	handler_respond_page(req, items, PQntuples(res), f.limit, f.offset);
+	handler_respond_keyset_page(req, items, res, PQntuples(res), &f.page, COL_RECEIVED, COL_ID);
 	PQclear(res);
 }
 

@@ -46,6 +46,7 @@ const struct db_statement *const routes_statements[] = {
 /* The query parameters of each reading route. */
 #define Q(...) (const char *const[]){ __VA_ARGS__, NULL }
 #define PAGE "limit", "offset"
+#define PAGE_OR_CURSOR PAGE, "cursor"
 #define WINDOW "since", "until"
 
 static const char *const access_names[ACCESS__MAX] = {
@@ -85,7 +86,7 @@ static const struct route routes[] = {
 	{ "POST",    "/apps/*/ingest-key",            apps_rotate_key,    MEMBER,            0,    NULL, NULL, W, "app.rotate_key" },
 	{ "POST",    "/apps/*/events",                events_create,      ACCESS_INGEST_KEY, BULK, NULL, "ingest_key", W, NULL },
 	{ "GET",     "/apps/*/events",                events_list,        VIEWER,            0,
-	  Q(PAGE, "level", WINDOW, "environment", "release"), NULL, W, NULL },
+	  Q(PAGE_OR_CURSOR, "level", WINDOW, "environment", "release"), NULL, W, NULL },
 	{ "GET",     "/apps/*/events/*",              events_get,         VIEWER,            0,    NULL, NULL, W, NULL },
 	{ "GET",     "/apps/*/issues",                issues_list,        VIEWER,            0,
 	  Q("status", "level", "environment", "release", "query", WINDOW, "sort", "limit", "cursor"), NULL, W, NULL },
@@ -121,7 +122,7 @@ static const struct route routes[] = {
 	{ "POST",    "/v1/logs",                      logs_create,        ACCESS_SERVICE_KEY, BODY, NULL, "log_key", W, NULL },
 	{ "GET",     "/v1/logs",                      logs_list,          VIEWER,            0,
 	  Q("service_id", "method", "path", "status_code", "min_latency_ms", "max_latency_ms",
-	    "has_error", "tag", "route", "trace_id", WINDOW, PAGE), NULL, W, NULL },
+	    "has_error", "tag", "route", "trace_id", WINDOW, PAGE_OR_CURSOR), NULL, W, NULL },
 	{ "GET",     "/v1/logs/*",                    logs_get,           VIEWER,            0,    NULL, NULL, W, NULL },
 	{ "GET",     "/v1/metrics",                   metrics_get,        VIEWER,            0,
 	  Q("service_id", WINDOW), NULL, W, NULL },
@@ -146,7 +147,7 @@ static const struct route routes[] = {
 	{ "DELETE",  "/v1/alerts/*",                  alerts_delete,      MEMBER,            0,    NULL, NULL, W, "alert.delete" },
 	{ "GET",     "/v1/alerts/*/series",           alerts_series,      VIEWER,            0,    NULL, NULL, W, NULL },
 	{ "POST",    "/v1/alerts/*/webhook-secret",   alerts_rotate_secret, MEMBER,          0,    NULL, NULL, W, "alert.rotate_secret" },
-	{ "GET",     "/v1/alerts/*/events",           alerts_events,      VIEWER,            0,    Q(PAGE), NULL, W, NULL },
+	{ "GET",     "/v1/alerts/*/events",           alerts_events,      VIEWER,            0,    Q(PAGE_OR_CURSOR), NULL, W, NULL },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))

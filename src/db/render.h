@@ -13,6 +13,8 @@
 	" ts_to_usec(e.received_at), e.level, e.message, e.stack, e.tags, e.environment," \
 	" e.release, e.context, e.issue_id"
 #define EVENT_COLUMN_COUNT 13
+/* The column of received_at (microseconds) among EVENT_COLUMNS. */
+#define EVENT_RECEIVED_COLUMN 4
 
 #define ISSUE_COLUMNS \
 	"i.id, i.application_id, i.title, i.culprit, i.level, i.status, i.count," \

@@ -1,0 +1,104 @@
+#!/usr/bin/perl
+# Paging at depth (docs/api.md, "Paging"): the collections listed newest first
+# (an application's events, request logs, a rule's alert events) take a
+# cursor and answer next_cursor; a walk by cursor sees every row once, and
+# rows that arrive meanwhile do not shift it. offset works up to 10,000:
+# past it, and with a cursor, 422; next_offset is null past 10,000.
+use strict;
+use warnings;
+use Test::More;
+use Telltale;
+
+my $tag = "page$$-" . time();
+
+# Walks $path (with its query) by cursor, $limit a page; returns the ids
+# seen, in order, and the number of pages. $between runs after the first page.
+sub walk {
+	my ($path, $limit, $between) = @_;
+	my (@ids, $cursor);
+	my $pages = 0;
+	for (1 .. 1000) {
+		my $sep = $path =~ /\?/ ? '&' : '?';
+		my $res = req('GET', "$path${sep}limit=$limit" . (defined $cursor ? "&cursor=$cursor" : ''));
+		return (undef, "status $res->{status}: " . ($res->{body} // '')) unless $res->{status} == 200;
+		$pages++;
+		push @ids, map { $_->{id} } @{ $res->{json}{items} };
+		$cursor = $res->{json}{next_cursor};
+		$between->() if $between && $pages == 1;
+		last unless defined $cursor;
+		return (undef, "next_offset beside a cursor page") if defined $res->{json}{next_offset} && $pages > 1;
+	}
+	return (\@ids, $pages);
+}
+
+sub distinct { my %s; return scalar grep { !$s{$_}++ } @_ }
+
+# --- request logs ----------------------------------------------------------------
+my $svc = new_service("paging-$tag");
+my $key = new_key($svc)->{raw_key};
+for my $i (1 .. 45) {
+	ingest_log($key, log_ev(path => "/v1/page/$i", status_code => 200 + $i % 3));
+}
+my @all = map { $_->{id} } logs_of("service_id=$svc->{id}");
+is(scalar @all, 45, '45 logs of the service');
+{
+	my ($ids, $pages) = walk("/v1/logs?service_id=$svc->{id}", 10, sub {
+		ingest_log($key, log_ev(path => "/v1/page/late-$_")) for 1 .. 5;
+	});
+	is_deeply($ids, \@all, 'a walk by cursor, 10 a page, sees the 45 logs once, in order,'
+		  . ' though 5 arrived after its first page') or diag("pages: $pages");
+	is($pages, 5, '  in five pages');
+	my ($filtered) = walk("/v1/logs?service_id=$svc->{id}&status_code=201", 4);
+	my @want = map { $_->{id} } logs_of("service_id=$svc->{id}&status_code=201");
+	is_deeply($filtered, \@want, 'a filtered walk by cursor sees the filtered logs');
+	my $first = req('GET', "/v1/logs?service_id=$svc->{id}&limit=10")->{json};
+	like($first->{next_cursor} // '', qr/\A[A-Za-z0-9._~-]+\z/, 'next_cursor is URL-safe');
+	is($first->{next_offset}, 10, 'a first page answers next_offset too');
+	my $second = req('GET', "/v1/logs?service_id=$svc->{id}&limit=10&cursor=$first->{next_cursor}")->{json};
+	ok(!defined $second->{next_offset}, '  a page by cursor answers next_offset null');
+}
+
+# --- offsets: up to 10,000 -----------------------------------------------------------
+{
+	my $res = req('GET', "/v1/logs?service_id=$svc->{id}&limit=20&offset=10000");
+	is($res->{status}, 200, 'offset 10,000 is answered');
+	my $near = req('GET', '/v1/logs?limit=50&offset=9990')->{json};
+	ok(!defined $near->{next_offset}, 'next_offset is null past 10,000 (offset 9,990 + 50)');
+	error_ok(req('GET', "/v1/logs?offset=10001"), 422, 'VALIDATION', 'offset', 'offset 10,001: 422 naming offset');
+	like(req('GET', '/v1/logs?offset=10001')->{json}{message} // '', qr/cursor/, '  pointing to cursor');
+	my $c = req('GET', "/v1/logs?service_id=$svc->{id}&limit=10")->{json}{next_cursor};
+	error_ok(req('GET', "/v1/logs?cursor=$c&offset=0"), 422, 'VALIDATION', 'cursor', 'a cursor with an offset: 422');
+	for my $bad ('x', '1.2', "1.$svc->{id}x", '%27%20OR%201%3D1', '99999999999999999999.' . $svc->{id}) {
+		error_ok(req('GET', "/v1/logs?cursor=$bad"), 422, 'VALIDATION', 'cursor', "cursor '$bad': 422");
+	}
+	error_ok(req('GET', "/apps/1/events?offset=20000"), 422, 'VALIDATION', 'offset', 'events: offset 20,000: 422');
+}
+
+# --- an application's events ---------------------------------------------------------
+{
+	my $app = new_app("paging-$tag");
+	ingest($app, [ map { ev(message => "page event $_", level => $_ % 2 ? 'ERROR' : 'INFO') } 1 .. 23 ]);
+	my @want = map { $_->{id} } @{ req('GET', "/apps/$app->{id}/events?limit=50")->{json}{items} };
+	is(scalar @want, 23, '23 events');
+	my ($ids, $pages) = walk("/apps/$app->{id}/events", 5, sub {
+		ingest($app, ev(message => 'late event'));
+	});
+	is_deeply($ids, \@want, "a walk by cursor sees the application's 23 events once, in order");
+	is($pages, 5, '  in five pages');
+	my ($errors) = walk("/apps/$app->{id}/events?level=ERROR", 4);
+	is(distinct(@$errors), 13, '  and, filtered, its 13 ERROR events (the late one among them)');
+	error_ok(req('GET', "/apps/$app->{id}/events?cursor=1.$svc->{id}"), 422, 'VALIDATION', 'cursor',
+		 "an events cursor with a UUID id: 422");
+}
+
+# --- a rule's alert events -----------------------------------------------------------
+{
+	my $rule = new_alert($svc, name => "every 5xx $tag");
+	ingest_log($key, log_ev(status_code => 500, path => "/v1/fail/$_")) for 1 .. 7;
+	my @want = map { $_->{id} } alert_events_of($rule);
+	is(scalar @want, 7, 'seven alert events');
+	my ($ids) = walk("/v1/alerts/$rule->{id}/events", 3);
+	is_deeply($ids, \@want, 'a walk by cursor sees them once, in order');
+}
+
+done_testing();
