@@ -71,6 +71,7 @@ struct rule_input {
 	struct alert_rule rule;            /* a threshold rule's condition */
 	int64_t cooldown;
 	struct window_rule window;         /* a window or issue rule; its channels for every kind */
+	char threshold[32];                /* the window's threshold as text, for the statement */
 };
 
 /* service_id: a UUID, as a string. */
@@ -152,13 +153,13 @@ static int64_t rules_per_owner_max(void)
 	return v && atoll(v) > 0 ? atoll(v) : 100;
 }
 
-/* $3 to $19 of CREATE_RULE: the rule's columns, NULL where its kind has none. */
-static void rule_args(struct sql_args *a, const struct rule_input *in, const char *nonce)
+/* $3 to $19 of CREATE_RULE: the rule's columns, NULL where its kind has none.
+ * The arguments point into in, which outlives the statement. */
+static void rule_args(struct sql_args *a, struct rule_input *in, const char *nonce)
 {
 	const struct window_rule *w = &in->window;
-	char threshold[32];
 
-	snprintf(threshold, sizeof(threshold), "%.17g", w->threshold);
+	snprintf(in->threshold, sizeof(in->threshold), "%.17g", w->threshold);
 	sql_arg_text(a, in->is_threshold ? "threshold" : w->kind);
 	sql_arg_text(a, in->name ? in->name : w->metric);
 	sql_arg_text(a, in->description);
@@ -170,7 +171,7 @@ static void rule_args(struct sql_args *a, const struct rule_input *in, const cha
 	sql_arg_text(a, in->webhook_url ? nonce : NULL);
 	sql_arg_text(a, in->is_threshold ? NULL : w->metric);
 	sql_arg_text(a, in->is_threshold ? NULL : w->operator);
-	sql_arg_text(a, in->is_threshold || !w->operator ? NULL : threshold);
+	sql_arg_text(a, in->is_threshold || !w->operator ? NULL : in->threshold);
 	if (in->is_threshold || !w->window_seconds)
 		sql_arg_text(a, NULL);
 	else
