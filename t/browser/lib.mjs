@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { isDeepStrictEqual, promisify } from 'node:util';
 import { chromium } from 'playwright-core';
 
 export { assert };
@@ -240,6 +240,23 @@ export async function chartDrawn(page, selector) {
 	assert.ok(info.width > 50 && info.height > 50, `${selector} has a size (${info.width}x${info.height})`);
 	assert.ok(info.painted > 500, `${selector} has painted pixels (${info.painted})`);
 	return info;
+}
+
+/** Asks read() again until its answer equals want (a page that is still
+ *  loading, say); fails with what and the last answer after ms. */
+export async function eventually(read, want, what, ms = 10000) {
+	const deadline = Date.now() + ms;
+	let got = await read();
+	while (!isDeepStrictEqual(got, want) && Date.now() < deadline) {
+		await new Promise((r) => setTimeout(r, 100));
+		got = await read();
+	}
+	assert.deepEqual(got, want, what);
+}
+
+/** The data-id of each row of the table in selector. */
+export async function rowIds(page, selector) {
+	return page.$$eval(`${selector} tbody tr`, (trs) => trs.map((tr) => tr.dataset.id));
 }
 
 /** The text of each row of the table in selector (cells joined by " | "). */

@@ -282,6 +282,15 @@ async function traceLogs(trace, n) {
 	return { id: trace.id, logs };
 }
 
+/** A new service named `${uniq}-${name}` with a key: {service, send(fields)},
+ *  send posting a log (GET https://api.example.com/<path>, 10 ms unless
+ *  fields say) and answering it. */
+export async function serviceWithKey(name) {
+	const service = await apiOk(201, 'POST', '/v1/services', { json: { name: `${uniq}-${name}` } });
+	const key = await apiOk(201, 'POST', `/v1/services/${service.id}/keys`, { json: { name: 'production' } });
+	return { service, send: (fields) => sendLog(key.raw_key, log(fields)) };
+}
+
 /** Sends a log for the ops service; returns it. */
 export function opsLog(fields) {
 	return sendLog(S.opsKey.raw_key, log(fields));

@@ -15,8 +15,10 @@ export function readQuery(names) {
 /** Replaces the URL's query by the non-empty values of state (keeping the
  *  path); push adds a history entry instead of replacing the current one.
  *  merge keeps the query's other names: for a page whose regions each keep
- *  their own names in the URL (an empty value then removes its name). */
-export function writeQuery(state, { push = false, merge = false } = {}) {
+ *  their own names in the URL (an empty value then removes its name). data:
+ *  names to set in the history entry's state (a walk through pages, see
+ *  walk.js); the entry keeps the other names of the current one. */
+export function writeQuery(state, { push = false, merge = false, data = null } = {}) {
 	const qs = new URLSearchParams(merge ? window.location.search : '');
 	for (const [key, value] of Object.entries(state)) {
 		if (value !== null && value !== undefined && value !== '')
@@ -26,12 +28,16 @@ export function writeQuery(state, { push = false, merge = false } = {}) {
 	}
 	const text = qs.toString();
 	const url = window.location.pathname + (text ? `?${text}` : '');
-	if (url === window.location.pathname + window.location.search)
+	const entry = { ...(window.history.state || {}), ...(data || {}) };
+	if (url === window.location.pathname + window.location.search) {
+		if (data)
+			window.history.replaceState(entry, '', url);
 		return;
+	}
 	if (push)
-		window.history.pushState(null, '', url);
+		window.history.pushState(entry, '', url);
 	else
-		window.history.replaceState(null, '', url);
+		window.history.replaceState(entry, '', url);
 }
 
 /** Fills the named controls of form from values. */

@@ -1,6 +1,6 @@
 // /dashboard — the request log and its filters.
-import { assert, rendersAsText, rows, screenshot, settled, test, XSS, XSS_SCRIPT } from '../lib.mjs';
-import { S } from '../seed.mjs';
+import { apiOk, assert, eventually, rendersAsText, rowIds, rows, screenshot, settled, test, XSS, XSS_SCRIPT } from '../lib.mjs';
+import { S, serviceWithKey } from '../seed.mjs';
 
 async function tableRows(page, n) {
 	await page.waitForFunction((want) => {
@@ -65,18 +65,117 @@ test('/dashboard?status_code=502&service_id=… opens filtered; a row opens /log
 	await page.waitForURL(`**/log/${S.logs.login.id}`);
 });
 
-test('/dashboard pages with next_offset', async ({ page }) => {
+test('/dashboard pages by cursor', async ({ page }) => {
 	await page.goto(`/dashboard?service_id=${S.checkout.id}&limit=2`);
 	await tableRows(page, 2);
 	assert.equal(await page.locator('#newer').isDisabled(), true);
 	await page.click('#older');
 	await tableRows(page, 2);
-	assert.equal(new URL(page.url()).searchParams.get('offset'), '2');
+	const q = new URL(page.url()).searchParams;
+	assert.ok(q.get('cursor'), 'the page\'s cursor is in the URL');
+	assert.equal(q.get('offset'), null);
 	await page.click('#older');
 	await tableRows(page, 1);
 	assert.equal(await page.locator('#older').isDisabled(), true, 'no page after the last');
 	await page.goBack();
 	await tableRows(page, 2);
+});
+
+/** A service with n logs (paths /p/0 … /p/n-1); its log ids as GET /v1/logs
+ *  lists them, newest first, in pages of size. */
+async function pagedService(name, n, size) {
+	const svc = await serviceWithKey(name);
+	for (let i = 0; i < n; i++)
+		await svc.send({ path: `/p/${i}`, status_code: 200 });
+	const { items } = await apiOk(200, 'GET', `/v1/logs?service_id=${svc.service.id}&limit=500`);
+	assert.equal(items.length, n);
+	const ids = items.map((l) => l.id);
+	const pages = [];
+	for (let i = 0; i < ids.length; i += size)
+		pages.push(ids.slice(i, i + size));
+	return { ...svc, pages };
+}
+
+const ids = (page) => rowIds(page, '#logs-table');
+const summaryText = (page) => page.locator('#summary').textContent();
+
+test('/dashboard: Older three pages and Newer back to the first show the same requests', async ({ page }) => {
+	const { service, pages } = await pagedService('walk', 7, 2);
+	await page.goto(`/dashboard?service_id=${service.id}&limit=2`);
+	await eventually(() => ids(page), pages[0], 'the first page');
+	assert.equal(await summaryText(page), 'Requests 1–2, older ones on the next page');
+	assert.equal(await page.locator('#newer').isDisabled(), true);
+	const cursors = [null];
+	for (let i = 1; i <= 3; i++) {
+		await page.click('#older');
+		await eventually(() => ids(page), pages[i], `page ${i + 1} after Older`);
+		const q = new URL(page.url()).searchParams;
+		assert.ok(q.get('cursor') && !cursors.includes(q.get('cursor')), `page ${i + 1} has a cursor of its own`);
+		cursors.push(q.get('cursor'));
+		assert.equal(await page.locator('#newer').isDisabled(), false);
+	}
+	assert.equal(await summaryText(page), 'Requests 7–7 (the oldest shown)');
+	assert.equal(await page.locator('#older').isDisabled(), true, 'no page after the last');
+	for (let i = 2; i >= 0; i--) {
+		await page.click('#newer');
+		await eventually(() => ids(page), pages[i], `page ${i + 1} after Newer`);
+		assert.equal(new URL(page.url()).searchParams.get('cursor'), cursors[i], `page ${i + 1}'s URL`);
+	}
+	assert.equal(await summaryText(page), 'Requests 1–2, older ones on the next page');
+	assert.equal(await page.locator('#newer').isDisabled(), true, 'the first page has no newer one');
+});
+
+test('/dashboard: a page reloaded, or opened from its URL, shows the same requests', async ({ page, context }) => {
+	const { service, pages } = await pagedService('reload', 7, 2);
+	await page.goto(`/dashboard?service_id=${service.id}&limit=2`);
+	await eventually(() => ids(page), pages[0], 'the first page');
+	await page.click('#older');
+	await eventually(() => ids(page), pages[1], 'page 2');
+	await page.click('#older');
+	await eventually(() => ids(page), pages[2], 'page 3');
+	const url = page.url();
+
+	await page.reload();
+	await eventually(() => ids(page), pages[2], 'page 3 reloaded');
+	assert.equal(await summaryText(page), 'Requests 5–6, older ones on the next page');
+	await page.click('#newer');
+	await eventually(() => ids(page), pages[1], 'Newer after a reload goes back one page');
+
+	const other = await context.newPage();
+	await other.goto(url);
+	await eventually(() => ids(other), pages[2], 'page 3 opened from its URL');
+	assert.equal(await summaryText(other), 'Requests further back, older ones on the next page');
+	await other.click('#older');
+	await eventually(() => ids(other), pages[3], 'Older from a page opened by its URL');
+	await other.click('#newer');
+	await other.click('#newer');
+	await eventually(() => ids(other), pages[0], 'Newer leads back to the first page');
+	assert.equal(await other.locator('#newer').isDisabled(), true);
+	await other.close();
+});
+
+test('/dashboard: a request that arrives after the first page does not shift the older pages', async ({ page }) => {
+	const { service, send, pages } = await pagedService('arrive', 5, 2);
+	await page.goto(`/dashboard?service_id=${service.id}&limit=2`);
+	await eventually(() => ids(page), pages[0], 'the first page');
+	const late = await send({ path: '/late', status_code: 200 });
+	await page.click('#older');
+	await eventually(() => ids(page), pages[1], 'page 2 as it was before the new request');
+	await page.click('#older');
+	await eventually(() => ids(page), pages[2], 'page 3 as it was before the new request');
+	await page.click('#newer');
+	await page.click('#newer');
+	await eventually(async () => (await ids(page))[0], late.id, 'the first page, asked again, begins with the new request');
+});
+
+test('/dashboard: a URL with an offset opens the first page', async ({ page }) => {
+	const { service, pages } = await pagedService('offset', 3, 2);
+	await page.goto(`/dashboard?service_id=${service.id}&limit=2&offset=2`);
+	await eventually(() => ids(page), pages[0], 'the first page');
+	assert.equal(await page.locator('#newer').isDisabled(), true);
+	await page.click('#older');
+	await eventually(() => ids(page), pages[1], 'page 2');
+	assert.equal(new URL(page.url()).searchParams.get('offset'), null, 'the offset has left the URL');
 });
 
 test('/dashboard: filters that match nothing show an empty state', async ({ page }) => {

@@ -1,6 +1,6 @@
 // /errors/<app_id> — events, filters, pages, detail, charts.
-import { assert, chartDrawn, rendersAsText, rows, screenshot, settled, test, XSS, XSS_SCRIPT } from '../lib.mjs';
-import { S } from '../seed.mjs';
+import { apiOk, assert, chartDrawn, eventually, rendersAsText, rowIds, rows, screenshot, settled, test, XSS, XSS_SCRIPT } from '../lib.mjs';
+import { ingestEvents, makeApp, S } from '../seed.mjs';
 
 async function eventRows(page, n) {
 	await page.waitForFunction((want) => !document.querySelector('#events .state.loading') &&
@@ -51,12 +51,108 @@ test('/errors/<app_id>?level=WARNING opens filtered', async ({ page }) => {
 test('/errors/<app_id> pages through the events', async ({ page }) => {
 	await page.goto(`/errors/${S.shop.id}`);
 	await eventRows(page, 20);
+	assert.equal(await page.locator('#page-info').textContent(), 'events 1–20');
 	await page.click('#older');
 	await eventRows(page, S.shopEvents - 20);
-	assert.equal(new URL(page.url()).searchParams.get('offset'), '20');
+	assert.equal(await page.locator('#page-info').textContent(), `events 21–${S.shopEvents}`);
+	const q = new URL(page.url()).searchParams;
+	assert.ok(q.get('cursor'), 'the page\'s cursor is in the URL');
+	assert.equal(q.get('offset'), null);
 	assert.equal(await page.locator('#older').isDisabled(), true);
 	await page.click('#newer');
 	await eventRows(page, 20);
+	assert.equal(new URL(page.url()).searchParams.get('cursor'), null);
+});
+
+/** A new application with n events (messages "e 0" … "e n-1"); their ids as
+ *  GET /apps/{id}/events lists them, newest first, in pages of size. */
+async function pagedApp(name, n, size) {
+	const app = await makeApp(name);
+	const now = new Date().toISOString();
+	for (let i = 0; i < n; i++)
+		await ingestEvents(app, { occurred_at: now, level: 'info', message: `e ${i}` });
+	const { items } = await apiOk(200, 'GET', `/apps/${app.id}/events?limit=50`);
+	assert.equal(items.length, n);
+	const ids = items.map((e) => String(e.id));
+	const pages = [];
+	for (let i = 0; i < ids.length; i += size)
+		pages.push(ids.slice(i, i + size));
+	return { app, pages };
+}
+
+const ids = (page) => rowIds(page, '#events-table');
+const pageInfo = (page) => page.locator('#page-info').textContent();
+
+test('/errors/<app_id>: Older three pages and Newer back to the first show the same events', async ({ page }) => {
+	const { app, pages } = await pagedApp('walk', 35, 10);
+	await page.goto(`/errors/${app.id}?limit=10`);
+	await eventually(() => ids(page), pages[0], 'the first page');
+	assert.equal(await pageInfo(page), 'events 1–10');
+	const cursors = [null];
+	for (let i = 1; i <= 3; i++) {
+		await page.click('#older');
+		await eventually(() => ids(page), pages[i], `page ${i + 1} after Older`);
+		const cursor = new URL(page.url()).searchParams.get('cursor');
+		assert.ok(cursor && !cursors.includes(cursor), `page ${i + 1} has a cursor of its own`);
+		cursors.push(cursor);
+	}
+	assert.equal(await pageInfo(page), 'events 31–35');
+	assert.equal(await page.locator('#older').isDisabled(), true);
+	for (let i = 2; i >= 0; i--) {
+		await page.click('#newer');
+		await eventually(() => ids(page), pages[i], `page ${i + 1} after Newer`);
+		assert.equal(new URL(page.url()).searchParams.get('cursor'), cursors[i], `page ${i + 1}'s URL`);
+		assert.equal(await pageInfo(page), `events ${i * 10 + 1}–${i * 10 + 10}`);
+	}
+	assert.equal(await page.locator('#newer').isDisabled(), true);
+});
+
+test('/errors/<app_id>: a page of events reloaded, or opened from its URL, shows the same events', async ({ page, context }) => {
+	const { app, pages } = await pagedApp('reload', 25, 10);
+	await page.goto(`/errors/${app.id}?limit=10`);
+	await eventually(() => ids(page), pages[0], 'the first page');
+	await page.click('#older');
+	await eventually(() => ids(page), pages[1], 'page 2');
+	// An event opened on the page stays in the URL beside the cursor.
+	await page.click(`#events-table tr[data-id="${pages[1][3]}"]`);
+	await page.waitForSelector('#event-panel:not(.hidden)');
+	const url = page.url();
+	assert.ok(new URL(url).searchParams.get('cursor'));
+
+	await page.reload();
+	await eventually(() => ids(page), pages[1], 'page 2 reloaded');
+	assert.equal(await pageInfo(page), 'events 11–20');
+	await page.waitForFunction((id) => document.querySelector('#event-title').textContent === `Event ${id}`, pages[1][3]);
+
+	const other = await context.newPage();
+	await other.goto(url);
+	await eventually(() => ids(other), pages[1], 'page 2 opened from its URL');
+	assert.equal(await pageInfo(other), 'events further back');
+	await other.click('#newer');
+	await eventually(() => ids(other), pages[0], 'Newer leads to the first page');
+	await other.close();
+});
+
+test('/errors/<app_id>: an event that arrives after the first page does not shift the older pages', async ({ page }) => {
+	const { app, pages } = await pagedApp('arrive', 25, 10);
+	await page.goto(`/errors/${app.id}?limit=10`);
+	await eventually(() => ids(page), pages[0], 'the first page');
+	await ingestEvents(app, { occurred_at: new Date().toISOString(), level: 'info', message: 'late' });
+	await page.click('#older');
+	await eventually(() => ids(page), pages[1], 'page 2 as it was before the new event');
+	await page.click('#older');
+	await eventually(() => ids(page), pages[2], 'page 3 as it was before the new event');
+	assert.equal(await page.locator('#older').isDisabled(), true);
+});
+
+test('/errors/<app_id>?offset=… opens the first page of events', async ({ page }) => {
+	await page.goto(`/errors/${S.shop.id}?offset=20`);
+	await eventRows(page, 20);
+	assert.equal(await page.locator('#page-info').textContent(), 'events 1–20');
+	assert.equal(await page.locator('#newer').isDisabled(), true);
+	await page.click('#older');
+	await eventRows(page, S.shopEvents - 20);
+	assert.equal(new URL(page.url()).searchParams.get('offset'), null, 'the offset has left the URL');
 });
 
 test('/errors/<app_id>: a click shows the event\'s stack and tags; HTML in a message stays text', async ({ page }) => {

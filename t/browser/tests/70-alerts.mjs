@@ -1,8 +1,8 @@
 // /alerts-ui — rules and their fired events. Skipped while the worker does
 // not serve /v1/alerts yet.
 import http from 'node:http';
-import { api, apiOk, assert, rendersAsText, rows, routeServed, screenshot, settled, Skip, test, XSS } from '../lib.mjs';
-import { opsLog, S } from '../seed.mjs';
+import { api, apiOk, assert, eventually, rendersAsText, rows, routeServed, screenshot, settled, Skip, test, XSS } from '../lib.mjs';
+import { opsLog, S, serviceWithKey } from '../seed.mjs';
 
 async function needAlerts() {
 	if (!(await routeServed('GET', '/v1/alerts')))
@@ -102,3 +102,76 @@ test('/alerts-ui?alert=… shows a webhook\'s delivery', async ({ page }) => {
 		server.close();
 	}
 }, { timeout: 30000 });
+
+/** The log ids of the events in the table shown (each links its request). */
+const eventLogs = (page) => page.$$eval('#alert-events-table tbody tr a',
+	(links) => links.map((a) => a.getAttribute('href').replace('/log/', '')));
+
+/** The log ids of rule's events as GET /v1/alerts/{id}/events lists them once
+ *  there are n, newest first, in pages of 20 (the page's size). */
+async function firedPages(rule, n) {
+	let items = [];
+	const deadline = Date.now() + 15000;
+	while (Date.now() < deadline) {
+		items = (await apiOk(200, 'GET', `/v1/alerts/${rule.id}/events?limit=500`)).items;
+		if (items.length >= n)
+			break;
+		await new Promise((r) => setTimeout(r, 100));
+	}
+	assert.equal(items.length, n, `the rule fired ${n} times`);
+	const ids = items.map((e) => e.log_id);
+	const pages = [];
+	for (let i = 0; i < ids.length; i += 20)
+		pages.push(ids.slice(i, i + 20));
+	return pages;
+}
+
+test('/alerts-ui pages a rule\'s events by cursor: Older, Newer, a reload, a new event', async ({ page }) => {
+	await needAlerts();
+	const { service, send } = await serviceWithKey('alert-pages');
+	const rule = await apiOk(201, 'POST', '/v1/alerts', { json: {
+		service_id: service.id, name: 'every 5xx', condition_field: 'status_code', condition_operator: '>=',
+		condition_value: '500',
+	} });
+	for (let i = 0; i < 65; i++)
+		await send({ path: `/fail/${i}`, status_code: 500 });
+	const pages = await firedPages(rule, 65);
+	assert.deepEqual(pages.map((p) => p.length), [20, 20, 20, 5]);
+
+	await page.goto(`/alerts-ui?service_id=${service.id}&alert=${rule.id}`);
+	await eventually(() => eventLogs(page), pages[0], 'the first page');
+	assert.equal(await page.locator('#newer').isDisabled(), true);
+	const cursors = [null];
+	for (let i = 1; i <= 3; i++) {
+		await page.click('#older');
+		await eventually(() => eventLogs(page), pages[i], `page ${i + 1} after Older`);
+		const cursor = new URL(page.url()).searchParams.get('cursor');
+		assert.ok(cursor && !cursors.includes(cursor), `page ${i + 1} has a cursor of its own`);
+		cursors.push(cursor);
+	}
+	assert.equal(await page.locator('#older').isDisabled(), true);
+	for (let i = 2; i >= 0; i--) {
+		await page.click('#newer');
+		await eventually(() => eventLogs(page), pages[i], `page ${i + 1} after Newer`);
+		assert.equal(new URL(page.url()).searchParams.get('cursor'), cursors[i], `page ${i + 1}'s URL`);
+	}
+	assert.equal(await page.locator('#newer').isDisabled(), true);
+
+	// A reload of page 2 shows page 2, and Newer still leads to the first.
+	await page.click('#older');
+	await eventually(() => eventLogs(page), pages[1], 'page 2');
+	await page.reload();
+	await eventually(() => eventLogs(page), pages[1], 'page 2 reloaded');
+	assert.equal(new URL(page.url()).searchParams.get('alert'), rule.id);
+	await page.click('#newer');
+	await eventually(() => eventLogs(page), pages[0], 'the first page again');
+
+	// An event fired after the first page was shown does not shift the others.
+	await send({ path: '/fail/late', status_code: 500 });
+	await firedPages(rule, 66);
+	await page.click('#older');
+	await eventually(() => eventLogs(page), pages[1], 'page 2 as it was before the new event');
+	await page.click('#older');
+	await eventually(() => eventLogs(page), pages[2], 'page 3 as it was before the new event');
+	await apiOk(204, 'DELETE', `/v1/alerts/${rule.id}`);
+}, { timeout: 60000 });

@@ -12,6 +12,7 @@ import { $, $$, errorBox, formError, h, showEmpty, showError, showLoading, timeE
 import { layout } from '../layout.js';
 import { readForm, readQuery, writeQuery } from '../query.js';
 import { offerChannels, pointsWords, ruleForms } from '../rule-forms.js';
+import { cursorWalk } from '../walk.js';
 
 layout('alerts');
 
@@ -28,9 +29,14 @@ let services = [];
 let apps = [];
 let rules = [];
 let firingIds = '';
-let state = readQuery(['service_id', 'application_id', 'alert']);
-let eventsOffset = 0;
-let eventsNext = null;
+// The page's URL: the owner picked, the rule shown and the cursor of its
+// page of events.
+const URL_NAMES = ['service_id', 'application_id', 'alert', 'cursor'];
+let state = readQuery(URL_NAMES);
+const walk = cursorWalk('alertEvents');
+walk.restore(state.cursor);
+/** The rule whose events the walk goes through. */
+let walkRule = state.alert;
 /** The points of the rule shown in the detail panel, once loaded. */
 let seriesPoints = null;
 let detailGeneration = 0;
@@ -299,9 +305,11 @@ async function deleteRule(rule) {
 async function selectRule(ruleId, resetPage = true, scroll = false) {
 	const id = ruleId ? String(ruleId) : '';
 	state.alert = id;
-	if (resetPage)
-		eventsOffset = 0;
-	writeQuery(state);
+	if (resetPage || id !== walkRule)
+		walk.reset();
+	walkRule = id;
+	state.cursor = walk.cursor;
+	writeQuery(state, { data: walk.entry() });
 	for (const row of rulesBox.querySelectorAll('tbody tr'))
 		row.classList.toggle('selected', row.dataset.id === id);
 	const panel = $('#events-panel');
@@ -403,25 +411,28 @@ function drawSeries(rule, events) {
 
 async function loadEvents(rule) {
 	const id = state.alert;
+	const cursor = walk.cursor;
 	showLoading(eventsBox, 'Loading events…');
 	let page;
 	try {
-		page = await api(`/v1/alerts/${seg(id)}/events`, { query: { limit: EVENTS_PAGE, offset: eventsOffset } });
+		page = await api(`/v1/alerts/${seg(id)}/events`, { query: { limit: EVENTS_PAGE, cursor } });
 	} catch (err) {
 		showError(eventsBox, err, () => loadEvents(rule));
+		$('#older').disabled = true;
+		$('#newer').disabled = walk.first;
 		return;
 	}
-	if (id !== state.alert)
+	if (id !== state.alert || cursor !== walk.cursor)
 		return;
 	const items = listItems(page);
 	currentEvents = items;
-	eventsNext = page.next_offset ?? null;
-	$('#older').disabled = eventsNext === null;
-	$('#newer').disabled = eventsOffset === 0;
+	walk.shown(items.length, page.next_cursor);
+	$('#older').disabled = !walk.next;
+	$('#newer').disabled = walk.first;
 	if (rule && seriesPoints)
 		drawSeries(rule, items);
 	if (!items.length) {
-		showEmpty(eventsBox, eventsOffset ? 'No older events.' : 'This rule has not fired yet.');
+		showEmpty(eventsBox, walk.first ? 'This rule has not fired yet.' : 'No older events.');
 		return;
 	}
 	eventsBox.replaceChildren(rule && !isThreshold(rule) ? stateEventsTable(rule, items) : firedEventsTable(items));
@@ -568,18 +579,25 @@ $('#refresh').addEventListener('click', () => {
 	loadFiring();
 	channels.load();
 });
-$('#older').addEventListener('click', () => {
-	if (eventsNext === null)
-		return;
-	eventsOffset = eventsNext;
+/** Shows the events' page the walk has moved to, its cursor in the URL. */
+function turnPage() {
+	state.cursor = walk.cursor;
+	writeQuery(state, { data: walk.entry() });
 	loadEvents(rules.find((r) => String(r.id) === state.alert));
+}
+
+$('#older').addEventListener('click', () => {
+	if (walk.older())
+		turnPage();
 });
 $('#newer').addEventListener('click', () => {
-	eventsOffset = Math.max(0, eventsOffset - EVENTS_PAGE);
-	loadEvents(rules.find((r) => String(r.id) === state.alert));
+	if (walk.newer())
+		turnPage();
 });
 window.addEventListener('popstate', () => {
-	state = readQuery(['service_id', 'application_id', 'alert']);
+	state = readQuery(URL_NAMES);
+	walk.restore(state.cursor);
+	walkRule = state.alert;
 	filter.elements.owner.value = state.service_id || state.application_id || '';
 	$('#events-panel').classList.toggle('hidden', !state.alert);
 	loadRules();

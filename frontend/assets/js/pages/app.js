@@ -9,6 +9,7 @@ import { issueList } from '../issue-list.js';
 import { issueHref } from '../issues.js';
 import { layout, pathParam } from '../layout.js';
 import { fillForm, onFilterChange, readForm, readQuery, showCustomTime, windowOptions, windowRange, writeQuery } from '../query.js';
+import { cursorWalk } from '../walk.js';
 
 layout('errors');
 
@@ -17,8 +18,7 @@ const FILTERS = ['level', 'window', 'since', 'until', 'interval', 'limit'];
 const SPANS = { MINUTE: 60e3, HOUR: 3600e3, DAY: 86400e3, WEEK: 7 * 86400e3 };
 const form = $('#filters');
 const eventsBox = $('#events');
-let offset = 0;
-let nextOffset = null;
+const walk = cursorWalk('events');
 let openEvent = '';
 let generation = 0;
 const issues = appId ? issueList(appId) : null;
@@ -26,7 +26,7 @@ const issues = appId ? issueList(appId) : null;
 windowOptions(form.elements.window, 'any time');
 
 function fromUrl() {
-	const q = readQuery([...FILTERS, 'offset', 'event']);
+	const q = readQuery([...FILTERS, 'cursor', 'event']);
 	if (!q.window)
 		q.window = q.since || q.until ? 'custom' : '24h';
 	if (q.window === 'all')
@@ -34,7 +34,7 @@ function fromUrl() {
 	if (!q.limit)
 		q.limit = '20';
 	fillForm(form, q);
-	offset = Math.max(0, parseInt(q.offset, 10) || 0);
+	walk.restore(q.cursor);   // an offset of older links: the first page
 	openEvent = q.event;
 	showCustomTime(form);
 }
@@ -53,7 +53,7 @@ function urlState() {
 		state.window = 'all';
 	if (state.limit === '20')
 		state.limit = '';
-	return { ...state, offset: offset || '', event: openEvent };
+	return { ...state, cursor: walk.cursor, offset: '', event: openEvent };
 }
 
 function range() {
@@ -106,23 +106,27 @@ async function loadEvents() {
 	let page;
 	try {
 		page = await api(`/apps/${seg(appId)}/events`, {
-			query: { level: form.elements.level.value, since, until, limit: form.elements.limit.value, offset },
+			query: { level: form.elements.level.value, since, until, limit: form.elements.limit.value, cursor: walk.cursor },
 		});
 	} catch (err) {
-		if (mine === generation)
+		if (mine === generation) {
 			showError(eventsBox, err, loadEvents);
+			$('#older').disabled = true;
+			$('#newer').disabled = walk.first;
+		}
 		return;
 	}
 	if (mine !== generation)
 		return;
-	nextOffset = page.next_offset;
-	$('#older').disabled = nextOffset === null;
-	$('#newer').disabled = offset === 0;
+	walk.shown(page.items.length, page.next_cursor);
+	$('#older').disabled = !walk.next;
+	$('#newer').disabled = walk.first;
 	if (!page.items.length) {
-		showEmpty(eventsBox, offset ? 'No more events.' : 'No events match these filters.');
+		showEmpty(eventsBox, walk.first ? 'No events match these filters.' : 'No more events.');
 		return;
 	}
-	$('#page-info').textContent = `events ${offset + 1}–${offset + page.items.length}`;
+	const span = walk.range(page.items.length);
+	$('#page-info').textContent = span ? `events ${span}` : 'events further back';
 	eventsBox.replaceChildren(h('table', { id: 'events-table' },
 		h('thead', null, h('tr', null, h('th', null, 'Received'), h('th', null, 'Level'),
 			h('th', null, 'Message'), h('th', null, 'Tags'))),
@@ -237,8 +241,8 @@ async function loadStats() {
 
 function apply() {
 	showCustomTime(form);
-	offset = 0;
-	writeQuery(urlState(), { merge: true });
+	walk.reset();
+	writeQuery(urlState(), { merge: true, data: walk.entry() });
 	loadEvents();
 	loadStats();
 }
@@ -251,15 +255,15 @@ $('#refresh').addEventListener('click', () => {
 	loadStats();
 });
 $('#older').addEventListener('click', () => {
-	if (nextOffset === null)
+	if (!walk.older())
 		return;
-	offset = nextOffset;
-	writeQuery(urlState(), { push: true, merge: true });
+	writeQuery(urlState(), { push: true, merge: true, data: walk.entry() });
 	loadEvents();
 });
 $('#newer').addEventListener('click', () => {
-	offset = Math.max(0, offset - Number(form.elements.limit.value || 20));
-	writeQuery(urlState(), { push: true, merge: true });
+	if (!walk.newer())
+		return;
+	writeQuery(urlState(), { push: true, merge: true, data: walk.entry() });
 	loadEvents();
 });
 $('#close-event').addEventListener('click', () => showEvent(''));

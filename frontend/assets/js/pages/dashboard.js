@@ -3,6 +3,7 @@ import { api } from '../api.js';
 import { $, fmtMs, h, showEmpty, showError, showLoading, statusBadge, timeEl } from '../dom.js';
 import { layout } from '../layout.js';
 import { fillForm, onFilterChange, readForm, readQuery, showCustomTime, windowOptions, windowRange, writeQuery } from '../query.js';
+import { cursorWalk } from '../walk.js';
 
 layout('dashboard');
 
@@ -11,22 +12,22 @@ const FILTERS = ['service_id', 'method', 'status_code', 'path', 'has_error', 'mi
 const form = $('#filters');
 const table = $('#logs');
 const summary = $('#summary');
-let offset = 0;
-let nextOffset = null;
+const walk = cursorWalk('logs');
 let serviceNames = new Map();
 let generation = 0;
 
 windowOptions(form.elements.window, 'any time');
 
-/** The state of the page from the URL: filters and offset. */
+/** The state of the page from the URL: filters and the page's cursor (an
+ *  offset of older links is not read: they open the first page). */
 function fromUrl() {
-	const q = readQuery([...FILTERS, 'offset']);
+	const q = readQuery([...FILTERS, 'cursor']);
 	if (!q.window && (q.since || q.until))
 		q.window = 'custom';
 	if (!q.limit)
 		q.limit = '50';
 	fillForm(form, q);
-	offset = Math.max(0, parseInt(q.offset, 10) || 0);
+	walk.restore(q.cursor);
 	showCustomTime(form);
 }
 
@@ -41,7 +42,7 @@ function urlState() {
 		state.window = '';
 	if (state.limit === '50')
 		state.limit = '';
-	return { ...state, offset: offset || '' };
+	return { ...state, cursor: walk.cursor };
 }
 
 /** The query of GET /v1/logs for the current filters. */
@@ -49,7 +50,7 @@ function apiQuery() {
 	const state = readForm(form, FILTERS);
 	const { since, until } = windowRange(state.window, state.since, state.until);
 	delete state.window;
-	return { ...state, since, until, offset };
+	return { ...state, since, until, cursor: walk.cursor };
 }
 
 async function loadServices() {
@@ -80,25 +81,26 @@ async function loadLogs() {
 			return;
 		showError(table, err, loadLogs);
 		$('#older').disabled = true;
-		$('#newer').disabled = offset === 0;
+		$('#newer').disabled = walk.first;
 		return;
 	}
 	if (mine !== generation)
 		return;
-	nextOffset = page.next_offset;
-	$('#older').disabled = nextOffset === null;
-	$('#newer').disabled = offset === 0;
+	walk.shown(page.items.length, page.next_cursor);
+	$('#older').disabled = !walk.next;
+	$('#newer').disabled = walk.first;
 	render(page.items);
 }
 
 function render(items) {
 	if (!items.length) {
-		showEmpty(table, offset ? 'No more requests.' : 'No requests match these filters.');
+		showEmpty(table, walk.first ? 'No requests match these filters.' : 'No more requests.');
 		summary.textContent = '';
 		return;
 	}
-	summary.textContent = `Requests ${offset + 1}–${offset + items.length}` +
-		(nextOffset === null ? ' (the oldest shown)' : ', older ones on the next page');
+	const span = walk.range(items.length);
+	summary.textContent = (span ? `Requests ${span}` : 'Requests further back') +
+		(walk.next ? ', older ones on the next page' : ' (the oldest shown)');
 	table.replaceChildren(h('table', { id: 'logs-table' },
 		h('thead', null, h('tr', null,
 			h('th', null, 'Received'), h('th', null, 'Service'), h('th', null, 'Method'),
@@ -130,8 +132,8 @@ function row(log) {
 /** A filter changed: back to the first page, URL updated, table reloaded. */
 function apply() {
 	showCustomTime(form);
-	offset = 0;
-	writeQuery(urlState());
+	walk.reset();
+	writeQuery(urlState(), { data: walk.entry() });
 	loadLogs();
 }
 
@@ -143,15 +145,15 @@ $('#clear').addEventListener('click', () => {
 });
 $('#refresh').addEventListener('click', loadLogs);
 $('#older').addEventListener('click', () => {
-	if (nextOffset === null)
+	if (!walk.older())
 		return;
-	offset = nextOffset;
-	writeQuery(urlState(), { push: true });
+	writeQuery(urlState(), { push: true, data: walk.entry() });
 	loadLogs();
 });
 $('#newer').addEventListener('click', () => {
-	offset = Math.max(0, offset - Number(form.elements.limit.value || 50));
-	writeQuery(urlState(), { push: true });
+	if (!walk.newer())
+		return;
+	writeQuery(urlState(), { push: true, data: walk.entry() });
 	loadLogs();
 });
 window.addEventListener('popstate', () => {
