@@ -27,7 +27,11 @@ async function addChannel(page, { name, kind, url, to }) {
 		await page.fill('#channel-form [name=to]', to);
 	else
 		await page.fill('#channel-form [name=url]', url);
-	await page.click('#channel-form button[type=submit]');
+	// The form's POST is answered (made or refused) before the test reads on.
+	await Promise.all([
+		page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/v1/channels'),
+		page.click('#channel-form button[type=submit]'),
+	]);
 }
 
 /** Clicks the channel's "Send test" and returns the outcome's text. */
