@@ -363,10 +363,15 @@ static void view_format(struct view *v)
 	v->link = link_fits(n->link) ? n->link : NULL;
 }
 
+/* What the owner is called: a rule's service or application, or the channel
+ * a test is sent to. */
 static const char *owner_label(const struct notice *n)
 {
-	return n->owner_field && strcmp(n->owner_field, "application_id") == 0 ? "Application" :
-									      "Service";
+	if (n->owner_field && strcmp(n->owner_field, "application_id") == 0)
+		return "Application";
+	if (n->owner_field && strcmp(n->owner_field, "channel_id") == 0)
+		return "Channel";
+	return "Service";
 }
 
 static const char *owner_text(const struct notice *n)

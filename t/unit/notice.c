@@ -731,6 +731,11 @@ static void test_email_refusals(void)
 	   strstr(m.body, "\r\nDate: ") && !strstr(m.body, "Date: Tue, 25 Nov 2025"), "email: a test is dated now");
 	ok(strncmp(m.subject, "[TEST] High errors: test notice", 31) == 0, "email: a test says so");
 	message_release(&m);
+	n.owner_field = "channel_id";
+	n.owner_name = "on-call";
+	ok(notice_message(CHANNEL_NTFY, &n, NULL, NULL, &m) == 0 && strstr(m.body, "\nChannel: on-call\n") &&
+	   !strstr(m.body, "Service:"), "a test names the channel it is sent to as a channel");
+	message_release(&m);
 }
 
 /* --- addresses ------------------------------------------------------------ */
