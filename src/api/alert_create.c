@@ -210,14 +210,10 @@ static void respond_made(struct request *req, enum window_owner owner, const str
 			 const PGresult *res, const char *nonce)
 {
 	struct json_object *alert;
-	char field[32];
 	struct error err;
 
-	if (!PQgetisnull(res, 0, A__COUNT)) {
-		snprintf(field, sizeof(field), "channel_ids[%d]", atoi(PQgetvalue(res, 0, A__COUNT)) - 1);
-		respond_error(req, 422, "VALIDATION", field, "no such channel");
+	if (alerts_missing_channel_or_respond(req, res) != 0)
 		return;
-	}
 	if (PQgetisnull(res, 0, A_ID)) {
 		refuse_new_rule(req, owner, in->owner);
 		return;

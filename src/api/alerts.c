@@ -391,7 +391,7 @@ static int threshold_kind_or_respond(struct request *req, const struct rule_path
 
 static void change_rule(struct request *req, int under_app)
 {
-	char ids[WINDOW_CHANNELS_TEXT_MAX], field[32];
+	char ids[WINDOW_CHANNELS_TEXT_MAX];
 	struct json_object *doc = NULL;
 	struct sql_args a = { 0 };
 	struct rule_change c;
@@ -410,14 +410,12 @@ static void change_rule(struct request *req, int under_app)
 	sql_arg_text(&a, *c.threshold ? c.threshold : NULL);
 	if (handler_exec_or_respond(req, "alerts_change", &a, &res) != 0)
 		goto out;
-	if (!PQgetisnull(res, 0, A__COUNT)) {
-		snprintf(field, sizeof(field), "channel_ids[%d]", atoi(PQgetvalue(res, 0, A__COUNT)) - 1);
-		respond_error(req, 422, "VALIDATION", field, "no such channel");
-	} else if (PQgetisnull(res, 0, A_ID)) {
+	if (alerts_missing_channel_or_respond(req, res) != 0)
+		goto out;
+	if (PQgetisnull(res, 0, A_ID))
 		respond_no_rule(req);
-	} else {
+	else
 		handler_respond_row(req, res, alert_json, NULL, NULL);
-	}
 out:
 	PQclear(res);
 	json_object_put(doc);
@@ -427,6 +425,16 @@ out:
 void alerts_change(struct request *req) { change_rule(req, 0); }
 /* PATCH /apps/{id}/alerts/{alert_id} */
 void app_alerts_change(struct request *req) { change_rule(req, 1); }
+
+int alerts_missing_channel_or_respond(struct request *req, const PGresult *res)
+{
+	char field[32];
+
+	if (PQgetisnull(res, 0, A__COUNT))
+		return 0;
+	snprintf(field, sizeof(field), "channel_ids[%d]", atoi(PQgetvalue(res, 0, A__COUNT)) - 1);
+	return respond_error(req, 422, "VALIDATION", field, "no such channel");
+}
 
 void alerts_respond_points(struct request *req, const PGresult *res)
 {

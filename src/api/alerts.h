@@ -46,6 +46,12 @@ enum alert_column {
 /* One ALERT from a row of ALERT_COLUMNS; the caller puts it. */
 struct json_object *alert_json(const PGresult *res, int row);
 
+/* The statements that store a rule with its channels answer, after the
+ * ALERT's columns, the place (from 1) of the first channel named that does
+ * not exist: answers 422 naming that entry ("channel_ids[2]") and returns
+ * -1 when row 0 of res has one, else returns 0. */
+int alerts_missing_channel_or_respond(struct request *req, const PGresult *res);
+
 /* Answers 200 {"points": [{"t", "value"}...]} from rows of (microseconds, value). */
 void alerts_respond_points(struct request *req, const PGresult *res);
 

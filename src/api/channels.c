@@ -86,11 +86,6 @@ static int kind_or_respond(struct request *req, struct json_object *doc, struct 
 	return 0;
 }
 
-static int email_ok(const char *s, size_t n)
-{
-	return email_address_valid(s, n);
-}
-
 /* url for the kinds that post, to for email; each required, the other refused. */
 static int target_or_respond(struct request *req, struct json_object *doc, struct channel_input *in)
 {
@@ -101,7 +96,7 @@ static int target_or_respond(struct request *req, struct json_object *doc, struc
 		return respond_error(req, 422, "VALIDATION", given, "is not taken by %s channels",
 				     channel_kind_names[in->kind]);
 	if (email) {
-		if (handler_json_optional_text_or_respond(req, doc, "to", 254, email_ok,
+		if (handler_json_optional_text_or_respond(req, doc, "to", 254, email_address_valid,
 							  "must be an e-mail address", &in->to) != 0)
 			return -1;
 		if (!in->to)
@@ -254,7 +249,7 @@ void channels_test(struct request *req)
 		struct notice n = { .state = "test", .rule_name = "test notification",
 				    .rule_kind = "test", .owner_field = "channel_id", .owner_id = id,
 				    .owner_name = PQgetvalue(res, 0, T_NAME), .metric = "test",
-				    .link = getenv("TELLTALE_PUBLIC_URL"), .at_usec = handler_now_usec() };
+				    .link = deliver_config_from_env()->public_url, .at_usec = handler_now_usec() };
 
 		delivered = deliver_notice(&ch, &n, NULL, &w, deliver_config_from_env(), &r) == 0;
 		body = outcome_json(delivered, &r);

@@ -2,10 +2,9 @@
 #include "outbound/deliver.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-#include <stdlib.h>
 
 #include "base/log.h"
 #include "outbound/smtp.h"
@@ -38,6 +37,7 @@ const struct deliver_config *deliver_config_from_env(void)
 	cfg.allow = &allow;
 	cfg.smtp_url = env_value("TELLTALE_SMTP_URL");
 	cfg.smtp_from = env_value("TELLTALE_SMTP_FROM");
+	cfg.public_url = env_value("TELLTALE_PUBLIC_URL");
 	loaded = 1;
 	return &cfg;
 }
@@ -115,6 +115,7 @@ int deliver_webhook(const char *url, const char *body, size_t len, const struct 
 	memset(r, 0, sizeof(*r));
 	if (webhook_headers_fill(&h, w, cfg->signing_key, body, len, &why) != 0) {
 		snprintf(r->error, sizeof(r->error), "%s", why);
+		r->permanent = 1;
 		return -1;
 	}
 	return post(&req, cfg, r);
@@ -169,7 +170,7 @@ int deliver_notice(const struct deliver_channel *ch, const struct notice *n, con
 	memset(r, 0, sizeof(*r));
 	if (ch->kind == CHANNEL_WEBHOOK && webhook_body)
 		return deliver_webhook(ch->url, webhook_body, strlen(webhook_body), w, cfg, r);
-	if (notice_message((enum channel_kind)ch->kind, n, cfg->smtp_from ? cfg->smtp_from : "",
+	if (notice_message(ch->kind, n, cfg->smtp_from ? cfg->smtp_from : "",
 			   ch->email_to ? ch->email_to : "", &m) != 0) {
 		message_release(&m);
 		snprintf(r->error, sizeof(r->error), "the message could not be made");

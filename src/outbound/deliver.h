@@ -16,12 +16,13 @@ struct deliver_config {
 	const char *signing_key;            /* TELLTALE_WEBHOOK_SECRET; NULL: no webhook is sent */
 	const struct cidr_list *allow;      /* what the outbound guard admits besides the public */
 	const char *smtp_url, *smtp_from;   /* TELLTALE_SMTP_URL and _FROM; NULL: no e-mail */
+	const char *public_url;             /* TELLTALE_PUBLIC_URL, the dashboard notices link to */
 };
 
 /* The settings from the environment, read once per process:
  * TELLTALE_WEBHOOK_SECRET, REPLAY_ALLOW (a list that does not parse admits
  * nothing beyond the public, and is logged once), TELLTALE_SMTP_URL and
- * TELLTALE_SMTP_FROM. Empty values count as unset. */
+ * TELLTALE_SMTP_FROM, TELLTALE_PUBLIC_URL. Empty values count as unset. */
 const struct deliver_config *deliver_config_from_env(void);
 
 /* What a webhook's headers say, and what signs it. */
@@ -39,6 +40,8 @@ struct deliver_result {
 	int status_code;             /* the receiver's HTTP status, 0 when none came */
 	double latency_ms;
 	char error[OUTBOUND_ERROR_MAX + 64];   /* why it was not delivered, "" when it was */
+	int permanent;               /* 1 when another attempt would fail the same way:
+	                                a webhook that cannot be signed */
 };
 
 /* Where a channel sends. */

@@ -188,7 +188,6 @@ static const struct db_statement *const statement_tables[] = { notifier_statemen
 static struct {
 	const struct deliver_config *config;
 	char max_per_minute[24];            /* deliveries a rule may begin a minute */
-	const char *public_url;             /* TELLTALE_PUBLIC_URL, or NULL */
 } notifier;
 
 /* The body of an alert's delivery: the ALERT EVENT, and the rule that fired
@@ -276,11 +275,6 @@ static enum outcome send_webhook(const char *event, struct json_object *(*payloa
 		snprintf(r->error, sizeof(r->error), "the webhook_url was removed");
 		return GIVE_UP;
 	}
-	if (!notifier.config->signing_key) {
-		snprintf(r->error, sizeof(r->error),
-			 "no signing key is set (TELLTALE_WEBHOOK_SECRET): nothing is sent unsigned");
-		return GIVE_UP;
-	}
 	body = payload(res);
 	text = body ? json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN, &len) : NULL;
 	if (!text) {
@@ -290,7 +284,7 @@ static enum outcome send_webhook(const char *event, struct json_object *(*payloa
 	}
 	rc = deliver_webhook(PQgetvalue(res, 0, C_URL), text, len, &w, notifier.config, r);
 	json_object_put(body);
-	return rc == 0 ? SENT : RETRY;
+	return rc == 0 ? SENT : r->permanent ? GIVE_UP : RETRY;
 }
 
 static enum outcome send_alert(const PGresult *res, struct deliver_result *r)
@@ -325,8 +319,8 @@ static struct notice notice_of(const PGresult *res, char *link, size_t size)
 		.at_usec = strtoll(PQgetvalue(res, 0, CH_CREATED), NULL, 10),
 	};
 
-	if (notifier.public_url) {
-		snprintf(link, size, "%s/alerts-ui?alert=%s", notifier.public_url, n.rule_id);
+	if (notifier.config->public_url) {
+		snprintf(link, size, "%s/alerts-ui?alert=%s", notifier.config->public_url, n.rule_id);
 		n.link = link;
 	}
 	return n;
@@ -360,9 +354,7 @@ static enum outcome send_channel(const PGresult *res, struct deliver_result *r)
 	rc = deliver_notice(&ch, &n, body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL,
 			    &w, notifier.config, r);
 	json_object_put(body);
-	if (rc == 0)
-		return SENT;
-	return ch.kind == CHANNEL_WEBHOOK && !notifier.config->signing_key ? GIVE_UP : RETRY;
+	return rc == 0 ? SENT : r->permanent ? GIVE_UP : RETRY;
 }
 
 /* A table of deliveries: its statements (queue "_claim", "_delivered"...)
@@ -528,11 +520,9 @@ static int sleep_ms(void)
 static void configure(void)
 {
 	const char *cap = getenv("TELLTALE_WEBHOOK_MAX_PER_MINUTE");
-	const char *url = getenv("TELLTALE_PUBLIC_URL");
 
 	snprintf(notifier.max_per_minute, sizeof(notifier.max_per_minute), "%d",
 		 cap && atoi(cap) > 0 ? atoi(cap) : 60);
-	notifier.public_url = url && *url ? url : NULL;
 	notifier.config = deliver_config_from_env();
 	if (!notifier.config->signing_key)
 		log_msg("notifier: TELLTALE_WEBHOOK_SECRET is not set: no webhook is sent, none unsigned");
