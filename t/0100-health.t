@@ -1,5 +1,6 @@
 #!/usr/bin/perl
-# GET /v1/health: 200 {"status": "ok", "database": "ok"} while the database is up.
+# GET /v1/health: 200 {"status": "ok", "database": "ok", "partitions":
+# {"runway_days"}} while the database is up and partitions are made ahead.
 use strict;
 use warnings;
 use Test::More;
@@ -8,7 +9,12 @@ use Telltale;
 my $res = req('GET', '/v1/health');
 is($res->{status}, 200, 'health answers 200');
 like($res->{headers}{'content-type'} // '', qr{^application/json}i, 'health is JSON');
-is_deeply($res->{json}, { status => 'ok', database => 'ok' }, 'health body')
+my $runway = ref $res->{json} eq 'HASH' && ref $res->{json}{partitions} eq 'HASH'
+	? delete $res->{json}{partitions}{runway_days} : undef;
+is_deeply($res->{json}, { status => 'ok', database => 'ok', partitions => {} }, 'health body')
+	or diag($res->{body});
+# telltale-maintain keeps 7 days made ahead, beyond the current one.
+ok(defined $runway && $runway >= 7 && $runway <= 9, "partitions are made 7 days ahead ($runway days)")
 	or diag($res->{body});
 
 $res = req('GET', '/v1/health/');

@@ -160,9 +160,9 @@ error_ok(req('POST', "/apps/bad%C0%AFutf8-$uniq"), 422, 'VALIDATION', 'name',
 		for my $ap (@mine) {
 			my $item = $by_id{ $ap->{id} } or next;
 			is_deeply([ sort keys %$item ],
-				  [qw(created_at id ingest_key_prefix mask_fields name webhook_url)],
+				  [qw(created_at id ingest_key_prefix mask_fields name retention_days webhook_url)],
 				  "GET $path item $ap->{id} has id, name, ingest_key_prefix, created_at, mask_fields,"
-				  . " webhook_url");
+				  . " retention_days, webhook_url");
 			is($item->{ingest_key_prefix}, substr($ap->{ingest_key}, 0, 8),
 			   'ingest_key_prefix is the first 8 characters of the key');
 			is($item->{name}, $ap->{name}, 'name');

@@ -23,7 +23,7 @@ sub service_ok {
 		is($res->{status}, $status, "status $status") or diag($res->{body});
 		like($res->{headers}{'content-type'} // '', qr{^application/json}i, 'JSON');
 		ok(is_uuid($j->{id}), 'id is a UUID') or diag($j->{id});
-		is_deeply([ sort keys %$j ], [ sort qw(id name description base_url created_at mask_fields) ],
+		is_deeply([ sort keys %$j ], [ sort qw(id name description base_url created_at mask_fields retention_days) ],
 			  'exactly the fields of SERVICE');
 		ok(is_rfc3339_z($j->{created_at}), 'created_at is RFC 3339 UTC with Z');
 		ok(abs((ts_usec($j->{created_at}) // 0) - now_usec()) < 120_000_000, 'created_at is about now');

@@ -32,8 +32,8 @@ for my $case ([ 'a string', '"ssn"' ], [ 'an object', '{"a":1}' ], [ 'a number i
 	error_ok(req('POST', '/v1/services', body => qq({"name":"mf-$$-bad","mask_fields":$list})),
 		 422, 'VALIDATION', $field // 'mask_fields', "POST with $what: 422");
 }
-error_ok(req('PATCH', "/v1/services/$svc->{id}", json => {}), 422, 'VALIDATION', 'mask_fields',
-	 'PATCH without mask_fields: 422');
+error_ok(req('PATCH', "/v1/services/$svc->{id}", json => {}), 422, 'VALIDATION', undef,
+	 'PATCH without mask_fields or retention_days: 422');
 error_ok(req('PATCH', '/v1/services/00000000-0000-4000-8000-000000000000', json => { mask_fields => [] }),
 	 404, 'NOT_FOUND', undef, 'PATCH of an unknown service: 404');
 is_deeply(req('GET', "/v1/services/$svc->{id}")->{json}{mask_fields}, [ 'ssn', 'X_Tenant_Id' ],

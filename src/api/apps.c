@@ -10,6 +10,7 @@
 #include "api/handler.h"
 #include "pure/json.h"
 #include "pure/keys.h"
+#include "pure/retention.h"
 #include "http/response.h"
 #include "pure/utf8.h"
 
@@ -18,22 +19,23 @@
 #define KEY_PREFIX_LEN 8
 
 #define APP_COLUMNS "id, name, ingest_key_prefix, ts_to_usec(created_at), array_to_json(mask_fields)," \
-	" webhook_url"
+	" webhook_url, retention_days"
 
 const struct db_statement apps_statements[] = {
 	{ "apps_create",
-	  "INSERT INTO applications (name, ingest_key_sha256, ingest_key_prefix)"
-	  " VALUES ($1, $2, $3) RETURNING " APP_COLUMNS },
+	  "INSERT INTO applications (name, ingest_key_sha256, ingest_key_prefix, retention_days)"
+	  " VALUES ($1, $2, $3, $4) RETURNING " APP_COLUMNS },
 	{ "apps_list", "SELECT " APP_COLUMNS " FROM applications ORDER BY id LIMIT $1 OFFSET $2" },
 	{ "apps_get", "SELECT " APP_COLUMNS " FROM applications WHERE id = $1" },
 	{ "apps_delete", "DELETE FROM applications WHERE id = $1" },
 	/* $1 id; $2 mask fields one a line, when $3; $4 webhook_url and $5 its
-	 * secret's nonce, when $6. */
+	 * secret's nonce, when $6; $7 retention_days or NULL. */
 	{ "apps_change",
 	  "UPDATE applications SET"
 	  " mask_fields = CASE WHEN $3::boolean THEN " HANDLER_MASK_FIELDS("$2") " ELSE mask_fields END,"
 	  " webhook_url = CASE WHEN $6::boolean THEN $4 ELSE webhook_url END,"
-	  " webhook_secret_nonce = CASE WHEN $6::boolean THEN $5 ELSE webhook_secret_nonce END"
+	  " webhook_secret_nonce = CASE WHEN $6::boolean THEN $5 ELSE webhook_secret_nonce END,"
+	  " retention_days = coalesce($7::integer, retention_days)"
 	  " WHERE id = $1 RETURNING " APP_COLUMNS },
 	{ "apps_rotate_key",
 	  "UPDATE applications SET ingest_key_sha256 = $2, ingest_key_prefix = $3"
@@ -52,6 +54,7 @@ static struct json_object *app_json(const PGresult *res, int row)
 	json_add_time(app, "created_at", sql_int(res, row, 3));
 	sql_add_jsonb(app, "mask_fields", res, row, 4);
 	sql_add_text(app, "webhook_url", res, row, 5);
+	json_add_int(app, "retention_days", sql_int(res, row, 6));
 	return app;
 }
 
@@ -103,7 +106,28 @@ static int app_name_or_respond(struct request *req, char **name)
 	return 0;
 }
 
-/* POST /apps/{name} */
+/* The retention_days of POST /apps/{name}'s optional body {"retention_days"?},
+ * else TELLTALE_EVENT_RETENTION_DAYS's. */
+static int new_app_retention_or_respond(struct request *req, int *days)
+{
+	const char *length = request_param(req, "CONTENT_LENGTH");
+	struct json_object *doc = NULL;
+	struct error err;
+	int rc = 0;
+
+	*days = retention_days_setting(getenv("TELLTALE_EVENT_RETENTION_DAYS"),
+				       RETENTION_EVENT_DAYS_DEFAULT);
+	if (!length || !*length || strcmp(length, "0") == 0)
+		return 0;
+	if (handler_json_body_or_respond(req, &doc) != 0 || handler_json_object_or_respond(req, doc) != 0)
+		rc = -1;
+	else if (retention_days_from_json(doc, days, &err) != 0)
+		rc = respond_with(req, &err);
+	json_object_put(doc);
+	return rc;
+}
+
+/* POST /apps/{name} {"retention_days"?}: the body is optional. */
 void apps_create(struct request *req)
 {
 	struct sql_args a = { 0 };
@@ -111,12 +135,15 @@ void apps_create(struct request *req)
 	PGresult *res = NULL;
 	char *name = NULL;
 	enum db_status st;
+	int days;
 
-	if (app_name_or_respond(req, &name) != 0 || new_key_or_respond(req, &k) != 0)
+	if (app_name_or_respond(req, &name) != 0 || new_app_retention_or_respond(req, &days) != 0 ||
+	    new_key_or_respond(req, &k) != 0)
 		return;
 	sql_arg_text(&a, name);
 	sql_arg_text(&a, k.digest);
 	sql_arg_text(&a, k.prefix);
+	sql_arg_int(&a, days);
 	st = db_exec("apps_create", a.n, a.values, &res);
 	if (st == DB_CONFLICT)
 		respond_error(req, 409, "CONFLICT", "name", "an application with this name exists");
@@ -168,22 +195,28 @@ struct app_change {
 	int webhook_given;          /* webhook_url is in the body (null clears it) */
 	const char *webhook_url;
 	char nonce[33];             /* the new webhook secret's */
+	int retention_days;         /* 0: unchanged */
 };
 
 static int app_change_or_respond(struct request *req, struct json_object *doc, struct app_change *c)
 {
+	struct error err;
+
 	if (handler_json_mask_fields_or_respond(req, doc, &c->fields) != 0 ||
 	    handler_json_webhook_url_or_respond(req, doc, &c->webhook_url) != 0)
 		return -1;
+	if (retention_days_from_json(doc, &c->retention_days, &err) != 0)
+		return respond_with(req, &err);
 	c->webhook_given = json_object_object_get_ex(doc, "webhook_url", NULL);
-	if (!c->fields && !c->webhook_given)
-		return respond_error(req, 422, "VALIDATION", NULL, "give mask_fields or webhook_url");
+	if (!c->fields && !c->webhook_given && !c->retention_days)
+		return respond_error(req, 422, "VALIDATION", NULL,
+				     "give mask_fields, webhook_url or retention_days");
 	if (c->webhook_url && keys_random_hex(c->nonce, 16) != 0)
 		return respond_internal(req);
 	return 0;
 }
 
-/* PATCH /apps/{app_id} {"mask_fields"?, "webhook_url"?}: a new webhook_url
+/* PATCH /apps/{app_id} {"mask_fields"?, "webhook_url"?, "retention_days"?}: a new webhook_url
  * comes with its secret, shown this once. */
 void apps_change(struct request *req)
 {
@@ -205,6 +238,10 @@ void apps_change(struct request *req)
 	sql_arg_text(&a, c.webhook_url);
 	sql_arg_text(&a, c.webhook_url ? c.nonce : NULL);
 	sql_arg_text(&a, c.webhook_given ? "true" : "false");
+	if (c.retention_days)
+		sql_arg_int(&a, c.retention_days);
+	else
+		sql_arg_text(&a, NULL);
 	if (handler_exec_or_respond(req, "apps_change", &a, &res) != 0)
 		goto out;
 	if (PQntuples(res) == 0 || !c.webhook_url) {

@@ -21,11 +21,14 @@ const struct db_statement events_statements[] = {
 	/* $1 app, $2 level or NULL, $3 since or NULL, $4 until or NULL, $5 limit + 1,
 	 * $6 offset, $7 environment or NULL, $8 release or NULL, $9 and $10 the
 	 * cursor's time and id or NULL. One row with NULL columns when the
-	 * application has no match; no row when the application does not exist. */
+	 * application has no match; no row when the application does not exist.
+	 * Events past the application's retention are hidden (event_floor, sql/025)
+	 * until telltale-maintain deletes them. */
 	{ "events_list",
 	  "SELECT " EVENT_COLUMNS " FROM applications a LEFT JOIN LATERAL ("
 	  "  SELECT * FROM events"
-	  "  WHERE application_id = a.id AND ($2::text IS NULL OR level = $2)"
+	  "  WHERE application_id = a.id AND received_at >= event_floor(a.id)"
+	  "    AND ($2::text IS NULL OR level = $2)"
 	  "    AND ($3::bigint IS NULL OR received_at >= usec_to_ts($3))"
 	  "    AND ($4::bigint IS NULL OR received_at < usec_to_ts($4))"
 	  "    AND ($7::text IS NULL OR environment = $7) AND ($8::text IS NULL OR release = $8)"
@@ -33,7 +36,8 @@ const struct db_statement events_statements[] = {
 	  "  ORDER BY received_at DESC, id DESC LIMIT $5 OFFSET $6"
 	  ") e ON true WHERE a.id = $1" },
 	{ "events_get",
-	  "SELECT " EVENT_COLUMNS " FROM events e WHERE e.application_id = $1 AND e.id = $2" },
+	  "SELECT " EVENT_COLUMNS " FROM events e WHERE e.application_id = $1 AND e.id = $2"
+	  "  AND e.received_at >= event_floor($1)" },
 	{ NULL, NULL }
 };
 

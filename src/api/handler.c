@@ -430,32 +430,6 @@ int handler_json_mask_fields_or_respond(struct request *req, struct json_object 
 }
 
 
-void handler_change_mask_fields(struct request *req, const char *id, const char *stmt,
-				void (*respond)(struct request *req, const PGresult *res))
-{
-	struct sql_args a = { 0 };
-	struct json_object *doc = NULL;
-	PGresult *res = NULL;
-	char *fields = NULL;
-
-	if (handler_json_body_or_respond(req, &doc) != 0 ||
-	    handler_json_object_or_respond(req, doc) != 0 ||
-	    handler_json_mask_fields_or_respond(req, doc, &fields) != 0)
-		goto out;
-	if (!fields) {
-		respond_error(req, 422, "VALIDATION", "mask_fields", "is required");
-		goto out;
-	}
-	sql_arg_text(&a, id);
-	sql_arg_text(&a, fields);
-	if (handler_exec_or_respond(req, stmt, &a, &res) == 0)
-		respond(req, res);
-out:
-	PQclear(res);
-	free(fields);
-	json_object_put(doc);
-}
-
 #define WEBHOOK_URL_MAX 2048
 
 int handler_http_url_ok(const char *s, size_t len)

@@ -140,12 +140,6 @@ void handler_respond_cursor_page(struct request *req, const char *stmt, struct s
  * of at most 50 names of 1 to 64 characters without control characters. */
 int handler_json_mask_fields_or_respond(struct request *req, struct json_object *doc, char **lines);
 
-/* PATCH {"mask_fields"} of the resource id: the list is required; statement
- * stmt ($1 id, $2 the names one a line) returns the resource, which respond
- * answers (or its 404). */
-void handler_change_mask_fields(struct request *req, const char *id, const char *stmt,
-				void (*respond)(struct request *req, const PGresult *res));
-
 /* SQL for a mask_fields column from such a text parameter n ("$2"). */
 #define HANDLER_MASK_FIELDS(n) "coalesce(string_to_array(" n ", E'\\n'), '{}')"
 

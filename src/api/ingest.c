@@ -41,9 +41,13 @@ const struct db_statement ingest_statements[] = {
 	 *   14.6 ms for 1000 against 12.5 (docs/benchmarks.md). A fingerprint
 	 *   has one issue; what differs with the release is whether it reopens,
 	 *   so each release's first event is asked about.
-	 * - A stored event is looked up per item through the (application_id,
-	 *   event_id) index, and only for an item not inserted: OFFSET 0 keeps the
-	 *   planner from hashing every event_id the application has instead. */
+	 * - An event_id is claimed in event_ids (sql/025) before its event goes
+	 *   in: events is partitioned by time and cannot hold a unique index
+	 *   on it. Only the item that claimed it is stored; ON CONFLICT DO
+	 *   NOTHING also skips a second item of the same id in this array.
+	 * - A stored event is looked up per item in event_ids, and only for an
+	 *   item not inserted: OFFSET 0 keeps the planner from hashing every
+	 *   event_id the application has instead. */
 	{ "events_ingest",
 	  "WITH app AS ("
 	  "  SELECT id FROM applications WHERE id = $1 AND ingest_key_sha256 = $2"
@@ -55,14 +59,21 @@ const struct db_statement ingest_statements[] = {
 	  "), issue AS ("
 	  "  SELECT head.g, " ISSUE_OF("app.id", "head") " AS issue_id"
 	  "  FROM item AS head, app WHERE head.fp IS NOT NULL ORDER BY head.i"
+	  "), claim AS ("
+	  "  INSERT INTO event_ids (application_id, event_id, id)"
+	  "  SELECT app.id, item.event_id, item.new_id FROM item, app"
+	  "  WHERE item.event_id IS NOT NULL ORDER BY item.i"
+	  "  ON CONFLICT DO NOTHING"
+	  "  RETURNING id"
 	  "), ins AS ("
 	  "  INSERT INTO events (id, application_id, event_id, occurred_at, level, message, stack, tags,"
 	  "    environment, release, context, issue_id)"
 	  "  SELECT item.new_id, app.id, item.event_id, usec_to_ts(item.occurred_us), item.level,"
 	  "    item.message, item.stack, item.tags, item.environment, item.release, item.context,"
 	  "    issue.issue_id"
-	  "  FROM item JOIN issue ON issue.g = item.g, app ORDER BY item.i"
-	  "  ON CONFLICT (application_id, event_id) WHERE event_id IS NOT NULL DO NOTHING"
+	  "  FROM item JOIN issue ON issue.g = item.g, app"
+	  "  WHERE item.event_id IS NULL OR item.new_id IN (SELECT id FROM claim)"
+	  "  ORDER BY item.i"
 	  "  RETURNING id, event_id, ts_to_usec(received_at) AS received_us"
 	  ")"
 	  " SELECT item.i, coalesce(ins.id, twin.id, old.id),"
@@ -71,7 +82,7 @@ const struct db_statement ingest_statements[] = {
 	  " FROM item"
 	  " LEFT JOIN ins ON ins.id = item.new_id"
 	  " LEFT JOIN ins AS twin ON ins.id IS NULL AND twin.event_id = item.event_id"
-	  " LEFT JOIN LATERAL (SELECT id, received_at FROM events"
+	  " LEFT JOIN LATERAL (SELECT id, received_at FROM event_ids"
 	  "   WHERE ins.id IS NULL AND twin.id IS NULL"
 	  "     AND application_id = $1 AND event_id = item.event_id OFFSET 0) old ON true"
 	  " ORDER BY item.i" },

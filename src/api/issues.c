@@ -75,6 +75,7 @@ const struct db_statement issues_statements[] = {
 	{ "issues_events",
 	  "SELECT " EVENT_COLUMNS " FROM events e"
 	  " WHERE e.issue_id = $2 AND e.application_id = $1 AND ($3 = 0 OR e.id < $3)"
+	  "   AND e.received_at >= event_floor($1)"
 	  " ORDER BY e.id DESC LIMIT $4" },
 	{ "issues_release_seen", "SELECT 1 FROM releases WHERE application_id = $1 AND name = $2" },
 	/* $1 app, $2 issue, $3 status, $4 resolved_in_release or NULL. */

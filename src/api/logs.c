@@ -101,10 +101,11 @@ const struct db_statement logs_statements[] = {
 	  " JOIN services s ON s.id = k.service_id WHERE k.key_sha256 = $1 AND k.is_active" },
 	/* Each filter is NULL when not asked for. $3 is a substring of the path,
 	 * matched literally (LIKE's wildcards escaped). $11 limit + 1, $12 offset,
-	 * $13 route and $14 trace_id, exact; $15 and $16 the cursor's time and id. */
+	 * $13 route and $14 trace_id, exact; $15 and $16 the cursor's time and id.
+	 * Logs past their service's retention are hidden (log_floor, sql/025). */
 	{ "logs_list",
 	  "SELECT " LOG_COLUMNS " FROM logs l"
-	  " WHERE ($1::uuid IS NULL OR l.service_id = $1)"
+	  " WHERE ($1::uuid IS NULL OR l.service_id = $1) AND l.received_at >= log_floor(l.service_id)"
 	  "  AND ($2::text IS NULL OR l.method = $2)"
 	  "  AND ($3::text IS NULL OR l.path LIKE '%' || replace(replace(replace($3,"
 	  "   '\\', '\\\\'), '%', '\\%'), '_', '\\_') || '%')"
@@ -119,7 +120,8 @@ const struct db_statement logs_statements[] = {
 	  "  AND ($14::text IS NULL OR l.trace_id = $14)"
 	  "  AND ($15::bigint IS NULL OR (l.received_at, l.id) < (usec_to_ts($15), $16::uuid))"
 	  " ORDER BY l.received_at DESC, l.id DESC LIMIT $11 OFFSET $12" },
-	{ "logs_get", "SELECT " LOG_DETAIL_COLUMNS " FROM logs l WHERE l.id = $1" },
+	{ "logs_get", "SELECT " LOG_DETAIL_COLUMNS " FROM logs l"
+	  " WHERE l.id = $1 AND l.received_at >= log_floor(l.service_id)" },
 	{ NULL, NULL }
 };
 

@@ -45,7 +45,8 @@ enum log_column { LOG_ID, LOG_METHOD, LOG_URL, LOG_HEADERS, LOG_BODY, LOG_MASK_F
 #define KEY_SERVICE \
 	"(SELECT service_id FROM service_keys WHERE key_sha256 = $2 AND is_active" \
 	" UNION ALL SELECT NULL WHERE $2::text IS NULL) k"
-#define LOG_OF_KEY "l.id = $1 AND (k.service_id IS NULL OR l.service_id = k.service_id)"
+#define LOG_OF_KEY "l.id = $1 AND (k.service_id IS NULL OR l.service_id = k.service_id)" \
+	" AND l.received_at >= log_floor(l.service_id)"
 
 const struct db_statement replay_statements[] = {
 	/* $1 the log, $2 the key's digest (NULL for a member). No row: the key is
@@ -56,12 +57,13 @@ const struct db_statement replay_statements[] = {
 	  " FROM " KEY_SERVICE " LEFT JOIN logs l ON " LOG_OF_KEY },
 	/* No row when the log went away while the request was out. */
 	{ "replay_insert",
-	  "INSERT INTO replays AS r (log_id, status, status_code, response_headers, response_body,"
+	  "INSERT INTO replays AS r (log_id, service_id, status, status_code, response_headers, response_body,"
 	  "  response_body_truncated, latency_ms, error)"
-	  " SELECT id, $2::text, $3::smallint, $4::jsonb, $5::text, $6::boolean, $7::float8, $8::text"
-	  " FROM logs WHERE id = $1"
+	  " SELECT id, service_id, $2::text, $3::smallint, $4::jsonb, $5::text, $6::boolean, $7::float8, $8::text"
+	  " FROM logs WHERE id = $1 AND received_at >= log_floor(service_id)"
 	  " RETURNING " REPLAY_COLUMNS("r.") },
-	{ "replay_log_exists", "SELECT 1 FROM logs WHERE id = $1" },
+	{ "replay_log_exists",
+	  "SELECT 1 FROM logs WHERE id = $1 AND received_at >= log_floor(service_id)" },
 	/* $1 the log, $2 the key's digest, $3 the limit. Rows as for replay_log,
 	 * then one row per replay, newest first (a log without replays gives one
 	 * row whose replay columns are NULL). */

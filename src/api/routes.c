@@ -36,7 +36,7 @@ const struct db_statement *const routes_statements[] = {
 	apps_statements, ingest_statements, events_statements, stats_statements,
 	services_statements, service_keys_statements, logs_statements, metrics_statements,
 	replay_statements, alerts_statements, alert_create_statements, channels_statements, auth_statements, audit_statements,
-	sessions_statements, users_statements, tokens_statements, issues_statements, NULL
+	sessions_statements, users_statements, tokens_statements, issues_statements, health_statements, NULL
 };
 
 #define MIB (1024 * 1024)
@@ -79,7 +79,7 @@ static const struct route routes[] = {
 	{ "DELETE",  "/v1/tokens/*",                  tokens_revoke,      VIEWER,            0,    NULL, NULL, W, "token.revoke" },
 	{ "GET",     "/v1/audit",                     audit_list,         ADMIN,             0,    Q("limit", "cursor"), NULL, W, NULL },
 	{ "GET",     "/apps",                         apps_list,          VIEWER,            0,    Q(PAGE), NULL, W, NULL },
-	{ "POST",    "/apps/*",                       apps_create,        MEMBER,            0,    NULL, NULL, W, "app.create" },
+	{ "POST",    "/apps/*",                       apps_create,        MEMBER,            BODY, NULL, NULL, W, "app.create" },
 	{ "GET",     "/apps/*",                       apps_get,           VIEWER,            0,    NULL, NULL, W, NULL },
 	{ "PATCH",   "/apps/*",                       apps_change,        MEMBER,            BODY, NULL, NULL, W, "app.change" },
 	{ "DELETE",  "/apps/*",                       apps_delete,        MEMBER,            0,    NULL, NULL, W, "app.delete" },

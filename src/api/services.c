@@ -10,6 +10,7 @@
 #include "api/handler.h"
 #include "pure/json.h"
 #include "pure/params.h"
+#include "pure/retention.h"
 #include "http/response.h"
 #include "pure/utf8.h"
 
@@ -17,15 +18,18 @@
 #define SERVICE_DESCRIPTION_MAX 512
 
 #define SERVICE_COLUMNS "id, name, description, base_url, ts_to_usec(created_at)," \
-	" array_to_json(mask_fields)"
-
+	" array_to_json(mask_fields), retention_days"
 
 const struct db_statement services_statements[] = {
 	{ "services_create",
-	  "INSERT INTO services (name, description, base_url, mask_fields)"
-	  " VALUES ($1, $2, $3, " HANDLER_MASK_FIELDS("$4") ") RETURNING " SERVICE_COLUMNS },
+	  "INSERT INTO services (name, description, base_url, mask_fields, retention_days)"
+	  " VALUES ($1, $2, $3, " HANDLER_MASK_FIELDS("$4") ", $5) RETURNING " SERVICE_COLUMNS },
+	/* $1 id; $2 mask fields one a line, or NULL; $3 retention_days or NULL. */
 	{ "services_change",
-	  "UPDATE services SET mask_fields = " HANDLER_MASK_FIELDS("$2") " WHERE id = $1 RETURNING " SERVICE_COLUMNS },
+	  "UPDATE services SET"
+	  " mask_fields = CASE WHEN $2::text IS NULL THEN mask_fields ELSE " HANDLER_MASK_FIELDS("$2") " END,"
+	  " retention_days = coalesce($3::integer, retention_days)"
+	  " WHERE id = $1 RETURNING " SERVICE_COLUMNS },
 	{ "services_list",
 	  "SELECT " SERVICE_COLUMNS " FROM services ORDER BY created_at, id LIMIT $1 OFFSET $2" },
 	{ "services_get", "SELECT " SERVICE_COLUMNS " FROM services WHERE id = $1" },
@@ -44,10 +48,12 @@ static struct json_object *service_json(const PGresult *res, int row)
 	sql_add_text(svc, "base_url", res, row, 3);
 	json_add_time(svc, "created_at", sql_int(res, row, 4));
 	sql_add_jsonb(svc, "mask_fields", res, row, 5);
+	json_add_int(svc, "retention_days", sql_int(res, row, 6));
 	return svc;
 }
 
-/* POST /v1/services {"name", "description"?, "base_url"?} */
+/* POST /v1/services {"name", "description"?, "base_url"?, "mask_fields"?,
+ * "retention_days"?} */
 void services_create(struct request *req)
 {
 	struct sql_args a = { 0 };
@@ -56,6 +62,8 @@ void services_create(struct request *req)
 	PGresult *res = NULL;
 	char *name = NULL, *fields = NULL;
 	enum db_status st;
+	struct error err;
+	int days = retention_days_setting(getenv("TELLTALE_LOG_RETENTION_DAYS"), RETENTION_LOG_DAYS_DEFAULT);
 
 	if (handler_json_body_or_respond(req, &doc) != 0 ||
 	    handler_json_object_or_respond(req, doc) != 0 ||
@@ -66,10 +74,15 @@ void services_create(struct request *req)
 				     "must be an absolute http or https URL", &base_url) != 0 ||
 	    handler_json_mask_fields_or_respond(req, doc, &fields) != 0)
 		goto out;
+	if (retention_days_from_json(doc, &days, &err) != 0) {
+		respond_with(req, &err);
+		goto out;
+	}
 	sql_arg_text(&a, name);
 	sql_arg_text(&a, description);
 	sql_arg_text(&a, base_url);
 	sql_arg_text(&a, fields);
+	sql_arg_int(&a, days);
 	st = db_exec("services_create", a.n, a.values, &res);
 	if (st == DB_CONFLICT) {
 		respond_error(req, 409, "CONFLICT", "name", "a service with this name exists");
@@ -93,14 +106,43 @@ static void respond_service(struct request *req, const PGresult *res)
 	handler_respond_row(req, res, service_json, NULL, "no such service");
 }
 
-/* PATCH /v1/services/{id} {"mask_fields"}: the names masked in its logs
- * besides the built-in ones, from the next log on. */
+/* PATCH /v1/services/{id} {"mask_fields"?, "retention_days"?}: the names
+ * masked in its logs besides the built-in ones, from the next log on; the
+ * days its logs are kept. */
 void services_change(struct request *req)
 {
-	char id[PARAMS_UUID_LEN + 1];
+	struct sql_args a = { 0 };
+	struct json_object *doc = NULL;
+	PGresult *res = NULL;
+	char id[PARAMS_UUID_LEN + 1], *fields = NULL;
+	struct error err;
+	int days = 0;
 
-	if (handler_path_uuid_or_respond(req, 2, id) == 0)
-		handler_change_mask_fields(req, id, "services_change", respond_service);
+	if (handler_path_uuid_or_respond(req, 2, id) != 0 ||
+	    handler_json_body_or_respond(req, &doc) != 0 ||
+	    handler_json_object_or_respond(req, doc) != 0 ||
+	    handler_json_mask_fields_or_respond(req, doc, &fields) != 0)
+		goto out;
+	if (retention_days_from_json(doc, &days, &err) != 0) {
+		respond_with(req, &err);
+		goto out;
+	}
+	if (!fields && !days) {
+		respond_error(req, 422, "VALIDATION", NULL, "give mask_fields or retention_days");
+		goto out;
+	}
+	sql_arg_text(&a, id);
+	sql_arg_text(&a, fields);
+	if (days)
+		sql_arg_int(&a, days);
+	else
+		sql_arg_text(&a, NULL);
+	if (handler_exec_or_respond(req, "services_change", &a, &res) == 0)
+		respond_service(req, res);
+out:
+	PQclear(res);
+	free(fields);
+	json_object_put(doc);
 }
 
 /* GET /v1/services?limit&offset */

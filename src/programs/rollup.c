@@ -52,7 +52,7 @@ static const struct db_statement alert_statements[] = {
 static const struct db_statement group_statements[] = {
 	/* Through the partial index of the events without an issue. */
 	{ "rollup_ungrouped",
-	  "SELECT id, message, stack FROM events"
+	  "SELECT id, message, stack, ts_to_usec(received_at) FROM events"
 	  " WHERE issue_id IS NULL AND received_at < (SELECT issues_rolled_until FROM rollup_state)"
 	  " ORDER BY id LIMIT 500" },
 	{ "rollup_group", "SELECT issue_group_old_events($1::json)" },
@@ -63,8 +63,8 @@ static const struct db_statement *const statement_tables[] = {
 	rollup_statements, group_statements, alert_statements, NULL
 };
 
-/* {"id", "fp", "title", "culprit"} of row i of rollup_ungrouped's result, or
- * NULL on no memory. */
+/* {"id", "at", "fp", "title", "culprit"} of row i of rollup_ungrouped's
+ * result, or NULL on no memory. */
 static struct json_object *grouping_of(const PGresult *res, int i)
 {
 	struct json_object *stack = NULL, *item;
@@ -78,6 +78,7 @@ static struct json_object *grouping_of(const PGresult *res, int i)
 	}
 	item = json_object_new_object();
 	json_object_object_add(item, "id", json_object_new_int64(strtoll(PQgetvalue(res, i, 0), NULL, 10)));
+	json_object_object_add(item, "at", json_object_new_int64(strtoll(PQgetvalue(res, i, 3), NULL, 10)));
 	json_object_object_add(item, "fp", json_object_new_string(fp.hex));
 	json_object_object_add(item, "title", json_object_new_string(fp.title));
 	json_object_object_add(item, "culprit", fp.culprit ? json_object_new_string(fp.culprit) : NULL);
