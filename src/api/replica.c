@@ -56,6 +56,11 @@ int replica_read_only(void)
 	return replica.read_only;
 }
 
+int replica_marks_changes(void)
+{
+	return replica.beside_replica;
+}
+
 int replica_pass_to_primary(struct request *req, const char *reason)
 {
 	struct json_object *body = json_object_new_object();

@@ -33,6 +33,9 @@ void replica_init(void);
 /* 1 on a read worker. */
 int replica_read_only(void);
 
+/* 1 on a main worker beside a read pool: its changes are marked. */
+int replica_marks_changes(void);
+
 /* Passes the request to the main pool: nginx takes the answer's
  * X-Accel-Redirect to its location @primary. reason goes to the log. Returns
  * -1, as the _or_respond helpers do. */

@@ -283,7 +283,7 @@ static void run(struct request *req, const struct route *r)
 	req->query_names = r->query;
 	if (r->audit)
 		run_audited(req, r);
-	else if (need != ROLE_NONE && is_change(req))
+	else if (need != ROLE_NONE && is_change(req) && replica_marks_changes())
 		run_marked(req, r);
 	else
 		r->handler(req);
