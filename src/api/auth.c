@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "api/audit.h"
+#include "api/replica.h"
 #include "base/log.h"
 #include "db/args.h"
 #include "http/response.h"
@@ -33,6 +34,23 @@ const struct db_statement auth_statements[] = {
 	  " touch AS (UPDATE sessions SET last_seen_at = now() WHERE id IN (SELECT id FROM hit)"
 	  " AND last_seen_at < now() - interval '1 minute')"
 	  " SELECT 0, user_id, username, role, role FROM hit" },
+	/* On a read worker (the replica takes no writes) the same without the
+	 * touch, and a sixth column: whether the primary should touch it now.
+	 * The read worker then passes the request to the primary, which does:
+	 * with a replica, last_used_at and last_seen_at are kept to within five
+	 * minutes (and the lag), at the price of one request in five minutes a
+	 * credential served by the primary. */
+	{ "auth_token_read",
+	  "SELECT t.id, t.user_id, u.username, t.role, u.role,"
+	  " t.last_used_at IS NULL OR t.last_used_at < now() - interval '5 minutes'"
+	  " FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_sha256 = $1"
+	  " AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())" },
+	{ "auth_session_read",
+	  "SELECT 0, s.user_id, u.username, u.role, u.role,"
+	  " s.last_seen_at < now() - interval '5 minutes'"
+	  " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.session_sha256 = $1"
+	  " AND s.last_seen_at > now() - interval '12 hours'"
+	  " AND s.created_at > now() - interval '7 days'" },
 	{ NULL, NULL }
 };
 
@@ -178,7 +196,9 @@ static void principal_of(const PGresult *res, enum via via, struct principal *wh
 }
 
 /* Looks the credential up (digest of its text): 0 with req->who set when it
- * holds, 0 with req->who.role ROLE_NONE when it does not, -1 with *err. */
+ * holds, 0 with req->who.role ROLE_NONE when it does not, -1 with *err. On a
+ * read worker a credential that is due a touch is one that does not hold
+ * here: refused, the request goes to the primary (see refuse). */
 static int look_up(struct request *req, const char *stmt, enum via via, const char *text,
 		   size_t len, struct error *err)
 {
@@ -189,10 +209,12 @@ static int look_up(struct request *req, const char *stmt, enum via via, const ch
 	keys_sha256_hex(text, len, digest);
 	if (cached(digest, &req->who))
 		return 0;
+	if (replica_read_only())
+		stmt = via == VIA_TOKEN ? "auth_token_read" : "auth_session_read";
 	sql_arg_text(&a, digest);
 	if (sql_run(stmt, &a, &res, err) != 0)
 		return -1;
-	if (PQntuples(res) == 1) {
+	if (PQntuples(res) == 1 && !(replica_read_only() && *PQgetvalue(res, 0, 5) == 't')) {
 		principal_of(res, via, &req->who);
 		remember(digest, &req->who);
 	}
@@ -278,10 +300,17 @@ static const char *csrf_refusal(const struct request *req)
 	return NULL;
 }
 
+/* A read worker refuses nothing: a credential the replica does not know may
+ * be one the primary made a moment ago, and a refusal goes to the audit
+ * trail, which the replica cannot write. The primary decides. */
 static int refuse(struct request *req, int status, const char *message)
 {
 	struct error err;
-	struct json_object *detail = json_object_new_object();
+	struct json_object *detail;
+
+	if (replica_read_only())
+		return replica_pass_to_primary(req, "the credential is the primary's to check");
+	detail = json_object_new_object();
 
 	json_object_object_add(detail, "method", json_object_new_string(req->method));
 	json_object_object_add(detail, "status", json_object_new_int(status));

@@ -1,11 +1,12 @@
-/* health: answers whether this worker can reach the database now, and how
- * many days of partitions are made ahead (sql/025): below two days the
- * answer is "degraded", for telltale-maintain has not run for days. */
+/* health: answers whether this worker can reach the database now, how many
+ * days of partitions are made ahead (sql/025: below two days the answer is
+ * "degraded", for telltale-maintain has not run for days), and the read
+ * replica's lag when there is one. */
 #include "api/health.h"
 
 #include <stdlib.h>
 
-#include "db/args.h"
+#include "api/replica.h"
 #include "db/db.h"
 #include "pure/json.h"
 #include "http/response.h"
@@ -51,9 +52,11 @@ void health_get(struct request *req)
 	json_add_string(body, "database", up ? "ok" : "unavailable");
 	if (partitions)
 		json_object_object_add(body, "partitions", partitions);
+	/* Beside a read pool, the replica as the primary sees it (docs/api.md,
+	 * "Health"). A replica that is down leaves the status as it is: the
+	 * primary answers its reads meanwhile. */
 	if (up)
-		respond_json(req, 200, body);
-	else
-		respond_json(req, 503, body);
+		replica_health(body);
+	respond_json(req, up ? 200 : 503, body);
 	json_object_put(body);
 }

@@ -21,6 +21,7 @@
 #include "api/metrics.h"
 #include "api/otlp.h"
 #include "api/replay.h"
+#include "api/replica.h"
 #include "api/sentry.h"
 #include "api/sessions.h"
 #include "api/service_keys.h"
@@ -33,6 +34,7 @@
 #include "pure/params.h"
 
 const struct db_statement *const routes_statements[] = {
+	replica_statements,
 	apps_statements, ingest_statements, events_statements, stats_statements,
 	services_statements, service_keys_statements, logs_statements, metrics_statements,
 	replay_statements, alerts_statements, alert_create_statements, channels_statements, auth_statements, audit_statements,
@@ -53,12 +55,13 @@ static const char *const access_names[ACCESS__MAX] = {
 	"anyone", "ingest_key", "sentry_key", "service_key", "service_key_or_member",
 	"viewer", "member", "admin"
 };
-static const char *const pool_names[POOL__MAX] = { "workers", "replay" };
+static const char *const pool_names[POOL__MAX] = { "workers", "replay", "read" };
 
 /* nginx's per-address zone: every route with a zone is limited by it too. */
 #define ADDRESS_ZONE "ingest_address"
 
 #define W POOL_WORKERS
+#define R POOL_READ
 #define VIEWER ACCESS_VIEWER
 #define MEMBER ACCESS_MEMBER
 #define ADMIN ACCESS_ADMIN
@@ -77,8 +80,8 @@ static const struct route routes[] = {
 	{ "GET",     "/v1/tokens",                    tokens_list,        VIEWER,            0,    NULL, NULL, W, NULL },
 	{ "POST",    "/v1/tokens",                    tokens_create,      VIEWER,            BODY, NULL, NULL, W, "token.create" },
 	{ "DELETE",  "/v1/tokens/*",                  tokens_revoke,      VIEWER,            0,    NULL, NULL, W, "token.revoke" },
-	{ "GET",     "/v1/audit",                     audit_list,         ADMIN,             0,    Q("limit", "cursor"), NULL, W, NULL },
-	{ "GET",     "/apps",                         apps_list,          VIEWER,            0,    Q(PAGE), NULL, W, NULL },
+	{ "GET",     "/v1/audit",                     audit_list,         ADMIN,             0,    Q("limit", "cursor"), NULL, R, NULL },
+	{ "GET",     "/apps",                         apps_list,          VIEWER,            0,    Q(PAGE), NULL, R, NULL },
 	{ "POST",    "/apps/*",                       apps_create,        MEMBER,            BODY, NULL, NULL, W, "app.create" },
 	{ "GET",     "/apps/*",                       apps_get,           VIEWER,            0,    NULL, NULL, W, NULL },
 	{ "PATCH",   "/apps/*",                       apps_change,        MEMBER,            BODY, NULL, NULL, W, "app.change" },
@@ -86,25 +89,25 @@ static const struct route routes[] = {
 	{ "POST",    "/apps/*/ingest-key",            apps_rotate_key,    MEMBER,            0,    NULL, NULL, W, "app.rotate_key" },
 	{ "POST",    "/apps/*/events",                events_create,      ACCESS_INGEST_KEY, BULK, NULL, "ingest_key", W, NULL },
 	{ "GET",     "/apps/*/events",                events_list,        VIEWER,            0,
-	  Q(PAGE_OR_CURSOR, "level", WINDOW, "environment", "release"), NULL, W, NULL },
+	  Q(PAGE_OR_CURSOR, "level", WINDOW, "environment", "release"), NULL, R, NULL },
 	{ "GET",     "/apps/*/events/*",              events_get,         VIEWER,            0,    NULL, NULL, W, NULL },
 	{ "GET",     "/apps/*/issues",                issues_list,        VIEWER,            0,
-	  Q("status", "level", "environment", "release", "query", WINDOW, "sort", "limit", "cursor"), NULL, W, NULL },
+	  Q("status", "level", "environment", "release", "query", WINDOW, "sort", "limit", "cursor"), NULL, R, NULL },
 	{ "POST",    "/apps/*/issues/merge",          issues_merge,       MEMBER,            BODY, NULL, NULL, W, "issue.merge" },
 	{ "GET",     "/apps/*/issues/*",              issues_get,         VIEWER,            0,    NULL, NULL, W, NULL },
 	{ "PATCH",   "/apps/*/issues/*",              issues_change,      MEMBER,            BODY, NULL, NULL, W, "issue.change" },
-	{ "GET",     "/apps/*/issues/*/events",       issues_events,      VIEWER,            0,    Q("limit", "cursor"), NULL, W, NULL },
+	{ "GET",     "/apps/*/issues/*/events",       issues_events,      VIEWER,            0,    Q("limit", "cursor"), NULL, R, NULL },
 	{ "POST",    "/apps/*/alerts",                app_alerts_create,  MEMBER,            BODY, NULL, NULL, W, "alert.create" },
-	{ "GET",     "/apps/*/alerts",                app_alerts_list,    VIEWER,            0,    Q("state", "kind", PAGE), NULL, W, NULL },
+	{ "GET",     "/apps/*/alerts",                app_alerts_list,    VIEWER,            0,    Q("state", "kind", PAGE), NULL, R, NULL },
 	{ "GET",     "/apps/*/alerts/*",              app_alerts_get,     VIEWER,            0,    NULL, NULL, W, NULL },
 	{ "PATCH",   "/apps/*/alerts/*",              app_alerts_change,  MEMBER,            BODY, NULL, NULL, W, "alert.change" },
 	{ "DELETE",  "/apps/*/alerts/*",              app_alerts_delete,  MEMBER,            0,    NULL, NULL, W, "alert.delete" },
 	{ "GET",     "/apps/*/stats/timeseries",      stats_timeseries,   VIEWER,            0,
-	  Q(WINDOW, "interval", "level", "environment", "release"), NULL, W, NULL },
+	  Q(WINDOW, "interval", "level", "environment", "release"), NULL, R, NULL },
 	{ "GET",     "/apps/*/stats/by-level",        stats_by_level,     VIEWER,            0,
-	  Q(WINDOW, "environment", "release"), NULL, W, NULL },
+	  Q(WINDOW, "environment", "release"), NULL, R, NULL },
 	{ "GET",     "/apps/*/stats/top-messages",    stats_top_messages, VIEWER,            0,
-	  Q(WINDOW, "limit", "level", "environment", "release"), NULL, W, NULL },
+	  Q(WINDOW, "limit", "level", "environment", "release"), NULL, R, NULL },
 	{ "POST",    "/api/*/store",                  sentry_store,       ACCESS_SENTRY_KEY, BULK,
 	  Q("sentry_key"), "sentry_key", W, NULL },
 	{ "OPTIONS", "/api/*/store",                  sentry_preflight,   ACCESS_ANYONE,     0,    NULL, NULL, W, NULL },
@@ -112,7 +115,7 @@ static const struct route routes[] = {
 	  Q("sentry_key"), "sentry_key", W, NULL },
 	{ "OPTIONS", "/api/*/envelope",               sentry_preflight,   ACCESS_ANYONE,     0,    NULL, NULL, W, NULL },
 	{ "POST",    "/v1/services",                  services_create,    MEMBER,            BODY, NULL, NULL, W, "service.create" },
-	{ "GET",     "/v1/services",                  services_list,      VIEWER,            0,    Q(PAGE), NULL, W, NULL },
+	{ "GET",     "/v1/services",                  services_list,      VIEWER,            0,    Q(PAGE), NULL, R, NULL },
 	{ "GET",     "/v1/services/*",                services_get,       VIEWER,            0,    NULL, NULL, W, NULL },
 	{ "PATCH",   "/v1/services/*",                services_change,    MEMBER,            BODY, NULL, NULL, W, "service.change" },
 	{ "DELETE",  "/v1/services/*",                services_delete,    MEMBER,            0,    NULL, NULL, W, "service.delete" },
@@ -122,12 +125,12 @@ static const struct route routes[] = {
 	{ "POST",    "/v1/logs",                      logs_create,        ACCESS_SERVICE_KEY, BODY, NULL, "log_key", W, NULL },
 	{ "GET",     "/v1/logs",                      logs_list,          VIEWER,            0,
 	  Q("service_id", "method", "path", "status_code", "min_latency_ms", "max_latency_ms",
-	    "has_error", "tag", "route", "trace_id", WINDOW, PAGE_OR_CURSOR), NULL, W, NULL },
+	    "has_error", "tag", "route", "trace_id", WINDOW, PAGE_OR_CURSOR), NULL, R, NULL },
 	{ "GET",     "/v1/logs/*",                    logs_get,           VIEWER,            0,    NULL, NULL, W, NULL },
 	{ "GET",     "/v1/metrics",                   metrics_get,        VIEWER,            0,
-	  Q("service_id", WINDOW), NULL, W, NULL },
+	  Q("service_id", WINDOW), NULL, R, NULL },
 	{ "GET",     "/v1/metrics/routes",            metrics_routes,     VIEWER,            0,
-	  Q("service_id", WINDOW, "sort", "limit"), NULL, W, NULL },
+	  Q("service_id", WINDOW, "sort", "limit"), NULL, R, NULL },
 	{ "POST",    "/v1/logs/*/replay",             replay_create,      ACCESS_KEY_OR_MEMBER, BODY, NULL, NULL, POOL_REPLAY, NULL },
 	{ "GET",     "/v1/logs/*/replays",            replay_list,        ACCESS_KEY_OR_MEMBER, 0, Q("limit"), NULL, W, NULL },
 	{ "POST",    "/otlp/v1/traces",               otlp_traces,        ACCESS_SERVICE_KEY, BULK, NULL, "log_key", W, NULL },
@@ -135,19 +138,19 @@ static const struct route routes[] = {
 	{ "POST",    "/otlp/v1/metrics",              otlp_metrics,       ACCESS_ANYONE,     BULK, NULL, ADDRESS_ZONE, W, NULL },
 	{ "POST",    "/v1/alerts",                    alerts_create,      MEMBER,            BODY, NULL, NULL, W, "alert.create" },
 	{ "POST",    "/v1/channels",                  channels_create,    MEMBER,            BODY, NULL, NULL, W, "channel.create" },
-	{ "GET",     "/v1/channels",                  channels_list,      VIEWER,            0,    Q(PAGE), NULL, W, NULL },
+	{ "GET",     "/v1/channels",                  channels_list,      VIEWER,            0,    Q(PAGE), NULL, R, NULL },
 	{ "GET",     "/v1/channels/*",                channels_get,       VIEWER,            0,    NULL, NULL, W, NULL },
 	{ "DELETE",  "/v1/channels/*",                channels_delete,    MEMBER,            0,    NULL, NULL, W, "channel.delete" },
 	{ "POST",    "/v1/channels/*/test",           channels_test,      MEMBER,            0,    NULL, NULL, POOL_REPLAY, "channel.test" },
 	{ "POST",    "/v1/alerts/preview",            alerts_preview,     VIEWER,            BODY, NULL, NULL, W, NULL },
 	{ "GET",     "/v1/alerts",                    alerts_list,        VIEWER,            0,
-	  Q("service_id", "application_id", "state", "kind", PAGE), NULL, W, NULL },
+	  Q("service_id", "application_id", "state", "kind", PAGE), NULL, R, NULL },
 	{ "GET",     "/v1/alerts/*",                  alerts_get,         VIEWER,            0,    NULL, NULL, W, NULL },
 	{ "PATCH",   "/v1/alerts/*",                  alerts_change,      MEMBER,            BODY, NULL, NULL, W, "alert.change" },
 	{ "DELETE",  "/v1/alerts/*",                  alerts_delete,      MEMBER,            0,    NULL, NULL, W, "alert.delete" },
-	{ "GET",     "/v1/alerts/*/series",           alerts_series,      VIEWER,            0,    NULL, NULL, W, NULL },
+	{ "GET",     "/v1/alerts/*/series",           alerts_series,      VIEWER,            0,    NULL, NULL, R, NULL },
 	{ "POST",    "/v1/alerts/*/webhook-secret",   alerts_rotate_secret, MEMBER,          0,    NULL, NULL, W, "alert.rotate_secret" },
-	{ "GET",     "/v1/alerts/*/events",           alerts_events,      VIEWER,            0,    Q(PAGE_OR_CURSOR), NULL, W, NULL },
+	{ "GET",     "/v1/alerts/*/events",           alerts_events,      VIEWER,            0,    Q(PAGE_OR_CURSOR), NULL, R, NULL },
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -208,12 +211,66 @@ static void run_audited(struct request *req, const struct route *r)
 		handler_db_failure(req, st);
 		return;
 	}
+	replica_mark_written(req);
 	response_release(req);
+}
+
+/* A change by a principal, beside a read pool: its answer carries the WAL
+ * position after it, so that the caller's next reads see it (api/replica.h).
+ * Audited changes are marked in run_audited, after their commit. Keyed ingest
+ * is not marked: its keys read nothing. */
+static void run_marked(struct request *req, const struct route *r)
+{
+	req->hold = 1;
+	r->handler(req);
+	replica_mark_written(req);
+	response_release(req);
+}
+
+/* On a read worker: only a read route's GET is answered here, from the
+ * replica, once the caller's own writes are there; the rest goes to the
+ * primary, and so does a request the replica failed (a 5xx: it is down,
+ * or cancelled the statement for its replay). The answer is held until then. */
+static void run_on_replica(struct request *req, const struct route *r)
+{
+	if (r->pool != POOL_READ || strcmp(req->method, "GET") != 0) {
+		replica_pass_to_primary(req, "not a read route");
+		return;
+	}
+	if (replica_caller_behind(req)) {
+		replica_pass_to_primary(req, "the caller's write is not replayed yet");
+		return;
+	}
+	req->hold = 1;
+	auth_client(req);
+	if (auth_require_or_respond(req, needed_role(r->access), 0) == 0) {
+		req->query_names = r->query;
+		r->handler(req);
+	}
+	if (req->status >= 500) {
+		response_drop(req);
+		req->hold = 0;
+		replica_pass_to_primary(req, "the replica failed");
+		return;
+	}
+	response_release(req);
+}
+
+/* 1 for a method that changes something. */
+static int is_change(const struct request *req)
+{
+	return strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0 &&
+	       strcmp(req->method, "OPTIONS") != 0;
 }
 
 static void run(struct request *req, const struct route *r)
 {
 	enum role need = needed_role(r->access);
+
+	if (replica_read_only()) {
+		run_on_replica(req, r);
+		return;
+	}
 
 	/* Keyed ingest has no use for the client's address or scheme. */
 	if (need != ROLE_NONE || r->access == ACCESS_ANYONE)
@@ -226,6 +283,8 @@ static void run(struct request *req, const struct route *r)
 	req->query_names = r->query;
 	if (r->audit)
 		run_audited(req, r);
+	else if (need != ROLE_NONE && is_change(req) && replica_marks_changes())
+		run_marked(req, r);
 	else
 		r->handler(req);
 }
@@ -290,6 +349,13 @@ struct location {
 	enum route_pool pool;
 };
 
+/* The main pool and the read pool share a location: nginx tells a read
+ * route's GET from the rest by its method (nginx/read-pool.conf.in). */
+static int pools_agree(enum route_pool a, enum route_pool b)
+{
+	return a == b || (a != POOL_REPLAY && b != POOL_REPLAY);
+}
+
 static int location_of(const char *pattern, struct location *loc)
 {
 	int seen = 0;
@@ -299,14 +365,15 @@ static int location_of(const char *pattern, struct location *loc)
 
 		if (strcmp(r->pattern, pattern) != 0)
 			continue;
-		if (seen++ && (loc->pool != r->pool ||
+		if (seen++ && (!pools_agree(loc->pool, r->pool) ||
 			       (loc->rate_zone && r->rate_zone && strcmp(loc->rate_zone, r->rate_zone))))
 			return -1;
 		if (r->body_limit > loc->body_limit)
 			loc->body_limit = r->body_limit;
 		if (r->rate_zone)
 			loc->rate_zone = r->rate_zone;
-		loc->pool = r->pool;
+		if (r->pool != POOL_WORKERS)
+			loc->pool = r->pool;
 	}
 	return 0;
 }
@@ -338,6 +405,25 @@ static void print_pass(FILE *out, enum route_pool pool, const char *indent)
 		indent, pool == POOL_REPLAY ? "@REPLAY_SOCKET@" : "@SOCKET@", indent);
 }
 
+/* A location with a read route: @READ_PASS@ is the main pool's socket, or,
+ * with a read pool, the variable naming the read pool for a GET and the main
+ * pool for the rest (nginx/read-pool.conf.in). */
+static void print_read_pass(FILE *out, const char *indent)
+{
+	fprintf(out, "%sfastcgi_pass @READ_PASS@;\n%sinclude @STATE_DIR@/nginx/fastcgi.conf;\n",
+		indent, indent);
+}
+
+/* Where a read worker passes what it does not answer (X-Accel-Redirect:
+ * @primary): the main pool, with the request's method, path and query as
+ * they came. */
+static void print_primary(FILE *out)
+{
+	fputs("location @primary {\n", out);
+	print_pass(out, POOL_WORKERS, "\t");
+	fputs("}\n", out);
+}
+
 /* "location ~ ^/apps/[^/]+/events/?$": the pattern exactly, "*" one segment. */
 static int print_exact(FILE *out, const char *pattern, const struct location *loc)
 {
@@ -356,7 +442,10 @@ static int print_exact(FILE *out, const char *pattern, const struct location *lo
 		fprintf(out, "\tlimit_req zone=%s burst=@INGEST_BURST@ nodelay;\n", loc->rate_zone);
 	if (loc->rate_zone)
 		fputs("\tlimit_req zone=" ADDRESS_ZONE " burst=@ADDRESS_BURST@ nodelay;\n", out);
-	print_pass(out, loc->pool, "\t");
+	if (loc->pool == POOL_READ)
+		print_read_pass(out, "\t");
+	else
+		print_pass(out, loc->pool, "\t");
 	fputs("}\n", out);
 	return 0;
 }
@@ -415,5 +504,6 @@ int routes_print_nginx(FILE *out)
 		if (loc.body_limit > BODY || loc.rate_zone || loc.pool != POOL_WORKERS)
 			print_exact(out, routes[i].pattern, &loc);
 	}
+	print_primary(out);
 	return fflush(out) == 0 && !ferror(out) ? 0 : -1;
 }

@@ -33,6 +33,9 @@ enum route_access {
 enum route_pool {
 	POOL_WORKERS,         /* the main pool */
 	POOL_REPLAY,          /* replays, which wait on other servers for seconds */
+	POOL_READ,            /* a GET that lists, searches or computes statistics:
+	                         the read pool's, on the replica, when there is one
+	                         (api/replica.h); the main pool's otherwise */
 	POOL__MAX
 };
 
@@ -62,11 +65,14 @@ void routes_dispatch(struct request *req);
  * limit, query parameters, rate zone, pool. Returns 0, or -1 on a write error. */
 int routes_print(FILE *out);
 
-/* nginx's locations for the table, with @SOCKET@, @REPLAY_SOCKET@,
+/* nginx's locations for the table, with @SOCKET@, @REPLAY_SOCKET@, @READ_PASS@
+ * (where a location's GETs go: the main pool's socket, or the variable that
+ * sends them to the read pool; see nginx/read-pool.conf.in),
  * @STATE_DIR@, @INGEST_BURST@ and @ADDRESS_BURST@ for the stack to fill in: a prefix location
  * for each first segment, and an exact-pattern location (a trailing slash
  * allowed) for each route whose body limit, rate zone or pool differs from
- * its prefix's. Returns 0, or -1 on a write error. */
+ * its prefix's, and the named location @primary, the main pool, where a read
+ * worker passes what it does not answer. Returns 0, or -1 on a write error. */
 int routes_print_nginx(FILE *out);
 
 #endif

@@ -31,6 +31,7 @@ static struct {
 	int64_t backoff_usec;
 	int carried_large;              /* parameters past DB_PARAMS_KEPT were sent */
 	int in_transaction;             /* between db_begin and db_end */
+	int read_only;                  /* every session read-only (db_read_only) */
 } db;
 
 /* libpq keeps its send buffer at the size of the largest statement it sent,
@@ -72,12 +73,12 @@ static int prepare_table(PGconn *conn, const struct db_statement *table)
  * milliseconds) would cost every request far more than running it. */
 static int setup_session(PGconn *conn)
 {
-	char sql[128];
+	char sql[192];
 	PGresult *res;
 	int ok;
 
-	snprintf(sql, sizeof(sql), "SET statement_timeout = %d; SET TimeZone = 'UTC'; SET jit = off",
-		 db.timeout_ms);
+	snprintf(sql, sizeof(sql), "SET statement_timeout = %d; SET TimeZone = 'UTC'; SET jit = off%s",
+		 db.timeout_ms, db.read_only ? "; SET default_transaction_read_only = on" : "");
 	res = PQexec(conn, sql);
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	if (!ok)
@@ -167,6 +168,11 @@ static int usable(void)
 	if (db.in_transaction)
 		return db.conn && connection_alive() ? 0 : -1;
 	return ensure_connected();
+}
+
+void db_read_only(void)
+{
+	db.read_only = 1;
 }
 
 int db_init(const char *program, const char *conninfo, int statement_timeout_ms,

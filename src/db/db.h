@@ -26,6 +26,11 @@ enum db_status {
 int db_init(const char *program, const char *conninfo, int statement_timeout_ms,
 	    const struct db_statement *const *tables);
 
+/* Makes every session read-only (default_transaction_read_only), for a
+ * worker that must write nothing even where its server would let it: a read
+ * worker pointed at a primary by mistake. Call before db_init. */
+void db_read_only(void);
+
 /* Runs the prepared statement name with text parameters (NULL is SQL NULL),
  * waiting at most the statement timeout plus one second. On DB_OK *result is
  * the caller's to PQclear; otherwise *result is NULL and the fault is logged.

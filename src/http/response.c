@@ -100,6 +100,27 @@ void response_release(struct request *req)
 	req->hold = 0;
 }
 
+/* The head of a held answer ends in its blank line: the lines go before it. */
+void response_add_headers(struct request *req, const char *lines)
+{
+	size_t n = strlen(lines);
+	char *grown;
+
+	if (!req->held || req->held_body < 2)
+		return;
+	grown = malloc(req->held_len + n + 1);
+	if (!grown)
+		return;
+	memcpy(grown, req->held, req->held_body - 2);
+	memcpy(grown + req->held_body - 2, lines, n);
+	memcpy(grown + req->held_body - 2 + n, req->held + req->held_body - 2,
+	       req->held_len - (req->held_body - 2) + 1);
+	free(req->held);
+	req->held = grown;
+	req->held_len += n;
+	req->held_body += n;
+}
+
 void response_drop(struct request *req)
 {
 	free(req->held);

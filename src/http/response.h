@@ -44,6 +44,10 @@ int respond_internal(struct request *req);
 void response_release(struct request *req);
 void response_drop(struct request *req);
 
+/* Adds header lines ("Name: value\r\n"...) to the held answer; without
+ * one, or without memory for them, the answer stays as it is. */
+void response_add_headers(struct request *req, const char *lines);
+
 /* respond_json with extra header lines ("Name: value\r\n"...). */
 void respond_json_with_headers(struct request *req, int status, const char *headers,
 			       struct json_object *body);

@@ -3,7 +3,9 @@
  * time over its own PostgreSQL connection.
  *
  * Environment: DATABASE_URL (libpq conninfo or URI; empty means libpq's
- * defaults), TELLTALE_STATEMENT_TIMEOUT_MS (default 5000). */
+ * defaults), TELLTALE_STATEMENT_TIMEOUT_MS (default 5000), TELLTALE_READ_ONLY
+ * and TELLTALE_READ_REPLICA (a read worker, and a main worker beside a read
+ * pool: api/replica.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -21,6 +23,7 @@
 #include "http/request.h"
 #include "http/response.h"
 #include "api/auth.h"
+#include "api/replica.h"
 #include "api/routes.h"
 #include "pure/password.h"
 #include "base/signals.h"
@@ -235,6 +238,7 @@ int main(int argc, char **argv)
 		return print_password_hash();
 	if (auth_init() != 0)
 		return 1;
+	replica_init();
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fcgi, LISTEN_FD, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_msg("cannot initialise FastCGI");
