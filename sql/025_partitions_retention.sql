@@ -418,27 +418,20 @@ END $$;
 -- answer after the raw rows are gone.
 CREATE FUNCTION prune_rollups() RETURNS bigint LANGUAGE plpgsql AS $$
 DECLARE
-	floor timestamptz := now() - interval '400 days';
+	t record;
 	n bigint;
 	total bigint := 0;
 BEGIN
-	DELETE FROM event_counts_hourly WHERE hour < floor;
-	GET DIAGNOSTICS n = ROW_COUNT; total := total + n;
-	DELETE FROM message_counts_hourly WHERE hour < floor;
-	GET DIAGNOSTICS n = ROW_COUNT; total := total + n;
-	DELETE FROM message_counts_daily WHERE day < floor;
-	GET DIAGNOSTICS n = ROW_COUNT; total := total + n;
-	DELETE FROM issue_counts_hourly WHERE hour < floor;
-	GET DIAGNOSTICS n = ROW_COUNT; total := total + n;
-	DELETE FROM log_counts_hourly WHERE hour < floor;
-	GET DIAGNOSTICS n = ROW_COUNT; total := total + n;
-	DELETE FROM log_counts_daily WHERE day < floor;
-	GET DIAGNOSTICS n = ROW_COUNT; total := total + n;
-	DELETE FROM log_latency_hourly WHERE hour < floor;
-	GET DIAGNOSTICS n = ROW_COUNT; total := total + n;
-	DELETE FROM log_latency_daily WHERE day < floor;
-	GET DIAGNOSTICS n = ROW_COUNT;
-	RETURN total + n;
+	FOR t IN SELECT * FROM (VALUES
+		('event_counts_hourly', 'hour'), ('message_counts_hourly', 'hour'),
+		('message_counts_daily', 'day'), ('issue_counts_hourly', 'hour'),
+		('log_counts_hourly', 'hour'), ('log_counts_daily', 'day'),
+		('log_latency_hourly', 'hour'), ('log_latency_daily', 'day')) AS x(tab, col) LOOP
+		EXECUTE format('DELETE FROM %I WHERE %I < $1', t.tab, t.col) USING now() - interval '400 days';
+		GET DIAGNOSTICS n = ROW_COUNT;
+		total := total + n;
+	END LOOP;
+	RETURN total;
 END $$;
 
 -- The days of partitions made ahead, for /v1/health: the fewer of the two

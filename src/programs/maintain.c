@@ -8,7 +8,8 @@
  *    would lock the whole table;
  * 3. deletes, in batches, the rows past their own application's or
  *    service's shorter retention (reads hide them already);
- * 4. drops the hourly and daily counts older than 400 days.
+ * 4. drops the hourly and daily counts older than 400 days, once an hour
+ *    (it reads those tables whole).
  * A DETACH CONCURRENTLY cannot run inside a function, so the database names
  * the statements (partitions_expired, from the catalog, its names quoted by
  * format's %s of regclass) and this process runs them, the only statements
@@ -103,14 +104,28 @@ static void delete_expired(void)
 	}
 }
 
-static void round_once(void)
+/* Now on the monotonic clock, in seconds. */
+static time_t now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+#define PRUNE_INTERVAL_S 3600
+
+static void round_once(time_t *pruned)
 {
 	const char *ahead = settings.days_ahead;
 
 	run("maintain_ensure", 1, &ahead);
 	drop_expired();
 	delete_expired();
-	run("maintain_prune", 0, NULL);
+	if (*pruned && now_s() - *pruned < PRUNE_INTERVAL_S)
+		return;
+	if (run("maintain_prune", 0, NULL) == 0)
+		*pruned = now_s();
 }
 
 /* Sleeps seconds, waking early for a stop. */
@@ -133,6 +148,7 @@ static long setting(const char *name, long def, long min, long max)
 int main(void)
 {
 	long interval_s = setting("TELLTALE_MAINTAIN_INTERVAL_S", 300, 1, 86400);
+	time_t pruned = 0;
 
 	snprintf(settings.days_ahead, sizeof(settings.days_ahead), "%ld",
 		 setting("TELLTALE_PARTITION_DAYS_AHEAD", 7, 2, 60));
@@ -149,7 +165,7 @@ int main(void)
 	}
 	log_msg("maintain ready");
 	while (!signals_stop_requested()) {
-		round_once();
+		round_once(&pruned);
 		pause_s(interval_s);
 	}
 	log_msg("maintain stopping");
