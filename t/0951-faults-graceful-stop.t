@@ -13,40 +13,15 @@ use strict;
 use warnings;
 use Test::More;
 use Time::HiRes qw(time sleep);
-use File::Temp ();
-use File::Path qw(remove_tree);
 use List::Util qw(min);
 use Telltale;
 
-my $main_pid = $$;
-my $state = File::Temp::tempdir('/tmp/telltale-stop-XXXXXX');
-chmod 0755, $state;    # the postgres user reaches its cluster through it
-my $port = free_port();
-my %env = (STATE_DIR => $state, PORT => $port, BIND => '127.0.0.1', WORKERS => 2,
-	   TELLTALE_PG_FAST => 1, DATABASE_URL => undef,
-	   # No rate limit to mind: this is about stopping.
-	   TELLTALE_INGEST_RATE => 100000, TELLTALE_INGEST_BURST => 100000);
-my $worker = stack_worker_binary();
-$env{TELLTALE_WORKER} = $worker if defined $worker && -x $worker;
+my %env = second_stack_env('stop',
+			   # No rate limit to mind: this is about stopping.
+			   TELLTALE_INGEST_RATE => 100000, TELLTALE_INGEST_BURST => 100000);
+my ($state, $port, $worker) = @env{qw(STATE_DIR PORT TELLTALE_WORKER)};
 my $running = 0;    # something of the second stack may run
-
-END {
-	if ($$ == $main_pid) {
-		my $status = $?;
-		stack_at(\%env, 'down') if $running;
-		if ($status || !Test::More->builder->is_passing) {
-			diag("the second stack's state is kept in $state");
-		} else {
-			my $pg = readlink "$state/pg";
-			remove_tree($state);
-			remove_tree($pg) if defined $pg && $pg =~ m{^/var/lib/telltale/pg-};
-		}
-		$? = $status;
-	}
-}
-$SIG{$_} = sub { exit 1 } for qw(INT TERM HUP);
-$SIG{ALRM} = sub { diag('time is up (120 s)'); exit 1 };
-alarm 120;
+second_stack_down_at_end(\%env, \$running, time_limit => 120);
 
 sub describe {
 	my ($r) = @_;
@@ -61,23 +36,12 @@ my ($rc, $out) = stack_at(\%env, 'up');
 is($rc, 0, "a second stack comes up on port $port with 2 workers" . ($worker ? " ($worker)" : ''))
 	or do { diag($out); done_testing; exit 1 };
 
-my ($token) = (stack_at(\%env, 'token', 'new', 'admin'))[1] =~ /^(tt_\S+)$/m;
-my $created = http_once('127.0.0.1', $port, 'POST', "/apps/graceful-$$-" . time,
-			headers => { Authorization => "Bearer " . ($token // '') });
+my $created = new_app_at(\%env, "graceful-$$-" . time);
 my $app = $created->{json};
 is($created->{status}, 201, 'an app on the second stack') or do { done_testing; exit 1 };
 
-my $nonce = int(rand(2**31)) * 2**32 + int(time * 1000) % 2**32;
-my $load = load_start(
-	host => '127.0.0.1', port => $port, clients => 6, secs => 60, timeout => 30,
-	request => sub {
-		my ($c, $seq) = @_;
-		my $eid = load_event_id($nonce, $c, $seq);
-		return ('POST', "/apps/$app->{id}/events",
-			{ 'X-Ingest-Key' => $app->{ingest_key}, 'Content-Type' => 'application/json' },
-			json_bytes(ev(message => "graceful $c/$seq", event_id => $eid)),
-			{ event_id => $eid });
-	});
+my $load = load_ingest_start(host => '127.0.0.1', port => $port, clients => 6, secs => 60, timeout => 30,
+			     app => $app, label => 'graceful');
 sleep 1.5;
 my $t_down = time;
 ($rc, $out) = stack_at(\%env, 'down');
@@ -139,15 +103,7 @@ $running = 0 if $rc == 0;
 # Nothing alarming in its logs (t/stack-test's clean-log check): no nginx
 # alert, no sanitizer report or crash, no process death (multiwatch logs one as
 # "Child[N] died").
-my @alarming;
-for my $log (glob "$state/log/*.log") {
-	open my $fh, '<', $log or next;
-	my $name = $log =~ s{.*/}{}r;
-	push @alarming, map { "$name: $_" } grep {
-		($name eq 'nginx-error.log' && /\[(alert|crit|emerg)\]/)
-		|| /AddressSanitizer|LeakSanitizer|runtime error|Segmentation|core dumped|Child\[\d+\] died/
-	} <$fh>;
-}
+my @alarming = log_alarms($state);
 ok(!@alarming, 'no alert, crash or process death in its logs') or diag(join('', @alarming[0 .. min(9, $#alarming)]));
 
 done_testing;

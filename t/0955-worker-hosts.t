@@ -19,51 +19,27 @@ use warnings;
 use Test::More;
 use Time::HiRes qw(time sleep);
 use File::Temp ();
-use File::Path qw(remove_tree);
 use IO::Socket::INET;
 use List::Util qw(min);
 use Telltale;
 use Telltale::Util qw(slurp);
 
-my $main_pid = $$;
-my $state = File::Temp::tempdir('/tmp/telltale-hosts-XXXXXX');
-my $state_b = File::Temp::tempdir('/tmp/telltale-hosts-b-XXXXXX');
-chmod 0755, $state, $state_b;    # the postgres and telltale users reach them
-my $port = free_port();
 my $port_a = free_port_at('127.0.0.2');
 my $port_b = free_port_at('127.0.0.3');
 my $pool_a = "127.0.0.2:$port_a";
 my $pool_b = "127.0.0.3:$port_b";
-my $worker = stack_worker_binary();
 my %common = (WORKERS => 2, TELLTALE_PG_FAST => 1, TELLTALE_WEBHOOK_SECRET => "hosts-$$",
-	      WORKER_ALLOW => undef, TELLTALE_WORKER => (defined $worker && -x $worker ? $worker : undef));
-my %env = (%common, STATE_DIR => $state, PORT => $port, BIND => '127.0.0.1', DATABASE_URL => undef,
-	   WORKER_LISTEN => $pool_a, WORKER_HOSTS => "$pool_a,$pool_b",
-	   # No rate limit to mind: this is about the pools.
-	   TELLTALE_INGEST_RATE => 100000, TELLTALE_INGEST_BURST => 100000);
+	      WORKER_ALLOW => undef, TELLTALE_WORKER => second_stack_worker());
+my %env = second_stack_env('hosts', %common, WORKER_LISTEN => $pool_a, WORKER_HOSTS => "$pool_a,$pool_b",
+			   # No rate limit to mind: this is about the pools.
+			   TELLTALE_INGEST_RATE => 100000, TELLTALE_INGEST_BURST => 100000);
+my ($state, $port) = @env{qw(STATE_DIR PORT)};
+my $state_b = File::Temp::tempdir('/tmp/telltale-hosts-b-XXXXXX');
+chmod 0755, $state_b;    # as $state: the postgres and telltale users reach them
 my %env_b = (%common, STATE_DIR => $state_b, WORKER_LISTEN => $pool_b, WORKER_HOSTS => undef);
 my $running = 0;    # something of the second stack may run
-
-END {
-	if ($$ == $main_pid) {
-		my $status = $?;
-		if ($running) {
-			stack_at(\%env_b, 'workers', 'down');
-			stack_at(\%env, 'down');
-		}
-		if ($status || !Test::More->builder->is_passing) {
-			diag("the stacks' state is kept in $state and $state_b");
-		} else {
-			my $pg = readlink "$state/pg";
-			remove_tree($state, $state_b);
-			remove_tree($pg) if defined $pg && $pg =~ m{^/var/lib/telltale/pg-};
-		}
-		$? = $status;
-	}
-}
-$SIG{$_} = sub { exit 1 } for qw(INT TERM HUP);
-$SIG{ALRM} = sub { diag('time is up (150 s)'); exit 1 };
-alarm 150;
+second_stack_down_at_end(\%env, \$running, time_limit => 150,
+			 first => [[\%env_b, 'workers', 'down']], dirs => [$state_b]);
 
 # A TCP port free on $addr now.
 sub free_port_at {
@@ -168,24 +144,13 @@ my $spread = wait_for(20, sub {
 }, 0.3);
 ok($spread, 'nginx spreads requests over both pools');
 
-my ($token) = (stack_at(\%env, 'token', 'new', 'admin'))[1] =~ /^(tt_\S+)$/m;
-my $created = http_once('127.0.0.1', $port, 'POST', "/apps/hosts-$$-" . int(time),
-			headers => { Authorization => 'Bearer ' . ($token // '') });
+my $created = new_app_at(\%env, "hosts-$$-" . int(time));
 my $app = $created->{json};
 is($created->{status}, 201, 'an app on the second stack') or do { done_testing; exit 1 };
 
 # --- pool A killed under load -----------------------------------------------------------
-my $nonce = int(rand(2**31)) * 2**32 + int(time * 1000) % 2**32;
-my $load = load_start(
-	host => '127.0.0.1', port => $port, clients => 4, secs => 60, timeout => 30,
-	request => sub {
-		my ($c, $seq) = @_;
-		my $eid = load_event_id($nonce, $c, $seq);
-		return ('POST', "/apps/$app->{id}/events",
-			{ 'X-Ingest-Key' => $app->{ingest_key}, 'Content-Type' => 'application/json' },
-			json_bytes(ev(message => "hosts $c/$seq", event_id => $eid)),
-			{ event_id => $eid });
-	});
+my $load = load_ingest_start(host => '127.0.0.1', port => $port, clients => 4, secs => 60, timeout => 30,
+			     app => $app, label => 'hosts');
 sleep 1.5;
 # spawn-fcgi ran setsid: its multiwatch leads a process group of its own,
 # which its workers share. A killed process is gone once only its zombie is
@@ -264,15 +229,7 @@ $running = 0 if $rc == 0;
 # Nothing alarming in the logs (t/stack-test's clean-log check): no nginx
 # alert, no sanitizer report or crash. Pool A died with its multiwatch, which
 # could not log a worker's death.
-my @alarming;
-for my $log (glob("$state/log/*.log"), glob("$state_b/log/*.log")) {
-	open my $fh, '<', $log or next;
-	my $name = $log =~ s{.*/}{}r;
-	push @alarming, map { "$name: $_" } grep {
-		($name eq 'nginx-error.log' && /\[(alert|crit|emerg)\]/)
-		|| /AddressSanitizer|LeakSanitizer|runtime error|Segmentation|core dumped|Child\[\d+\] died/
-	} <$fh>;
-}
+my @alarming = log_alarms($state, $state_b);
 ok(!@alarming, 'no alert, crash or process death in their logs') or diag(join('', @alarming[0 .. min(9, $#alarming)]));
 
 done_testing;

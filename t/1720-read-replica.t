@@ -22,50 +22,20 @@ use strict;
 use warnings;
 use Test::More;
 use Time::HiRes qw(time sleep);
-use File::Temp ();
-use File::Path qw(remove_tree);
 use Telltale;
 use Telltale::Util qw(slurp json_value);
 
-my $main_pid = $$;
-my $state = File::Temp::tempdir('/tmp/telltale-replica-XXXXXX');
-chmod 0755, $state;    # the postgres user reaches its clusters through it
-my $port = free_port();
-my %env = (STATE_DIR => $state, PORT => $port, BIND => '127.0.0.1', WORKERS => 2,
-	   READ_WORKERS => 2, REPLICA => 1, TELLTALE_PG_FAST => 1,
-	   DATABASE_URL => undef, DATABASE_READ_URL => undef);
-my $worker = stack_worker_binary();
-$env{TELLTALE_WORKER} = $worker if defined $worker && -x $worker;
+my %env = second_stack_env('replica', READ_WORKERS => 2, REPLICA => 1, DATABASE_READ_URL => undef);
+my ($state, $port) = @env{qw(STATE_DIR PORT)};
 my $running = 0;
-
-END {
-	if ($$ == $main_pid) {
-		my $status = $?;
-		stack_at(\%env, 'down') if $running;
-		if ($status || !Test::More->builder->is_passing) {
-			diag("the second stack's state is kept in $state");
-		} else {
-			my $pg = readlink "$state/pg";
-			remove_tree($state);
-			remove_tree($pg, "$pg-replica") if defined $pg && $pg =~ m{^/var/lib/telltale/pg-};
-		}
-		$? = $status;
-	}
-}
-$SIG{$_} = sub { exit 1 } for qw(INT TERM HUP);
-$SIG{ALRM} = sub { diag('time is up (180 s)'); exit 1 };
-alarm 180;
+second_stack_down_at_end(\%env, \$running, time_limit => 180, pg_suffixes => ['-replica']);
 
 $running = 1;
 my ($rc, $out) = stack_at(\%env, 'up');
 is($rc, 0, "a second stack comes up on port $port with a replica and 2 read workers")
 	or do { diag($out); done_testing; exit 1 };
 
-sub token {
-	my ($t) = (stack_at(\%env, 'token', 'new', 'admin'))[1] =~ /^(tt_\S+)$/m;
-	return $t // '';
-}
-my %as = map { $_ => token() } qw(writer other);
+my %as = map { $_ => admin_token_at(\%env) } qw(writer other);
 
 # call($who, $method, $path, %headers): a request to the second stack.
 sub call {
@@ -165,7 +135,7 @@ my $res = call('other', 'GET', '/apps', Cookie => 'telltale_lsn=%00garbage');
 ok($res->{status} == 200 && !listed($res, $name), 'a garbage cookie is none too');
 ok(listed(call('other', 'GET', '/apps', 'Telltale-LSN' => 'FFFFFFFF/FFFFFFFF'), $name),
    'a position ahead of any sends the read to the primary');
-$as{new} = token();
+$as{new} = admin_token_at(\%env);
 ok(listed(call('new', 'GET', '/apps'), $name),
    'a token made since the pause is checked by the primary, which answers');
 error_ok(call(undef, 'GET', '/apps'), 401, 'UNAUTHORIZED', undef,

@@ -14,11 +14,13 @@ package Telltale;
 #   Telltale::OTLP    OpenTelemetry exports in protobuf and JSON (/otlp)
 #   Telltale::DB      psql against the stack's database, the rollups' reset
 #   Telltale::Stack   ./stack, the workers' and the notifier's pids
-#   Telltale::Load    forked load clients
+#   Telltale::Load    forked load clients, an ingest load of unique events
 #   Telltale::Faults  kills on purpose, the PostgreSQL cluster stopped and frozen
 #   Telltale::Time    RFC 3339 text and microseconds
 #   Telltale::Util    JSON text, waiting, a request in the background, predicates
 #   Telltale::Receiver  a webhook receiver for the notifier's deliveries
+#   Telltale::SecondStack  a second stack of a test's own: its environment,
+#                     its teardown, an admin token and an app on it, its logs
 
 use strict;
 use warnings;
@@ -27,7 +29,8 @@ use Exporter qw(import);
 
 my @MODULES;
 BEGIN {
-	@MODULES = map { "Telltale::$_" } qw(HTTP Apps V1 Sentry OTLP DB Stack Load Faults Time Util Receiver);
+	@MODULES = map { "Telltale::$_" } qw(HTTP Apps V1 Sentry OTLP DB Stack Load Faults Time Util Receiver
+						 SecondStack);
 	for my $m (@MODULES) {
 		(my $file = "$m.pm") =~ s{::}{/}g;
 		require $file;

@@ -12,11 +12,12 @@ use File::Temp ();
 use POSIX ();
 use Time::HiRes ();
 
+use Telltale::Apps qw(ev);
 use Telltale::HTTP qw(http_once host_port);
 use Telltale::Stack ();
 use Telltale::Util qw(json_bytes json_decode slurp);
 
-our @EXPORT = qw(load_start load_stop load_event_id ingest_interval);
+our @EXPORT = qw(load_start load_ingest_start load_stop load_event_id ingest_interval);
 
 # A 32-hex-digit event_id unique to ($nonce, $client, $seq).
 sub load_event_id {
@@ -90,6 +91,27 @@ sub load_start {
 		push @{ $load{pids} }, $pid;
 	}
 	return \%load;
+}
+
+# load_ingest_start(app => $app, label => TEXT, %options): load_start with
+# %options (clients, secs, host, port, interval, timeout) and clients that each
+# ingest one event after another into $app (its id and ingest_key): POST
+# /apps/ID/events, the message "TEXT client/seq" and an event_id unique to the
+# load (load_event_id of a random nonce). Returns load_start's handle; each of
+# load_stop's answers carries its event_id.
+sub load_ingest_start {
+	my (%o) = @_;
+	my $app = delete $o{app} or croak 'load_ingest_start: no app';
+	my $label = delete $o{label} // 'load';
+	my $nonce = int(rand(2**31)) * 2**32 + int(Time::HiRes::time() * 1000) % 2**32;
+	return load_start(%o, request => sub {
+		my ($c, $seq) = @_;
+		my $eid = load_event_id($nonce, $c, $seq);
+		return ('POST', "/apps/$app->{id}/events",
+			{ 'X-Ingest-Key' => $app->{ingest_key}, 'Content-Type' => 'application/json' },
+			json_bytes(ev(message => "$label $c/$seq", event_id => $eid)),
+			{ event_id => $eid });
+	});
 }
 
 # load_stop($load, grace => SECS): tells the clients to stop, waits up to
