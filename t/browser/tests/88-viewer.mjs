@@ -24,6 +24,8 @@ test('a viewer: no create, delete, rotate or replay controls, no Audit link, and
 		assert.ok((await page.locator('#keys-table tbody tr').count()) >= 1, 'the keys are listed');
 		assert.equal(await shown(page, '#service-form'), 0, 'no service form');
 		assert.equal(await shown(page, '#key-form'), 0, 'no key form');
+		assert.equal(await shown(page, '#retention-form'), 0, 'no retention form');
+		assert.match(await page.locator('#retention-meta').textContent(), /kept \d+ days/, 'but the retention');
 		assert.equal(await shown(page, 'main button.danger'), 0, 'no Delete or Revoke buttons');
 		assert.equal(await shown(page, '.viewer-only'), 1, 'a note says why');
 		assert.equal(await shown(page, '#otel-env'), 1, 'the OpenTelemetry environment');

@@ -9,6 +9,7 @@ import { issueList } from '../issue-list.js';
 import { issueHref } from '../issues.js';
 import { layout, pathParam } from '../layout.js';
 import { fillForm, onFilterChange, readForm, readQuery, showCustomTime, windowOptions, windowRange, writeQuery } from '../query.js';
+import { retentionForm } from '../retention.js';
 import { cursorWalk } from '../walk.js';
 
 layout('errors');
@@ -76,6 +77,11 @@ function interval(since, until) {
 	return 'WEEK';
 }
 
+function showMeta(app) {
+	$('#app-meta').textContent = ` · application ${app.id} · key ${app.ingest_key_prefix}… · created ${app.created_at}`
+		+ ` · events kept ${app.retention_days} days`;
+}
+
 async function loadApp() {
 	if (!appId) {
 		showError($('#app-state'), { status: 404, message: 'This address names no application: /errors/<app_id>.' });
@@ -86,7 +92,8 @@ async function loadApp() {
 		const app = await api(`/apps/${seg(appId)}`);
 		document.title = `${app.name} · telltale`;
 		$('#title').textContent = app.name;
-		$('#app-meta').textContent = ` · application ${app.id} · key ${app.ingest_key_prefix}… · created ${app.created_at}`;
+		showMeta(app);
+		retentionForm($('#retention-form'), `/apps/${seg(appId)}`, app.retention_days, showMeta);
 		return true;
 	} catch (err) {
 		if (err.status === 404)

@@ -4,6 +4,7 @@ import { api, seg } from '../api.js';
 import { $, formError, h, showEmpty, showError, showLoading, timeEl } from '../dom.js';
 import { layout } from '../layout.js';
 import { readForm, readQuery, writeQuery } from '../query.js';
+import { retentionForm } from '../retention.js';
 import { copyText, secretBox } from '../secret.js';
 
 layout('services');
@@ -59,6 +60,10 @@ function renderServices() {
 			h('button', { type: 'button', class: 'danger', 'data-needs': 'member', onclick: () => deleteService(s) }, 'Delete'))))))));
 }
 
+function showRetention(service) {
+	$('#retention-meta').textContent = `Its logs are kept ${service.retention_days} days.`;
+}
+
 function selectService(id, push = true) {
 	selected = id;
 	writeQuery({ service: id }, { push });
@@ -74,6 +79,11 @@ function selectService(id, push = true) {
 	$('#connect-title').textContent = `Connect ${service.name} with OpenTelemetry`;
 	renderConnect();
 	$('#keys-title').textContent = `Keys of ${service.name}`;
+	showRetention(service);
+	retentionForm($('#retention-form'), `/v1/services/${seg(id)}`, service.retention_days, (changed) => {
+		Object.assign(service, changed);
+		showRetention(service);
+	});
 	$('#service-links').replaceChildren(
 		h('a', { href: `/dashboard?service_id=${encodeURIComponent(id)}` }, 'Request log'),
 		h('a', { href: `/metrics-ui?service_id=${encodeURIComponent(id)}` }, 'Metrics'),
