@@ -250,10 +250,10 @@ is_deeply(at($drop, "SELECT (SELECT string_agg(message, ',' ORDER BY message) FR
 is_deeply(at($drop, "SELECT count(*) FROM replays"), [[2]], '  with their replays; the others\' went');
 ok(at($drop, "SELECT partition_runway() >= interval '7 days'")->[0][0] eq 't', '  and a week is made ahead');
 
-# --- a backlog of issue counts goes a day at a time ----------------------------------------
+# --- a backlog of counts goes a day at a time ----------------------------------------------
 # sql/026: a recount from scratch, or a rollup stopped for long, is worked off
-# in runs of a day of events each, every one committed, instead of one run
-# that the statement timeout cancels again and again.
+# in runs of a day of rows each, every one committed, instead of one run that
+# the statement timeout cancels again and again.
 my $steps = scratch_db("tt_steps_$$", "$root/sql");
 at($steps, <<'SQL');
 INSERT INTO applications (name, ingest_key_sha256, ingest_key_prefix) VALUES ('a', repeat('a', 64), 'aaaaaaaa');
@@ -261,15 +261,26 @@ SELECT issue_for(1, 'fp', 'boom', NULL, 'ERROR', NULL, false);
 INSERT INTO events (application_id, occurred_at, received_at, level, message, issue_id)
 SELECT 1, now(), now() - d * interval '1 day' - interval '1 hour', 'ERROR', 'boom', 1
   FROM generate_series(0, 4) d, generate_series(1, 3) n;
-UPDATE rollup_state SET issues_rolled_until = '-infinity';
+INSERT INTO services (name) VALUES ('s');
+INSERT INTO logs (service_id, method, url, path, received_at)
+SELECT s.id, 'GET', 'http://x/', '/', now() - d * interval '1 day' - interval '1 hour'
+  FROM services s, generate_series(0, 4) d, generate_series(1, 3) n;
+UPDATE rollup_state SET issues_rolled_until = '-infinity', rolled_until = '-infinity';
+UPDATE log_rollup_state SET rolled_until = '-infinity';
 SQL
-my @runs;
+my %runs;
 for (1 .. 8) {
-	at($steps, "SELECT rollup_issues()");
-	push @runs, at($steps, "SELECT count FROM issues WHERE id = 1")->[0][0];
+	at($steps, "SELECT rollup_issues(), rollup_events(), rollup_logs()");
+	my $r = at($steps, "SELECT (SELECT count FROM issues WHERE id = 1),"
+		   . " (SELECT coalesce(sum(count), 0) FROM event_counts_hourly),"
+		   . " (SELECT coalesce(sum(count), 0) FROM log_counts_hourly)")->[0];
+	push @{ $runs{$_} }, shift @$r for qw(issues events logs);
 }
-is_deeply([ @runs[0 .. 4], $runs[-1] ], [ 3, 6, 9, 12, 15, 15 ],
-	  'five days of events are counted a day a run, and no event twice')
-	or diag(explain \@runs);
+for my $pass (qw(issues events logs)) {
+	my @n = @{ $runs{$pass} };
+	is_deeply([ @n[0 .. 4], $n[-1] ], [ 3, 6, 9, 12, 15, 15 ],
+		  "the $pass pass counts five days a day a run, and nothing twice")
+		or diag(explain \@n);
+}
 
 done_testing();
