@@ -110,18 +110,15 @@ static int app_name_or_respond(struct request *req, char **name)
  * else TELLTALE_EVENT_RETENTION_DAYS's. */
 static int new_app_retention_or_respond(struct request *req, int *days)
 {
-	const char *length = request_param(req, "CONTENT_LENGTH");
-	struct json_object *doc = NULL;
+	struct json_object *doc;
 	struct error err;
 	int rc = 0;
 
 	*days = retention_days_setting(getenv("TELLTALE_EVENT_RETENTION_DAYS"),
 				       RETENTION_EVENT_DAYS_DEFAULT);
-	if (!length || !*length || strcmp(length, "0") == 0)
-		return 0;
-	if (handler_json_body_or_respond(req, &doc) != 0 || handler_json_object_or_respond(req, doc) != 0)
-		rc = -1;
-	else if (retention_days_from_json(doc, days, &err) != 0)
+	if (handler_json_optional_body_or_respond(req, &doc) != 0)
+		return -1;
+	if (doc && retention_days_from_json(doc, days, &err) != 0)
 		rc = respond_with(req, &err);
 	json_object_put(doc);
 	return rc;
@@ -238,10 +235,7 @@ void apps_change(struct request *req)
 	sql_arg_text(&a, c.webhook_url);
 	sql_arg_text(&a, c.webhook_url ? c.nonce : NULL);
 	sql_arg_text(&a, c.webhook_given ? "true" : "false");
-	if (c.retention_days)
-		sql_arg_int(&a, c.retention_days);
-	else
-		sql_arg_text(&a, NULL);
+	sql_arg_int_or_null(&a, c.retention_days != 0, c.retention_days);
 	if (handler_exec_or_respond(req, "apps_change", &a, &res) != 0)
 		goto out;
 	if (PQntuples(res) == 0 || !c.webhook_url) {

@@ -164,19 +164,10 @@ void auth_forget(const char *digest)
 
 const char *auth_session_cookie(const struct request *req)
 {
-	const char *cookies = request_param(req, "HTTP_COOKIE"), *p = cookies;
-	size_t name_len = strlen(AUTH_COOKIE);
+	size_t len;
+	const char *value = request_cookie(req, AUTH_COOKIE, &len);
 
-	while (p && *p) {
-		p += strspn(p, " \t;");
-		if (strncmp(p, AUTH_COOKIE, name_len) == 0 && p[name_len] == '=') {
-			const char *value = p + name_len + 1;
-
-			return strcspn(value, "; \t") == KEYS_URLSAFE_LEN ? value : NULL;
-		}
-		p += strcspn(p, ";");
-	}
-	return NULL;
+	return value && len == KEYS_URLSAFE_LEN ? value : NULL;
 }
 
 /* Fills *who from the row of auth_token or auth_session: the effective role
@@ -253,12 +244,6 @@ static int identify(struct request *req, struct error *err)
 
 /* --- the checks ----------------------------------------------------------------- */
 
-static int is_change(const struct request *req)
-{
-	return strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0 &&
-	       strcmp(req->method, "OPTIONS") != 0;
-}
-
 /* The dashboard's own origin: the scheme and Host of the request (a
  * trusted proxy's X-Forwarded-Host and -Proto). */
 static int own_origin(const struct request *req, const char *origin)
@@ -324,7 +309,7 @@ static int refuse(struct request *req, int status, const char *message)
 
 int auth_same_site_or_respond(struct request *req)
 {
-	if (is_change(req) && cross_site(req))
+	if (request_is_change(req) && cross_site(req))
 		return refuse(req, 403, "a change from another site's page is refused");
 	return 0;
 }
@@ -352,7 +337,7 @@ int auth_require_or_respond(struct request *req, enum role need, int key_may_sta
 	}
 	if (auth_same_site_or_respond(req) != 0)
 		return -1;
-	if (req->who.via == VIA_SESSION && is_change(req) && (csrf = csrf_refusal(req)))
+	if (req->who.via == VIA_SESSION && request_is_change(req) && (csrf = csrf_refusal(req)))
 		return refuse(req, 403, csrf);
 	return 0;
 }

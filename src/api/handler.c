@@ -191,6 +191,20 @@ int handler_json_object_or_respond(struct request *req, struct json_object *doc)
 	return 0;
 }
 
+int handler_json_optional_body_or_respond(struct request *req, struct json_object **doc)
+{
+	const char *cl = request_param(req, "CONTENT_LENGTH");
+
+	*doc = NULL;
+	if (!cl || !*cl || strcmp(cl, "0") == 0)
+		return 0;
+	if (handler_json_body_or_respond(req, doc) == 0 && handler_json_object_or_respond(req, *doc) == 0)
+		return 0;
+	json_object_put(*doc);
+	*doc = NULL;
+	return -1;
+}
+
 int handler_json_name_or_respond(struct request *req, struct json_object *doc,
 				 const char *field, size_t max, char **out)
 {

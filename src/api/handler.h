@@ -61,6 +61,12 @@ int handler_json_body_or_respond(struct request *req, struct json_object **doc);
 /* 422 VALIDATION unless doc is a JSON object. */
 int handler_json_object_or_respond(struct request *req, struct json_object *doc);
 
+/* A body that may be left out: *doc NULL when there is none (or an empty
+ * one), else the JSON object read as handler_json_body_or_respond and
+ * handler_json_object_or_respond read it; *doc is the caller's to put
+ * (NULL after a refusal). */
+int handler_json_optional_body_or_respond(struct request *req, struct json_object **doc);
+
 /* Member field of object doc as a name: a string of 1 to max characters after
  * trimming white space, without control characters; else 422 naming field.
  * *out is a new NUL-terminated copy of the trimmed name (the caller frees it). */

@@ -153,21 +153,6 @@ struct overrides {
 	size_t body_len;
 };
 
-/* The body is optional: none (or an empty one) asks for no change. Else it
- * is read as any JSON body; *doc is the caller's to put. */
-static int optional_body_or_respond(struct request *req, struct json_object **doc)
-{
-	const char *cl = request_param(req, "CONTENT_LENGTH");
-
-	*doc = NULL;
-	if (!cl || !*cl || strcmp(cl, "0") == 0)
-		return 0;
-	if (handler_json_body_or_respond(req, doc) != 0 ||
-	    handler_json_object_or_respond(req, *doc) != 0)
-		return -1;
-	return 0;
-}
-
 /* Member field of doc, or NULL when it is absent or null. */
 static struct json_object *member(struct json_object *doc, const char *field)
 {
@@ -243,7 +228,7 @@ static int body_or_respond(struct request *req, struct json_object *doc, struct 
 static int overrides_or_respond(struct request *req, struct json_object **doc, struct overrides *o)
 {
 	memset(o, 0, sizeof(*o));
-	return optional_body_or_respond(req, doc) != 0 || url_or_respond(req, *doc, o) != 0 ||
+	return handler_json_optional_body_or_respond(req, doc) != 0 || url_or_respond(req, *doc, o) != 0 ||
 	       headers_or_respond(req, *doc, o) != 0 || body_or_respond(req, *doc, o) != 0 ? -1 : 0;
 }
 
@@ -423,10 +408,7 @@ static int store_or_respond(struct request *req, const char *id, int answered,
 
 	sql_arg_text(&a, id);
 	sql_arg_text(&a, answered ? "success" : "failed");
-	if (code)
-		sql_arg_int(&a, code);
-	else
-		sql_arg_text(&a, NULL);
+	sql_arg_int_or_null(&a, code != 0, code);
 	sql_arg_text(&a, r->headers);
 	sql_arg_text(&a, r->body);
 	sql_arg_text(&a, r->body_truncated ? "true" : "false");

@@ -74,23 +74,6 @@ int replica_pass_to_primary(struct request *req, const char *reason)
 	return -1;
 }
 
-/* The value of cookie name in the request, its length in *len; or NULL. */
-static const char *cookie_value(const struct request *req, const char *name, size_t *len)
-{
-	const char *p = request_param(req, "HTTP_COOKIE");
-	size_t n = strlen(name);
-
-	while (p && *p) {
-		p += strspn(p, " \t;");
-		if (strncmp(p, name, n) == 0 && p[n] == '=') {
-			*len = strcspn(p + n + 1, "; \t");
-			return p + n + 1;
-		}
-		p += strcspn(p, ";");
-	}
-	return NULL;
-}
-
 /* The caller's WAL position: the header's, else the cookie's. Returns 1 with
  * *lsn set, or 0 (none, or one that does not parse). */
 static int caller_position(const struct request *req, uint64_t *lsn)
@@ -100,7 +83,7 @@ static int caller_position(const struct request *req, uint64_t *lsn)
 
 	if (v && *v)
 		return lsn_parse(v, strlen(v), lsn) == 0;
-	v = cookie_value(req, REPLICA_COOKIE, &len);
+	v = request_cookie(req, REPLICA_COOKIE, &len);
 	return v && lsn_parse(v, len, lsn) == 0;
 }
 

@@ -256,13 +256,6 @@ static void run_on_replica(struct request *req, const struct route *r)
 	response_release(req);
 }
 
-/* 1 for a method that changes something. */
-static int is_change(const struct request *req)
-{
-	return strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0 &&
-	       strcmp(req->method, "OPTIONS") != 0;
-}
-
 static void run(struct request *req, const struct route *r)
 {
 	enum role need = needed_role(r->access);
@@ -283,7 +276,7 @@ static void run(struct request *req, const struct route *r)
 	req->query_names = r->query;
 	if (r->audit)
 		run_audited(req, r);
-	else if (need != ROLE_NONE && is_change(req) && replica_marks_changes())
+	else if (need != ROLE_NONE && request_is_change(req) && replica_marks_changes())
 		run_marked(req, r);
 	else
 		r->handler(req);

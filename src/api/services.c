@@ -133,10 +133,7 @@ void services_change(struct request *req)
 	}
 	sql_arg_text(&a, id);
 	sql_arg_text(&a, fields);
-	if (days)
-		sql_arg_int(&a, days);
-	else
-		sql_arg_text(&a, NULL);
+	sql_arg_int_or_null(&a, days != 0, days);
 	if (handler_exec_or_respond(req, "services_change", &a, &res) == 0)
 		respond_service(req, res);
 out:

@@ -135,10 +135,7 @@ static void window_args(struct sql_args *a, const struct request *req, int64_t a
 
 	sql_arg_int(a, app_id);
 	sql_arg_int(a, since);
-	if (request_query(req, "until", &malformed))
-		sql_arg_int(a, until);
-	else
-		sql_arg_text(a, NULL);
+	sql_arg_int_or_null(a, request_query(req, "until", &malformed) != NULL, until);
 	sql_arg_text(a, level);
 	sql_arg_text(a, w->environment);
 	sql_arg_text(a, w->release);

@@ -19,16 +19,18 @@ void sql_arg_int(struct sql_args *a, int64_t value)
 	a->n++;
 }
 
+void sql_arg_int_or_null(struct sql_args *a, int present, int64_t value)
+{
+	if (present)
+		sql_arg_int(a, value);
+	else
+		sql_arg_text(a, NULL);
+}
+
 void sql_arg_window(struct sql_args *a, int64_t since, int64_t until)
 {
-	if (since == INT64_MIN)
-		sql_arg_text(a, NULL);
-	else
-		sql_arg_int(a, since);
-	if (until == INT64_MAX)
-		sql_arg_text(a, NULL);
-	else
-		sql_arg_int(a, until);
+	sql_arg_int_or_null(a, since != INT64_MIN, since);
+	sql_arg_int_or_null(a, until != INT64_MAX, until);
 }
 
 int sql_run(const char *stmt, const struct sql_args *a, PGresult **result, struct error *err)

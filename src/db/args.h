@@ -21,6 +21,8 @@ struct sql_args {
 
 void sql_arg_text(struct sql_args *a, const char *text);   /* NULL is SQL NULL */
 void sql_arg_int(struct sql_args *a, int64_t value);
+/* value when present, else SQL NULL. */
+void sql_arg_int_or_null(struct sql_args *a, int present, int64_t value);
 /* since and until of a window as two arguments, SQL NULL for an open end
  * (INT64_MIN, INT64_MAX). */
 void sql_arg_window(struct sql_args *a, int64_t since, int64_t until);

@@ -74,6 +74,28 @@ const char *request_param(const struct request *req, const char *name)
 	return FCGX_GetParam(name, req->fcgi->envp);
 }
 
+const char *request_cookie(const struct request *req, const char *name, size_t *len)
+{
+	const char *p = request_param(req, "HTTP_COOKIE");
+	size_t n = strlen(name);
+
+	while (p && *p) {
+		p += strspn(p, " \t;");
+		if (strncmp(p, name, n) == 0 && p[n] == '=') {
+			*len = strcspn(p + n + 1, "; \t");
+			return p + n + 1;
+		}
+		p += strcspn(p, ";");
+	}
+	return NULL;
+}
+
+int request_is_change(const struct request *req)
+{
+	return strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0 &&
+	       strcmp(req->method, "OPTIONS") != 0;
+}
+
 const struct urlcode_param *request_query_param(const struct request *req, const char *name)
 {
 	const char *const *n = req->query_names;

@@ -58,6 +58,13 @@ void request_free(struct request *req);
 /* The CGI parameter name ("HTTP_X_INGEST_KEY", "CONTENT_TYPE"), or NULL. Lent. */
 const char *request_param(const struct request *req, const char *name);
 
+/* The value of cookie name in the Cookie header (lent, not NUL-terminated:
+ * *len is its length), or NULL when there is none. */
+const char *request_cookie(const struct request *req, const char *name, size_t *len);
+
+/* 1 for a method that changes something (not GET, HEAD or OPTIONS). */
+int request_is_change(const struct request *req);
+
 /* The decoded query parameter name: its value (lent), or NULL when absent.
  * *malformed is set to 1 when it is present but its escape is broken. */
 const char *request_query(const struct request *req, const char *name, int *malformed);

@@ -104,28 +104,20 @@ static void delete_expired(void)
 	}
 }
 
-/* Now on the monotonic clock, in seconds. */
-static time_t now_s(void)
-{
-	struct timespec ts;
+#define PRUNE_INTERVAL_USEC (3600 * 1000000LL)
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
-#define PRUNE_INTERVAL_S 3600
-
-static void round_once(time_t *pruned)
+/* *pruned: when the rollups were last pruned (log_now_usec), 0 before. */
+static void round_once(int64_t *pruned)
 {
 	const char *ahead = settings.days_ahead;
 
 	run("maintain_ensure", 1, &ahead);
 	drop_expired();
 	delete_expired();
-	if (*pruned && now_s() - *pruned < PRUNE_INTERVAL_S)
+	if (*pruned && log_now_usec() - *pruned < PRUNE_INTERVAL_USEC)
 		return;
 	if (run("maintain_prune", 0, NULL) == 0)
-		*pruned = now_s();
+		*pruned = log_now_usec();
 }
 
 /* Sleeps seconds, waking early for a stop. */
@@ -148,7 +140,7 @@ static long setting(const char *name, long def, long min, long max)
 int main(void)
 {
 	long interval_s = setting("TELLTALE_MAINTAIN_INTERVAL_S", 300, 1, 86400);
-	time_t pruned = 0;
+	int64_t pruned = 0;
 
 	snprintf(settings.days_ahead, sizeof(settings.days_ahead), "%ld",
 		 setting("TELLTALE_PARTITION_DAYS_AHEAD", 7, 2, 60));

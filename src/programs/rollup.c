@@ -128,21 +128,12 @@ static void group_old_events(void)
 			return;
 }
 
-/* Now on the monotonic clock, in milliseconds. */
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Evaluates the window rules when interval_ms has passed since the last
  * round that ran (*last, 0 at first). */
 static void evaluate_alerts(long long interval_ms, long long *last)
 {
 	PGresult *res = NULL;
-	long long now = now_ms();
+	long long now = log_now_usec() / 1000;
 
 	if (*last && now - *last < interval_ms)
 		return;
