@@ -104,7 +104,17 @@ is_deeply([ @{ $ev[0] }{qw(state value window_seconds log_id field)} ], [ 'firin
 ok(send_logs($key, 3, status_code => 500), 'three more 5xx while it fires');
 sleep 3;
 is(scalar(alert_events_of($rate)), 1, '  no second event while it stays firing');
+# The ten arrive while the rule's row is held, so that no evaluation reads
+# them part-way (at 9 errors of 18 the rate is already not above 0.5).
+my $hold = db_session('BEGIN', "SELECT 1 FROM alerts WHERE id = '$rate' FOR UPDATE",
+		      'SELECT pg_sleep(30)', 'COMMIT');
+ok(wait_for(10, sub { db_sessions("query = 'SELECT pg_sleep(30)' AND state = 'active'") }, 0.05),
+   'the rule is held from evaluation');
 ok(send_logs($key, 10, status_code => 200), 'ten 200s: 9 errors of 19');
+# The server keeps a session's sleep going after its client is gone: end it there.
+ok(db_query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)'"),
+   'the rule is let go');
+waitpid $hold, 0;
 ok(state_is($rate, 'ok'), 'the rule resolves');
 @ev = alert_events_of($rate);
 is_deeply([ map { $_->{state} } @ev ], [ 'resolved', 'firing' ], 'a resolved event follows the firing one');
