@@ -91,6 +91,52 @@ is(scalar @all, 45, '45 logs of the service');
 		 "an events cursor with a UUID id: 422");
 }
 
+# --- rows over several days ------------------------------------------------------------
+# A list looks at the day below its page's top first and at all days when
+# that does not fill the page: pages that cross days, and an application
+# whose newest rows are days old, are answered as one look would answer them.
+{
+	my $app = new_app("days-$tag");
+	ingest($app, [ map { ev(message => "day event $_") } 1 .. 30 ]);
+	my $dsvc = new_service("days-$tag");
+	my $dkey = new_key($dsvc)->{raw_key};
+	ingest_log($dkey, log_ev(path => "/v1/day/$_")) for 1 .. 30;
+	# Ten rows three days back, ten ten days back: to other partitions.
+	for my $t ([ 'events', "application_id = $app->{id}" ], [ 'logs', "service_id = '$dsvc->{id}'" ]) {
+		my ($table, $where) = @$t;
+		db_query("UPDATE $table t SET received_at = t.received_at - make_interval(days => s.back)
+			    FROM (SELECT id, CASE WHEN row_number() OVER (ORDER BY id) <= 10 THEN 10 ELSE 3 END AS back
+			            FROM $table WHERE $where ORDER BY id LIMIT 20) s WHERE t.id = s.id");
+	}
+	my %lists = (events => [ "/apps/$app->{id}/events", "application_id = $app->{id}" ],
+		     logs => [ "/v1/logs?service_id=$dsvc->{id}", "service_id = '$dsvc->{id}'" ]);
+	for my $table (sort keys %lists) {
+		my ($path, $where) = @{ $lists{$table} };
+		my $sep = $path =~ /\?/ ? '&' : '?';
+		my $order = "ORDER BY received_at DESC, id DESC";
+		my @want = map { $_->[0] } @{ db_query("SELECT id FROM $table WHERE $where $order") };
+		my ($ids, $pages) = walk($path, 7);
+		is_deeply($ids, \@want, "$table over three days: a walk by cursor, 7 a page, sees all 30 in order");
+		is($pages, 5, '  in five pages');
+		my @by_offset = map { map { $_->{id} } @{ req('GET', "$path${sep}limit=7&offset=" . 7 * $_)->{json}{items} } } 0 .. 4;
+		is_deeply(\@by_offset, \@want, '  and so does a walk by offset');
+		my $until = db_query("SELECT ts_to_usec(now() - interval '2 days')")->[0][0];
+		my $since = db_query("SELECT ts_to_usec(now() - interval '5 days')")->[0][0];
+		my @old = map { $_->[0] } @{ db_query("SELECT id FROM $table WHERE $where"
+			. " AND received_at < usec_to_ts($until) $order") };
+		is(scalar @old, 20, '  20 of them older than two days');
+		($ids) = walk("$path${sep}until=" . fmt_usec($until), 6);
+		is_deeply($ids, \@old, '  until two days ago: the 20 older rows, newest first, though the last day has none');
+		my $first = req('GET', "$path${sep}limit=50&since=" . fmt_usec($since))->{json}{items};
+		is(scalar @$first, 20, '  since five days ago: the 20 newer rows');
+	}
+	my $gone = new_app("days-old-$tag");
+	ingest($gone, [ map { ev(message => "old event $_") } 1 .. 3 ]);
+	db_query("UPDATE events SET received_at = received_at - interval '20 days' WHERE application_id = $gone->{id}");
+	is(scalar @{ req('GET', "/apps/$gone->{id}/events")->{json}{items} }, 3,
+	   'an application whose events are all 20 days old lists them');
+}
+
 # --- a rule's alert events -----------------------------------------------------------
 {
 	my $rule = new_alert($svc, name => "every 5xx $tag");

@@ -20,7 +20,10 @@
 const struct db_statement events_statements[] = {
 	/* $1 app, $2 level or NULL, $3 since or NULL, $4 until or NULL, $5 limit + 1,
 	 * $6 offset, $7 environment or NULL, $8 release or NULL, $9 and $10 the
-	 * cursor's time and id or NULL. One row with NULL columns when the
+	 * cursor's time and id or NULL, $11 a lower bound of received_at or NULL
+	 * (handler_exec_recent_first_or_respond). Each time bound is also written
+	 * as a comparison of received_at with a constant, which prunes partitions
+	 * when the statement is planned. One row with NULL columns when the
 	 * application has no match; no row when the application does not exist.
 	 * Events past the application's retention are hidden (event_floor, sql/025)
 	 * until telltale-maintain deletes them. */
@@ -32,6 +35,8 @@ const struct db_statement events_statements[] = {
 	  "    AND ($3::bigint IS NULL OR received_at >= usec_to_ts($3))"
 	  "    AND ($4::bigint IS NULL OR received_at < usec_to_ts($4))"
 	  "    AND ($7::text IS NULL OR environment = $7) AND ($8::text IS NULL OR release = $8)"
+	  "    AND received_at >= coalesce(usec_to_ts($11), '-infinity')"
+	  "    AND received_at <= coalesce(usec_to_ts($9), 'infinity')"
 	  "    AND ($9::bigint IS NULL OR (received_at, id) < (usec_to_ts($9), $10::bigint))"
 	  "  ORDER BY received_at DESC, id DESC LIMIT $5 OFFSET $6"
 	  ") e ON true WHERE a.id = $1" },
@@ -214,7 +219,7 @@ void events_list(struct request *req)
 	sql_arg_text(&a, environment);
 	sql_arg_text(&a, release);
 	handler_arg_cursor(&a, &page);
-	if (handler_exec_or_respond(req, "events_list", &a, &res) != 0)
+	if (handler_exec_recent_first_or_respond(req, "events_list", &a, &page, since, until, &res) != 0)
 		return;
 	if (PQntuples(res) == 0) {
 		respond_error(req, 404, "NOT_FOUND", NULL, "no such application");

@@ -284,6 +284,32 @@ void handler_arg_cursor(struct sql_args *a, const struct page_request *p)
 	}
 }
 
+/* How far below a page's top the first run of a list looks: a day holds a
+ * page of any but the sparsest application or service. */
+#define RECENT_SPAN_USEC (INT64_C(86400) * 1000000)
+
+int handler_exec_recent_first_or_respond(struct request *req, const char *stmt, struct sql_args *a,
+					 const struct page_request *p, int64_t since, int64_t until,
+					 PGresult **result)
+{
+	int64_t top = until != INT64_MAX ? until : handler_now_usec();
+	int n = a->n;
+
+	if (p->by_cursor && p->after.usec < top)
+		top = p->after.usec;
+	if (top > INT64_MIN + RECENT_SPAN_USEC && since < top - RECENT_SPAN_USEC) {
+		sql_arg_int(a, top - RECENT_SPAN_USEC);
+		if (handler_exec_or_respond(req, stmt, a, result) != 0)
+			return -1;
+		if (PQntuples(*result) > p->limit)
+			return 0;
+		PQclear(*result);
+		a->n = n;
+	}
+	sql_arg_text(a, NULL);
+	return handler_exec_or_respond(req, stmt, a, result);
+}
+
 void handler_respond_keyset_page(struct request *req, struct json_object *items, const PGresult *res,
 				 int64_t rows, const struct page_request *p, int time_col, int id_col)
 {

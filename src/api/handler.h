@@ -102,6 +102,17 @@ int handler_query_page_or_respond(struct request *req, int64_t def, int64_t max,
  * (microseconds) and its id, both NULL without one. */
 void handler_arg_cursor(struct sql_args *a, const struct page_request *p);
 
+/* Runs stmt, a page of a collection in day partitions (events, logs) whose
+ * last argument bounds received_at from below (NULL: no bound), with the
+ * arguments in a and then that bound: first a day below the page's top (its
+ * cursor, else until, else now), which plans and opens one or two
+ * partitions; when that does not fill the page (limit + 1 rows), again with
+ * no bound. Either answer is exact, since every row the first run leaves
+ * out is older than all it found. 0 with *result, or -1 when it answered. */
+int handler_exec_recent_first_or_respond(struct request *req, const char *stmt, struct sql_args *a,
+					 const struct page_request *p, int64_t since, int64_t until,
+					 PGresult **result);
+
 /* Answers 200 {"items": items, "next_cursor", "next_offset"}, taking items
  * over. rows is how many rows of res the statement gave for the page (it
  * asks for limit + 1); the page's last item is row limit - 1, whose time

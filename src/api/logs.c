@@ -101,7 +101,10 @@ const struct db_statement logs_statements[] = {
 	  " JOIN services s ON s.id = k.service_id WHERE k.key_sha256 = $1 AND k.is_active" },
 	/* Each filter is NULL when not asked for. $3 is a substring of the path,
 	 * matched literally (LIKE's wildcards escaped). $11 limit + 1, $12 offset,
-	 * $13 route and $14 trace_id, exact; $15 and $16 the cursor's time and id.
+	 * $13 route and $14 trace_id, exact; $15 and $16 the cursor's time and id;
+	 * $17 a lower bound of received_at (handler_exec_recent_first_or_respond).
+	 * The time bounds are also comparisons of received_at with constants, which
+	 * prune partitions when the statement is planned.
 	 * Logs past their service's retention are hidden (log_floor, sql/025). */
 	{ "logs_list",
 	  "SELECT " LOG_COLUMNS " FROM logs l"
@@ -118,6 +121,8 @@ const struct db_statement logs_statements[] = {
 	  "  AND ($10::bigint IS NULL OR l.received_at < usec_to_ts($10))"
 	  "  AND ($13::text IS NULL OR l.route = $13)"
 	  "  AND ($14::text IS NULL OR l.trace_id = $14)"
+	  "  AND l.received_at >= coalesce(usec_to_ts($17), '-infinity')"
+	  "  AND l.received_at <= coalesce(usec_to_ts($15), 'infinity')"
 	  "  AND ($15::bigint IS NULL OR (l.received_at, l.id) < (usec_to_ts($15), $16::uuid))"
 	  " ORDER BY l.received_at DESC, l.id DESC LIMIT $11 OFFSET $12" },
 	{ "logs_get", "SELECT " LOG_DETAIL_COLUMNS " FROM logs l"
@@ -567,7 +572,7 @@ void logs_list(struct request *req)
 	if (filters_or_respond(req, &f) != 0)
 		return;
 	filter_args(&a, &f);
-	if (handler_exec_or_respond(req, "logs_list", &a, &res) != 0)
+	if (handler_exec_recent_first_or_respond(req, "logs_list", &a, &f.page, f.since, f.until, &res) != 0)
 		return;
 	items = json_object_new_array();
 	for (int i = 0; i < PQntuples(res) && i < f.page.limit; i++)
