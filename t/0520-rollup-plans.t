@@ -32,7 +32,7 @@ my %LOCKS = (events => 7369731, logs => 7369732);
 my %STATE = (events => 'rollup_state', logs => 'log_rollup_state');
 my %ROLLED = (
 	events => [qw(event_counts_hourly message_counts_hourly message_counts_daily)],
-	logs => [qw(log_counts_hourly log_counts_daily log_latency_hourly log_latency_daily)],
+	logs => log_rollup_tables(),
 );
 
 my $config = db_query("SELECT proname, array_to_string(proconfig, ',') FROM pg_proc"

@@ -4,13 +4,16 @@
  *
  * One statement: log_metrics (sql/007_log_rollups.sql) reads the window's
  * whole days and hours from the counts and latency histograms that
- * telltale-rollup keeps and its edges from the logs, and finds the exact
- * percentiles from the histogram and a short read of the logs in latency
- * order.
+ * telltale-rollup keeps and its edges from the logs, and finds each
+ * percentile from the histogram and a short read of the logs in latency
+ * order (exact), or, when its bucket holds too many to read, within the
+ * bucket (sql/028).
  *
- * Per-route metrics read the logs of the window themselves (grouped by
- * method and route, with exact percentiles), so their window defaults to the
- * last 24 hours. A log stored before logs had routes counts under its path. */
+ * Per-route metrics come from log_route_metrics (sql/028): the logs
+ * themselves for a window of a few thousand, with exact percentiles, else
+ * hourly and daily counts by route, with percentiles from their latency
+ * histograms. Their window defaults to the last 24 hours. A log stored before
+ * logs had routes counts under its path. */
 #include "api/metrics.h"
 
 #include <string.h>
@@ -26,14 +29,9 @@ const struct db_statement metrics_statements[] = {
 	{ "metrics_get", "SELECT * FROM log_metrics($1, $2, $3)" },
 	/* $1 service or NULL, $2 since, $3 until, $4 limit, $5 the sort. */
 	{ "metrics_routes",
-	  "SELECT method, route, n, errors, errors::float8 / n AS error_rate, p[1], p[2], p[3]"
-	  " FROM (SELECT method, coalesce(route, path) AS route, count(*) AS n,"
-	  "        count(*) FILTER (WHERE is_error) AS errors,"
-	  "        percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY latency_ms) AS p"
-	  "   FROM logs WHERE ($1::uuid IS NULL OR service_id = $1)"
-	  "    AND received_at >= usec_to_ts($2) AND received_at < usec_to_ts($3)"
-	  "   GROUP BY 1, 2) r"
-	  " ORDER BY CASE $5::text WHEN 'error_rate' THEN errors::float8 / n WHEN 'p95' THEN p[2]"
+	  "SELECT method, route, n, errors, errors::float8 / n AS error_rate, p50, p95, p99"
+	  " FROM log_route_metrics($1, $2, $3)"
+	  " ORDER BY CASE $5::text WHEN 'error_rate' THEN errors::float8 / n WHEN 'p95' THEN p95"
 	  "   ELSE n END DESC NULLS LAST, n DESC, method, route LIMIT $4" },
 	{ NULL, NULL }
 };

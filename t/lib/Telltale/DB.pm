@@ -16,7 +16,7 @@ use Telltale::Time qw(now_usec);
 use Telltale::Util qw(slurp wait_for);
 
 our @EXPORT = qw(db_query db_try db_session db_sessions worker_lock_waits psql_at
-		 rollup_rebuild rollup_reset_sql);
+		 rollup_rebuild rollup_reset_sql log_rollup_tables);
 our @EXPORT_OK = qw(database_url);
 
 # db_query($sql): runs $sql with psql against the stack's database (the conninfo
@@ -126,6 +126,13 @@ sub rollup_rebuild {
 		my $r = db_query("SELECT rolled_until > usec_to_ts($t) FROM $state");
 		return $r->[0][0] eq 't';
 	});
+}
+
+# log_rollup_tables(): the tables rollup_logs() feeds (sql/007, sql/028), to
+# empty for a recount.
+sub log_rollup_tables {
+	return [qw(log_counts_hourly log_counts_daily log_latency_hourly log_latency_daily
+		   log_routes_hourly log_routes_daily)];
 }
 
 # rollup_reset_sql(LOCK, STATE_TABLE, \@TABLES): the statements that take a
