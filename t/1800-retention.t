@@ -283,4 +283,24 @@ for my $pass (qw(issues events logs)) {
 		or diag(explain \@n);
 }
 
+# --- rollups: kept 400 days ---------------------------------------------------------------
+{
+	my @rolled = ([ 'log_counts_hourly', "(service_id, hour, method, status_code, is_error, count, latency_count, latency_sum)",
+			"'GET', 200, false, 1, 0, 0" ],
+		      [ 'log_routes_hourly', "(service_id, hour, method, route, bucket, count, errors)", "'GET', '/old', -1, 1, 0" ],
+		      [ 'log_routes_daily', "(service_id, day, method, route, bucket, count, errors)", "'GET', '/old', -1, 1, 0" ]);
+	for my $r (@rolled) {
+		my ($table, $cols, $rest) = @$r;
+		db_query("INSERT INTO $table $cols VALUES ('$svc->{id}', date_trunc('hour', now()) - interval '401 days', $rest),"
+			 . " ('$svc->{id}', date_trunc('hour', now()) - interval '399 days', $rest)");
+	}
+	db_query("SELECT prune_rollups()");
+	for my $r (@rolled) {
+		my ($table) = @$r;
+		my $col = $table =~ /daily/ ? 'day' : 'hour';
+		is(db_query("SELECT count(*) FROM $table WHERE service_id = '$svc->{id}' AND $col < now() - interval '398 days'")->[0][0],
+		   1, "prune_rollups drops $table rows older than 400 days and keeps the younger");
+	}
+}
+
 done_testing();
