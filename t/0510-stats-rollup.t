@@ -1,11 +1,11 @@
 #!/usr/bin/perl
 # Statistics read whole hours from the hourly counts that telltale-rollup keeps,
-# the whole minutes at a window's edges from its minute counts, and the seconds
-# left at each end from the events themselves. This test stores events at known
-# past instants (with psql: ingest always stamps "now"), has the counts rebuilt
-# from scratch, and checks every statistic over windows whose edges fall
-# inside hours, on hour boundaries, and inside a single hour, against counts
-# computed here; and over windows whose edges fall inside minutes, with
+# the whole minutes at a window's edges (and every minute of a series by
+# minute) from its minute counts, and the seconds left at each end from the
+# events themselves. This test stores events at known past instants (with
+# psql: ingest always stamps "now"), has the counts rebuilt from scratch, and
+# checks every statistic over windows whose edges fall inside hours, on hour
+# boundaries, and inside a single hour, against counts computed here; and over windows whose edges fall inside minutes, with
 # events in the minute before and after each edge and on it, against counts
 # the database makes from the events themselves. Then events ingested after
 # the last rollup run (the raw tail) must add up with the rolled ones, and
@@ -232,7 +232,7 @@ for my $w (@minute_windows) {
 		my @got = map { [ $_->{message}, $_->{count}, ts_usec($_->{last_seen}) ] }
 			@{ $r->{json}{items} || [] };
 		is_deeply(\@got, db_top($since, $until, $level), "$name: top-messages$label");
-		for my $iv ([ HOUR => $HOUR ], [ DAY => 24 * $HOUR ]) {
+		for my $iv ([ MINUTE => $MIN ], [ HOUR => $HOUR ], [ DAY => 24 * $HOUR ]) {
 			$r = req('GET', "$base/timeseries?$q&interval=$iv->[0]$lq");
 			my @series = map { [ ts_usec($_->{bucket_start}), $_->{count} ] }
 				@{ $r->{json}{series} || [] };

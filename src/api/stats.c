@@ -73,6 +73,16 @@
 	"SELECT hour AS t, level, count AS n FROM event_counts_hourly" \
 	"  WHERE application_id = a.id AND hour >= " W_LO " AND hour < " W_HI " AND " LEVEL_IS \
 	" UNION ALL " EDGES("event_counts_minutely", "minute, level, count", "received_at, level, 1")
+/* A window by minute: all its whole minutes from the minute table. */
+#define MINUTE_ROWS \
+	"SELECT minute AS t, count AS n FROM event_counts_minutely" \
+	"  WHERE application_id = a.id AND minute >= " M_LO " AND minute < " M_HI " AND " LEVEL_IS \
+	" UNION ALL SELECT received_at, 1 FROM events" \
+	"  WHERE application_id = a.id AND received_at >= usec_to_ts($2)" \
+	"    AND received_at < " M_LO " AND " LEVEL_IS \
+	" UNION ALL SELECT received_at, 1 FROM events" \
+	"  WHERE application_id = a.id AND received_at >= " M_HI \
+	"    AND received_at < " UNTIL " AND " LEVEL_IS
 /* Messages: the whole days of the window's hourly part from the daily table,
  * the hours around them from the hourly one, the edges as above. */
 #define MESSAGE_COLS "message_md5 AS k, message, count AS n, last_seen"
@@ -87,15 +97,22 @@
 			    "md5(message)::uuid, message, 1, received_at")
 
 const struct db_statement stats_statements[] = {
-	/* $7 bucket width in microseconds (whole hours), $8 the origin buckets
-	 * count from. */
+	/* $7 bucket width in microseconds (whole hours; a minute for
+	 * stats_timeseries_minutes), $8 the origin buckets count from. */
 	{ "stats_timeseries",
 	  FOR_APP_ROLLED("s.bucket, s.n",
 		  "SELECT ts_to_usec(date_bin($7 * interval '1 microsecond', t,"
 		  " usec_to_ts($8))) AS bucket, sum(n) AS n FROM (" COUNT_ROWS ") x"
 		  " GROUP BY 1 ORDER BY 1") },
-	/* The same from events: for minutes, which the hourly table cannot
-	 * split, and for an environment or a release. */
+	/* By minute: the window's whole minutes from the minute table, which
+	 * the hourly one cannot split, and its seconds at each end from
+	 * events. */
+	{ "stats_timeseries_minutes",
+	  FOR_APP_ROLLED("s.bucket, s.n",
+		  "SELECT ts_to_usec(date_bin($7 * interval '1 microsecond', t,"
+		  " usec_to_ts($8))) AS bucket, sum(n) AS n FROM (" MINUTE_ROWS ") x"
+		  " GROUP BY 1 ORDER BY 1") },
+	/* The same from events, for an environment or a release. */
 	{ "stats_timeseries_events",
 	  FOR_APP("s.bucket, s.n",
 		  "SELECT ts_to_usec(date_bin($7 * interval '1 microsecond', received_at,"
@@ -221,6 +238,15 @@ static struct json_object *series_json(enum interval iv, int64_t first, int64_t 
 	return series;
 }
 
+/* The statement of a series by iv, from the events themselves when
+ * filtered by environment or release. */
+static const char *timeseries_statement(enum interval iv, int filtered)
+{
+	if (filtered)
+		return "stats_timeseries_events";
+	return iv == INTERVAL_MINUTE ? "stats_timeseries_minutes" : "stats_timeseries";
+}
+
 /* GET /apps/{app_id}/stats/timeseries?since&until&interval&level&environment&release */
 void stats_timeseries(struct request *req)
 {
@@ -249,8 +275,7 @@ void stats_timeseries(struct request *req)
 	window_args(&a, req, app_id, since, until, level, &w);
 	sql_arg_int(&a, interval_usec[iv]);
 	sql_arg_int(&a, params_bucket_start(iv, 0));
-	if ((rows = run_stat_or_respond(req, iv == INTERVAL_MINUTE || filtered ? "stats_timeseries_events"
-					: "stats_timeseries", &a, &res)) < 0)
+	if ((rows = run_stat_or_respond(req, timeseries_statement(iv, filtered), &a, &res)) < 0)
 		return;
 	body = window_json(since, until);
 	json_object_object_add(body, "interval", json_object_new_string(interval_names[iv]));
