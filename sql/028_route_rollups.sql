@@ -315,22 +315,3 @@ BEGIN
 END
 $$;
 
--- Counts by route are kept 400 days, as the other rollups.
-CREATE OR REPLACE FUNCTION prune_rollups() RETURNS bigint LANGUAGE plpgsql AS $$
-DECLARE
-	t record;
-	n bigint;
-	total bigint := 0;
-BEGIN
-	FOR t IN SELECT * FROM (VALUES
-		('event_counts_hourly', 'hour'), ('message_counts_hourly', 'hour'),
-		('message_counts_daily', 'day'), ('issue_counts_hourly', 'hour'),
-		('log_counts_hourly', 'hour'), ('log_counts_daily', 'day'),
-		('log_latency_hourly', 'hour'), ('log_latency_daily', 'day'),
-		('log_routes_hourly', 'hour'), ('log_routes_daily', 'day')) AS x(tab, col) LOOP
-		EXECUTE format('DELETE FROM %I WHERE %I < $1', t.tab, t.col) USING now() - interval '400 days';
-		GET DIAGNOSTICS n = ROW_COUNT;
-		total := total + n;
-	END LOOP;
-	RETURN total;
-END $$;

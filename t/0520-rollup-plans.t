@@ -31,7 +31,8 @@ my $ROWS = 60_000;
 my %LOCKS = (events => 7369731, logs => 7369732);
 my %STATE = (events => 'rollup_state', logs => 'log_rollup_state');
 my %ROLLED = (
-	events => [qw(event_counts_hourly message_counts_hourly message_counts_daily)],
+	events => [qw(event_counts_hourly message_counts_hourly message_counts_daily
+		      event_counts_minutely message_counts_minutely)],
 	logs => log_rollup_tables(),
 );
 
@@ -96,6 +97,10 @@ ok(wait_for(60, sub {
 
 my $rows = db_query("SELECT sum(count) FROM event_counts_hourly WHERE application_id = $app->{id}");
 is($rows->[0][0], $ROWS, 'every event is counted');
+# The catch-up's runs, a day each, split the week by minute too, each event once.
+$rows = db_query("SELECT (SELECT sum(count) FROM event_counts_minutely WHERE application_id = $app->{id}),"
+		 . " (SELECT sum(count) FROM message_counts_minutely WHERE application_id = $app->{id})");
+is_deeply($rows, [ [ $ROWS, $ROWS ] ], 'and counted once in each minute table');
 $rows = db_query("SELECT sum(count) FROM log_counts_hourly WHERE service_id = '$service->{id}'");
 is($rows->[0][0], $ROWS, 'every log is counted');
 

@@ -1,7 +1,9 @@
 #!/usr/bin/perl
-# Each statistic reads a window's edges (the hours that telltale-rollup has
-# not counted whole, at most an hour and a second or so) from events through
-# the application's index, whatever plan the session holds. A worker prepares
+# Each statistic reads a window's edges (the seconds before the first whole
+# minute and after the last one that telltale-rollup has counted, or has
+# reached) from events through the application's index, and the whole minutes
+# of its partial hours from the minute counts through theirs, whatever plan
+# the session holds. A worker prepares
 # its statements once, and PostgreSQL plans them either for the request's
 # values or, soon, once for all (a generic plan). With the window's bounds
 # joined to the statement as a row, the planner counted each bound as keeping
@@ -14,9 +16,10 @@
 # tests' events would blur: the test explains each statistic (the running
 # worker's own SQL, from `telltale-worker --statement`) in a session where a
 # temporary table of 200,000 events of one application over 30 days, analyzed,
-# stands in for events. For the last 24 hours and 30 days, with a generic plan
-# and with a plan for the values, no plan may scan events whole, and each
-# edge must be estimated at under 1 % of the table (it was 2-33 %).
+# stands in for events, and temporary minute counts of them for the minute
+# tables. For the last 24 hours and 30 days, with a generic plan and with a
+# plan for the values, no plan may scan events or a minute table whole, and
+# each edge must be estimated at under 1 % of its table (it was 2-33 %).
 use strict;
 use warnings;
 
@@ -31,19 +34,41 @@ ok($pid, "a worker runs (pid $pid)") or BAIL_OUT('no worker to read statements f
 my $worker = readlink "/proc/$pid/exe";
 ok($worker && -x $worker, "its binary is $worker");
 
+# random() in the select list, once a row: an uncorrelated LATERAL subquery,
+# as this was, runs once and put every event at the same instant.
 my $stand_in = "CREATE TEMPORARY TABLE events (LIKE public.events INCLUDING ALL);"
 	. " INSERT INTO events (application_id, occurred_at, received_at, level, message)"
 	. " SELECT $app->{id}, t, t, (ARRAY['DEBUG','INFO','WARNING','ERROR','CRITICAL'])[1 + i % 5],"
 	. "  'message ' || (i % 50)"
-	. " FROM generate_series(1, $ROWS) i, LATERAL (SELECT now() - random() * interval '30 days') x(t);"
-	. " ANALYZE events;";
+	. " FROM (SELECT i, now() - random() * interval '30 days' FROM generate_series(1, $ROWS) i) x(i, t);"
+	. " CREATE TEMPORARY TABLE message_counts_minutely (LIKE public.message_counts_minutely INCLUDING ALL);"
+	. " INSERT INTO message_counts_minutely SELECT application_id, minute_floor(received_at), level,"
+	. "  md5(message)::uuid, min(message), count(*), max(received_at) FROM events GROUP BY 1, 2, 3, 4;"
+	. " CREATE TEMPORARY TABLE event_counts_minutely (LIKE public.event_counts_minutely INCLUDING ALL);"
+	. " INSERT INTO event_counts_minutely SELECT application_id, minute, level, sum(count)"
+	. "  FROM message_counts_minutely GROUP BY 1, 2, 3;"
+	. " ANALYZE events; ANALYZE message_counts_minutely; ANALYZE event_counts_minutely;";
+
+# The minute tables' sizes, about the same in every session's stand-in.
+my ($counted) = @{ db_query("$stand_in SELECT (SELECT count(*) FROM event_counts_minutely),"
+			    . " (SELECT count(*) FROM message_counts_minutely)") };
+my %size = (event_counts_minutely => $counted->[0], message_counts_minutely => $counted->[1]);
 
 my $now = now_usec();
 my %since = ('24 hours' => $now - 86_400_000_000, '30 days' => $now - 30 * 86_400_000_000);
 my %args = (
 	stats_timeseries   => sub { "$app->{id}, $_[0], $now, NULL, NULL, NULL, 3600000000, $_[0]" },
+	stats_timeseries_minutes => sub { "$app->{id}, $_[0], $now, NULL, NULL, NULL, 60000000, $_[0]" },
 	stats_by_level     => sub { "$app->{id}, $_[0], $now, NULL, NULL, NULL" },
 	stats_top_messages => sub { "$app->{id}, $_[0], $now, NULL, NULL, NULL, 10" },
+);
+# The minute table each reads, and in how many parts: the edges on either
+# side of the hours, or the whole window by minute.
+my %minute_parts = (
+	stats_by_level           => [ 'event_counts_minutely', 2 ],
+	stats_timeseries         => [ 'event_counts_minutely', 2 ],
+	stats_timeseries_minutes => [ 'event_counts_minutely', 1 ],
+	stats_top_messages       => [ 'message_counts_minutely', 2 ],
 );
 for my $name (sort keys %args) {
 	my $sql = `$worker --statement $name`;
@@ -62,6 +87,13 @@ for my $name (sort keys %args) {
 			is(scalar @rows, 2, "$what: both edges read events through an index");
 			my @wide = grep { $_ >= $ROWS / 100 } @rows;
 			is("@wide", '', "$what: each edge is estimated under 1 % of the events (@rows)");
+			my ($minutes, $parts) = @{ $minute_parts{$name} };
+			unlike($text, qr/Seq Scan on $minutes\b/, "$what: no scan of all $minutes");
+			my @minute_rows = $text =~ /(?:Index Scan|Index Only Scan|Bitmap Heap Scan) (?:using \S+ )?on $minutes\b[^\n]*rows=(\d+)/g;
+			is(scalar @minute_rows, $parts, "$what: $parts read of $minutes through an index");
+			@wide = grep { $_ >= $size{$minutes} / 100 } @minute_rows;
+			is("@wide", '', "$what: each is estimated under 1 % of its $size{$minutes} rows"
+			   . " (@minute_rows)");
 		}
 	}
 }

@@ -301,6 +301,14 @@ for my $pass (qw(issues events logs)) {
 		is(db_query("SELECT count(*) FROM $table WHERE service_id = '$svc->{id}' AND $col < now() - interval '398 days'")->[0][0],
 		   1, "prune_rollups drops $table rows older than 400 days and keeps the younger");
 	}
+	# An application's minute counts go with its events: $app keeps 120 days.
+	db_query("INSERT INTO event_counts_minutely (application_id, minute, level, count) VALUES"
+		 . " ($app->{id}, date_trunc('minute', now()) - interval '121 days', 'ERROR', 1),"
+		 . " ($app->{id}, date_trunc('minute', now()) - interval '119 days', 'ERROR', 1)");
+	db_query("SELECT prune_rollups()");
+	is(db_query("SELECT count(*) FROM event_counts_minutely WHERE application_id = $app->{id}"
+		    . " AND minute < now() - interval '100 days'")->[0][0], 1,
+	   "prune_rollups drops an application's minute counts past its retention (120 days), not before");
 }
 
 done_testing();

@@ -1,9 +1,11 @@
 /* stats: each statistic is one statement over [since, until) of received_at,
- * reading the hourly counts that telltale-rollup keeps for whole hours and the
- * events themselves for the rest. The counts are kept by application and
- * level only: a statistic of one environment or release reads the events
- * themselves. The database returns only the buckets that have events; the
- * worker lays out every bucket of the window, so empty ones show as zeros. */
+ * reading the counts that telltale-rollup keeps: daily and hourly ones for
+ * whole days and hours, per-minute ones for the whole minutes at the edges,
+ * and the events themselves for the seconds left at each end. The counts are
+ * kept by application and level only: a statistic of one environment or
+ * release reads the events themselves. The database returns only the buckets
+ * that have events; the worker lays out every bucket of the window, so empty
+ * ones show as zeros. */
 #include "api/stats.h"
 
 #include "api/handler.h"
@@ -35,39 +37,54 @@
 	" WHERE application_id = a.id AND received_at >= usec_to_ts($2)" \
 	" AND received_at < " UNTIL " AND " LEVEL_IS " AND " WHERE_IS
 
-/* The window's split (see stats_window and stats_days in
- * sql/003_event_rollups.sql): [W_LO, W_HI) from the hourly counts, its whole
- * days [D_LO, D_HI) from the daily ones. Each bound is a scalar subquery, run
- * once per statement, so that the planner sees a range between two values it
- * cannot know and estimates it narrow (half a per cent of the rows), in a
- * generic plan as in a custom one. Joined to the window's row instead, each
- * bound counted as a third of the table: once an ANALYZE had made the table
- * look big enough, the generic plan read all of events for every request. */
-#define WINDOW "stats_window(usec_to_ts($2), " UNTIL ") w"
+/* The window's split (see stats_bounds in sql/029_event_minutes.sql):
+ * [W_LO, W_HI) from the hourly counts, its whole days [D_LO, D_HI) from the
+ * daily ones, [M_LO, W_LO) and [W_HI, M_HI) from the minute counts. Each
+ * bound is a scalar subquery, run once per statement, so that the planner
+ * sees a range between two values it cannot know and estimates it narrow
+ * (half a per cent of the rows), in a generic plan as in a custom one.
+ * Joined to the window's row instead, each bound counted as a third of the
+ * table: once an ANALYZE had made the table look big enough, the generic
+ * plan read all of events for every request. */
+#define WINDOW "stats_bounds(usec_to_ts($2), " UNTIL ") w"
+#define M_LO "(SELECT w.mlo FROM " WINDOW ")"
 #define W_LO "(SELECT w.lo FROM " WINDOW ")"
 #define W_HI "(SELECT w.hi FROM " WINDOW ")"
-#define D_LO "(SELECT d.dlo FROM " WINDOW ", stats_days(w.lo, w.hi) d)"
-#define D_HI "(SELECT d.dhi FROM " WINDOW ", stats_days(w.lo, w.hi) d)"
+#define M_HI "(SELECT w.mhi FROM " WINDOW ")"
+#define D_LO "(SELECT w.dlo FROM " WINDOW ")"
+#define D_HI "(SELECT w.dhi FROM " WINDOW ")"
 
-/* The rows of a window, from the hourly table for [W_LO, W_HI) and from
- * events for the edges. Each row is (time, level, count, message key,
- * message, last seen). */
-#define RAW_EDGES(raw_cols) \
-	"SELECT " raw_cols " FROM events" \
-	"  WHERE application_id = a.id AND received_at >= usec_to_ts($2)" \
-	"    AND received_at < " W_LO " AND " LEVEL_IS \
+/* The edges of a window: the whole minutes around its hourly part from a
+ * minute table, less than a minute at each end from events (and whatever
+ * the rollup has not counted yet, past M_HI). Each row is (time, level,
+ * count, message key, message, last seen), as cols and raw_cols name them. */
+#define EDGES(table, cols, raw_cols) \
+	"SELECT " cols " FROM " table \
+	"  WHERE application_id = a.id AND minute >= " M_LO " AND minute < " W_LO " AND " LEVEL_IS \
+	" UNION ALL SELECT " cols " FROM " table \
+	"  WHERE application_id = a.id AND minute >= " W_HI " AND minute < " M_HI " AND " LEVEL_IS \
 	" UNION ALL SELECT " raw_cols " FROM events" \
-	"  WHERE application_id = a.id AND received_at >= " W_HI \
+	"  WHERE application_id = a.id AND received_at >= usec_to_ts($2)" \
+	"    AND received_at < " M_LO " AND " LEVEL_IS \
+	" UNION ALL SELECT " raw_cols " FROM events" \
+	"  WHERE application_id = a.id AND received_at >= " M_HI \
 	"    AND received_at < " UNTIL " AND " LEVEL_IS
-#define WINDOW_ROWS(table, hourly_cols, raw_cols) \
-	"SELECT " hourly_cols " FROM " table \
-	"  WHERE application_id = a.id AND hour >= " W_LO " AND hour < " W_HI " AND " LEVEL_IS \
-	" UNION ALL " RAW_EDGES(raw_cols)
 #define COUNT_ROWS \
-	WINDOW_ROWS("event_counts_hourly", "hour AS t, level, count AS n", \
-		    "received_at, level, 1")
+	"SELECT hour AS t, level, count AS n FROM event_counts_hourly" \
+	"  WHERE application_id = a.id AND hour >= " W_LO " AND hour < " W_HI " AND " LEVEL_IS \
+	" UNION ALL " EDGES("event_counts_minutely", "minute, level, count", "received_at, level, 1")
+/* A window by minute: all its whole minutes from the minute table. */
+#define MINUTE_ROWS \
+	"SELECT minute AS t, count AS n FROM event_counts_minutely" \
+	"  WHERE application_id = a.id AND minute >= " M_LO " AND minute < " M_HI " AND " LEVEL_IS \
+	" UNION ALL SELECT received_at, 1 FROM events" \
+	"  WHERE application_id = a.id AND received_at >= usec_to_ts($2)" \
+	"    AND received_at < " M_LO " AND " LEVEL_IS \
+	" UNION ALL SELECT received_at, 1 FROM events" \
+	"  WHERE application_id = a.id AND received_at >= " M_HI \
+	"    AND received_at < " UNTIL " AND " LEVEL_IS
 /* Messages: the whole days of the window's hourly part from the daily table,
- * the hours around them from the hourly one, the edges from events. */
+ * the hours around them from the hourly one, the edges as above. */
 #define MESSAGE_COLS "message_md5 AS k, message, count AS n, last_seen"
 #define MESSAGE_ROWS \
 	"SELECT " MESSAGE_COLS " FROM message_counts_daily" \
@@ -76,18 +93,26 @@
 	"  WHERE application_id = a.id AND hour >= " W_LO " AND hour < " D_LO " AND " LEVEL_IS \
 	" UNION ALL SELECT " MESSAGE_COLS " FROM message_counts_hourly" \
 	"  WHERE application_id = a.id AND hour >= " D_HI " AND hour < " W_HI " AND " LEVEL_IS \
-	" UNION ALL " RAW_EDGES("md5(message)::uuid, message, 1, received_at")
+	" UNION ALL " EDGES("message_counts_minutely", MESSAGE_COLS, \
+			    "md5(message)::uuid, message, 1, received_at")
 
 const struct db_statement stats_statements[] = {
-	/* $7 bucket width in microseconds (whole hours), $8 the origin buckets
-	 * count from. */
+	/* $7 bucket width in microseconds (whole hours; a minute for
+	 * stats_timeseries_minutes), $8 the origin buckets count from. */
 	{ "stats_timeseries",
 	  FOR_APP_ROLLED("s.bucket, s.n",
 		  "SELECT ts_to_usec(date_bin($7 * interval '1 microsecond', t,"
 		  " usec_to_ts($8))) AS bucket, sum(n) AS n FROM (" COUNT_ROWS ") x"
 		  " GROUP BY 1 ORDER BY 1") },
-	/* The same from events: for minutes, which the hourly table cannot
-	 * split, and for an environment or a release. */
+	/* By minute: the window's whole minutes from the minute table, which
+	 * the hourly one cannot split, and its seconds at each end from
+	 * events. */
+	{ "stats_timeseries_minutes",
+	  FOR_APP_ROLLED("s.bucket, s.n",
+		  "SELECT ts_to_usec(date_bin($7 * interval '1 microsecond', t,"
+		  " usec_to_ts($8))) AS bucket, sum(n) AS n FROM (" MINUTE_ROWS ") x"
+		  " GROUP BY 1 ORDER BY 1") },
+	/* The same from events, for an environment or a release. */
 	{ "stats_timeseries_events",
 	  FOR_APP("s.bucket, s.n",
 		  "SELECT ts_to_usec(date_bin($7 * interval '1 microsecond', received_at,"
@@ -122,7 +147,8 @@ const struct db_statement stats_statements[] = {
  * as that clock instead, until could fall a moment before the rollup's
  * progress, which the rollup may have moved on since; the window's last
  * hour could then no longer come from its hourly counts, and the statement
- * read up to an hour of events (see stats_window). */
+ * read its minutes and up to a minute of events instead (see
+ * stats_bounds). */
 /* environment and release of the query, NULL when absent. */
 struct where {
 	const char *environment, *release;
@@ -212,6 +238,15 @@ static struct json_object *series_json(enum interval iv, int64_t first, int64_t 
 	return series;
 }
 
+/* The statement of a series by iv, from the events themselves when
+ * filtered by environment or release. */
+static const char *timeseries_statement(enum interval iv, int filtered)
+{
+	if (filtered)
+		return "stats_timeseries_events";
+	return iv == INTERVAL_MINUTE ? "stats_timeseries_minutes" : "stats_timeseries";
+}
+
 /* GET /apps/{app_id}/stats/timeseries?since&until&interval&level&environment&release */
 void stats_timeseries(struct request *req)
 {
@@ -240,8 +275,7 @@ void stats_timeseries(struct request *req)
 	window_args(&a, req, app_id, since, until, level, &w);
 	sql_arg_int(&a, interval_usec[iv]);
 	sql_arg_int(&a, params_bucket_start(iv, 0));
-	if ((rows = run_stat_or_respond(req, iv == INTERVAL_MINUTE || filtered ? "stats_timeseries_events"
-					: "stats_timeseries", &a, &res)) < 0)
+	if ((rows = run_stat_or_respond(req, timeseries_statement(iv, filtered), &a, &res)) < 0)
 		return;
 	body = window_json(since, until);
 	json_object_object_add(body, "interval", json_object_new_string(interval_names[iv]));
