@@ -132,7 +132,7 @@ sub rollup_rebuild {
 # empty for a recount.
 sub log_rollup_tables {
 	return [qw(log_counts_hourly log_counts_daily log_latency_hourly log_latency_daily
-		   log_routes_hourly log_routes_daily)];
+		   log_routes_hourly log_routes_daily log_counts_minutely log_latency_minutely)];
 }
 
 # rollup_reset_sql(LOCK, STATE_TABLE, \@TABLES): the statements that take a
