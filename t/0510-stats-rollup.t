@@ -143,34 +143,41 @@ my @windows = (
 	[ 'days on the edges', int($h0 / (24 * $HOUR)) * 24 * $HOUR, $h0 + 72 * $HOUR ],
 );
 
-for my $w (@windows) {
-	my ($name, $since, $until) = @$w;
+# window_ok($name, $since, $until, $want, @intervals): by-level and
+# top-messages (of all levels and of ERROR) over the window, and its series
+# by each interval [NAME, width, of ERROR too], against what $want's by_level,
+# top and series give.
+sub window_ok {
+	my ($name, $since, $until, $want, @intervals) = @_;
 	my $q = 'since=' . fmt_usec($since) . '&until=' . fmt_usec($until);
 	my $base = "/apps/$app->{id}/stats";
 
 	my $r = req('GET', "$base/by-level?$q");
-	is_deeply($r->{json}{items}, expect_by_level($since, $until), "$name: by-level");
-
+	is_deeply($r->{json}{items}, $want->{by_level}->($since, $until), "$name: by-level");
 	for my $level (undef, 'ERROR') {
 		my $lq = $level ? "&level=$level" : '';
 		my $label = $level ? " ($level)" : '';
 		$r = req('GET', "$base/top-messages?$q&limit=100$lq");
 		my @got = map { [ $_->{message}, $_->{count}, ts_usec($_->{last_seen}) ] }
 			@{ $r->{json}{items} || [] };
-		is_deeply(\@got, expect_top($since, $until, $level), "$name: top-messages$label");
+		is_deeply(\@got, $want->{top}->($since, $until, $level), "$name: top-messages$label");
+		for my $iv (@intervals) {
+			my ($iname, $width, $by_level) = @$iv;
+			next if $level && !$by_level;
+			$r = req('GET', "$base/timeseries?$q&interval=$iname$lq");
+			my @series = map { [ ts_usec($_->{bucket_start}), $_->{count} ] }
+				@{ $r->{json}{series} || [] };
+			is_deeply(\@series, $want->{series}->($since, $until, $width, $level),
+				  "$name: series by $iname$label");
+		}
+	}
+}
 
-		$r = req('GET', "$base/timeseries?$q&interval=HOUR$lq");
-		my @series = map { [ ts_usec($_->{bucket_start}), $_->{count} ] }
-			@{ $r->{json}{series} || [] };
-		is_deeply(\@series, expect_series($since, $until, $HOUR, $level),
-			  "$name: hourly series$label");
-	}
-	if ($until - $since <= 5 * $HOUR) {
-		$r = req('GET', "$base/timeseries?$q&interval=MINUTE");
-		my @series = map { [ ts_usec($_->{bucket_start}), $_->{count} ] }
-			@{ $r->{json}{series} || [] };
-		is_deeply(\@series, expect_series($since, $until, $MIN), "$name: series by minute");
-	}
+my %expected = (by_level => \&expect_by_level, top => \&expect_top, series => \&expect_series);
+for my $w (@windows) {
+	my ($name, $since, $until) = @$w;
+	window_ok($name, $since, $until, \%expected, [ HOUR => $HOUR, 1 ],
+		  $until - $since <= 5 * $HOUR ? ([ MINUTE => $MIN, 0 ]) : ());
 }
 
 # Windows whose edges fall inside minutes, against the events themselves: the
@@ -218,28 +225,10 @@ my @minute_windows = (
 	[ 'since just past an hour', $edge{d}, $edge{d} + 2 * $HOUR + 59 * $SEC ],
 	[ 'until a minute before an edge', $edge{a} - 61 * $SEC, $edge{b} - 60 * $SEC ],
 );
+my %from_events = (by_level => \&db_by_level, top => \&db_top, series => \&db_series);
 for my $w (@minute_windows) {
-	my ($name, $since, $until) = ($w->[0], $h0 + $w->[1], $h0 + $w->[2]);
-	my $q = 'since=' . fmt_usec($since) . '&until=' . fmt_usec($until);
-	my $base = "/apps/$app->{id}/stats";
-
-	my $r = req('GET', "$base/by-level?$q");
-	is_deeply($r->{json}{items}, db_by_level($since, $until), "$name: by-level");
-	for my $level (undef, 'ERROR') {
-		my $lq = $level ? "&level=$level" : '';
-		my $label = $level ? " ($level)" : '';
-		$r = req('GET', "$base/top-messages?$q&limit=100$lq");
-		my @got = map { [ $_->{message}, $_->{count}, ts_usec($_->{last_seen}) ] }
-			@{ $r->{json}{items} || [] };
-		is_deeply(\@got, db_top($since, $until, $level), "$name: top-messages$label");
-		for my $iv ([ MINUTE => $MIN ], [ HOUR => $HOUR ], [ DAY => 24 * $HOUR ]) {
-			$r = req('GET', "$base/timeseries?$q&interval=$iv->[0]$lq");
-			my @series = map { [ ts_usec($_->{bucket_start}), $_->{count} ] }
-				@{ $r->{json}{series} || [] };
-			is_deeply(\@series, db_series($since, $until, $iv->[1], $level),
-				  "$name: series by $iv->[0]$label");
-		}
-	}
+	window_ok($w->[0], $h0 + $w->[1], $h0 + $w->[2], \%from_events,
+		  map { [ @$_, 1 ] } [ MINUTE => $MIN ], [ HOUR => $HOUR ], [ DAY => 24 * $HOUR ]);
 }
 
 # Ingested while the rollup is held off (its lock taken by another session):
