@@ -16,19 +16,30 @@
 
 /* --- names ------------------------------------------------------------------- */
 
-static const char *const sensitive_names[] = {
-	"authorization", "proxy-authorization", "x-authorization", "cookie", "set-cookie",
-	"x-api-key", "x-auth-token", "x-csrf-token", "x-ingest-key", "auth", "pwd", "sig",
+/* A word with its length, so that a name of another length is passed over
+ * without reading it. */
+struct word {
+	const char *text;
+	size_t len;
+};
+#define WORD(s) { s, sizeof(s) - 1 }
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct word sensitive_names[] = {
+	WORD("authorization"), WORD("proxy-authorization"), WORD("x-authorization"),
+	WORD("cookie"), WORD("set-cookie"), WORD("x-api-key"), WORD("x-auth-token"),
+	WORD("x-csrf-token"), WORD("x-ingest-key"), WORD("auth"), WORD("pwd"), WORD("sig"),
 };
 
-static const char *const sensitive_parts[] = {
-	"token", "secret", "password", "passwd", "session", "api-key", "apikey", "credential",
-	"private-key", "signature", "sentry-key",
+static const struct word sensitive_parts[] = {
+	WORD("token"), WORD("secret"), WORD("password"), WORD("passwd"), WORD("session"),
+	WORD("api-key"), WORD("apikey"), WORD("credential"), WORD("private-key"),
+	WORD("signature"), WORD("sentry-key"),
 };
 
 /* Sensitive only as a query or form parameter: OAuth's code and state. As a
  * JSON key, "code" is usually an error code. */
-static const char *const sensitive_params[] = { "code", "state" };
+static const struct word sensitive_params[] = { WORD("code"), WORD("state") };
 
 /* ASCII lower case with '_' as '-', so "X_Api_Key" compares as "x-api-key";
  * other bytes (UTF-8) unchanged, whatever the locale. */
@@ -47,12 +58,22 @@ static int folded_equal(const char *s, const char *word, size_t n)
 	return 1;
 }
 
-static int folded_contains(const char *s, size_t len, const char *word)
+/* Whether s[0..len) holds word, folded. Each key of every stored document
+ * is asked about a dozen words: the first letter is checked before the
+ * rest. */
+static int folded_contains(const char *s, size_t len, const char *word, size_t n)
 {
-	size_t n = strlen(word);
-
 	for (size_t i = 0; i + n <= len; i++)
-		if (folded_equal(s + i, word, n))
+		if (fold(s[i]) == word[0] && folded_equal(s + i + 1, word + 1, n - 1))
+			return 1;
+	return 0;
+}
+
+/* Whether name[0..len) is one of words. */
+static int is_one_of(const struct word *words, size_t count, const char *name, size_t len)
+{
+	for (size_t i = 0; i < count; i++)
+		if (words[i].len == len && folded_equal(name, words[i].text, len))
 			return 1;
 	return 0;
 }
@@ -89,18 +110,17 @@ size_t mask_fields_from_lines(struct mask_fields *fields, const char *lines)
 int mask_sensitive(const struct mask_fields *extra, const char *name, size_t len)
 {
 	for (size_t i = 0; extra && i < extra->count; i++)
-		if (folded_contains(name, len, extra->names[i]))
+		if (folded_contains(name, len, extra->names[i], strlen(extra->names[i])))
 			return 1;
 	return mask_sensitive_name(name, len);
 }
 
 int mask_sensitive_name(const char *name, size_t len)
 {
-	for (size_t i = 0; i < sizeof(sensitive_names) / sizeof(sensitive_names[0]); i++)
-		if (strlen(sensitive_names[i]) == len && folded_equal(name, sensitive_names[i], len))
-			return 1;
-	for (size_t i = 0; i < sizeof(sensitive_parts) / sizeof(sensitive_parts[0]); i++)
-		if (folded_contains(name, len, sensitive_parts[i]))
+	if (is_one_of(sensitive_names, COUNT(sensitive_names), name, len))
+		return 1;
+	for (size_t i = 0; i < COUNT(sensitive_parts); i++)
+		if (folded_contains(name, len, sensitive_parts[i].text, sensitive_parts[i].len))
 			return 1;
 	return 0;
 }
@@ -220,6 +240,17 @@ char *mask_cards(const char *text, size_t len, size_t *out_len, size_t *masked)
 	if (masked)
 		*masked = count;
 	return buf_finish(&b, out_len);
+}
+
+/* 0 when s[0..n) has too few digits to hold a card number: most strings,
+ * which are then kept without the copy that masking makes. */
+static int may_hold_card(const char *s, size_t n)
+{
+	size_t digits = 0;
+
+	for (size_t i = 0; i < n && digits < CARD_MIN_DIGITS; i++)
+		digits += is_digit(s[i]);
+	return digits >= CARD_MIN_DIGITS;
 }
 
 /* 1 when the digits of a JSON integer (an optional '-') make a card number. */
@@ -472,10 +503,8 @@ static void put_query_value(struct buf *b, const char *s, size_t n)
  * name is judged as it stands. */
 static int param_name_sensitive(const char *name, size_t len, const struct mask_fields *extra)
 {
-	for (size_t i = 0; i < sizeof(sensitive_params) / sizeof(sensitive_params[0]); i++)
-		if (strlen(sensitive_params[i]) == len && folded_equal(name, sensitive_params[i], len))
-			return 1;
-	return mask_sensitive(extra, name, len);
+	return is_one_of(sensitive_params, COUNT(sensitive_params), name, len) ||
+	       mask_sensitive(extra, name, len);
 }
 
 static int param_sensitive(const char *s, size_t n, const struct mask_fields *extra)
@@ -568,7 +597,8 @@ struct json_object *mask_text_value(struct json_object *value)
 	char *text;
 	struct json_object *out;
 
-	if (!json_object_is_type(value, json_type_string))
+	if (!json_object_is_type(value, json_type_string) ||
+	    !may_hold_card(json_object_get_string(value), (size_t)json_object_get_string_len(value)))
 		return json_object_get(value);
 	text = mask_cards(json_object_get_string(value), (size_t)json_object_get_string_len(value),
 			  &len, &masked);
@@ -641,10 +671,12 @@ static int mask_array(struct json_object *arr, const struct mask_fields *extra)
 
 static int mask_string(struct json_object *str, struct json_object **replacement)
 {
-	size_t len, masked = 0;
-	char *out = mask_cards(json_object_get_string(str),
-			       (size_t)json_object_get_string_len(str), &len, &masked);
+	size_t len = (size_t)json_object_get_string_len(str), masked = 0;
+	char *out;
 
+	if (!may_hold_card(json_object_get_string(str), len))
+		return 0;
+	out = mask_cards(json_object_get_string(str), len, &len, &masked);
 	if (!out)
 		return -1;
 	if (masked)
@@ -669,6 +701,9 @@ static int mask_value(struct json_object *v, struct json_object **replacement,
 	case json_type_string:
 		return mask_string(v, replacement);
 	case json_type_int:
+		/* Fewer than 13 digits, told without printing the number. */
+		if (json_object_get_int64(v) > -1000000000000LL && json_object_get_int64(v) < 1000000000000LL)
+			return 0;
 		digits = json_object_get_string(v);
 		if (!integer_is_card(digits, strlen(digits)))
 			return 0;

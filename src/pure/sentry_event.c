@@ -173,8 +173,9 @@ static int64_t map_time(struct json_object *doc, int64_t now_usec)
 	return now_usec;
 }
 
-/* stack: {"values": [copies of the exception values that are objects]},
- * masked. */
+/* stack: {"values": [the exception values that are objects]}, masked. The
+ * values are shared with doc and masked in place, not copied: copying a deep
+ * stack cost more than parsing it. */
 static int map_stack(struct sentry_event *ev, struct json_object *doc,
 		     const struct mask_fields *extra)
 {
@@ -187,12 +188,12 @@ static int map_stack(struct sentry_event *ev, struct json_object *doc,
 	if (!copies)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		struct json_object *v = json_object_array_get_idx(values, i), *copy = NULL;
+		struct json_object *v = json_object_array_get_idx(values, i);
 
 		if (!json_object_is_type(v, json_type_object))
 			continue;
-		if (json_object_deep_copy(v, &copy, NULL) != 0 || json_object_array_add(copies, copy) != 0) {
-			json_object_put(copy);
+		if (json_object_array_add(copies, json_object_get(v)) != 0) {
+			json_object_put(v);
 			json_object_put(copies);
 			return -1;
 		}
@@ -381,21 +382,20 @@ static int mask_request(struct json_object *request, const struct mask_fields *e
 	return 0;
 }
 
-/* context: copies of the context members the event has, masked. */
+/* context: the context members the event has, shared with doc and masked
+ * in place as the stack's values are. */
 static int map_context(struct sentry_event *ev, struct json_object *doc,
 		       const struct mask_fields *extra)
 {
-	struct json_object *context = json_object_new_object(), *v, *copy, *request = NULL;
+	struct json_object *context = json_object_new_object(), *v, *request = NULL;
 
 	if (!context)
 		return -1;
 	for (size_t i = 0; i < sizeof(context_fields) / sizeof(context_fields[0]); i++) {
-		copy = NULL;
 		if (!json_object_object_get_ex(doc, context_fields[i], &v) || !v)
 			continue;
-		if (json_object_deep_copy(v, &copy, NULL) != 0 ||
-		    json_object_object_add(context, context_fields[i], copy) != 0) {
-			json_object_put(copy);
+		if (json_object_object_add(context, context_fields[i], json_object_get(v)) != 0) {
+			json_object_put(v);
 			json_object_put(context);
 			return -1;
 		}

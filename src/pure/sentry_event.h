@@ -39,8 +39,9 @@
 struct sentry_event {
 	/* input.message, environment, release and fingerprint are lent from the
 	 * document (message may point at message_buf); input.stack, tags and
-	 * context are NOT lent here: they are new objects that this struct owns;
-	 * event_rows_add writes them out as text. */
+	 * context are objects that this struct owns (a reference each), the
+	 * stack and context made of the document's own members, masked in
+	 * place; event_rows_add writes them out as text. */
 	struct event_input input;
 	char *message_buf;            /* owned: a message built from an exception */
 };
@@ -52,7 +53,8 @@ struct sentry_event {
 int sentry_event_parse(struct sentry_event *ev, struct json_object *doc, int64_t now_usec);
 
 /* sentry_event_parse, with the application's own mask fields (may be NULL)
- * masked in the exception's frames besides the built-in names. */
+ * masked in the exception's frames besides the built-in names. Both mask
+ * doc's exception values and context members in place. */
 int sentry_event_parse_masked(struct sentry_event *ev, struct json_object *doc, int64_t now_usec,
 			      const struct mask_fields *extra);
 
