@@ -1,6 +1,7 @@
-/* db: one libpq connection per worker. Statements are prepared once per
- * connection; every call waits with a deadline so that a database that stops
- * answering costs a request at most the statement timeout plus a second. */
+/* db: one libpq connection per worker. A statement is prepared on the
+ * connection the first time it runs there; every call waits with a deadline
+ * so that a database that stops answering costs a request at most the
+ * statement timeout plus a second. */
 #include "db/db.h"
 
 #include <errno.h>
@@ -20,8 +21,19 @@ static const struct db_statement db_statements[] = {
 	{ NULL, NULL }
 };
 
+/* Every statement, by name, with the serial of the connection it was last
+ * prepared on (0: none). Prepared when first run, not all at connection: a
+ * backend holds each prepared statement's parse tree, about 5 MB for all of
+ * a worker's, which one that only ingests never runs. */
+struct known {
+	const struct db_statement *s;
+	unsigned prepared_on;
+};
+
 static struct {
 	char *conninfo;
+	struct known *known;
+	size_t known_count;
 	char application_name[64];      /* "program[pid]" in pg_stat_activity */
 	unsigned serial;                /* counts the connections made */
 	int timeout_ms;
@@ -51,22 +63,7 @@ static void note_params(int nparams, const char *const *values)
 		db.carried_large = 1;
 }
 
-static int prepare_table(PGconn *conn, const struct db_statement *table)
-{
-	for (const struct db_statement *s = table; s->name; s++) {
-		PGresult *res = PQprepare(conn, s->name, s->sql, 0, NULL);
-		int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-
-		if (!ok)
-			log_msg("db: prepare %s: %s", s->name, PQresultErrorMessage(res));
-		PQclear(res);
-		if (!ok)
-			return -1;
-	}
-	return 0;
-}
-
-/* Session settings, then every statement. Returns 0 or -1. JIT compilation
+/* The session's settings. Returns 0 or -1. JIT compilation
  * is off: the planner turns it on by estimated cost, and a statistics
  * statement's generic plan, which cannot know that the window's raw edges
  * are narrow, is estimated dear enough that compiling it (tens of
@@ -84,12 +81,7 @@ static int setup_session(PGconn *conn)
 	if (!ok)
 		log_msg("db: session setup: %s", PQresultErrorMessage(res));
 	PQclear(res);
-	if (!ok || prepare_table(conn, db_statements) != 0)
-		return -1;
-	for (size_t i = 0; db.tables[i]; i++)
-		if (prepare_table(conn, db.tables[i]) != 0)
-			return -1;
-	return 0;
+	return ok ? 0 : -1;
 }
 
 static void drop_connection(void)
@@ -175,6 +167,47 @@ void db_read_only(void)
 	db.read_only = 1;
 }
 
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct known *)a)->s->name, ((const struct known *)b)->s->name);
+}
+
+static void add_known(const struct db_statement *table, size_t *n)
+{
+	for (const struct db_statement *s = table; s->name; s++) {
+		if (db.known)
+			db.known[*n].s = s;
+		(*n)++;
+	}
+}
+
+/* db.known: db_statements and the tables' statements, sorted by name.
+ * Returns 0, or -1 on no memory. */
+static int index_statements(void)
+{
+	size_t n = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		n = 0;
+		add_known(db_statements, &n);
+		for (size_t i = 0; db.tables[i]; i++)
+			add_known(db.tables[i], &n);
+		if (pass == 0 && !(db.known = calloc(n, sizeof(*db.known))))
+			return -1;
+	}
+	db.known_count = n;
+	qsort(db.known, n, sizeof(*db.known), by_name);
+	return 0;
+}
+
+static struct known *find_known(const char *name)
+{
+	struct db_statement s = { name, NULL };
+	struct known key = { &s, 0 };
+
+	return bsearch(&key, db.known, db.known_count, sizeof(*db.known), by_name);
+}
+
 int db_init(const char *program, const char *conninfo, int statement_timeout_ms,
 	    const struct db_statement *const *tables)
 {
@@ -185,6 +218,8 @@ int db_init(const char *program, const char *conninfo, int statement_timeout_ms,
 		return -1;
 	db.timeout_ms = statement_timeout_ms;
 	db.tables = tables;
+	if (index_statements() != 0)
+		return -1;
 	db.backoff_usec = BACKOFF_MIN_USEC;
 	ensure_connected();
 	return 0;
@@ -258,15 +293,48 @@ static enum db_status classify(PGresult *res, const char *name)
 	return DB_ERROR;
 }
 
-enum db_status db_exec(const char *name, int nparams, const char *const *values,
-		       PGresult **result)
+/* Prepares k on the connection unless it is there already. */
+static enum db_status prepared(struct known *k)
 {
 	PGresult *res;
 	enum db_status status;
 
+	if (k->prepared_on == db.serial)
+		return DB_OK;
+	if (!PQsendPrepare(db.conn, k->s->name, k->s->sql, 0, NULL)) {
+		log_msg("db: prepare %s: %s", k->s->name, PQerrorMessage(db.conn));
+		drop_connection();
+		return DB_UNAVAILABLE;
+	}
+	if (!(res = collect_result())) {
+		drop_connection();
+		return DB_UNAVAILABLE;
+	}
+	status = classify(res, k->s->name);
+	PQclear(res);
+	if (status == DB_OK)
+		k->prepared_on = db.serial;
+	else if (status == DB_UNAVAILABLE)
+		drop_connection();
+	return status == DB_CONFLICT ? DB_ERROR : status;
+}
+
+enum db_status db_exec(const char *name, int nparams, const char *const *values,
+		       PGresult **result)
+{
+	struct known *k = find_known(name);
+	PGresult *res;
+	enum db_status status;
+
 	*result = NULL;
+	if (!k) {
+		log_msg("db: no statement %s", name);
+		return DB_ERROR;
+	}
 	if (usable() != 0)
 		return DB_UNAVAILABLE;
+	if ((status = prepared(k)) != DB_OK)
+		return status;
 	note_params(nparams, values);
 	if (!PQsendQueryPrepared(db.conn, name, nparams, values, NULL, NULL, 0)) {
 		log_msg("db: %s: %s", name, PQerrorMessage(db.conn));
@@ -286,6 +354,16 @@ enum db_status db_exec(const char *name, int nparams, const char *const *values,
 	if (status == DB_UNAVAILABLE)
 		drop_connection();
 	return status;
+}
+
+int db_prepare_all(void)
+{
+	if (usable() != 0)
+		return -1;
+	for (size_t i = 0; i < db.known_count; i++)
+		if (prepared(&db.known[i]) != DB_OK)
+			return -1;
+	return (int)db.known_count;
 }
 
 int db_ping(void)

@@ -5,7 +5,7 @@
 
 #include <libpq-fe.h>
 
-/* A statement prepared once per connection under its name. */
+/* A statement prepared under its name on each connection that runs it. */
 struct db_statement {
 	const char *name;
 	const char *sql;
@@ -25,6 +25,11 @@ enum db_status {
  * error: the worker retries. Returns 0, or -1 on no memory. */
 int db_init(const char *program, const char *conninfo, int statement_timeout_ms,
 	    const struct db_statement *const *tables);
+
+/* Prepares every statement on the connection now, as a check that each one
+ * suits the schema (a statement is otherwise prepared when it first runs).
+ * Returns how many, or -1 after logging the first that failed. */
+int db_prepare_all(void);
 
 /* Makes every session read-only (default_transaction_read_only), for a
  * worker that must write nothing even where its server would let it: a read

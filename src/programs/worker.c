@@ -192,6 +192,22 @@ static int print_statement(const char *name)
 	return 2;
 }
 
+/* `telltale-worker --check-statements` prepares every statement on a
+ * connection to DATABASE_URL and says how many: ./stack runs it before
+ * starting the pools, since a worker prepares each statement only when it
+ * first runs it. Returns the exit status. */
+static int check_statements(void)
+{
+	int n;
+
+	if (db_init("telltale-worker", getenv("DATABASE_URL"), 60000, routes_statements) != 0)
+		return 1;
+	if ((n = db_prepare_all()) < 0)
+		return 1;
+	printf("%d statements prepared\n", n);
+	return 0;
+}
+
 /* `telltale-worker --field-rules` prints the bounds of the shared field
  * rules (pure/fields.h), which a test holds against the SQL domains. */
 static int print_field_rules(void)
@@ -236,6 +252,8 @@ int main(int argc, char **argv)
 		return print_field_rules();
 	if (argc == 2 && strcmp(argv[1], "--hash-password") == 0)
 		return print_password_hash();
+	if (argc == 2 && strcmp(argv[1], "--check-statements") == 0)
+		return check_statements();
 	if (auth_init() != 0)
 		return 1;
 	replica_init();
