@@ -288,11 +288,14 @@ error_ok(req('POST', "/apps/$app->{id}/issues/merge", json => { ids => [ $a1, $b
 is(req('GET', "/apps/$app->{id}/issues", anonymous => 1)->{status}, 401, 'no one without a credential');
 
 # --- events stored before issues ----------------------------------------------------------------------
-# As an upgrade leaves them: no issue, received before the rollup's mark.
+# As an upgrade leaves them: no issue, received before the rollup's mark,
+# and the rollup told to look for them (sql/031: it stops looking once it
+# has found none).
 my $old = new_app("issues-old-$tag");
 db_query(qq{INSERT INTO events (application_id, occurred_at, received_at, level, message)
 	    SELECT $old->{id}, now() - interval '2 days', now() - interval '2 days' + g * interval '1 minute',
-	           'ERROR', 'legacy failure ' || g FROM generate_series(1, 5) g});
+	           'ERROR', 'legacy failure ' || g FROM generate_series(1, 5) g;
+	    UPDATE rollup_state SET old_events_grouped = false});
 my $grouped;
 wait_for(20, sub { $grouped = issues_of($old); @$grouped && $grouped->[0]{count} == 5 });
 is(scalar @$grouped, 1, 'events stored before issues are grouped by the rollup');
@@ -304,5 +307,8 @@ is(substr($grouped->[0]{first_seen}, 0, 16), $first->[0], '  first seen when its
 is(db_query("SELECT count(*) FROM issue_notifications WHERE application_id = $old->{id}")->[0][0], 0,
    '  and no webhook is told of them');
 is(group_of($old, message => 'legacy failure 99'), $grouped->[0]{id}, 'a new event joins the grouped issue');
+wait_for(20, sub { db_query('SELECT old_events_grouped FROM rollup_state')->[0][0] eq 't' });
+is(db_query('SELECT old_events_grouped FROM rollup_state')->[0][0], 't',
+   'once none is left, the rollup stops looking');
 
 done_testing();

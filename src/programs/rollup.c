@@ -56,6 +56,10 @@ static const struct db_statement group_statements[] = {
 	  " WHERE issue_id IS NULL AND received_at < (SELECT issues_rolled_until FROM rollup_state)"
 	  " ORDER BY id LIMIT 500" },
 	{ "rollup_group", "SELECT issue_group_old_events($1::json)" },
+	/* Once no event is left without an issue, none is again: every event
+	 * stored since sql/020 is grouped as it is stored. */
+	{ "rollup_old_grouped", "SELECT old_events_grouped FROM rollup_state" },
+	{ "rollup_old_grouped_set", "UPDATE rollup_state SET old_events_grouped = true" },
 	{ NULL, NULL }
 };
 
@@ -121,11 +125,33 @@ static int group_batch(void)
 	return rc;
 }
 
+/* 1 when the events stored before issues existed are all grouped (or the
+ * database cannot say now). */
+static int old_events_grouped(void)
+{
+	PGresult *res = NULL;
+	int grouped = db_exec("rollup_old_grouped", 0, NULL, &res) != DB_OK ||
+		      (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0);
+
+	PQclear(res);
+	return grouped;
+}
+
+/* Groups old events, a few batches a round, until none is left; then says
+ * so in the database, so that no process looks again. Looking reads every
+ * partition of events. */
 static void group_old_events(void)
 {
-	for (int i = 0; i < GROUP_BATCHES_PER_ROUND && !signals_stop_requested(); i++)
-		if (group_batch() <= 0)
-			return;
+	PGresult *res = NULL;
+	int n = 1;
+
+	if (old_events_grouped())
+		return;
+	for (int i = 0; i < GROUP_BATCHES_PER_ROUND && n > 0 && !signals_stop_requested(); i++)
+		n = group_batch();
+	if (n == 0)
+		db_exec("rollup_old_grouped_set", 0, NULL, &res);
+	PQclear(res);
 }
 
 /* Evaluates the window rules when interval_ms has passed since the last
