@@ -343,6 +343,34 @@ for my $case ([ fatal => 'CRITICAL' ], [ critical => 'CRITICAL' ], [ error => 'E
 	is(count_events($many), 1000, 'all 1000 are stored');
 }
 
+# --- large events ----------------------------------------------------------------
+# A row past 4 KB takes its own statement (events_ingest_large, which reads
+# the rows as jsonb): the same mapping, masking and de-duplication.
+
+{
+	my $big = new_app('sentry-large');
+	my @frames = map { { filename => "app/step_$_.py", function => "step_$_", lineno => $_,
+			     context_line => "    return step_" . ($_ + 1) . "(request)",
+			     vars => { password => "hunter$_", n => $_ } } } 1 .. 60;
+	my $id = new_event_id();
+	my $event = { event_id => $id, level => 'error', message => 'a deep failure',
+		      exception => { values => [ { type => 'KeyError', value => 'shipping',
+						   stacktrace => { frames => \@frames } } ] },
+		      breadcrumbs => { values => [ map { { message => "step $_ began" } } 1 .. 100 ] },
+		      user => { id => '7', ip_address => '10.0.0.7' } };
+	ok(length(json_bytes($event)) > 8192, 'the event is large (' . length(json_bytes($event)) . ' bytes)');
+	is(sentry_accepted(store($event, app => $big), 'a large event is stored'), $id, '  under its event_id');
+	is(sentry_accepted(store($event, app => $big), 'sent again'), $id, '  and again under the same id');
+	my $e = one_event($big, $id, 'a large event');
+	my $frames = $e->{stack}{values}[0]{stacktrace}{frames} // [];
+	is(scalar @$frames, 60, '  its 60 frames are stored');
+	is($frames->[59]{function}, 'step_60', '  in order');
+	is($frames->[0]{vars}{password}, '***MASKED***', '  with their passwords masked');
+	is($frames->[0]{vars}{n}, 1, '  and the rest kept');
+	is(scalar @{ $e->{context}{breadcrumbs}{values} // [] }, 100, '  its 100 breadcrumbs too');
+	is($e->{level}, 'ERROR', '  at its level');
+}
+
 # --- visible through /apps at once ------------------------------------------------
 
 {

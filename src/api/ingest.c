@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/log.h"
 #include "db/args.h"
@@ -23,6 +24,50 @@
 	"  WHERE f.application_id = " app " AND f.fingerprint = " x ".fp AND NOT f.resolved)," \
 	" issue_for(" app ", " x ".fp, " x ".title, " x ".culprit, " x ".level, " x ".release))"
 
+/* Rows this long on average, in bytes of their JSON, are read with
+ * events_ingest_large: a Sentry event with its stack and context. */
+#define INGEST_LARGE_ROW 4096
+
+/* The statement of events_ingest, reading $3 with reader. */
+#define EVENTS_INGEST(reader) \
+	"WITH app AS (" \
+	"  SELECT id FROM applications WHERE id = $1 AND ingest_key_sha256 = $2" \
+	"  FOR KEY SHARE" \
+	"), item AS (" \
+	"  SELECT x.*, nextval('events_id_seq') AS new_id" \
+	"  FROM app, " reader " AS x(i int, event_id uuid," \
+	"    occurred_us bigint, level text, message text, stack jsonb, tags jsonb," EVENT_ROW_MORE ")" \
+	"), issue AS (" \
+	"  SELECT head.g, " ISSUE_OF("app.id", "head") " AS issue_id" \
+	"  FROM item AS head, app WHERE head.fp IS NOT NULL ORDER BY head.i" \
+	"), claim AS (" \
+	"  INSERT INTO event_ids (application_id, event_id, id)" \
+	"  SELECT app.id, item.event_id, item.new_id FROM item, app" \
+	"  WHERE item.event_id IS NOT NULL ORDER BY item.i" \
+	"  ON CONFLICT DO NOTHING" \
+	"  RETURNING id" \
+	"), ins AS (" \
+	"  INSERT INTO events (id, application_id, event_id, occurred_at, level, message, stack, tags," \
+	"    environment, release, context, issue_id)" \
+	"  SELECT item.new_id, app.id, item.event_id, usec_to_ts(item.occurred_us), item.level," \
+	"    item.message, item.stack, item.tags, item.environment, item.release, item.context," \
+	"    issue.issue_id" \
+	"  FROM item JOIN issue ON issue.g = item.g, app" \
+	"  WHERE item.event_id IS NULL OR item.new_id IN (SELECT id FROM claim)" \
+	"  ORDER BY item.i" \
+	"  RETURNING id, event_id, ts_to_usec(received_at) AS received_us" \
+	")" \
+	" SELECT item.i, coalesce(ins.id, twin.id, old.id)," \
+	"   coalesce(ins.received_us, twin.received_us, ts_to_usec(old.received_at))," \
+	"   ins.id IS NOT NULL" \
+	" FROM item" \
+	" LEFT JOIN ins ON ins.id = item.new_id" \
+	" LEFT JOIN ins AS twin ON ins.id IS NULL AND twin.event_id = item.event_id" \
+	" LEFT JOIN LATERAL (SELECT id, received_at FROM event_ids" \
+	"   WHERE ins.id IS NULL AND twin.id IS NULL" \
+	"     AND application_id = $1 AND event_id = item.event_id OFFSET 0) old ON true" \
+	" ORDER BY item.i"
+
 const struct db_statement ingest_statements[] = {
 	/* $1 app id, $2 key digest, $3 a JSON array of event_input_row objects.
 	 * Answers one row per item, in order: i, id, received_us, created; no row
@@ -32,7 +77,8 @@ const struct db_statement ingest_statements[] = {
 	 * - The lock on the application's row keeps it from being deleted before
 	 *   the events are in (sql/008).
 	 * - $3 is read as json, not jsonb: json_to_recordset reads the text once,
-	 *   where a cast to jsonb would first build the whole array.
+	 *   where a cast to jsonb would first build the whole array (but see
+	 *   events_ingest_large).
 	 * - ISSUE_OF finds or makes the issue of each group of rows (a
 	 *   fingerprint and a release: pure/event_input.h), once, for its first
 	 *   event, the one whose row carries the fingerprint, in the events'
@@ -48,44 +94,14 @@ const struct db_statement ingest_statements[] = {
 	 * - A stored event is looked up per item in event_ids, and only for an
 	 *   item not inserted: OFFSET 0 keeps the planner from hashing every
 	 *   event_id the application has instead. */
-	{ "events_ingest",
-	  "WITH app AS ("
-	  "  SELECT id FROM applications WHERE id = $1 AND ingest_key_sha256 = $2"
-	  "  FOR KEY SHARE"
-	  "), item AS ("
-	  "  SELECT x.*, nextval('events_id_seq') AS new_id"
-	  "  FROM app, json_to_recordset($3::json) AS x(i int, event_id uuid,"
-	  "    occurred_us bigint, level text, message text, stack jsonb, tags jsonb," EVENT_ROW_MORE ")"
-	  "), issue AS ("
-	  "  SELECT head.g, " ISSUE_OF("app.id", "head") " AS issue_id"
-	  "  FROM item AS head, app WHERE head.fp IS NOT NULL ORDER BY head.i"
-	  "), claim AS ("
-	  "  INSERT INTO event_ids (application_id, event_id, id)"
-	  "  SELECT app.id, item.event_id, item.new_id FROM item, app"
-	  "  WHERE item.event_id IS NOT NULL ORDER BY item.i"
-	  "  ON CONFLICT DO NOTHING"
-	  "  RETURNING id"
-	  "), ins AS ("
-	  "  INSERT INTO events (id, application_id, event_id, occurred_at, level, message, stack, tags,"
-	  "    environment, release, context, issue_id)"
-	  "  SELECT item.new_id, app.id, item.event_id, usec_to_ts(item.occurred_us), item.level,"
-	  "    item.message, item.stack, item.tags, item.environment, item.release, item.context,"
-	  "    issue.issue_id"
-	  "  FROM item JOIN issue ON issue.g = item.g, app"
-	  "  WHERE item.event_id IS NULL OR item.new_id IN (SELECT id FROM claim)"
-	  "  ORDER BY item.i"
-	  "  RETURNING id, event_id, ts_to_usec(received_at) AS received_us"
-	  ")"
-	  " SELECT item.i, coalesce(ins.id, twin.id, old.id),"
-	  "   coalesce(ins.received_us, twin.received_us, ts_to_usec(old.received_at)),"
-	  "   ins.id IS NOT NULL"
-	  " FROM item"
-	  " LEFT JOIN ins ON ins.id = item.new_id"
-	  " LEFT JOIN ins AS twin ON ins.id IS NULL AND twin.event_id = item.event_id"
-	  " LEFT JOIN LATERAL (SELECT id, received_at FROM event_ids"
-	  "   WHERE ins.id IS NULL AND twin.id IS NULL"
-	  "     AND application_id = $1 AND event_id = item.event_id OFFSET 0) old ON true"
-	  " ORDER BY item.i" },
+	{ "events_ingest", EVENTS_INGEST("json_to_recordset($3::json)") },
+	/* The same for rows of large values (a Sentry event's stack and
+	 * context): json_to_recordset reads the whole text, then each jsonb
+	 * column's text again; jsonb_to_recordset reads it once into jsonb, and
+	 * takes the columns from that. 46 KB Sentry events: about 860 -> 950
+	 * stored a second; a bulk of 1000 small events is about 5 % slower
+	 * this way (docs/benchmarks.md). */
+	{ "events_ingest_large", EVENTS_INGEST("jsonb_to_recordset($3::jsonb)") },
 	/* events_ingest for the common case, one event without an event_id: the
 	 * same parameters, lock and answer, without what an event_id needs (the
 	 * conflict check, the lookups of a stored twin); its plan has six nodes
@@ -125,8 +141,9 @@ int ingest_store(int64_t app_id, const char *key_digest, struct event_rows *rows
 {
 	struct sql_args a = { 0 };
 	const char *text = event_rows_text(rows);
-	const char *statement = rows->count == 1 && rows->with_event_id == 0 ?
-		"events_ingest_one" : "events_ingest";
+	const char *statement = rows->count == 1 && rows->with_event_id == 0 ? "events_ingest_one"
+		: text && strlen(text) / (size_t)rows->count >= INGEST_LARGE_ROW ? "events_ingest_large"
+		: "events_ingest";
 
 	*res = NULL;
 	if (!text)
