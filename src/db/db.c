@@ -44,6 +44,7 @@ static struct {
 	int carried_large;              /* parameters past DB_PARAMS_KEPT were sent */
 	int in_transaction;             /* between db_begin and db_end */
 	int read_only;                  /* every session read-only (db_read_only) */
+	int disconnected;               /* by db_disconnect: reconnect without a log line */
 } db;
 
 /* libpq keeps its send buffer at the size of the largest statement it sent,
@@ -139,13 +140,16 @@ static int ensure_connected(void)
 	if (PQstatus(db.conn) == CONNECTION_OK && setup_session(db.conn) == 0) {
 		db.backoff_usec = BACKOFF_MIN_USEC;
 		db.serial++;
-		log_msg("db: connected");
+		if (!db.disconnected)
+			log_msg("db: connected");
+		db.disconnected = 0;
 		return 0;
 	}
 	/* An idle worker retries by itself (db_idle_check): one line per outage,
 	 * not one per attempt. */
 	if (db.backoff_usec == BACKOFF_MIN_USEC)
 		log_msg("db: cannot connect, retrying: %s", PQerrorMessage(db.conn));
+	db.disconnected = 0;            /* the connection that comes back is news */
 	drop_connection();
 	db.next_attempt_usec = log_now_usec() + db.backoff_usec;
 	if (db.backoff_usec < BACKOFF_MAX_USEC)
@@ -404,6 +408,12 @@ int db_idle_timeout_ms(void)
 void db_idle_check(void)
 {
 	ensure_connected();
+}
+
+void db_disconnect(void)
+{
+	drop_connection();
+	db.disconnected = 1;
 }
 
 void db_close(void)

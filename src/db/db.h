@@ -63,6 +63,10 @@ void db_idle_check(void);
 enum db_status db_begin(void);
 enum db_status db_end(int commit);
 
+/* Closes the connection; the next statement connects again. For a program
+ * that runs seldom: an idle backend keeps the caches of everything it read. */
+void db_disconnect(void);
+
 /* Closes the connection. */
 void db_close(void);
 
