@@ -37,6 +37,9 @@ static const struct word sensitive_parts[] = {
 	WORD("signature"), WORD("sentry-key"),
 };
 
+/* Which bytes begin one of sensitive_parts, filled at the first use. */
+static unsigned char part_start[256];
+
 /* Sensitive only as a query or form parameter: OAuth's code and state. As a
  * JSON key, "code" is usually an error code. */
 static const struct word sensitive_params[] = { WORD("code"), WORD("state") };
@@ -119,9 +122,20 @@ int mask_sensitive_name(const char *name, size_t len)
 {
 	if (is_one_of(sensitive_names, COUNT(sensitive_names), name, len))
 		return 1;
-	for (size_t i = 0; i < COUNT(sensitive_parts); i++)
-		if (folded_contains(name, len, sensitive_parts[i].text, sensitive_parts[i].len))
-			return 1;
+	if (!part_start[(unsigned char)sensitive_parts[0].text[0]])
+		for (size_t j = 0; j < COUNT(sensitive_parts); j++)
+			part_start[(unsigned char)sensitive_parts[j].text[0]] = 1;
+	/* One pass over the name, comparing only where a part could begin. */
+	for (size_t i = 0; i < len; i++) {
+		char c = fold(name[i]);
+
+		if (!part_start[(unsigned char)c])
+			continue;
+		for (size_t j = 0; j < COUNT(sensitive_parts); j++)
+			if (sensitive_parts[j].text[0] == c && sensitive_parts[j].len <= len - i &&
+			    folded_equal(name + i + 1, sensitive_parts[j].text + 1, sensitive_parts[j].len - 1))
+				return 1;
+	}
 	return 0;
 }
 
