@@ -44,6 +44,7 @@ static struct {
 	int carried_large;              /* parameters past DB_PARAMS_KEPT were sent */
 	int in_transaction;             /* between db_begin and db_end */
 	int read_only;                  /* every session read-only (db_read_only) */
+	int custom_plans;               /* every statement planned for its values */
 	int disconnected;               /* by db_disconnect: reconnect without a log line */
 } db;
 
@@ -71,12 +72,13 @@ static void note_params(int nparams, const char *const *values)
  * milliseconds) would cost every request far more than running it. */
 static int setup_session(PGconn *conn)
 {
-	char sql[192];
+	char sql[256];
 	PGresult *res;
 	int ok;
 
-	snprintf(sql, sizeof(sql), "SET statement_timeout = %d; SET TimeZone = 'UTC'; SET jit = off%s",
-		 db.timeout_ms, db.read_only ? "; SET default_transaction_read_only = on" : "");
+	snprintf(sql, sizeof(sql), "SET statement_timeout = %d; SET TimeZone = 'UTC'; SET jit = off%s%s",
+		 db.timeout_ms, db.read_only ? "; SET default_transaction_read_only = on" : "",
+		 db.custom_plans ? "; SET plan_cache_mode = force_custom_plan" : "");
 	res = PQexec(conn, sql);
 	ok = PQresultStatus(res) == PGRES_COMMAND_OK;
 	if (!ok)
@@ -169,6 +171,11 @@ static int usable(void)
 void db_read_only(void)
 {
 	db.read_only = 1;
+}
+
+void db_custom_plans(void)
+{
+	db.custom_plans = 1;
 }
 
 static int by_name(const void *a, const void *b)

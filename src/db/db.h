@@ -26,6 +26,13 @@ enum db_status {
 int db_init(const char *program, const char *conninfo, int statement_timeout_ms,
 	    const struct db_statement *const *tables);
 
+/* Has every statement of every session planned for its values, never once
+ * for all (plan_cache_mode): for a program whose statements name a
+ * partition by a parameter. PostgreSQL would try a generic plan after five
+ * runs, planning every partition, which then stay in the backend's caches
+ * (several MB) whichever plan it keeps. Call before db_init. */
+void db_custom_plans(void);
+
 /* Prepares every statement on the connection now, as a check that each one
  * suits the schema (a statement is otherwise prepared when it first runs).
  * Returns how many, or -1 after logging the first that failed. */

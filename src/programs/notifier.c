@@ -75,7 +75,7 @@ enum issue_column { I_ACTION = C_OWN, I_ISSUE_ID, I_CREATED };
 enum channel_column {
 	CH_KIND = C_OWN, CH_TO, CH_EVENT_ID, CH_STATE, CH_VALUE, CH_WINDOW, CH_CREATED, CH_ISSUE_ID,
 	CH_RULE_ID, CH_RULE_NAME, CH_RULE_KIND, CH_METRIC, CH_OPERATOR, CH_THRESHOLD, CH_ROUTE,
-	CH_METHOD, CH_SERVICE_ID, CH_APPLICATION_ID, CH_OWNER_NAME, CH_DETAIL,
+	CH_METHOD, CH_SERVICE_ID, CH_APPLICATION_ID, CH_OWNER_NAME, CH_DETAIL, CH_LOG_ID,
 };
 
 /* The statements every queue has, on its table: the outcomes, the cap (the
@@ -168,9 +168,18 @@ static const struct db_statement notifier_statements[] = {
 	  "  coalesce(a.threshold, a.rule_value), a.route, a.method, a.service_id, a.application_id,"
 	  "  coalesce((SELECT name FROM services WHERE id = a.service_id),"
 	  "           (SELECT name FROM applications WHERE id = a.application_id)),"
-	  "  CASE WHEN e.issue_id IS NOT NULL THEN (SELECT title FROM issues WHERE id = e.issue_id)"
-	  "   WHEN e.log_id IS NOT NULL THEN (SELECT l.method || ' ' || l.path"
-	  "    || coalesce(' → ' || l.status_code, '') FROM logs l WHERE l.id = e.log_id) END" },
+	  "  (SELECT title FROM issues WHERE id = e.issue_id), e.log_id" },
+	/* $1 the log of an alert event, $2 the event's time: the log as a
+	 * notice names it. The event is made with its log, in its transaction,
+	 * so the log is looked for in the partitions of that time only: by id
+	 * alone every partition of logs was planned, and stayed in the
+	 * notifier's caches. The bounds are sums of integers, which the planner
+	 * works out (less an interval it would not: that depends on the time
+	 * zone). */
+	{ "channel_log_line",
+	  "SELECT method || ' ' || path || coalesce(' → ' || status_code, '') FROM logs"
+	  " WHERE id = $1 AND received_at >= usec_to_ts($2::bigint - 86400000000)"
+	  "   AND received_at <= usec_to_ts($2::bigint + 60000000)" },
 	QUEUE_STATEMENTS("channel", "alert_deliveries", "channel_id"),
 	/* $1 issue, $2 when the notification was made: the ISSUE, and the event
 	 * that made or reopened it (the first received since, in the same
@@ -338,7 +347,15 @@ static enum outcome send_channel(const PGresult *res, struct deliver_result *r)
 	struct json_object *body = NULL;
 	char link[2200];
 	struct notice n = notice_of(res, link, sizeof(link));
+	PGresult *line = NULL;
 	int rc;
+
+	if (!n.detail && !PQgetisnull(res, 0, CH_LOG_ID)) {
+		const char *values[2] = { PQgetvalue(res, 0, CH_LOG_ID), PQgetvalue(res, 0, CH_CREATED) };
+
+		if (db_exec("channel_log_line", 2, values, &line) == DB_OK && PQntuples(line) == 1)
+			n.detail = PQgetvalue(line, 0, 0);
+	}
 
 	/* The receiver deduplicates on the event's id, in the body and the header. */
 	w.delivery_id = PQgetvalue(res, 0, CH_EVENT_ID);
@@ -348,12 +365,14 @@ static enum outcome send_channel(const PGresult *res, struct deliver_result *r)
 				  PQgetvalue(res, 0, CH_ISSUE_ID), PQgetvalue(res, 0, CH_CREATED));
 		if (!body) {
 			snprintf(r->error, sizeof(r->error), "the issue is gone");
+			PQclear(line);
 			return GIVE_UP;
 		}
 	}
 	rc = deliver_notice(&ch, &n, body ? json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN) : NULL,
 			    &w, notifier.config, r);
 	json_object_put(body);
+	PQclear(line);
 	return rc == 0 ? SENT : r->permanent ? GIVE_UP : RETRY;
 }
 
@@ -532,6 +551,8 @@ int main(void)
 {
 	signals_install();
 	configure();
+	/* channel_log_line finds a log by its time (db.h says why). */
+	db_custom_plans();
 	if (db_init("telltale-notifier", getenv("DATABASE_URL"), STATEMENT_TIMEOUT_MS,
 		    statement_tables) != 0) {
 		log_msg("notifier: out of memory");
