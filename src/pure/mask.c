@@ -605,22 +605,33 @@ char *mask_url(const char *whole, size_t whole_len, const struct mask_fields *ex
 
 /* --- json-c documents ---------------------------------------------------------- */
 
+/* *replacement is str with its card numbers masked, or stays NULL when it
+ * holds none. Returns 0, or -1 on no memory. */
+static int mask_string(struct json_object *str, struct json_object **replacement)
+{
+	size_t len = (size_t)json_object_get_string_len(str), masked = 0;
+	char *out;
+
+	if (!may_hold_card(json_object_get_string(str), len))
+		return 0;
+	out = mask_cards(json_object_get_string(str), len, &len, &masked);
+	if (!out)
+		return -1;
+	if (masked)
+		*replacement = json_object_new_string_len(out, (int)len);
+	free(out);
+	return masked && !*replacement ? -1 : 0;
+}
+
 struct json_object *mask_text_value(struct json_object *value)
 {
-	size_t len, masked = 0;
-	char *text;
-	struct json_object *out;
+	struct json_object *masked = NULL;
 
-	if (!json_object_is_type(value, json_type_string) ||
-	    !may_hold_card(json_object_get_string(value), (size_t)json_object_get_string_len(value)))
+	if (!json_object_is_type(value, json_type_string))
 		return json_object_get(value);
-	text = mask_cards(json_object_get_string(value), (size_t)json_object_get_string_len(value),
-			  &len, &masked);
-	if (!text)
+	if (mask_string(value, &masked) != 0)
 		return NULL;
-	out = masked ? json_object_new_string_len(text, (int)len) : json_object_get(value);
-	free(text);
-	return out;
+	return masked ? masked : json_object_get(value);
 }
 
 struct json_object *mask_headers(struct json_object *headers, const struct mask_fields *extra)
@@ -681,22 +692,6 @@ static int mask_array(struct json_object *arr, const struct mask_fields *extra)
 		}
 	}
 	return 0;
-}
-
-static int mask_string(struct json_object *str, struct json_object **replacement)
-{
-	size_t len = (size_t)json_object_get_string_len(str), masked = 0;
-	char *out;
-
-	if (!may_hold_card(json_object_get_string(str), len))
-		return 0;
-	out = mask_cards(json_object_get_string(str), len, &len, &masked);
-	if (!out)
-		return -1;
-	if (masked)
-		*replacement = json_object_new_string_len(out, (int)len);
-	free(out);
-	return masked && !*replacement ? -1 : 0;
 }
 
 /* *replacement is a new value for v, or stays NULL when v was kept (and

@@ -179,32 +179,32 @@ static int64_t map_time(struct json_object *doc, int64_t now_usec)
 static int map_stack(struct sentry_event *ev, struct json_object *doc,
 		     const struct mask_fields *extra)
 {
-	struct json_object *values = exception_values(doc), *copies, *stack;
+	struct json_object *values = exception_values(doc), *shared, *stack;
 	size_t n = values ? json_object_array_length(values) : 0;
 
 	if (n == 0)
 		return 0;
-	copies = json_object_new_array_ext((int)n);
-	if (!copies)
+	shared = json_object_new_array_ext((int)n);
+	if (!shared)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *v = json_object_array_get_idx(values, i);
 
 		if (!json_object_is_type(v, json_type_object))
 			continue;
-		if (json_object_array_add(copies, json_object_get(v)) != 0) {
+		if (json_object_array_add(shared, json_object_get(v)) != 0) {
 			json_object_put(v);
-			json_object_put(copies);
+			json_object_put(shared);
 			return -1;
 		}
 	}
-	if (json_object_array_length(copies) == 0) {
-		json_object_put(copies);
+	if (json_object_array_length(shared) == 0) {
+		json_object_put(shared);
 		return 0;
 	}
 	stack = json_object_new_object();
-	if (!stack || json_object_object_add(stack, "values", copies) != 0) {
-		json_object_put(copies);
+	if (!stack || json_object_object_add(stack, "values", shared) != 0) {
+		json_object_put(shared);
 		json_object_put(stack);
 		return -1;
 	}
