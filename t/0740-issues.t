@@ -292,6 +292,14 @@ is(req('GET', "/apps/$app->{id}/issues", anonymous => 1)->{status}, 401, 'no one
 # and the rollup told to look for them (sql/031: it stops looking once it
 # has found none).
 my $old = new_app("issues-old-$tag");
+# The rollup's session: its backend's pid and start.
+sub rollup_backend {
+	my $row = db_query(q{SELECT pid || ' ' || backend_start FROM pg_stat_activity
+			      WHERE application_name LIKE 'telltale-rollup%'})->[0];
+	return $row && $row->[0];
+}
+my $rollup_before;
+wait_for(10, sub { $rollup_before = rollup_backend() });
 db_query(qq{INSERT INTO events (application_id, occurred_at, received_at, level, message)
 	    SELECT $old->{id}, now() - interval '2 days', now() - interval '2 days' + g * interval '1 minute',
 	           'ERROR', 'legacy failure ' || g FROM generate_series(1, 5) g;
@@ -310,5 +318,16 @@ is(group_of($old, message => 'legacy failure 99'), $grouped->[0]{id}, 'a new eve
 wait_for(20, sub { db_query('SELECT old_events_grouped FROM rollup_state')->[0][0] eq 't' });
 is(db_query('SELECT old_events_grouped FROM rollup_state')->[0][0], 't',
    'once none is left, the rollup stops looking');
+# The look opened every partition of events; the session that cached them ends.
+my $rollup_now;
+wait_for(10, sub { $rollup_now = rollup_backend(); $rollup_now && $rollup_now ne $rollup_before });
+isnt($rollup_now, $rollup_before, '  and connects again, leaving the cache of that look behind');
+
+# A second with no new event counts nothing and plans no partition of events.
+my $locked = db_query(q{BEGIN; SELECT new_grouped_table(); SELECT issue_add_counts();
+	SELECT 'locked', count(*) FROM pg_locks l JOIN pg_inherits i ON i.inhrelid = l.relation
+	 WHERE l.pid = pg_backend_pid() AND i.inhparent = 'events'::regclass; ROLLBACK});
+my ($partitions) = map { $_->[1] } grep { ($_->[0] // '') eq 'locked' } @$locked;
+is($partitions, 0, 'adding no new event to its issues opens no partition of events');
 
 done_testing();

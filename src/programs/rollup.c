@@ -139,7 +139,9 @@ static int old_events_grouped(void)
 
 /* Groups old events, a few batches a round, until none is left; then says
  * so in the database, so that no process looks again. Looking reads every
- * partition of events. */
+ * partition of events, and the session would keep every one of them and
+ * their indexes in its caches (about 20 MB): it ends with the search, and the
+ * next round connects again. */
 static void group_old_events(void)
 {
 	PGresult *res = NULL;
@@ -149,8 +151,8 @@ static void group_old_events(void)
 		return;
 	for (int i = 0; i < GROUP_BATCHES_PER_ROUND && n > 0 && !signals_stop_requested(); i++)
 		n = group_batch();
-	if (n == 0)
-		db_exec("rollup_old_grouped_set", 0, NULL, &res);
+	if (n == 0 && db_exec("rollup_old_grouped_set", 0, NULL, &res) == DB_OK)
+		db_disconnect();
 	PQclear(res);
 }
 
