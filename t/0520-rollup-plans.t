@@ -68,7 +68,10 @@ sub rollup_pid {
 	return @$r && $r->[0][0] =~ /\[(\d+)\]/ ? $1 : undef;
 }
 
-my $old = rollup_pid();
+# Between two of its sessions (it starts a new one after its first search of
+# old events) it has none for up to a second.
+my $old;
+wait_for(10, sub { $old = rollup_pid() });
 ok($old, "telltale-rollup has its session (pid $old)") or BAIL_OUT('no rollup to test');
 
 # Both rollups are held off by a session that takes their locks, empties the

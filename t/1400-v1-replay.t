@@ -273,6 +273,20 @@ my $log = new_log($key, method => 'POST', url => "$t->{base}/c1/orders/7?page=2&
 		  request_body => '{"item":"book","qty":2}');
 is($log->{request_headers}{Authorization}, $M, 'the logged Authorization header is masked');
 
+# --- a replay worker connects to the database at its first replay ------------------------------
+
+{
+	my @before = worker_pids('replay-workers');
+	kill 'TERM', $before[0];
+	my @now;
+	wait_for(10, sub { @now = worker_pids('replay-workers'); @now == @before && !grep { $_ == $before[0] } @now });
+	my ($fresh) = grep { my $p = $_; !grep { $_ == $p } @before } @now;
+	ok($fresh, 'a replay worker that ends is replaced');
+	sleep 2;    # two rounds of its idle loop, which reconnects a worker that had connected
+	is(db_query("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'telltale-worker[" .
+		    ($fresh // 0) . "]'")->[0][0], 0, '  and holds no database session while no replay came');
+}
+
 # --- a replay reaches the target as logged ------------------------------------------------------
 
 {

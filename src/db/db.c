@@ -45,6 +45,7 @@ static struct {
 	int in_transaction;             /* between db_begin and db_end */
 	int read_only;                  /* every session read-only (db_read_only) */
 	int custom_plans;               /* every statement planned for its values */
+	int lazy;                       /* no connection before the first statement */
 	int disconnected;               /* by db_disconnect: reconnect without a log line */
 } db;
 
@@ -178,6 +179,11 @@ void db_custom_plans(void)
 	db.custom_plans = 1;
 }
 
+void db_connect_lazily(void)
+{
+	db.lazy = 1;
+}
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(((const struct known *)a)->s->name, ((const struct known *)b)->s->name);
@@ -232,7 +238,8 @@ int db_init(const char *program, const char *conninfo, int statement_timeout_ms,
 	if (index_statements() != 0)
 		return -1;
 	db.backoff_usec = BACKOFF_MIN_USEC;
-	ensure_connected();
+	if (!db.lazy)
+		ensure_connected();
 	return 0;
 }
 
@@ -406,7 +413,7 @@ int db_idle_timeout_ms(void)
 {
 	int64_t left;
 
-	if (db.conn)
+	if (db.conn || (db.lazy && db.serial == 0))
 		return -1;
 	left = db.next_attempt_usec - log_now_usec();
 	return left <= 0 ? 0 : (int)((left + 999) / 1000);
@@ -414,7 +421,8 @@ int db_idle_timeout_ms(void)
 
 void db_idle_check(void)
 {
-	ensure_connected();
+	if (!db.lazy || db.serial > 0)
+		ensure_connected();
 }
 
 void db_disconnect(void)

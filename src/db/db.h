@@ -20,7 +20,8 @@ enum db_status {
 };
 
 /* Remembers the conninfo and the statements (tables of db_statement ended by a
- * {NULL, NULL} row, the list ended by NULL) and tries a first connection,
+ * {NULL, NULL} row, the list ended by NULL) and tries a first connection
+ * (unless db_connect_lazily),
  * named "program[pid]" in pg_stat_activity. A database that is down is not an
  * error: the worker retries. Returns 0, or -1 on no memory. */
 int db_init(const char *program, const char *conninfo, int statement_timeout_ms,
@@ -32,6 +33,12 @@ int db_init(const char *program, const char *conninfo, int statement_timeout_ms,
  * runs, planning every partition, which then stay in the backend's caches
  * (several MB) whichever plan it keeps. Call before db_init. */
 void db_custom_plans(void);
+
+/* Makes no connection until the first statement: for a pool whose requests
+ * are rare, whose idle sessions would each hold a backend's memory. Once it
+ * has connected, it reconnects between requests like any other. Call before
+ * db_init. */
+void db_connect_lazily(void);
 
 /* Prepares every statement on the connection now, as a check that each one
  * suits the schema (a statement is otherwise prepared when it first runs).
@@ -57,8 +64,9 @@ int db_ping(void);
  * socket (-1 without one) and sets *serial, which changes with each new
  * connection; the socket is readable when the server sent something (most
  * likely that it ended the session). db_idle_timeout_ms returns how long until
- * a reconnection is due (-1: never, there is a connection). When either comes,
- * db_idle_check reads what came and reconnects if the connection is gone. */
+ * a reconnection is due (-1: never, there is a connection, or a lazy one was
+ * never made). When either comes, db_idle_check reads what came and
+ * reconnects if the connection is gone. */
 int db_idle_socket(unsigned *serial);
 int db_idle_timeout_ms(void);
 void db_idle_check(void);

@@ -5,7 +5,8 @@
  * Environment: DATABASE_URL (libpq conninfo or URI; empty means libpq's
  * defaults), TELLTALE_STATEMENT_TIMEOUT_MS (default 5000), TELLTALE_READ_ONLY
  * and TELLTALE_READ_REPLICA (a read worker, and a main worker beside a read
- * pool: api/replica.h). */
+ * pool: api/replica.h), TELLTALE_CONNECT_LAZILY (1: connect at the first
+ * request, not at start; the replay pool's workers). */
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -269,6 +270,8 @@ int main(int argc, char **argv)
 		log_msg("cannot watch the listening socket");
 		return 1;
 	}
+	if (env_int("TELLTALE_CONNECT_LAZILY", 0))
+		db_connect_lazily();
 	if (db_init("telltale-worker", getenv("DATABASE_URL"),
 		    env_int("TELLTALE_STATEMENT_TIMEOUT_MS", 5000), routes_statements) != 0) {
 		log_msg("out of memory");

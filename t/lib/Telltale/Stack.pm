@@ -60,12 +60,14 @@ sub stack_at {
 # The pids of this stack's workers: `pgrep -f telltale-worker`, narrowed to the
 # children of the stack's multiwatch ($STATE_DIR/run/workers.pid) when that file
 # is there, else to the processes whose environment names TELLTALE_STATE_DIR.
+# worker_pids('replay-workers'): the replay pool's, and so on.
 sub worker_pids {
+	my ($pool) = @_;
 	my @all = grep { /^\d+$/ && $_ != $$ } split /\s+/, (`pgrep -f telltale-worker` // '');
 	my @workers = grep { (slurp("/proc/$_/comm") // '') =~ /^telltale-worke/ } @all;
 	my $state = $ENV{TELLTALE_STATE_DIR} // "\0none";
 	$state =~ s{/+\z}{};
-	my $parent = slurp("$state/run/workers.pid");
+	my $parent = slurp("$state/run/" . ($pool // 'workers') . '.pid');
 	my @mine;
 	if (defined $parent && $parent =~ /^\s*(\d+)\s*$/) {
 		my $ppid = $1;
