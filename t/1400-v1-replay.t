@@ -277,6 +277,7 @@ is($log->{request_headers}{Authorization}, $M, 'the logged Authorization header 
 
 {
 	my @before = worker_pids('replay-workers');
+	ok(@before >= 1, 'the stack runs a replay pool') or BAIL_OUT('no replay pool');
 	kill 'TERM', $before[0];
 	my @now;
 	wait_for(10, sub { @now = worker_pids('replay-workers'); @now == @before && !grep { $_ == $before[0] } @now });

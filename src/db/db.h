@@ -20,10 +20,10 @@ enum db_status {
 };
 
 /* Remembers the conninfo and the statements (tables of db_statement ended by a
- * {NULL, NULL} row, the list ended by NULL) and tries a first connection
- * (unless db_connect_lazily),
- * named "program[pid]" in pg_stat_activity. A database that is down is not an
- * error: the worker retries. Returns 0, or -1 on no memory. */
+ * {NULL, NULL} row, the list ended by NULL) and, unless db_connect_lazily was
+ * called, tries a first connection, named "program[pid]" in pg_stat_activity.
+ * A database that is down is not an error: the worker retries. Returns 0, or
+ * -1 on no memory. */
 int db_init(const char *program, const char *conninfo, int statement_timeout_ms,
 	    const struct db_statement *const *tables);
 
