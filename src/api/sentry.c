@@ -19,6 +19,7 @@
 #include "api/handler.h"
 #include "http/read.h"
 #include "pure/json.h"
+#include "pure/jsonspan.h"
 #include "pure/keys.h"
 #include "http/response.h"
 #include "pure/sentry_event.h"
@@ -122,38 +123,29 @@ static int ensure_id(char id[33], struct error *f)
 	return 0;
 }
 
-/* Parses an event payload under the body rules of docs/api.md. Returns the object
- * (the caller puts it), or NULL with *f filled. */
-static struct json_object *event_doc(const char *payload, size_t len, struct error *f)
+/* Checks an event payload under the body rules of docs/api.md. Returns 0, or
+ * -1 with *f filled. */
+static int check_event(const char *payload, size_t len, struct error *f)
 {
 	struct error err;
-	struct json_object *doc;
-	char *text;
+	size_t at;
 
-	if (len > STORE_LIMIT) {
-		error_set(f, 413, ERROR_TOO_LARGE, NULL, "an event is limited to %d bytes", STORE_LIMIT);
-		return NULL;
+	if (len > STORE_LIMIT)
+		return error_set(f, 413, ERROR_TOO_LARGE, NULL, "an event is limited to %d bytes", STORE_LIMIT);
+	if (json_check_body(payload, len, &err) != 0) {
+		/* A 422 naming a field is about a value inside the event; one
+		 * without a field is about the root (a string holding a NUL): not
+		 * an event. */
+		if (err.status == 400 || err.status == 413 || (err.status == 422 && err.field[0])) {
+			*f = err;
+			return -1;
+		}
+	} else {
+		at = jsonspan_blanks(payload, len, 0);
+		if (at < len && payload[at] == '{')
+			return 0;
 	}
-	/* json_parse_body wants a NUL after the text; an envelope's payload has none. */
-	text = malloc(len + 1);
-	if (!text) {
-		error_set(f, 500, ERROR_INTERNAL, NULL, "no memory");
-		return NULL;
-	}
-	memcpy(text, payload, len);
-	text[len] = '\0';
-	doc = json_parse_body(text, len, &err);
-	free(text);
-	if (json_object_is_type(doc, json_type_object))
-		return doc;
-	/* A 422 naming a field is about a value inside the event; one without a
-	 * field is about the root (null, a string holding a NUL): not an event. */
-	if (!doc && (err.status == 400 || err.status == 413 || (err.status == 422 && err.field[0])))
-		*f = err;
-	else
-		error_set(f, 400, ERROR_BAD_REQUEST, NULL, "an event must be a JSON object");
-	json_object_put(doc);
-	return NULL;
+	return error_set(f, 400, ERROR_BAD_REQUEST, NULL, "an event must be a JSON object");
 }
 
 /* Maps one event payload onto a row appended to rows. Its event_id is the
@@ -163,13 +155,12 @@ static int add_event_row(struct event_rows *rows, const char *payload, size_t le
 			 const char *fallback_id, const struct mask_fields *fields, char id[33],
 			 struct error *f)
 {
-	struct json_object *doc = event_doc(payload, len, f);
 	struct sentry_event ev = { 0 };
 	int rc = -1;
 
-	if (!doc)
+	if (check_event(payload, len, f) != 0)
 		return -1;
-	if (sentry_event_parse_masked(&ev, doc, handler_now_usec(), fields) != 0) {
+	if (sentry_event_parse_masked(&ev, payload, len, handler_now_usec(), fields) != 0) {
 		error_set(f, 500, ERROR_INTERNAL, NULL, "no memory");
 		goto out;
 	}
@@ -185,7 +176,6 @@ static int add_event_row(struct event_rows *rows, const char *payload, size_t le
 	rc = 0;
 out:
 	sentry_event_release(&ev);
-	json_object_put(doc);
 	return rc;
 }
 

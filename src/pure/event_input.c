@@ -323,10 +323,14 @@ static int append_json_string(struct event_rows *rows, const char *s, size_t len
 }
 
 /* ,"key": and the object as JSON text, when there is one. */
-static int append_object(struct event_rows *rows, const char *key, struct json_object *obj)
+/* key and obj's text; or key and text[0..len) as it is, when text is set. */
+static int append_object(struct event_rows *rows, const char *key, struct json_object *obj,
+			 const char *raw, size_t raw_len)
 {
 	const char *text;
 
+	if (raw)
+		return append_str(rows, key) != 0 ? -1 : append(rows, raw, raw_len);
 	if (!obj)
 		return 0;
 	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
@@ -392,11 +396,12 @@ int event_rows_add(struct event_rows *rows, const struct event_input *ev)
 	    append_str(rows, ",\"level\":\"") != 0 || append_str(rows, level_names[ev->level]) != 0 ||
 	    append_str(rows, "\",\"message\":") != 0 ||
 	    append_json_string(rows, ev->message, ev->message_len) != 0 ||
-	    append_object(rows, ",\"stack\":", ev->stack) != 0 ||
-	    append_object(rows, ",\"tags\":", ev->tags) != 0 ||
+	    append_object(rows, ",\"stack\":", ev->stack, ev->stack_text, ev->stack_text_len) != 0 ||
+	    append_object(rows, ",\"tags\":", ev->tags, NULL, 0) != 0 ||
 	    append_text(rows, ",\"environment\":", ev->environment) != 0 ||
 	    append_text(rows, ",\"release\":", ev->release) != 0 ||
-	    append_object(rows, ",\"context\":", ev->context) != 0 ||
+	    append_object(rows, ",\"context\":", ev->context, ev->context_text,
+			  ev->context_text_len) != 0 ||
 	    append_fingerprint(rows, ev) != 0 || append_str(rows, "}") != 0)
 		return -1;
 	rows->count++;

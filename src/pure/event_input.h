@@ -37,6 +37,13 @@ struct event_input {
 	struct json_object *fingerprint; /* lent: the client's, an array of strings; or NULL */
 	struct json_object *context;    /* lent: a Sentry event's request, contexts,
 	                                   breadcrumbs, user and extra, masked; or NULL */
+	/* Lent: JSON text stored in place of stack, or of context, when set (a
+	 * Sentry event's, masked in the text); stack still holds what the
+	 * fingerprint reads. */
+	const char *stack_text;
+	size_t stack_text_len;
+	const char *context_text;
+	size_t context_text_len;
 };
 
 /* An environment is 1 to this many characters, a release 1 to the other. */

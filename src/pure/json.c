@@ -18,8 +18,8 @@ static const char *jsoncheck_message(enum jsoncheck_status st)
 	}
 }
 
-/* jsoncheck's verdict on a body, in *err. Returns 0 when it passes. */
-static int check_body(const char *text, size_t len, struct error *err)
+/* jsoncheck's verdict on a body, in *err (json.h). */
+int json_check_body(const char *text, size_t len, struct error *err)
 {
 	struct jsoncheck_result check;
 
@@ -39,8 +39,8 @@ static void syntax_error(struct error *err)
 	error_set(err, 400, ERROR_BAD_REQUEST, NULL, "%s", jsoncheck_message(JSONCHECK_SYNTAX));
 }
 
-/* The whole of a checked body as one document, in json-c's strict mode. */
-static struct json_object *parse_document(const char *text, size_t len, struct error *err)
+/* The whole of a checked body as one document (json.h). */
+struct json_object *json_parse_checked(const char *text, size_t len, struct error *err)
 {
 	struct json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH + 1);
 	struct json_object *doc;
@@ -49,7 +49,7 @@ static struct json_object *parse_document(const char *text, size_t len, struct e
 		syntax_error(err);
 		return NULL;
 	}
-	/* No flags: check_body has held the text to RFC 8259 and UTF-8 already,
+	/* No flags: json_check_body has held the text to RFC 8259 and UTF-8 already,
 	 * and json-c's own strict and UTF-8 checks cost a 46 KB event 0.6 M
 	 * instructions more. */
 	json_tokener_set_flags(tok, 0);
@@ -67,7 +67,7 @@ static struct json_object *parse_document(const char *text, size_t len, struct e
 
 struct json_object *json_parse_body(const char *text, size_t len, struct error *err)
 {
-	return check_body(text, len, err) == 0 ? parse_document(text, len, err) : NULL;
+	return json_check_body(text, len, err) == 0 ? json_parse_checked(text, len, err) : NULL;
 }
 
 static size_t skip_space(const char *text, size_t len, size_t at)
@@ -90,7 +90,7 @@ static int parse_elements(const char *text, size_t len, size_t at, json_each_fn 
 		syntax_error(err);
 		return -1;
 	}
-	json_tokener_set_flags(tok, 0);         /* checked already, as in parse_document */
+	json_tokener_set_flags(tok, 0);         /* checked already, as in json_parse_checked */
 	at = skip_space(text, len, at + 1);
 	for (long i = 0; rc == 0 && at < len && text[at] != ']'; i++) {
 		struct json_object *elem;
@@ -124,11 +124,11 @@ int json_parse_each(const char *text, size_t len, size_t single_max, json_each_f
 	if (text[at] != '[' && len > single_max)
 		return error_set(err, 413, ERROR_TOO_LARGE, NULL,
 				 "a body that is not an array is limited to %zu bytes", single_max);
-	if (check_body(text, len, err) != 0)
+	if (json_check_body(text, len, err) != 0)
 		return -1;
 	if (text[at] == '[')
 		return parse_elements(text, len, at, each, ctx, err);
-	if (!(doc = parse_document(text, len, err)))
+	if (!(doc = json_parse_checked(text, len, err)))
 		return -1;
 	rc = each(doc, -1, ctx);
 	json_object_put(doc);

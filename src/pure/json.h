@@ -18,6 +18,13 @@
  * Returns the document (the caller puts it), or NULL and fills *err. */
 struct json_object *json_parse_body(const char *text, size_t len, struct error *err);
 
+/* json_parse_body in two steps: the check alone (0 when text passes, else -1
+ * with *err filled), and the parse of text that has passed it, or that is
+ * made of parts of such text (NULL, with *err filled, when it does not parse
+ * or is null). */
+int json_check_body(const char *text, size_t len, struct error *err);
+struct json_object *json_parse_checked(const char *text, size_t len, struct error *err);
+
 /* Called by json_parse_each with each value, which it must not keep: index
  * counts the elements of an array from 0, and is -1 for a body that is not
  * an array. Returns 0 to go on, or a positive number to stop. */

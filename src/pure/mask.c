@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pure/buf.h"
+#include "pure/jsonspan.h"
 #include "pure/urlcode.h"
 
 
@@ -284,87 +285,6 @@ static int integer_is_card(const char *s, size_t n)
 
 /* --- JSON text ----------------------------------------------------------------- */
 
-/* Just past the string whose opening quote is at s[i] (or n when cut short). */
-static size_t string_end(const char *s, size_t n, size_t i)
-{
-	for (i++; i < n; i++) {
-		if (s[i] == '\\')
-			i++;
-		else if (s[i] == '"')
-			return i + 1;
-	}
-	return n;
-}
-
-static size_t skip_blanks(const char *s, size_t n, size_t i)
-{
-	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
-		i++;
-	return i;
-}
-
-/* Just past the scalar (number or literal) at s[i]. */
-static size_t scalar_end(const char *s, size_t n, size_t i)
-{
-	while (i < n && !strchr(",:}] \t\r\n", s[i]))
-		i++;
-	return i;
-}
-
-/* Just past the value at s[i]: a string, a container up to its matching
- * bracket (counted, strings skipped), or a scalar. */
-static size_t value_end(const char *s, size_t n, size_t i)
-{
-	size_t depth = 0;
-
-	if (i >= n)
-		return n;
-	if (s[i] == '"')
-		return string_end(s, n, i);
-	if (s[i] != '{' && s[i] != '[')
-		return scalar_end(s, n, i);
-	while (i < n) {
-		if (s[i] == '"') {
-			i = string_end(s, n, i);
-			continue;
-		}
-		if (s[i] == '{' || s[i] == '[')
-			depth++;
-		else if ((s[i] == '}' || s[i] == ']') && --depth == 0)
-			return i + 1;
-		i++;
-	}
-	return n;
-}
-
-/* Resolves the escapes of a key's raw text s[0..n) into out (n + 1 bytes)
- * well enough to compare names: an escape beyond ASCII becomes '?'. */
-static size_t decode_key(const char *s, size_t n, char *out)
-{
-	size_t len = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		unsigned long u;
-		char hex[5];
-
-		if (s[i] != '\\' || i + 1 >= n) {
-			out[len++] = s[i];
-			continue;
-		}
-		i++;
-		if (s[i] != 'u' || i + 4 >= n) {
-			out[len++] = s[i] == 'n' ? '\n' : s[i] == 't' ? '\t' : s[i];
-			continue;
-		}
-		memcpy(hex, s + i + 1, 4);
-		hex[4] = '\0';
-		u = strtoul(hex, NULL, 16);
-		out[len++] = u > 0 && u < 0x80 ? (char)u : '?';
-		i += 4;
-	}
-	return len;
-}
-
 /* 1 when the key with raw text s[0..n) is sensitive. Without memory to
  * decode it, the key counts as sensitive: masking too much is the safe fault. */
 static int key_sensitive(const char *s, size_t n, const struct mask_fields *extra)
@@ -375,7 +295,7 @@ static int key_sensitive(const char *s, size_t n, const struct mask_fields *extr
 
 	if (!key)
 		return 1;
-	sensitive = mask_sensitive(extra, key, decode_key(s, n, key));
+	sensitive = mask_sensitive(extra, key, jsonspan_decode_key(s, n, key));
 	if (key != small)
 		free(key);
 	return sensitive;
@@ -386,23 +306,21 @@ static int key_sensitive(const char *s, size_t n, const struct mask_fields *extr
 static size_t put_string(struct buf *b, const char *s, size_t n, size_t i,
 			 const struct mask_fields *extra)
 {
-	size_t end = string_end(s, n, i);
-	size_t colon = skip_blanks(s, n, end), value;
+	size_t end = jsonspan_string_end(s, n, i);
+	size_t colon = jsonspan_blanks(s, n, end), value;
 
 	if (colon >= n || s[colon] != ':' || end - i < 2 ||
 	    !key_sensitive(s + i + 1, end - i - 2, extra)) {
 		put_cards(b, s + i, end - i);
 		return end;
 	}
-	value = skip_blanks(s, n, colon + 1);
+	value = jsonspan_blanks(s, n, colon + 1);
 	buf_put(b, s + i, value - i);
 	buf_puts(b, "\"" MASK_VALUE "\"");
-	return value_end(s, n, value);
+	return jsonspan_value_end(s, n, value);
 }
 
-/* The JSON text s[0..n) with sensitive keys' values and card numbers masked. */
-static char *mask_json_text(const char *s, size_t n, size_t *out_len,
-			    const struct mask_fields *extra)
+char *mask_json_text(const char *s, size_t n, size_t *out_len, const struct mask_fields *extra)
 {
 	struct buf b = { 0 };
 	size_t i = 0, copied = 0;
@@ -418,7 +336,7 @@ static char *mask_json_text(const char *s, size_t n, size_t *out_len,
 		if (s[i] == '"') {
 			end = put_string(&b, s, n, i, extra);
 		} else {
-			end = scalar_end(s, n, i);
+			end = jsonspan_scalar_end(s, n, i);
 			if (integer_is_card(s + i, end - i))
 				buf_puts(&b, "\"" MASK_VALUE "\"");
 			else
@@ -440,7 +358,7 @@ static int json_looking(const char *text, size_t len)
 {
 	size_t i = len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
 
-	i = skip_blanks(text, len, i);
+	i = jsonspan_blanks(text, len, i);
 	return i < len && (text[i] == '{' || text[i] == '[');
 }
 

@@ -63,6 +63,14 @@ char *mask_cards(const char *text, size_t len, size_t *out_len, size_t *masked);
 char *mask_body(const char *text, size_t len, size_t *out_len,
 		const struct mask_fields *extra);
 
+/* The JSON text s[0..n) with what mask_json would mask in its tree masked in
+ * the text: the value of every sensitive key, at any depth, replaced by the
+ * string MASK_VALUE, and card numbers masked in strings and integers; the
+ * layout kept. As the text is not decoded, digits written as \u escapes are
+ * not seen. Returns a new NUL-terminated string (the caller frees it) and sets
+ * *out_len, or NULL on no memory. */
+char *mask_json_text(const char *s, size_t n, size_t *out_len, const struct mask_fields *extra);
+
 /* A copy of a URL (or a path) whose query string, and a fragment of
  * name=value pairs, has the value of each sensitive parameter replaced by
  * MASK_VALUE and card numbers in the other values masked (decoded first, so

@@ -6,6 +6,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pure/buf.h"
+#include "pure/json.h"
+#include "pure/jsonspan.h"
 #include "pure/mask.h"
 #include "pure/timefmt.h"
 #include "pure/utf8.h"
@@ -430,17 +433,319 @@ static void map_grouping(struct sentry_event *ev, struct json_object *doc)
 		ev->input.fingerprint = v;
 }
 
-int sentry_event_parse(struct sentry_event *ev, struct json_object *doc, int64_t now_usec)
+/* --- the event's text ---------------------------------------------------------
+ *
+ * A large event is mostly its exception's frames and its breadcrumbs, which
+ * are stored as they came, masked. Building a tree of them cost the worker
+ * three quarters of an event's work, so the tree is made of a light copy of
+ * the text: the members the readers above read, the exception values cut to
+ * what the message and the fingerprint read, no breadcrumbs. The stack and the
+ * breadcrumbs are masked in the text and written out from there. */
+
+/* The top-level members the readers above read, besides the exception. */
+static const char *const read_members[] = {
+	"event_id", "level", "timestamp", "logentry", "message", "tags", "environment",
+	"release", "platform", "server_name", "sdk", "request", "contexts", "user", "extra",
+	"fingerprint",
+};
+
+/* The members of a frame and of an exception value that the fingerprint and
+ * the message read (pure/fingerprint.c). */
+static const char *const frame_members[] = { "function", "module", "filename", "file", "in_app" };
+static const char *const value_members[] = { "type", "value" };
+
+static int key_in(const char *s, const struct jsonspan *key, const char *const *names, size_t count)
 {
-	return sentry_event_parse_masked(ev, doc, now_usec, NULL);
+	for (size_t i = 0; i < count; i++)
+		if (jsonspan_key_is(s, key, names[i]))
+			return 1;
+	return 0;
 }
 
-int sentry_event_parse_masked(struct sentry_event *ev, struct json_object *doc, int64_t now_usec,
+static void put_member(struct buf *b, const char *s, const struct jsonspan *key, int *first)
+{
+	buf_puts(b, *first ? "\"" : ",\"");
+	buf_put(b, s + key->at, key->end - key->at);
+	buf_puts(b, "\":");
+	*first = 0;
+}
+
+/* The light copies below read the value at s[at] once, going into what they
+ * keep and past the rest, and return where it ends. */
+
+/* The value at s[at] as it is. */
+static size_t put_value(struct buf *b, const char *s, size_t n, size_t at)
+{
+	size_t end = jsonspan_value_end(s, n, at);
+
+	buf_put(b, s + at, end - at);
+	return end;
+}
+
+/* An object's members among names, as they are; null for any other value. */
+static size_t put_light_object(struct buf *b, const char *s, size_t n, size_t at,
+			       const char *const *names, size_t count)
+{
+	struct jsonspan key;
+	int first = 1;
+
+	if (s[at] != '{') {
+		buf_puts(b, "null");
+		return jsonspan_value_end(s, n, at);
+	}
+	buf_puts(b, "{");
+	while (jsonspan_member_at(s, n, &at, &key)) {
+		if (key_in(s, &key, names, count)) {
+			put_member(b, s, &key, &first);
+			at = put_value(b, s, n, at);
+		} else {
+			at = jsonspan_value_end(s, n, at);
+		}
+	}
+	buf_puts(b, "}");
+	return jsonspan_close(s, n, at);
+}
+
+/* frames: each frame with the members the fingerprint reads; as many frames,
+ * in order; a frame that is no object is null, as are frames that are no
+ * array. */
+static size_t put_light_frames(struct buf *b, const char *s, size_t n, size_t at)
+{
+	int first = 1;
+
+	if (s[at] != '[') {
+		buf_puts(b, "null");
+		return jsonspan_value_end(s, n, at);
+	}
+	buf_puts(b, "[");
+	while (jsonspan_element_at(s, n, &at)) {
+		buf_puts(b, first ? "" : ",");
+		first = 0;
+		at = put_light_object(b, s, n, at, frame_members,
+				      sizeof(frame_members) / sizeof(frame_members[0]));
+	}
+	buf_puts(b, "]");
+	return jsonspan_close(s, n, at);
+}
+
+/* A stacktrace: its frames. */
+static size_t put_light_trace(struct buf *b, const char *s, size_t n, size_t at)
+{
+	struct jsonspan key;
+	int first = 1;
+
+	if (s[at] != '{') {
+		buf_puts(b, "null");
+		return jsonspan_value_end(s, n, at);
+	}
+	buf_puts(b, "{");
+	while (jsonspan_member_at(s, n, &at, &key)) {
+		if (jsonspan_key_is(s, &key, "frames")) {
+			put_member(b, s, &key, &first);
+			at = put_light_frames(b, s, n, at);
+		} else {
+			at = jsonspan_value_end(s, n, at);
+		}
+	}
+	buf_puts(b, "}");
+	return jsonspan_close(s, n, at);
+}
+
+/* An exception value: its type and value, its frames and its stacktrace's;
+ * null for a value that is no object. */
+static size_t put_light_value(struct buf *b, const char *s, size_t n, size_t at)
+{
+	struct jsonspan key;
+	int first = 1;
+
+	if (s[at] != '{') {
+		buf_puts(b, "null");
+		return jsonspan_value_end(s, n, at);
+	}
+	buf_puts(b, "{");
+	while (jsonspan_member_at(s, n, &at, &key)) {
+		if (key_in(s, &key, value_members, sizeof(value_members) / sizeof(value_members[0]))) {
+			put_member(b, s, &key, &first);
+			at = put_value(b, s, n, at);
+		} else if (jsonspan_key_is(s, &key, "frames")) {
+			put_member(b, s, &key, &first);
+			at = put_light_frames(b, s, n, at);
+		} else if (jsonspan_key_is(s, &key, "stacktrace")) {
+			put_member(b, s, &key, &first);
+			at = put_light_trace(b, s, n, at);
+		} else {
+			at = jsonspan_value_end(s, n, at);
+		}
+	}
+	buf_puts(b, "}");
+	return jsonspan_close(s, n, at);
+}
+
+/* The exception values at s[at], an array, as a bare list of light values;
+ * sets *values to their span. */
+static size_t put_light_values(struct buf *b, const char *s, size_t n, size_t at,
+			       struct jsonspan *values)
+{
+	int first = 1;
+
+	values->at = at;
+	buf_puts(b, "[");
+	while (jsonspan_element_at(s, n, &at)) {
+		buf_puts(b, first ? "" : ",");
+		first = 0;
+		at = put_light_value(b, s, n, at);
+	}
+	buf_puts(b, "]");
+	return values->end = jsonspan_close(s, n, at);
+}
+
+/* The exception at s[at]: exception.values (the last of either name wins,
+ * as in a tree), or exception as a bare list, as a bare list of light
+ * values, its span in *values; else null, and *values empty. */
+static size_t put_light_exception(struct buf *b, const char *s, size_t n, size_t at,
+				  struct jsonspan *values)
+{
+	struct jsonspan key;
+	size_t list = 0;
+	int found = 0;
+
+	values->at = values->end = 0;
+	if (s[at] == '[')
+		return put_light_values(b, s, n, at, values);
+	if (s[at] != '{') {
+		buf_puts(b, "null");
+		return jsonspan_value_end(s, n, at);
+	}
+	/* The last "values" is the one read: found first, copied after. */
+	while (jsonspan_member_at(s, n, &at, &key)) {
+		if (jsonspan_key_is(s, &key, "values")) {
+			found = s[at] == '[';
+			list = at;
+		}
+		at = jsonspan_value_end(s, n, at);
+	}
+	if (found)
+		put_light_values(b, s, n, list, values);
+	else
+		buf_puts(b, "null");
+	return jsonspan_close(s, n, at);
+}
+
+/* The light copy of the event text s[0..n), which must be an object; the
+ * span of its exception values (the last exception's) and of its (last)
+ * breadcrumbs (empty: none). */
+static char *light_text(const char *s, size_t n, struct jsonspan *values, struct jsonspan *breadcrumbs)
+{
+	struct buf b = { 0 };
+	struct jsonspan key;
+	size_t at = jsonspan_blanks(s, n, 0);
+	int first = 1;
+
+	values->at = values->end = breadcrumbs->at = breadcrumbs->end = 0;
+	buf_puts(&b, "{");
+	while (jsonspan_member_at(s, n, &at, &key)) {
+		if (jsonspan_key_is(s, &key, "exception")) {
+			put_member(&b, s, &key, &first);
+			at = put_light_exception(&b, s, n, at, values);
+		} else if (jsonspan_key_is(s, &key, "breadcrumbs")) {
+			breadcrumbs->at = at;
+			at = breadcrumbs->end = jsonspan_value_end(s, n, at);
+		} else if (key_in(s, &key, read_members, sizeof(read_members) / sizeof(read_members[0]))) {
+			put_member(&b, s, &key, &first);
+			at = put_value(&b, s, n, at);
+		} else {
+			at = jsonspan_value_end(s, n, at);
+		}
+	}
+	buf_puts(&b, "}");
+	return buf_finish(&b, NULL);
+}
+
+/* {"values":[...]}: the exception values (values, an array's span) that
+ * are objects, masked in the text; NULL in *out when there are none. Returns
+ * 0, or -1 on no memory. */
+static int stack_text(const char *s, size_t n, const struct jsonspan *values,
+		      const struct mask_fields *extra, char **out, size_t *out_len)
+{
+	struct buf b = { 0 };
+	struct jsonspan v;
+	size_t at = values->at, count = 0;
+
+	*out = NULL;
+	if (values->at == values->end)
+		return 0;
+	buf_puts(&b, "{\"values\":[");
+	while (jsonspan_next_element(s, n, &at, &v)) {
+		size_t len;
+		char *masked;
+
+		if (s[v.at] != '{')
+			continue;
+		if (!(masked = mask_json_text(s + v.at, v.end - v.at, &len, extra))) {
+			free(buf_finish(&b, NULL));
+			return -1;
+		}
+		buf_puts(&b, count++ ? "," : "");
+		buf_put(&b, masked, len);
+		free(masked);
+	}
+	buf_puts(&b, "]}");
+	*out = buf_finish(&b, out_len);
+	if (!*out)
+		return -1;
+	if (count == 0) {
+		free(*out);
+		*out = NULL;
+	}
+	return 0;
+}
+
+/* The context as text: the tree's members (masked already) and the
+ * breadcrumbs, masked in the text. Returns 0, or -1 on no memory. */
+static int context_text(struct sentry_event *ev, const char *s, const struct jsonspan *breadcrumbs,
+			const struct mask_fields *extra)
+{
+	const char *members = ev->input.context ? json_text(ev->input.context) : "{}";
+	size_t len, members_len = strlen(members);
+	struct buf b = { 0 };
+	char *masked;
+
+	if (breadcrumbs->at == breadcrumbs->end ||
+	    (breadcrumbs->end - breadcrumbs->at == 4 && memcmp(s + breadcrumbs->at, "null", 4) == 0))
+		return 0;       /* a null member is left out, as the tree's readers do */
+	if (!(masked = mask_json_text(s + breadcrumbs->at, breadcrumbs->end - breadcrumbs->at, &len, extra)))
+		return -1;
+	buf_put(&b, members, members_len - 1);
+	buf_puts(&b, members_len > 2 ? ",\"breadcrumbs\":" : "\"breadcrumbs\":");
+	buf_put(&b, masked, len);
+	buf_puts(&b, "}");
+	free(masked);
+	ev->context_buf = buf_finish(&b, &ev->input.context_text_len);
+	ev->input.context_text = ev->context_buf;
+	return ev->context_buf ? 0 : -1;
+}
+
+int sentry_event_parse(struct sentry_event *ev, const char *text, size_t len, int64_t now_usec)
+{
+	return sentry_event_parse_masked(ev, text, len, now_usec, NULL);
+}
+
+int sentry_event_parse_masked(struct sentry_event *ev, const char *text, size_t len, int64_t now_usec,
 			      const struct mask_fields *extra)
 {
+	struct jsonspan values, breadcrumbs;
+	struct error err;
+	struct json_object *doc;
+	char *light;
 	const char *id;
 
 	memset(ev, 0, sizeof(*ev));
+	if (!text || jsonspan_blanks(text, len, 0) >= len || text[jsonspan_blanks(text, len, 0)] != '{')
+		return -1;
+	if (!(light = light_text(text, len, &values, &breadcrumbs)))
+		return -1;
+	doc = ev->doc = json_parse_checked(light, strlen(light), &err);
+	free(light);
 	if (!json_object_is_type(doc, json_type_object))
 		return -1;
 	id = string_field(doc, "event_id", NULL);
@@ -449,8 +754,11 @@ int sentry_event_parse_masked(struct sentry_event *ev, struct json_object *doc, 
 	ev->input.level = sentry_event_level(string_field(doc, "level", NULL));
 	ev->input.occurred_at = map_time(doc, now_usec);
 	if (map_message(ev, doc) != 0 || map_stack(ev, doc, extra) != 0 || map_tags(ev, doc) != 0 ||
-	    map_context(ev, doc, extra) != 0)
+	    map_context(ev, doc, extra) != 0 ||
+	    stack_text(text, len, &values, extra, &ev->stack_buf, &ev->input.stack_text_len) != 0 ||
+	    context_text(ev, text, &breadcrumbs, extra) != 0)
 		return -1;
+	ev->input.stack_text = ev->stack_buf;
 	map_grouping(ev, doc);
 	return 0;
 }
@@ -460,10 +768,9 @@ void sentry_event_release(struct sentry_event *ev)
 	json_object_put(ev->input.stack);
 	json_object_put(ev->input.tags);
 	json_object_put(ev->input.context);
+	json_object_put(ev->doc);
 	free(ev->message_buf);
-	ev->input.stack = NULL;
-	ev->input.tags = NULL;
-	ev->input.context = NULL;
-	ev->message_buf = NULL;
-	ev->input.message = NULL;
+	free(ev->stack_buf);
+	free(ev->context_buf);
+	memset(ev, 0, sizeof(*ev));
 }

@@ -143,7 +143,9 @@ static const struct mapping_case cases[] = {
 static void field_text(const struct sentry_event *ev, enum field f, char *out, size_t size)
 {
 	char buf[TIMEFMT_BUFSIZE];
-	struct json_object *obj = f == F_STACK ? ev->input.stack : ev->input.tags;
+	/* The stored stack is text: compared in json-c's compact form. */
+	struct json_object *stored = ev->input.stack_text ? json_tokener_parse(ev->input.stack_text) : NULL;
+	struct json_object *obj = f == F_STACK ? stored : ev->input.tags;
 
 	switch (f) {
 	case F_LEVEL:
@@ -164,6 +166,7 @@ static void field_text(const struct sentry_event *ev, enum field f, char *out, s
 		snprintf(out, size, "%s", ev->input.event_id);
 		break;
 	}
+	json_object_put(stored);
 }
 
 static void test_mapping(void)
@@ -179,7 +182,7 @@ static void test_mapping(void)
 			printf("#   the case's body is not JSON\n");
 			continue;
 		}
-		if (sentry_event_parse(&ev, doc, NOW_USEC) == 0)
+		if (sentry_event_parse(&ev, cases[i].body, strlen(cases[i].body), NOW_USEC) == 0)
 			field_text(&ev, cases[i].field, got, sizeof(got));
 		is_str(got, cases[i].want, name);
 		sentry_event_release(&ev);
@@ -189,20 +192,26 @@ static void test_mapping(void)
 
 static void test_refused(void)
 {
-	static const char *bodies[] = { "[]", "\"event\"", "42", "true" };
+	static const char *bodies[] = { "[]", "\"event\"", "42", "true", "null", "  [{}]" };
 	struct sentry_event ev;
 
 	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
-		struct json_object *doc = json_tokener_parse(bodies[i]);
 		char name[64];
 
 		snprintf(name, sizeof(name), "%s is not an event", bodies[i]);
-		ok(sentry_event_parse(&ev, doc, NOW_USEC) == -1, name);
+		ok(sentry_event_parse(&ev, bodies[i], strlen(bodies[i]), NOW_USEC) == -1, name);
 		sentry_event_release(&ev);
-		json_object_put(doc);
 	}
-	ok(sentry_event_parse(&ev, NULL, NOW_USEC) == -1, "null is not an event");
+	ok(sentry_event_parse(&ev, NULL, 0, NOW_USEC) == -1, "no text is not an event");
 	sentry_event_release(&ev);
+}
+
+/* sentry_event_parse of doc's text. */
+static int parse_tree(struct sentry_event *ev, struct json_object *doc)
+{
+	const char *text = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN);
+
+	return sentry_event_parse(ev, text, strlen(text), NOW_USEC);
 }
 
 /* Long messages are cut at a character boundary, whichever source they have. */
@@ -221,7 +230,7 @@ static void test_message_cut(void)
 	text[n] = '\0';
 	doc = json_object_new_object();
 	json_object_object_add(doc, "message", json_object_new_string(text));
-	sentry_event_parse(&ev, doc, NOW_USEC);
+	parse_tree(&ev, doc);
 	is_int(ev.input.message_len, EVENT_MESSAGE_MAX - 1, "a long message is cut before the split character");
 	sentry_event_release(&ev);
 	json_object_put(doc);
@@ -232,7 +241,7 @@ static void test_message_cut(void)
 	json_object_object_add(exc, "value", json_object_new_string(text));
 	json_object_object_add(doc, "exception", json_object_new_array());
 	json_object_array_add(json_object_object_get(doc, "exception"), exc);
-	sentry_event_parse(&ev, doc, NOW_USEC);
+	parse_tree(&ev, doc);
 	ok(ev.input.message_len == EVENT_MESSAGE_MAX && strncmp(ev.input.message, "T: a", 4) == 0,
 	   "an exception message is cut too (\"T: a\" shifts the boundary by three bytes)");
 	sentry_event_release(&ev);
@@ -243,18 +252,19 @@ static void test_message_cut(void)
 /* The stack and tags are the event's own: they outlive the document. */
 static void test_ownership(void)
 {
-	struct json_object *doc = json_tokener_parse(
+	char *text = strdup(
 		"{\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\",\"level\":\"warning\",\"message\":\"m\","
 		"\"tags\":{\"a\":\"b\"},\"exception\":[{\"type\":\"E\",\"stacktrace\":{\"frames\":[{\"lineno\":1}]}}]}");
 	struct sentry_event ev;
 	struct event_rows rows;
 
-	/* The message is lent from the document; the stack and tags are the
-	 * event's own, and the text keeps what it needs of all three. */
-	sentry_event_parse(&ev, doc, NOW_USEC);
+	/* The text may go as soon as the event is parsed; the rows keep what
+	 * they need of the event. */
+	sentry_event_parse(&ev, text, strlen(text), NOW_USEC);
+	memset(text, ' ', strlen(text));
+	free(text);
 	event_rows_init(&rows);
 	ok(event_rows_add(&rows, &ev.input) == 0, "the event is written out");
-	json_object_put(doc);
 	sentry_event_release(&ev);
 	sentry_event_release(&ev);
 	static const char written[] =
@@ -270,25 +280,191 @@ static void test_ownership(void)
 /* A frame's vars are scrubbed before the stack is kept. */
 static void test_vars_scrubbed(void)
 {
-	struct json_object *doc = json_tokener_parse(
+	static const char body[] =
 		"{\"exception\":{\"values\":[{\"type\":\"E\",\"value\":\"card 4111 1111 1111 1111\","
 		"\"stacktrace\":{\"frames\":[{\"function\":\"login\",\"vars\":"
-		"{\"password\":\"hunter2\",\"user\":\"u\",\"api_key\":\"k\"}}]}}]}}");
+		"{\"password\":\"hunter2\",\"user\":\"u\",\"api_key\":\"k\"}}]}}]}}";
 	struct sentry_event ev = { 0 };
 	const char *text;
 
-	ok(doc && sentry_event_parse(&ev, doc, NOW_USEC) == 0 && ev.input.stack, "an event with frame vars");
-	text = ev.input.stack ? json_object_to_json_string_ext(ev.input.stack, JSON_C_TO_STRING_PLAIN) : "";
+	ok(sentry_event_parse(&ev, body, strlen(body), NOW_USEC) == 0 && ev.input.stack_text,
+	   "an event with frame vars");
+	text = ev.input.stack_text ? ev.input.stack_text : "";
 	ok(!strstr(text, "hunter2") && !strstr(text, "\"k\"") && strstr(text, "\"password\":\"" MASK_VALUE "\""),
 	   "  its sensitive vars are masked");
 	ok(strstr(text, "\"user\":\"u\"") != NULL, "  the others kept");
 	ok(!strstr(text, "4111"), "  and a card number in the exception's value masked");
 	sentry_event_release(&ev);
-	json_object_put(doc);
+}
+
+/* What a tree of the whole event makes of it: the exception values that
+ * are objects, masked as json-c values; and the breadcrumbs, masked. */
+static struct json_object *tree_stack(struct json_object *doc)
+{
+	struct json_object *exc = json_object_object_get(doc, "exception"), *values = exc, *out, *arr;
+
+	if (json_object_is_type(exc, json_type_object))
+		values = json_object_object_get(exc, "values");
+	if (!json_object_is_type(values, json_type_array))
+		return NULL;
+	arr = json_object_new_array();
+	for (size_t i = 0; i < json_object_array_length(values); i++)
+		if (json_object_is_type(json_object_array_get_idx(values, i), json_type_object))
+			json_object_array_add(arr, json_object_get(json_object_array_get_idx(values, i)));
+	out = json_object_new_object();
+	json_object_object_add(out, "values", arr);
+	mask_json(out, NULL);
+	return out;
+}
+
+static const char *compact(struct json_object *obj)
+{
+	return obj ? json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+		   : "(none)";
+}
+
+/* The event's row as event_rows_add writes it. */
+static char *row_of(const struct event_input *input)
+{
+	struct event_rows rows;
+	char *text;
+
+	event_rows_init(&rows);
+	text = event_rows_add(&rows, input) == 0 ? strdup(event_rows_text(&rows)) : NULL;
+	event_rows_free(&rows);
+	return text;
+}
+
+/* The text of a member of a row ("fp", "title", "culprit") up to its end. */
+static void row_member(const char *row, const char *name, char *out, size_t size)
+{
+	char key[32];
+	const char *at;
+
+	snprintf(key, sizeof(key), "\"%s\":", name);
+	at = row ? strstr(row, key) : NULL;
+	snprintf(out, size, "%.*s", at ? (int)strcspn(at + strlen(key), ",}") : 0, at ? at + strlen(key) : "");
+}
+
+/* "case I: what", for the cases of test_text_as_tree. */
+static const char *label(size_t i, const char *what)
+{
+	static char buf[128];
+
+	snprintf(buf, sizeof(buf), "case %zu: %s", i, what);
+	return buf;
+}
+
+/* The event's text is masked and cut without a tree of it: what is stored,
+ * and what the fingerprint, the title and the culprit are, must be what a
+ * tree of the whole event gives, for the shapes of text a tree would read
+ * alike and a scan could read differently. */
+static void test_text_as_tree(void)
+{
+	static const char *const bodies[] = {
+		/* vars with sensitive names, some escaped; card numbers as strings
+		 * and as integers; brackets and quotes inside strings; a value
+		 * that is no object; frames beside and inside the stacktrace */
+		("{\"message\":\"m\",\"exception\":{\"values\":[7,{\"type\":\"KeyError\",\"value\":\"x \\\"]}\\\" y\","
+		"\"module\":\"app.views\",\"stacktrace\":{\"frames\":[{\"function\":\"a\",\"module\":\"app.a\","
+		"\"in_app\":true,\"vars\":{\"password\":\"p\",\"pass\\u0077ord\":\"q\",\"X_Api_Key\":\"k\","
+		"\"card\":\"4111 1111 1111 1111\",\"n\":4111111111111111,\"list\":[1,\"]\",{\"token\":[1,2]}],"
+		"\"ok\":\"\\u00e9t\\u00e9 }{\"}},\"x\",null,{\"filename\":\"b.py\",\"function\":\"b\","
+		"\"in_app\":false,\"context_line\":\"  return {'a': [1, 2]}\"}]}},"
+		"{\"type\":\"ValueError\",\"value\":\"bad\",\"frames\":[{\"function\":\"c\",\"file\":\"c.js\"}]}]},"
+		"\"breadcrumbs\":{\"values\":[{\"message\":\"card 5555555555554444\",\"data\":{\"session\":\"s\","
+		"\"id\":1}},\"x\",[]]},\"threads\":{\"values\":[{\"stacktrace\":{\"frames\":[{\"function\":\"t\"}]}}]}}"),
+		/* the last of a repeated member wins, escaped names included;
+		 * blanks between every token */
+		("{ \"exception\" : [ { \"type\" : \"First\" } ] , \"br\\u0065adcrumbs\" : [ 1 ] ,\n"
+		"  \"exc\\u0065ption\" : { \"values\" : [ { \"type\" : \"Second\" , \"value\" : \"v\" ,"
+		" \"stacktrace\" : { \"frames\" : [ { \"function\" : \"f\" , \"module\" : \"m\" } ] } } ] ,"
+		" \"values\" : [ { \"type\" : \"Third\" , \"secret\" : { \"a\" : 1 } } ] } ,"
+		" \"breadcrumbs\" : [ { \"category\" : \"auth\" , \"data\" : { \"api_key\" : \"z\" } } ] }"),
+		/* no message: the exception's; breadcrumbs null; values no array */
+		("{\"exception\":[{\"type\":\"E\",\"value\":\"v\",\"stacktrace\":{\"frames\":[{\"function\":\"g\","
+		"\"filename\":\"g.py\",\"in_app\":true}]}}],\"breadcrumbs\":null}"),
+		("{\"exception\":{\"values\":{\"type\":\"E\"}},\"breadcrumbs\":[],\"request\":{\"url\":\"https://u:p@h/x\"}}"),
+	};
+
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		struct json_object *doc = json_tokener_parse(bodies[i]), *stack = doc ? tree_stack(doc) : NULL;
+		struct json_object *stored = NULL, *crumbs = NULL, *want_crumbs = NULL;
+		struct sentry_event ev;
+		struct event_input whole;
+		char *ours, *theirs, a[256], b[256], name[64];
+
+		ok(doc != NULL, label(i, "JSON"));
+		ok(sentry_event_parse(&ev, bodies[i], strlen(bodies[i]), NOW_USEC) == 0, label(i, "parsed"));
+		if (ev.input.stack_text)
+			stored = json_tokener_parse(ev.input.stack_text);
+		is_str(compact(stored), compact(stack), label(i, "the stored stack is the tree's, masked alike"));
+		if (json_object_object_get_ex(doc, "breadcrumbs", &want_crumbs) && want_crumbs) {
+			want_crumbs = json_tokener_parse(compact(want_crumbs));
+			mask_json(want_crumbs, NULL);
+		} else {
+			want_crumbs = NULL;
+		}
+		if (ev.input.context_text) {
+			struct json_object *context = json_tokener_parse(ev.input.context_text);
+
+			crumbs = json_object_get(json_object_object_get(context, "breadcrumbs"));
+			json_object_put(context);
+		}
+		is_str(compact(crumbs), compact(want_crumbs), label(i, "the breadcrumbs too"));
+		/* The same event with the whole masked stack in place of the cut one. */
+		whole = ev.input;
+		whole.stack = stack;
+		whole.stack_text = NULL;
+		ours = row_of(&ev.input);
+		theirs = row_of(&whole);
+		row_member(ours, "fp", a, sizeof(a));
+		is_int(strlen(a), 66, label(i, "a fingerprint is written"));
+		for (size_t m = 0; m < 3; m++) {
+			static const char *const members[] = { "fp", "title", "culprit" };
+
+			row_member(ours, members[m], a, sizeof(a));
+			row_member(theirs, members[m], b, sizeof(b));
+			snprintf(name, sizeof(name), "case %zu: the %s of the cut stack", i, members[m]);
+			is_str(a, b, name);
+		}
+		free(ours);
+		free(theirs);
+		sentry_event_release(&ev);
+		json_object_put(stored);
+		json_object_put(crumbs);
+		json_object_put(want_crumbs);
+		json_object_put(stack);
+		json_object_put(doc);
+	}
+}
+
+/* Text that is not JSON (every cut of an event) stays within its bounds:
+ * each cut is copied into a block of its own size, for the sanitizers. */
+static void test_cut_text(void)
+{
+	static const char body[] =
+		"{\"exception\":{\"values\":[{\"type\":\"E\",\"value\":\"a \\\"q\\\" ]}\","
+		"\"stacktrace\":{\"frames\":[{\"function\":\"f\",\"vars\":{\"password\":\"p\"}}]}}]},"
+		"\"breadcrumbs\":[{\"message\":\"4111111111111111\"}],\"message\":\"m\"}";
+	size_t parsed = 0;
+
+	for (size_t len = 0; len <= sizeof(body) - 1; len++) {
+		char *cut = malloc(len ? len : 1);
+		struct sentry_event ev;
+
+		memcpy(cut, body, len);
+		parsed += sentry_event_parse(&ev, cut, len, NOW_USEC) == 0;
+		sentry_event_release(&ev);
+		free(cut);
+	}
+	ok(parsed >= 1, "every cut of an event is read within its bounds, the whole one mapped");
 }
 
 int main(void)
 {
+	test_text_as_tree();
+	test_cut_text();
 	test_vars_scrubbed();
 	test_mapping();
 	test_refused();
