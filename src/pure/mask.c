@@ -290,10 +290,12 @@ static int integer_is_card(const char *s, size_t n)
 static int key_sensitive(const char *s, size_t n, const struct mask_fields *extra)
 {
 	char small[128];
-	char *key = n < sizeof(small) ? small : malloc(n + 1);
+	char *key;
 	int sensitive;
 
-	if (!key)
+	if (!memchr(s, '\\', n))
+		return mask_sensitive(extra, s, n);     /* nothing to resolve */
+	if (!(key = n < sizeof(small) ? small : malloc(n + 1)))
 		return 1;
 	sensitive = mask_sensitive(extra, key, jsonspan_decode_key(s, n, key));
 	if (key != small)
@@ -301,16 +303,41 @@ static int key_sensitive(const char *s, size_t n, const struct mask_fields *extr
 	return sensitive;
 }
 
+/* The keys of one text found not sensitive, the latest few: the keys of a
+ * stack's frames and of breadcrumbs repeat in each, and looking one up here
+ * costs a tenth of telling it again. */
+#define SAFE_KEYS 16
+struct safe_keys {
+	const char *key[SAFE_KEYS];
+	size_t len[SAFE_KEYS];
+	unsigned next;
+};
+
+/* key_sensitive, through the keys known safe. */
+static int key_sensitive_seen(const char *s, size_t n, const struct mask_fields *extra,
+			      struct safe_keys *safe)
+{
+	for (unsigned k = 0; k < SAFE_KEYS; k++)
+		if (safe->len[k] == n && safe->key[k] && memcmp(safe->key[k], s, n) == 0)
+			return 0;
+	if (key_sensitive(s, n, extra))
+		return 1;
+	safe->key[safe->next] = s;
+	safe->len[safe->next] = n;
+	safe->next = (safe->next + 1) % SAFE_KEYS;
+	return 0;
+}
+
 /* Appends the string or key at s[i] (its quotes included). A sensitive key is
  * followed by its colon and a masked value. Returns where the scan goes on. */
 static size_t put_string(struct buf *b, const char *s, size_t n, size_t i,
-			 const struct mask_fields *extra)
+			 const struct mask_fields *extra, struct safe_keys *safe)
 {
 	size_t end = jsonspan_string_end(s, n, i);
 	size_t colon = jsonspan_blanks(s, n, end), value;
 
 	if (colon >= n || s[colon] != ':' || end - i < 2 ||
-	    !key_sensitive(s + i + 1, end - i - 2, extra)) {
+	    !key_sensitive_seen(s + i + 1, end - i - 2, extra, safe)) {
 		put_cards(b, s + i, end - i);
 		return end;
 	}
@@ -323,6 +350,7 @@ static size_t put_string(struct buf *b, const char *s, size_t n, size_t i,
 char *mask_json_text(const char *s, size_t n, size_t *out_len, const struct mask_fields *extra)
 {
 	struct buf b = { 0 };
+	struct safe_keys safe = { 0 };
 	size_t i = 0, copied = 0;
 
 	while (i < n) {
@@ -334,7 +362,7 @@ char *mask_json_text(const char *s, size_t n, size_t *out_len, const struct mask
 		}
 		buf_put(&b, s + copied, i - copied);
 		if (s[i] == '"') {
-			end = put_string(&b, s, n, i, extra);
+			end = put_string(&b, s, n, i, extra, &safe);
 		} else {
 			end = jsonspan_scalar_end(s, n, i);
 			if (integer_is_card(s + i, end - i))
