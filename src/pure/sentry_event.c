@@ -449,11 +449,6 @@ static const char *const read_members[] = {
 	"fingerprint",
 };
 
-/* The members of a frame and of an exception value that the fingerprint and
- * the message read (pure/fingerprint.c). */
-static const char *const frame_members[] = { "function", "module", "filename", "file", "in_app" };
-static const char *const value_members[] = { "type", "value" };
-
 static int key_in(const char *s, const struct jsonspan *key, const char *const *names, size_t count)
 {
 	for (size_t i = 0; i < count; i++)
@@ -472,6 +467,13 @@ static void put_member(struct buf *b, const char *s, const struct jsonspan *key,
 
 /* The light copies below read the value at s[at] once, going into what they
  * keep and past the rest, and return where it ends. */
+typedef size_t (*light_reader)(struct buf *b, const char *s, size_t n, size_t at);
+
+/* A member kept, and how its value is copied. */
+struct light_member {
+	const char *name;
+	light_reader read;
+};
 
 /* The value at s[at] as it is. */
 static size_t put_value(struct buf *b, const char *s, size_t n, size_t at)
@@ -482,9 +484,10 @@ static size_t put_value(struct buf *b, const char *s, size_t n, size_t at)
 	return end;
 }
 
-/* An object's members among names, as they are; null for any other value. */
+/* The object at s[at] with only the members named, each copied by its
+ * reader; null for any other value. */
 static size_t put_light_object(struct buf *b, const char *s, size_t n, size_t at,
-			       const char *const *names, size_t count)
+			       const struct light_member *members, size_t count)
 {
 	struct jsonspan key;
 	int first = 1;
@@ -495,9 +498,13 @@ static size_t put_light_object(struct buf *b, const char *s, size_t n, size_t at
 	}
 	buf_puts(b, "{");
 	while (jsonspan_member_at(s, n, &at, &key)) {
-		if (key_in(s, &key, names, count)) {
+		size_t m = 0;
+
+		while (m < count && !jsonspan_key_is(s, &key, members[m].name))
+			m++;
+		if (m < count) {
 			put_member(b, s, &key, &first);
-			at = put_value(b, s, n, at);
+			at = members[m].read(b, s, n, at);
 		} else {
 			at = jsonspan_value_end(s, n, at);
 		}
@@ -506,10 +513,9 @@ static size_t put_light_object(struct buf *b, const char *s, size_t n, size_t at
 	return jsonspan_close(s, n, at);
 }
 
-/* frames: each frame with the members the fingerprint reads; as many frames,
- * in order; a frame that is no object is null, as are frames that are no
- * array. */
-static size_t put_light_frames(struct buf *b, const char *s, size_t n, size_t at)
+/* The array at s[at], each element copied by read, as many and in order;
+ * null for any other value. */
+static size_t put_light_list(struct buf *b, const char *s, size_t n, size_t at, light_reader read)
 {
 	int first = 1;
 
@@ -521,64 +527,47 @@ static size_t put_light_frames(struct buf *b, const char *s, size_t n, size_t at
 	while (jsonspan_element_at(s, n, &at)) {
 		buf_puts(b, first ? "" : ",");
 		first = 0;
-		at = put_light_object(b, s, n, at, frame_members,
-				      sizeof(frame_members) / sizeof(frame_members[0]));
+		at = read(b, s, n, at);
 	}
 	buf_puts(b, "]");
 	return jsonspan_close(s, n, at);
 }
 
-/* A stacktrace: its frames. */
-static size_t put_light_trace(struct buf *b, const char *s, size_t n, size_t at)
-{
-	struct jsonspan key;
-	int first = 1;
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
-	if (s[at] != '{') {
-		buf_puts(b, "null");
-		return jsonspan_value_end(s, n, at);
-	}
-	buf_puts(b, "{");
-	while (jsonspan_member_at(s, n, &at, &key)) {
-		if (jsonspan_key_is(s, &key, "frames")) {
-			put_member(b, s, &key, &first);
-			at = put_light_frames(b, s, n, at);
-		} else {
-			at = jsonspan_value_end(s, n, at);
-		}
-	}
-	buf_puts(b, "}");
-	return jsonspan_close(s, n, at);
+/* What the message, the fingerprint, the title and the culprit read of an
+ * exception value (pure/fingerprint.c): its type and value, and of each of
+ * its frames (its own, or its stacktrace's) the function and the place. */
+static const struct light_member frame_members[] = {
+	{ "function", put_value }, { "module", put_value }, { "filename", put_value },
+	{ "file", put_value }, { "in_app", put_value },
+};
+
+static size_t put_light_frame(struct buf *b, const char *s, size_t n, size_t at)
+{
+	return put_light_object(b, s, n, at, frame_members, COUNT_OF(frame_members));
 }
 
-/* An exception value: its type and value, its frames and its stacktrace's;
- * null for a value that is no object. */
+static size_t put_light_frames(struct buf *b, const char *s, size_t n, size_t at)
+{
+	return put_light_list(b, s, n, at, put_light_frame);
+}
+
+static const struct light_member trace_members[] = { { "frames", put_light_frames } };
+
+static size_t put_light_trace(struct buf *b, const char *s, size_t n, size_t at)
+{
+	return put_light_object(b, s, n, at, trace_members, COUNT_OF(trace_members));
+}
+
+static const struct light_member value_members[] = {
+	{ "type", put_value }, { "value", put_value }, { "frames", put_light_frames },
+	{ "stacktrace", put_light_trace },
+};
+
 static size_t put_light_value(struct buf *b, const char *s, size_t n, size_t at)
 {
-	struct jsonspan key;
-	int first = 1;
-
-	if (s[at] != '{') {
-		buf_puts(b, "null");
-		return jsonspan_value_end(s, n, at);
-	}
-	buf_puts(b, "{");
-	while (jsonspan_member_at(s, n, &at, &key)) {
-		if (key_in(s, &key, value_members, sizeof(value_members) / sizeof(value_members[0]))) {
-			put_member(b, s, &key, &first);
-			at = put_value(b, s, n, at);
-		} else if (jsonspan_key_is(s, &key, "frames")) {
-			put_member(b, s, &key, &first);
-			at = put_light_frames(b, s, n, at);
-		} else if (jsonspan_key_is(s, &key, "stacktrace")) {
-			put_member(b, s, &key, &first);
-			at = put_light_trace(b, s, n, at);
-		} else {
-			at = jsonspan_value_end(s, n, at);
-		}
-	}
-	buf_puts(b, "}");
-	return jsonspan_close(s, n, at);
+	return put_light_object(b, s, n, at, value_members, COUNT_OF(value_members));
 }
 
 /* The exception values at s[at], an array, as a bare list of light values;
@@ -586,17 +575,8 @@ static size_t put_light_value(struct buf *b, const char *s, size_t n, size_t at)
 static size_t put_light_values(struct buf *b, const char *s, size_t n, size_t at,
 			       struct jsonspan *values)
 {
-	int first = 1;
-
 	values->at = at;
-	buf_puts(b, "[");
-	while (jsonspan_element_at(s, n, &at)) {
-		buf_puts(b, first ? "" : ",");
-		first = 0;
-		at = put_light_value(b, s, n, at);
-	}
-	buf_puts(b, "]");
-	return values->end = jsonspan_close(s, n, at);
+	return values->end = put_light_list(b, s, n, at, put_light_value);
 }
 
 /* The exception at s[at]: exception.values (the last of either name wins,
@@ -650,7 +630,7 @@ static char *light_text(const char *s, size_t n, struct jsonspan *values, struct
 		} else if (jsonspan_key_is(s, &key, "breadcrumbs")) {
 			breadcrumbs->at = at;
 			at = breadcrumbs->end = jsonspan_value_end(s, n, at);
-		} else if (key_in(s, &key, read_members, sizeof(read_members) / sizeof(read_members[0]))) {
+		} else if (key_in(s, &key, read_members, COUNT_OF(read_members))) {
 			put_member(&b, s, &key, &first);
 			at = put_value(&b, s, n, at);
 		} else {
