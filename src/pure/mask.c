@@ -328,6 +328,53 @@ static int key_sensitive_seen(const char *s, size_t n, const struct mask_fields 
 	return 0;
 }
 
+static int mask_string(struct json_object *str, struct json_object **replacement);
+
+/* 1 when s[0..n) holds a \u escape (or what looks like one). */
+static int has_unicode_escape(const char *s, size_t n)
+{
+	const char *p = s, *end = s + n;
+
+	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL && p + 1 < end) {
+		if (p[1] == 'u')
+			return 1;
+		p += 2;
+	}
+	return 0;
+}
+
+/* Appends the JSON string s[0..n) (its quotes included) with its card
+ * numbers masked. Digits can be written as \u escapes: a string with one is
+ * read through json-c and masked as a tree's string is, and written out again
+ * only when it held a card number. */
+static void put_string_value(struct buf *b, const char *s, size_t n)
+{
+	struct json_tokener *tok;
+	struct json_object *str, *masked = NULL;
+
+	if (!has_unicode_escape(s, n)) {
+		put_cards(b, s, n);
+		return;
+	}
+	if (!(tok = json_tokener_new())) {
+		buf_puts(b, "\"" MASK_VALUE "\"");   /* masking too much is the safe fault */
+		return;
+	}
+	str = json_tokener_parse_ex(tok, s, (int)n);
+	json_tokener_free(tok);
+	if (!json_object_is_type(str, json_type_string))
+		put_cards(b, s, n);             /* not a string after all: broken text */
+	else if (mask_string(str, &masked) != 0)
+		buf_puts(b, "\"" MASK_VALUE "\"");
+	else if (masked)
+		buf_puts(b, json_object_to_json_string_ext(masked, JSON_C_TO_STRING_PLAIN |
+							       JSON_C_TO_STRING_NOSLASHESCAPE));
+	else
+		buf_put(b, s, n);
+	json_object_put(masked);
+	json_object_put(str);
+}
+
 /* Appends the string or key at s[i] (its quotes included). A sensitive key is
  * followed by its colon and a masked value. Returns where the scan goes on. */
 static size_t put_string(struct buf *b, const char *s, size_t n, size_t i,
@@ -338,7 +385,7 @@ static size_t put_string(struct buf *b, const char *s, size_t n, size_t i,
 
 	if (colon >= n || s[colon] != ':' || end - i < 2 ||
 	    !key_sensitive_seen(s + i + 1, end - i - 2, extra, safe)) {
-		put_cards(b, s + i, end - i);
+		put_string_value(b, s + i, end - i);
 		return end;
 	}
 	value = jsonspan_blanks(s, n, colon + 1);

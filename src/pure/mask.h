@@ -66,8 +66,8 @@ char *mask_body(const char *text, size_t len, size_t *out_len,
 /* The JSON text s[0..n) with what mask_json would mask in its tree masked in
  * the text: the value of every sensitive key, at any depth, replaced by the
  * string MASK_VALUE, and card numbers masked in strings and integers; the
- * layout kept. As the text is not decoded, digits written as \u escapes are
- * not seen. Returns a new NUL-terminated string (the caller frees it) and sets
+ * layout kept (a string that held a card number written with \u escapes is
+ * written out again). Returns a new NUL-terminated string (the caller frees it) and sets
  * *out_len, or NULL on no memory. */
 char *mask_json_text(const char *s, size_t n, size_t *out_len, const struct mask_fields *extra);
 

@@ -119,6 +119,10 @@ static void test_bodies(void)
 		  "[" QM ", 4111111111111112, 1.5, 4111111111111111.0]" },
 		{ "{\"n\":4111111111111112,\"m\":\"4111111111111112\"}", "{\"n\":4111111111111112,\"m\":\"4111111111111112\"}" },
 		{ "\"4111111111111111\"", QM },
+		/* digits written as \u escapes: the string is read, and written again
+		 * only when it held a card */
+		{ "{\"c\":\"paid 4\\u0031\\u00311111111111111 \\u00e9\"}", "{\"c\":\"paid " M " \xc3\xa9\"}" },
+		{ "{\"c\":\"caf\\u00e9 4111\"}", "{\"c\":\"caf\\u00e9 4111\"}" },
 		/* looks like JSON: masked by key, whether it parses or not */
 		{ "{\"password\": hunter2}", "{\"password\": " QM "}" },
 		{ "{\"password\":\"x\"", "{\"password\":" QM },
