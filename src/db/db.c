@@ -409,11 +409,18 @@ int db_idle_socket(unsigned *serial)
 	return db.conn ? PQsocket(db.conn) : -1;
 }
 
+/* Whether an idle worker should hold a connection: not a lazy one that has
+ * never needed one (db_connect_lazily). */
+static int connection_wanted(void)
+{
+	return !db.lazy || db.serial > 0;
+}
+
 int db_idle_timeout_ms(void)
 {
 	int64_t left;
 
-	if (db.conn || (db.lazy && db.serial == 0))
+	if (db.conn || !connection_wanted())
 		return -1;
 	left = db.next_attempt_usec - log_now_usec();
 	return left <= 0 ? 0 : (int)((left + 999) / 1000);
@@ -421,7 +428,7 @@ int db_idle_timeout_ms(void)
 
 void db_idle_check(void)
 {
-	if (!db.lazy || db.serial > 0)
+	if (connection_wanted())
 		ensure_connected();
 }
 

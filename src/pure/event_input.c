@@ -322,8 +322,8 @@ static int append_json_string(struct event_rows *rows, const char *s, size_t len
 	return rc == 0 ? append(rows, "\"", 1) : -1;
 }
 
-/* ,"key": and the object as JSON text, when there is one. */
-/* key and obj's text; or key and text[0..len) as it is, when text is set. */
+/* ,"key": and the value as JSON text, when there is one: raw[0..raw_len) as
+ * it is when set, else obj's text. */
 static int append_object(struct event_rows *rows, const char *key, struct json_object *obj,
 			 const char *raw, size_t raw_len)
 {

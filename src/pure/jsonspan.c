@@ -134,16 +134,6 @@ size_t jsonspan_close(const char *s, size_t n, size_t at)
 	return at < n ? at + 1 : n;
 }
 
-int jsonspan_next_member(const char *s, size_t n, size_t *at, struct jsonspan *key,
-			 struct jsonspan *value)
-{
-	if (!jsonspan_member_at(s, n, at, key))
-		return 0;
-	value->at = *at;
-	value->end = *at = jsonspan_value_end(s, n, *at);
-	return 1;
-}
-
 int jsonspan_next_element(const char *s, size_t n, size_t *at, struct jsonspan *value)
 {
 	if (!jsonspan_element_at(s, n, at))

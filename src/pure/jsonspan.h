@@ -46,10 +46,6 @@ int jsonspan_element_at(const char *s, size_t n, size_t *at);
  * stopped: past its last entry, or at its opening bracket when it had none. */
 size_t jsonspan_close(const char *s, size_t n, size_t at);
 
-/* jsonspan_member_at, with value set and *at moved past it. */
-int jsonspan_next_member(const char *s, size_t n, size_t *at, struct jsonspan *key,
-			 struct jsonspan *value);
-
 /* jsonspan_element_at, with value set and *at moved past it. */
 int jsonspan_next_element(const char *s, size_t n, size_t *at, struct jsonspan *value);
 

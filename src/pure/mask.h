@@ -67,8 +67,8 @@ char *mask_body(const char *text, size_t len, size_t *out_len,
  * the text: the value of every sensitive key, at any depth, replaced by the
  * string MASK_VALUE, and card numbers masked in strings and integers; the
  * layout kept (a string that held a card number written with \u escapes is
- * written out again). Returns a new NUL-terminated string (the caller frees it) and sets
- * *out_len, or NULL on no memory. */
+ * written out again). Returns a new NUL-terminated string (the caller frees
+ * it) and sets *out_len, or NULL on no memory. */
 char *mask_json_text(const char *s, size_t n, size_t *out_len, const struct mask_fields *extra);
 
 /* A copy of a URL (or a path) whose query string, and a fragment of

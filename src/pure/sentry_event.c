@@ -442,21 +442,6 @@ static void map_grouping(struct sentry_event *ev, struct json_object *doc)
  * what the message and the fingerprint read, no breadcrumbs. The stack and the
  * breadcrumbs are masked in the text and written out from there. */
 
-/* The top-level members the readers above read, besides the exception. */
-static const char *const read_members[] = {
-	"event_id", "level", "timestamp", "logentry", "message", "tags", "environment",
-	"release", "platform", "server_name", "sdk", "request", "contexts", "user", "extra",
-	"fingerprint",
-};
-
-static int key_in(const char *s, const struct jsonspan *key, const char *const *names, size_t count)
-{
-	for (size_t i = 0; i < count; i++)
-		if (jsonspan_key_is(s, key, names[i]))
-			return 1;
-	return 0;
-}
-
 static void put_member(struct buf *b, const char *s, const struct jsonspan *key, int *first)
 {
 	buf_puts(b, *first ? "\"" : ",\"");
@@ -484,6 +469,16 @@ static size_t put_value(struct buf *b, const char *s, size_t n, size_t at)
 	return end;
 }
 
+/* The member of members that key names, or NULL. */
+static const struct light_member *member_named(const char *s, const struct jsonspan *key,
+					       const struct light_member *members, size_t count)
+{
+	for (size_t m = 0; m < count; m++)
+		if (jsonspan_key_is(s, key, members[m].name))
+			return &members[m];
+	return NULL;
+}
+
 /* The object at s[at] with only the members named, each copied by its
  * reader; null for any other value. */
 static size_t put_light_object(struct buf *b, const char *s, size_t n, size_t at,
@@ -498,13 +493,11 @@ static size_t put_light_object(struct buf *b, const char *s, size_t n, size_t at
 	}
 	buf_puts(b, "{");
 	while (jsonspan_member_at(s, n, &at, &key)) {
-		size_t m = 0;
+		const struct light_member *m = member_named(s, &key, members, count);
 
-		while (m < count && !jsonspan_key_is(s, &key, members[m].name))
-			m++;
-		if (m < count) {
+		if (m) {
 			put_member(b, s, &key, &first);
-			at = members[m].read(b, s, n, at);
+			at = m->read(b, s, n, at);
 		} else {
 			at = jsonspan_value_end(s, n, at);
 		}
@@ -611,6 +604,16 @@ static size_t put_light_exception(struct buf *b, const char *s, size_t n, size_t
 	return jsonspan_close(s, n, at);
 }
 
+/* The top-level members the readers above read, besides the exception. */
+static const struct light_member read_members[] = {
+	{ "event_id", put_value }, { "level", put_value }, { "timestamp", put_value },
+	{ "logentry", put_value }, { "message", put_value }, { "tags", put_value },
+	{ "environment", put_value }, { "release", put_value }, { "platform", put_value },
+	{ "server_name", put_value }, { "sdk", put_value }, { "request", put_value },
+	{ "contexts", put_value }, { "user", put_value }, { "extra", put_value },
+	{ "fingerprint", put_value },
+};
+
 /* The light copy of the event text s[0..n), which must be an object; the
  * span of its exception values (the last exception's) and of its (last)
  * breadcrumbs (empty: none). */
@@ -618,6 +621,7 @@ static char *light_text(const char *s, size_t n, struct jsonspan *values, struct
 {
 	struct buf b = { 0 };
 	struct jsonspan key;
+	const struct light_member *m;
 	size_t at = jsonspan_blanks(s, n, 0);
 	int first = 1;
 
@@ -630,9 +634,9 @@ static char *light_text(const char *s, size_t n, struct jsonspan *values, struct
 		} else if (jsonspan_key_is(s, &key, "breadcrumbs")) {
 			breadcrumbs->at = at;
 			at = breadcrumbs->end = jsonspan_value_end(s, n, at);
-		} else if (key_in(s, &key, read_members, COUNT_OF(read_members))) {
+		} else if ((m = member_named(s, &key, read_members, COUNT_OF(read_members))) != NULL) {
 			put_member(&b, s, &key, &first);
-			at = put_value(&b, s, n, at);
+			at = m->read(&b, s, n, at);
 		} else {
 			at = jsonspan_value_end(s, n, at);
 		}
