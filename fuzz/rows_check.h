@@ -1,6 +1,7 @@
 /* The check the event fuzz targets share: the rows text of an accepted event
  * is JSON that reads back as one row holding the event's message, byte for
- * byte. */
+ * byte, and its stack and context beside it are one json[] element each,
+ * NULL or a JSON object. */
 #ifndef TELLTALE_FUZZ_ROWS_CHECK_H
 #define TELLTALE_FUZZ_ROWS_CHECK_H
 
@@ -10,6 +11,26 @@
 #include <json-c/json.h>
 
 #include "pure/event_input.h"
+#include "../t/unit/pgarray_read.h"
+
+/* The one element of a json[]: NULL, or a JSON object. */
+static void check_value(struct pg_json_array *column)
+{
+	size_t len = 0;
+	const char *bytes = pg_json_array_bytes(column, &len);
+	char *text;
+	struct json_object *back;
+
+	if (pgarray_count(bytes, len) != 1)
+		abort();
+	if (!(text = pgarray_element(bytes, 0)))
+		return;
+	back = json_tokener_parse(text);
+	if (!json_object_is_type(back, json_type_object))
+		abort();
+	json_object_put(back);
+	free(text);
+}
 
 static void check_rows(const struct event_input *ev)
 {
@@ -27,6 +48,8 @@ static void check_rows(const struct event_input *ev)
 	    memcmp(json_object_get_string(msg), ev->message, ev->message_len) != 0)
 		abort();
 	json_object_put(back);
+	check_value(&rows.stacks);
+	check_value(&rows.contexts);
 	event_rows_free(&rows);
 }
 

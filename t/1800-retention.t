@@ -210,6 +210,58 @@ is_deeply(at($up, "INSERT INTO logs (service_id, method, url, path, status_code)
 like(at($up, "SELECT count(*) FROM partition_ranges WHERE lo >= day_floor(now())")->[0][0], qr/^(1[4-9]|[2-9]\d)$/,
      'and partitions are made a week ahead for both tables');
 
+# --- sql/033: stacks, contexts and exceptions kept as json ----------------------------------
+# A database at sql/032, with an event's stack and context and its issue's
+# exception as jsonb, upgraded: the values read back the same, as json, still
+# compressed with the server's lz4 where it has it, in old partitions and new.
+{
+	my $at032 = tempdir(CLEANUP => 1);
+	for my $f (glob "$root/sql/0*.sql") {
+		my ($n) = $f =~ m{/(\d{3})_[^/]*$};
+		copy($f, $at032) or die "copy $f: $!" if $n < 33;
+	}
+	copy("$root/sql/migrate", "$at032/migrate") && chmod(0755, "$at032/migrate") or die "copy migrate: $!";
+	my $js = scratch_db("tt_json_$$", $at032);
+	my $stack = '{"values": [{"type": "KeyError", "stacktrace": {"frames": [{"function": "f", "lineno": 3}]}}]}';
+	at($js, <<"SQL");
+INSERT INTO applications (name, ingest_key_sha256, ingest_key_prefix) VALUES ('a', repeat('a', 64), 'aaaaaaaa');
+SELECT issue_for(1, 'fp', 'KeyError', 'f', 'ERROR', NULL, false);
+UPDATE issues SET exception = '$stack';
+INSERT INTO events (application_id, occurred_at, level, message, stack, context, issue_id)
+SELECT 1, now(), 'ERROR', 'm' || i, '$stack', jsonb_build_object('user', jsonb_build_object('id', i)), 1
+  FROM generate_series(1, 50) i;
+SQL
+	my $values = "SELECT md5(string_agg(stack::jsonb::text || context::jsonb::text, ',' ORDER BY id)),"
+		. " (SELECT exception::jsonb::text FROM issues) FROM events";
+	my $was = at($js, $values);
+	my $out = `"$root/sql/migrate" "$js" 2>&1`;
+	is($?, 0, 'sql/033 upgrades a database with stacks') or diag($out);
+	is_deeply(at($js, $values), $was, '  every stack, context and exception reads back the same');
+	is_deeply(at($js, "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+		     . " WHERE attrelid = 'events'::regclass AND attname IN ('stack', 'context')"
+		     . " UNION ALL SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+		     . " WHERE attrelid = 'issues'::regclass AND attname = 'exception'"),
+		  [ ['json_object_text'], ['json_object_text'], ['json'] ], '  kept as json');
+	my $lz4 = at($js, "SELECT 'lz4' = ANY (enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")->[0][0] eq 't';
+	my $want = $lz4 ? 'l' : '';
+	is_deeply(at($js, "SELECT DISTINCT attcompression FROM pg_attribute a"
+		     . " WHERE (attrelid = 'events'::regclass OR attrelid IN"
+		     . "   (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'events'::regclass))"
+		     . " AND attname IN ('stack', 'context')"), [[ $want ]],
+		  "  each partition's stack and context compressed as before (lz4: " . ($lz4 ? 'yes' : 'no') . ')');
+	at($js, "SELECT partition_add('events', day_floor(now()) + interval '30 days')");
+	is_deeply(at($js, "SELECT DISTINCT attcompression FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
+		     . " WHERE c.relname = 'events_p' || to_char(now() + interval '30 days', 'YYYYMMDD')"
+		     . " AND attname IN ('stack', 'context')"), [[ $want ]], '  and a partition made after');
+	# Only a JSON object goes in; the server checks the text.
+	for my $bad ('[1]', '"x"', '{"a":', '{"a":1}}') {
+		my $r = psql_at($js, "INSERT INTO events (application_id, occurred_at, level, message, stack)"
+				. " VALUES (1, now(), 'ERROR', 'bad', '$bad')");
+		ok(!defined $r, "  a stack of $bad is refused");
+	}
+	is_deeply(at($js, "SELECT count(*) FROM events"), [[50]], '  and none of them stored');
+}
+
 # --- expired partitions go whole -----------------------------------------------------------
 my $drop = scratch_db("tt_drop_$$", "$root/sql");
 at($drop, <<'SQL');

@@ -28,8 +28,8 @@ my $res = sentry_post($app, 'store', json_bytes({
 is(sentry_accepted($res, 'a large Sentry event is stored'), $id, 'with its id');
 
 my ($event) = @{ db_query("SELECT pg_column_compression(stack), pg_column_compression(context),"
-			  . " jsonb_array_length(stack->'values'->0->'stacktrace'->'frames'),"
-			  . " jsonb_array_length(context->'breadcrumbs'->'values')"
+			  . " json_array_length(stack->'values'->0->'stacktrace'->'frames'),"
+			  . " json_array_length(context->'breadcrumbs'->'values')"
 			  . " FROM events WHERE application_id = $app->{id}") };
 is($event->[0], $expected, "its stack is compressed with $expected");
 is($event->[1], $expected, "its context is compressed with $expected");

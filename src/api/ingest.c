@@ -9,10 +9,16 @@
 #include "db/args.h"
 #include "pure/keycache.h"
 
-/* The columns of an event row (pure/event_input.h) past its own fields: where
- * it was, and its issue's fingerprint, title and culprit. */
-#define EVENT_ROW_MORE \
-	" environment text, release text, context jsonb, g int, fp text, title text, culprit text"
+/* The rows of an ingest as x: the row objects of $3 (pure/event_input.h)
+ * zipped with their stacks ($4) and contexts ($5), which come as json[] so
+ * that the server reads each once, as the json it stores (sql/033). */
+#define EVENT_ROWS(x) \
+	"ROWS FROM (json_to_recordset($3::json) AS (i int, event_id uuid, occurred_us bigint," \
+	"    level text, message text, tags jsonb, environment text, release text, g int," \
+	"    fp text, title text, culprit text)," \
+	"  unnest($4::json[]), unnest($5::json[]))" \
+	" AS " x "(i, event_id, occurred_us, level, message, tags, environment, release, g," \
+	"  fp, title, culprit, stack, context)"
 
 /* The issue of event row x of application app: the open issue its
  * fingerprint names, in one index lookup; else issue_for (sql/020), which
@@ -24,19 +30,14 @@
 	"  WHERE f.application_id = " app " AND f.fingerprint = " x ".fp AND NOT f.resolved)," \
 	" issue_for(" app ", " x ".fp, " x ".title, " x ".culprit, " x ".level, " x ".release))"
 
-/* Rows this long on average, in bytes of their JSON, are read with
- * events_ingest_large: a Sentry event with its stack and context. */
-#define INGEST_LARGE_ROW 4096
-
-/* The statement of events_ingest, reading $3 with reader. */
-#define EVENTS_INGEST(reader) \
+/* The statement of events_ingest. */
+#define EVENTS_INGEST \
 	"WITH app AS (" \
 	"  SELECT id FROM applications WHERE id = $1 AND ingest_key_sha256 = $2" \
 	"  FOR KEY SHARE" \
 	"), item AS (" \
 	"  SELECT x.*, nextval('events_id_seq') AS new_id" \
-	"  FROM app, " reader " AS x(i int, event_id uuid," \
-	"    occurred_us bigint, level text, message text, stack jsonb, tags jsonb," EVENT_ROW_MORE ")" \
+	"  FROM app, " EVENT_ROWS("x") \
 	"), issue AS (" \
 	"  SELECT head.g, " ISSUE_OF("app.id", "head") " AS issue_id" \
 	"  FROM item AS head, app WHERE head.fp IS NOT NULL ORDER BY head.i" \
@@ -69,16 +70,15 @@
 	" ORDER BY item.i"
 
 const struct db_statement ingest_statements[] = {
-	/* $1 app id, $2 key digest, $3 a JSON array of event_input_row objects.
-	 * Answers one row per item, in order: i, id, received_us, created; no row
+	/* $1 app id, $2 key digest, $3 a JSON array of event_input_row objects,
+	 * $4 and $5 their stacks and contexts (EVENT_ROWS). Answers one row per item, in order: i, id, received_us, created; no row
 	 * at all when the application or key is wrong. An event_id the application
 	 * already has (stored before, or earlier in this array) answers the stored
 	 * event's id with created false.
 	 * - The lock on the application's row keeps it from being deleted before
 	 *   the events are in (sql/008).
 	 * - $3 is read as json, not jsonb: json_to_recordset reads the text once,
-	 *   where a cast to jsonb would first build the whole array (but see
-	 *   events_ingest_large).
+	 *   where a cast to jsonb would first build the whole array.
 	 * - ISSUE_OF finds or makes the issue of each group of rows (a
 	 *   fingerprint and a release: pure/event_input.h), once, for its first
 	 *   event, the one whose row carries the fingerprint, in the events'
@@ -94,14 +94,7 @@ const struct db_statement ingest_statements[] = {
 	 * - A stored event is looked up per item in event_ids, and only for an
 	 *   item not inserted: OFFSET 0 keeps the planner from hashing every
 	 *   event_id the application has instead. */
-	{ "events_ingest", EVENTS_INGEST("json_to_recordset($3::json)") },
-	/* The same for rows of large values (a Sentry event's stack and
-	 * context): json_to_recordset reads the whole text, then each jsonb
-	 * column's text again; jsonb_to_recordset reads it once into jsonb, and
-	 * takes the columns from that. 46 KB Sentry events: about 860 -> 950
-	 * stored a second; a bulk of 1000 small events is about 5 % slower
-	 * this way (docs/benchmarks.md). */
-	{ "events_ingest_large", EVENTS_INGEST("jsonb_to_recordset($3::jsonb)") },
+	{ "events_ingest", EVENTS_INGEST },
 	/* events_ingest for the common case, one event without an event_id: the
 	 * same parameters, lock and answer, without what an event_id needs (the
 	 * conflict check, the lookups of a stored twin); its plan has six nodes
@@ -116,9 +109,7 @@ const struct db_statement ingest_statements[] = {
 	  "   x.environment, x.release, x.context,"
 	  "   " ISSUE_OF("a.id", "x")
 	  " FROM (SELECT id FROM applications WHERE id = $1 AND ingest_key_sha256 = $2"
-	  "       FOR KEY SHARE) a,"
-	  "   json_to_recordset($3::json) AS x(occurred_us bigint, level text,"
-	  "   message text, stack jsonb, tags jsonb," EVENT_ROW_MORE ")"
+	  "       FOR KEY SHARE) a, " EVENT_ROWS("x")
 	  " RETURNING 0, id, ts_to_usec(received_at), true" },
 	/* The key check alone: for a refused body (403 for a wrong key comes
 	 * first) and for a Sentry envelope without events. */
@@ -142,15 +133,19 @@ int ingest_store(int64_t app_id, const char *key_digest, struct event_rows *rows
 	struct sql_args a = { 0 };
 	const char *text = event_rows_text(rows);
 	const char *statement = rows->count == 1 && rows->with_event_id == 0 ? "events_ingest_one"
-		: text && strlen(text) / (size_t)rows->count >= INGEST_LARGE_ROW ? "events_ingest_large"
 		: "events_ingest";
+	size_t stacks_len = 0, contexts_len = 0;
+	const char *stacks = pg_json_array_bytes(&rows->stacks, &stacks_len);
+	const char *contexts = pg_json_array_bytes(&rows->contexts, &contexts_len);
 
 	*res = NULL;
-	if (!text)
+	if (!text || !stacks || !contexts)
 		return error_set(err, 500, ERROR_INTERNAL, NULL, "no memory");
 	sql_arg_int(&a, app_id);
 	sql_arg_text(&a, key_digest);
 	sql_arg_text(&a, text);
+	sql_arg_binary(&a, stacks, stacks_len);
+	sql_arg_binary(&a, contexts, contexts_len);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int complete = 1;
 

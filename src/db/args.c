@@ -12,6 +12,13 @@ void sql_arg_text(struct sql_args *a, const char *text)
 	a->values[a->n++] = text;
 }
 
+void sql_arg_binary(struct sql_args *a, const char *data, size_t len)
+{
+	a->values[a->n] = data;
+	a->lengths[a->n] = (int)len;
+	a->formats[a->n++] = 1;
+}
+
 void sql_arg_int(struct sql_args *a, int64_t value)
 {
 	snprintf(a->digits[a->n], sizeof(a->digits[a->n]), "%lld", (long long)value);
@@ -35,7 +42,7 @@ void sql_arg_window(struct sql_args *a, int64_t since, int64_t until)
 
 int sql_run(const char *stmt, const struct sql_args *a, PGresult **result, struct error *err)
 {
-	enum db_status st = db_exec(stmt, a->n, a->values, result);
+	enum db_status st = db_exec_binary(stmt, a->n, a->values, a->lengths, a->formats, result);
 
 	if (st == DB_OK)
 		return 0;

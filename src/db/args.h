@@ -10,16 +10,20 @@
 
 #include "pure/error.h"
 
-/* Text parameters for a statement, with room for the digits of integers: as
+/* Parameters for a statement, text unless said, with room for the digits of integers: as
  * many as the most any statement takes (logs_ingest's), and room to grow. */
 #define SQL_ARGS_MAX 24
 struct sql_args {
 	const char *values[SQL_ARGS_MAX];
 	char digits[SQL_ARGS_MAX][24];
+	int lengths[SQL_ARGS_MAX];      /* of binary parameters */
+	int formats[SQL_ARGS_MAX];      /* 1 for binary, 0 for text */
 	int n;
 };
 
 void sql_arg_text(struct sql_args *a, const char *text);   /* NULL is SQL NULL */
+/* data[0..len) in the parameter type's binary form (pure/pgarray.h). */
+void sql_arg_binary(struct sql_args *a, const char *data, size_t len);
 void sql_arg_int(struct sql_args *a, int64_t value);
 /* value when present, else SQL NULL. */
 void sql_arg_int_or_null(struct sql_args *a, int present, int64_t value);

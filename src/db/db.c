@@ -56,12 +56,13 @@ static struct {
  * request connects afresh. */
 #define DB_PARAMS_KEPT (1024 * 1024)
 
-static void note_params(int nparams, const char *const *values)
+static void note_params(int nparams, const char *const *values, const int *lengths,
+			const int *formats)
 {
 	size_t size = 0;
 
 	for (int i = 0; i < nparams; i++)
-		size += values[i] ? strlen(values[i]) : 0;
+		size += !values[i] ? 0 : formats && formats[i] ? (size_t)lengths[i] : strlen(values[i]);
 	if (size > DB_PARAMS_KEPT)
 		db.carried_large = 1;
 }
@@ -340,6 +341,12 @@ static enum db_status prepared(struct known *k)
 enum db_status db_exec(const char *name, int nparams, const char *const *values,
 		       PGresult **result)
 {
+	return db_exec_binary(name, nparams, values, NULL, NULL, result);
+}
+
+enum db_status db_exec_binary(const char *name, int nparams, const char *const *values,
+			      const int *lengths, const int *formats, PGresult **result)
+{
 	struct known *k = find_known(name);
 	PGresult *res;
 	enum db_status status;
@@ -353,8 +360,8 @@ enum db_status db_exec(const char *name, int nparams, const char *const *values,
 		return DB_UNAVAILABLE;
 	if ((status = prepared(k)) != DB_OK)
 		return status;
-	note_params(nparams, values);
-	if (!PQsendQueryPrepared(db.conn, name, nparams, values, NULL, NULL, 0)) {
+	note_params(nparams, values, lengths, formats);
+	if (!PQsendQueryPrepared(db.conn, name, nparams, values, lengths, formats, 0)) {
 		log_msg("db: %s: %s", name, PQerrorMessage(db.conn));
 		drop_connection();
 		return DB_UNAVAILABLE;

@@ -57,6 +57,11 @@ void db_read_only(void);
 enum db_status db_exec(const char *name, int nparams, const char *const *values,
 		       PGresult **result);
 
+/* db_exec with some parameters in binary: where formats[i] is 1, values[i]
+ * is lengths[i] bytes in the parameter type's binary form. */
+enum db_status db_exec_binary(const char *name, int nparams, const char *const *values,
+			      const int *lengths, const int *formats, PGresult **result);
+
 /* 1 when the database answers a trivial query now. */
 int db_ping(void);
 

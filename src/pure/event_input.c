@@ -200,11 +200,17 @@ struct event_groups {
 
 int event_rows_init(struct event_rows *rows)
 {
+	/* Every part is made whatever the others do: event_rows_free frees each. */
+	int stacks = pg_json_array_init(&rows->stacks);
+	int contexts = pg_json_array_init(&rows->contexts);
+
 	rows->count = 0;
 	rows->with_event_id = 0;
 	rows->groups = calloc(1, sizeof(*rows->groups));
 	rows->text = printbuf_new();
-	return rows->groups && rows->text && printbuf_memappend(rows->text, "[", 1) >= 0 ? 0 : -1;
+	if (stacks != 0 || contexts != 0 || !rows->groups || !rows->text)
+		return -1;
+	return printbuf_memappend(rows->text, "[", 1) >= 0 ? 0 : -1;
 }
 
 static int same_release(const char *a, const char *b)
@@ -322,15 +328,30 @@ static int append_json_string(struct event_rows *rows, const char *s, size_t len
 	return rc == 0 ? append(rows, "\"", 1) : -1;
 }
 
-/* ,"key": and the value as JSON text, when there is one: raw[0..raw_len) as
- * it is when set, else obj's text. */
-static int append_object(struct event_rows *rows, const char *key, struct json_object *obj,
-			 const char *raw, size_t raw_len)
+/* A row's value in its json[] column: raw[0..raw_len) as it is when set,
+ * else obj's text, else NULL. Returns 0, or -1 when out of memory. */
+static int add_value(struct pg_json_array *column, struct json_object *obj, const char *raw,
+		     size_t raw_len)
+{
+	size_t len;
+	const char *text = raw;
+
+	if (!raw && obj) {
+		text = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN |
+							      JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+		if (!text)
+			return -1;
+		raw_len = len;
+	}
+	pg_json_array_add(column, text, raw_len);
+	return column->data.failed ? -1 : 0;
+}
+
+/* ,"key": and obj's JSON text, when there is one. */
+static int append_object(struct event_rows *rows, const char *key, struct json_object *obj)
 {
 	const char *text;
 
-	if (raw)
-		return append_str(rows, key) != 0 ? -1 : append(rows, raw, raw_len);
 	if (!obj)
 		return 0;
 	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
@@ -396,13 +417,12 @@ int event_rows_add(struct event_rows *rows, const struct event_input *ev)
 	    append_str(rows, ",\"level\":\"") != 0 || append_str(rows, level_names[ev->level]) != 0 ||
 	    append_str(rows, "\",\"message\":") != 0 ||
 	    append_json_string(rows, ev->message, ev->message_len) != 0 ||
-	    append_object(rows, ",\"stack\":", ev->stack, ev->stack_text, ev->stack_text_len) != 0 ||
-	    append_object(rows, ",\"tags\":", ev->tags, NULL, 0) != 0 ||
+	    append_object(rows, ",\"tags\":", ev->tags) != 0 ||
 	    append_text(rows, ",\"environment\":", ev->environment) != 0 ||
 	    append_text(rows, ",\"release\":", ev->release) != 0 ||
-	    append_object(rows, ",\"context\":", ev->context, ev->context_text,
-			  ev->context_text_len) != 0 ||
-	    append_fingerprint(rows, ev) != 0 || append_str(rows, "}") != 0)
+	    append_fingerprint(rows, ev) != 0 || append_str(rows, "}") != 0 ||
+	    add_value(&rows->stacks, ev->stack, ev->stack_text, ev->stack_text_len) != 0 ||
+	    add_value(&rows->contexts, ev->context, ev->context_text, ev->context_text_len) != 0)
 		return -1;
 	rows->count++;
 	rows->with_event_id += ev->event_id[0] != '\0';
@@ -422,6 +442,8 @@ void event_rows_free(struct event_rows *rows)
 	if (rows->text)
 		printbuf_free(rows->text);
 	rows->text = NULL;
+	pg_json_array_free(&rows->stacks);
+	pg_json_array_free(&rows->contexts);
 	groups_free(rows->groups);
 	rows->groups = NULL;
 }

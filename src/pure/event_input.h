@@ -10,6 +10,7 @@
 
 #include "pure/error.h"
 #include "pure/jsoncheck.h"
+#include "pure/pgarray.h"
 
 enum level { LEVEL_DEBUG, LEVEL_INFO, LEVEL_WARNING, LEVEL_ERROR, LEVEL_CRITICAL, LEVEL__MAX };
 
@@ -72,19 +73,23 @@ int event_input_parse(struct json_object *doc, struct event_input *ev, struct er
 int event_input_parse_id(const char *s, char out[33]);
 
 /* The rows the ingest statement reads: a JSON array of objects {"i",
- * "event_id", "occurred_us", "level", "message", "stack", "tags",
- * "environment", "release", "context", "g", "fp", "title", "culprit"}, absent
- * keys for nulls, "i" counting from 0. "g" numbers the events' groups, from
- * 0 in the order they first appear: the events of a group have the same
- * fingerprint (pure/fingerprint.h) and release. Only the first event of a
- * group carries "fp", "title" and "culprit", its fingerprint: the statement
- * finds a group's issue once, and reads no fingerprint for the others. The
- * text is written as the events are added, without building an object for
- * each row. */
+ * "event_id", "occurred_us", "level", "message", "tags", "environment",
+ * "release", "g", "fp", "title", "culprit"}, absent keys for nulls, "i"
+ * counting from 0; and beside it each row's stack and context, in the rows'
+ * order, as json[] parameters (pure/pgarray.h): the largest values of an
+ * event, which the server then reads once, as the json they are stored as.
+ * "g" numbers the events' groups, from 0 in the order they first appear: the
+ * events of a group have the same fingerprint (pure/fingerprint.h) and
+ * release. Only the first event of a group carries "fp", "title" and
+ * "culprit", its fingerprint: the statement finds a group's issue once, and
+ * reads no fingerprint for the others. The text is written as the events are
+ * added, without building an object for each row. */
 struct event_groups;
 
 struct event_rows {
 	struct printbuf *text;          /* "[" and the rows so far, unclosed */
+	struct pg_json_array stacks;    /* each row's stack, or NULL */
+	struct pg_json_array contexts;  /* each row's context, or NULL */
 	int count;
 	int with_event_id;              /* how many of them carry an event_id */
 	struct event_groups *groups;    /* the groups so far */

@@ -1,11 +1,13 @@
 /* Unit tests for event_input: the rules of an ingested event, one row a case. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
 #include "pure/event_input.h"
 #include "pure/fingerprint.h"
+#include "pgarray_read.h"
 #include "tap.h"
 #include "pure/timefmt.h"
 
@@ -178,6 +180,9 @@ static void test_grouping(void)
 		"{\"occurred_at\":\"2026-02-10\",\"level\":\"error\",\"message\":\"bang\","
 		"\"fingerprint\":[\"checkout\"]}");
 	struct json_object *back, *row, *v = NULL, *w = NULL;
+	const char *contexts;
+	size_t contexts_len = 0;
+	char *first_context;
 	struct event_input ev, ev2;
 	struct event_rows rows;
 	struct error err;
@@ -195,8 +200,12 @@ static void test_grouping(void)
 	ok(json_object_object_get_ex(row, "environment", &v) && strcmp(json_object_get_string(v), "prod") == 0 &&
 	   json_object_object_get_ex(row, "release", &v) && strcmp(json_object_get_string(v), "2.3") == 0,
 	   "  the row has environment and release");
-	ok(json_object_object_get_ex(row, "context", &v) && json_object_is_type(v, json_type_object),
-	   "  and the context");
+	contexts = pg_json_array_bytes(&rows.contexts, &contexts_len);
+	first_context = pgarray_count(contexts, contexts_len) == 2 ? pgarray_element(contexts, 0) : NULL;
+	is_str(first_context, "{\"user\":{\"id\":\"7\"}}", "  the context goes beside the rows, the first's");
+	ok(!json_object_object_get_ex(row, "context", NULL), "  not in the row");
+	ok(!pgarray_element(contexts, 1), "  the second has none: NULL");
+	free(first_context);
 	ok(json_object_object_get_ex(row, "title", &v) && strcmp(json_object_get_string(v), "boom") == 0,
 	   "  the title is the message, whatever the client grouped by");
 	json_object_object_get_ex(row, "fp", &v);

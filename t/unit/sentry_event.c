@@ -9,6 +9,7 @@
 
 #include "pure/mask.h"
 #include "pure/sentry_event.h"
+#include "pgarray_read.h"
 #include "tap.h"
 #include "pure/timefmt.h"
 
@@ -257,6 +258,9 @@ static void test_ownership(void)
 		"\"tags\":{\"a\":\"b\"},\"exception\":[{\"type\":\"E\",\"stacktrace\":{\"frames\":[{\"lineno\":1}]}}]}");
 	struct sentry_event ev;
 	struct event_rows rows;
+	const char *stacks;
+	size_t stacks_len = 0;
+	char *stack;
 
 	/* The text may go as soon as the event is parsed; the rows keep what
 	 * they need of the event. */
@@ -269,11 +273,15 @@ static void test_ownership(void)
 	sentry_event_release(&ev);
 	static const char written[] =
 		"[{\"i\":0,\"event_id\":\"9ec79c33ec9942ab8353589fcb2e04dc\",\"occurred_us\":1893553445000000,"
-		"\"level\":\"WARNING\",\"message\":\"m\",\"stack\":{\"values\":[{\"type\":\"E\",\"stacktrace\":"
-		"{\"frames\":[{\"lineno\":1}]}}]},\"tags\":{\"a\":\"b\"},\"g\":0,\"fp\":\"";
+		"\"level\":\"WARNING\",\"message\":\"m\",\"tags\":{\"a\":\"b\"},\"g\":0,\"fp\":\"";
 	ok(strncmp(event_rows_text(&rows), written, sizeof(written) - 1) == 0 &&
 	   strstr(event_rows_text(&rows), "\"title\":\"E\"}]") != NULL,
 	   "after the document and the event are gone");
+	stacks = pg_json_array_bytes(&rows.stacks, &stacks_len);
+	stack = pgarray_count(stacks, stacks_len) == 1 ? pgarray_element(stacks, 0) : NULL;
+	is_str(stack, "{\"values\":[{\"type\":\"E\",\"stacktrace\":{\"frames\":[{\"lineno\":1}]}}]}",
+	       "  and the stack beside the row");
+	free(stack);
 	event_rows_free(&rows);
 }
 
