@@ -8,6 +8,16 @@
 -- Changing a column's type rewrites its table: every partition of events
 -- is rewritten once, here (docs/operations.md, "Upgrading").
 
+-- The rewrite compresses with the server's default, as a new type drops the
+-- columns' own setting: lz4 for it too, where the server has it.
+DO $$
+BEGIN
+	IF EXISTS (SELECT 1 FROM pg_settings
+	            WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN
+		PERFORM set_config('default_toast_compression', 'lz4', true);
+	END IF;
+END $$;
+
 -- A JSON object kept as its text, or NULL.
 CREATE DOMAIN json_object_text AS json CHECK (json_typeof(VALUE) = 'object');
 
@@ -17,9 +27,8 @@ ALTER TABLE events
 
 ALTER TABLE issues ALTER exception TYPE json USING exception::json;
 
--- A new type drops a column's compression setting: lz4 again, as sql/030
--- set it, on events and each of its partitions (partition_add copies the
--- parent's).
+-- And lz4 again as the columns' setting, as sql/030 set it, on events and
+-- each of its partitions (partition_add copies the parent's).
 DO $$
 DECLARE
 	c record;

@@ -222,13 +222,16 @@ like(at($up, "SELECT count(*) FROM partition_ranges WHERE lo >= day_floor(now())
 	}
 	copy("$root/sql/migrate", "$at032/migrate") && chmod(0755, "$at032/migrate") or die "copy migrate: $!";
 	my $js = scratch_db("tt_json_$$", $at032);
-	my $stack = '{"values": [{"type": "KeyError", "stacktrace": {"frames": [{"function": "f", "lineno": 3}]}}]}';
+	# Stacks past the size the server compresses at (2 kB).
+	my $frames = join ', ', map { qq({"function": "f$_", "lineno": $_}) } 1 .. 100;
+	my $stack = qq({"values": [{"type": "KeyError", "stacktrace": {"frames": [$frames]}}]});
 	at($js, <<"SQL");
 INSERT INTO applications (name, ingest_key_sha256, ingest_key_prefix) VALUES ('a', repeat('a', 64), 'aaaaaaaa');
 SELECT issue_for(1, 'fp', 'KeyError', 'f', 'ERROR', NULL, false);
 UPDATE issues SET exception = '$stack';
 INSERT INTO events (application_id, occurred_at, level, message, stack, context, issue_id)
-SELECT 1, now(), 'ERROR', 'm' || i, '$stack', jsonb_build_object('user', jsonb_build_object('id', i)), 1
+SELECT 1, now(), 'ERROR', 'm' || i, '$stack',
+       jsonb_build_object('user', jsonb_build_object('id', i), 'crumbs', (SELECT jsonb_agg(k) FROM generate_series(1, 1000) k)), 1
   FROM generate_series(1, 50) i;
 SQL
 	my $values = "SELECT md5(string_agg(stack::jsonb::text || context::jsonb::text, ',' ORDER BY id)),"
@@ -249,6 +252,8 @@ SQL
 		     . "   (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'events'::regclass))"
 		     . " AND attname IN ('stack', 'context')"), [[ $want ]],
 		  "  each partition's stack and context compressed as before (lz4: " . ($lz4 ? 'yes' : 'no') . ')');
+	is_deeply(at($js, "SELECT DISTINCT pg_column_compression(stack) || ' ' || pg_column_compression(context) FROM events"),
+		  [[ $lz4 ? 'lz4 lz4' : 'pglz pglz' ]], '  and so are the rewritten values');
 	at($js, "SELECT partition_add('events', day_floor(now()) + interval '30 days')");
 	is_deeply(at($js, "SELECT DISTINCT attcompression FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
 		     . " WHERE c.relname = 'events_p' || to_char(now() + interval '30 days', 'YYYYMMDD')"
