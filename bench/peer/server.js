@@ -15,7 +15,7 @@
  *   - the row ($3): the same one-element JSON array the worker writes
  *     (event_rows_add), with the fingerprint computed the same way, so the
  *     event lands on the same issue through the same issue_fingerprints
- *     lookup;
+ *     lookup; its stack and context as json ($4, $5);
  *   - the statement: events_ingest_one, read from PEER_SQL_FILE (the text
  *     `telltale-worker --statement events_ingest_one` prints), prepared once
  *     per connection as the worker's libpq connection does;
@@ -630,12 +630,15 @@ function fingerprintOf(ev) {
 }
 
 /* event_rows_add for one event without event_id: the same keys in the same
- * order, absent ones left out; group 0 carries fp, title and culprit. */
+ * order, absent ones left out; group 0 carries fp, title and culprit. The
+ * stack and the context go beside the row, as JSON text ($4, $5). */
+function rowsOf(ev) {
+	return [rowsText(ev), ev.stack ? JSON.stringify(ev.stack) : null, null];
+}
+
 function rowsText(ev) {
 	const f = fingerprintOf(ev);
 	let t = '[{"i":0,"occurred_us":' + ev.occurredUs + ',"level":"' + ev.level + '","message":' + JSON.stringify(ev.cut);
-	if (ev.stack)
-		t += ',"stack":' + JSON.stringify(ev.stack);
 	if (ev.tags)
 		t += ',"tags":' + JSON.stringify(ev.tags);
 	if (ev.environment !== null)
@@ -705,7 +708,7 @@ app.post('/apps/:app_id/events', async (req, reply) => {
 		const doc = readBody(req);
 		let rows;
 		try {
-			rows = rowsText(parseEvent(doc));
+			rows = rowsOf(parseEvent(doc));
 		} catch (e) {
 			if (!(e instanceof Refusal))
 				throw e;
@@ -719,7 +722,7 @@ app.post('/apps/:app_id/events', async (req, reply) => {
 			const valid = await pool.query({ name: 'key_check', text: KEY_CHECK_SQL, values: [appId, digest], rowMode: 'array' });
 			throw valid.rows.length === 0 ? wrongKey() : e;
 		}
-		const res = await pool.query({ name: 'ingest', text: INGEST_SQL, values: [appId, digest, rows], rowMode: 'array' });
+		const res = await pool.query({ name: 'ingest', text: INGEST_SQL, values: [appId, digest, ...rows], rowMode: 'array' });
 		if (res.rows.length === 0)
 			throw wrongKey();       // the statement checks the key again
 		const r = res.rows[0];

@@ -9,13 +9,16 @@
 #include "db/args.h"
 #include "pure/keycache.h"
 
-/* The rows of an ingest as x: the row objects of $3 (pure/event_input.h)
- * zipped with their stacks ($4) and contexts ($5), which come as json[] so
- * that the server reads each once, as the json it stores (sql/033). */
+/* The columns of the row objects of $3 (pure/event_input.h). */
+#define EVENT_ROW_COLUMNS \
+	"i int, event_id uuid, occurred_us bigint, level text, message text, tags jsonb," \
+	" environment text, release text, g int, fp text, title text, culprit text"
+
+/* The rows of an ingest as x: the row objects of $3 zipped with their stacks
+ * ($4) and contexts ($5), which come as json[] so that the server reads each
+ * once, as the json it stores (sql/033). */
 #define EVENT_ROWS(x) \
-	"ROWS FROM (json_to_recordset($3::json) AS (i int, event_id uuid, occurred_us bigint," \
-	"    level text, message text, tags jsonb, environment text, release text, g int," \
-	"    fp text, title text, culprit text)," \
+	"ROWS FROM (json_to_recordset($3::json) AS (" EVENT_ROW_COLUMNS ")," \
 	"  unnest($4::json[]), unnest($5::json[]))" \
 	" AS " x "(i, event_id, occurred_us, level, message, tags, environment, release, g," \
 	"  fp, title, culprit, stack, context)"
@@ -96,20 +99,22 @@ const struct db_statement ingest_statements[] = {
 	 *   event_id the application has instead. */
 	{ "events_ingest", EVENTS_INGEST },
 	/* events_ingest for the common case, one event without an event_id: the
-	 * same parameters, lock and answer, without what an event_id needs (the
+	 * same parameters but for its stack and context, $4 and $5 as json, and
+	 * the same lock and answer, without what an event_id needs (the
 	 * conflict check, the lookups of a stored twin); its plan has six nodes
-	 * against twenty-two (docs/benchmarks.md). The application is locked in
+	 * against twenty-two (docs/benchmarks.md). Unzipping arrays cost this
+	 * statement 7 % more of the server's instructions. The application is locked in
 	 * a subquery, whose rows come locked: ISSUE_OF may make an issue, which
 	 * must not happen for an application deleted meanwhile (a lock taken by
 	 * the outer query would come after its columns are computed). */
 	{ "events_ingest_one",
 	  "INSERT INTO events (application_id, occurred_at, level, message, stack, tags,"
 	  "   environment, release, context, issue_id)"
-	  " SELECT a.id, usec_to_ts(x.occurred_us), x.level, x.message, x.stack, x.tags,"
-	  "   x.environment, x.release, x.context,"
+	  " SELECT a.id, usec_to_ts(x.occurred_us), x.level, x.message, $4::json, x.tags,"
+	  "   x.environment, x.release, $5::json,"
 	  "   " ISSUE_OF("a.id", "x")
 	  " FROM (SELECT id FROM applications WHERE id = $1 AND ingest_key_sha256 = $2"
-	  "       FOR KEY SHARE) a, " EVENT_ROWS("x")
+	  "       FOR KEY SHARE) a, json_to_recordset($3::json) AS x(" EVENT_ROW_COLUMNS ")"
 	  " RETURNING 0, id, ts_to_usec(received_at), true" },
 	/* The key check alone: for a refused body (403 for a wrong key comes
 	 * first) and for a Sentry envelope without events. */
@@ -125,6 +130,44 @@ const struct db_statement ingest_statements[] = {
 	{ NULL, NULL }
 };
 
+/* The column's values as one json[] argument. Returns 0, or -1 when out of
+ * memory. */
+static int add_values(struct sql_args *a, struct pg_json_array *column)
+{
+	size_t len = 0;
+	const char *bytes = pg_json_array_bytes(column, &len);
+
+	if (!bytes)
+		return -1;
+	sql_arg_binary(a, bytes, len);
+	return 0;
+}
+
+/* The column's first value as a json argument (its binary form is its
+ * text), or SQL NULL. Returns 0, or -1 when out of memory. */
+static int add_first_value(struct sql_args *a, struct pg_json_array *column)
+{
+	size_t len = 0;
+	const char *value = pg_json_array_first(column, &len);
+
+	if (column->data.failed)
+		return -1;
+	if (value)
+		sql_arg_binary(a, value, len);
+	else
+		sql_arg_text(a, NULL);
+	return 0;
+}
+
+/* $4 and $5: the rows' stacks and contexts as json[], or the one row's as
+ * json for events_ingest_one. Returns 0, or -1 when out of memory. */
+static int add_stacks_and_contexts(struct sql_args *a, struct event_rows *rows, int one)
+{
+	if (one)
+		return add_first_value(a, &rows->stacks) == 0 ? add_first_value(a, &rows->contexts) : -1;
+	return add_values(a, &rows->stacks) == 0 ? add_values(a, &rows->contexts) : -1;
+}
+
 /* A row without an id lost a race with a concurrent ingest of the same
  * event_id; a second run finds the stored event. */
 int ingest_store(int64_t app_id, const char *key_digest, struct event_rows *rows,
@@ -132,20 +175,17 @@ int ingest_store(int64_t app_id, const char *key_digest, struct event_rows *rows
 {
 	struct sql_args a = { 0 };
 	const char *text = event_rows_text(rows);
-	const char *statement = rows->count == 1 && rows->with_event_id == 0 ? "events_ingest_one"
-		: "events_ingest";
-	size_t stacks_len = 0, contexts_len = 0;
-	const char *stacks = pg_json_array_bytes(&rows->stacks, &stacks_len);
-	const char *contexts = pg_json_array_bytes(&rows->contexts, &contexts_len);
+	int one = rows->count == 1 && rows->with_event_id == 0;
+	const char *statement = one ? "events_ingest_one" : "events_ingest";
 
 	*res = NULL;
-	if (!text || !stacks || !contexts)
+	if (!text)
 		return error_set(err, 500, ERROR_INTERNAL, NULL, "no memory");
 	sql_arg_int(&a, app_id);
 	sql_arg_text(&a, key_digest);
 	sql_arg_text(&a, text);
-	sql_arg_binary(&a, stacks, stacks_len);
-	sql_arg_binary(&a, contexts, contexts_len);
+	if (add_stacks_and_contexts(&a, rows, one) != 0)
+		return error_set(err, 500, ERROR_INTERNAL, NULL, "no memory");
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int complete = 1;
 

@@ -61,6 +61,20 @@ const char *pg_json_array_bytes(struct pg_json_array *a, size_t *len)
 	return a->data.data;
 }
 
+const char *pg_json_array_first(const struct pg_json_array *a, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)a->data.data + HEADER_WORDS * 4;
+	uint32_t first;
+
+	if (a->count == 0 || a->data.failed)
+		return NULL;
+	first = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+	if (first == UINT32_MAX)
+		return NULL;
+	*len = first;
+	return (const char *)p + 4;
+}
+
 void pg_json_array_free(struct pg_json_array *a)
 {
 	free(a->data.data);

@@ -27,6 +27,10 @@ void pg_json_array_add(struct pg_json_array *a, const char *text, size_t len);
  * allocation failed. */
 const char *pg_json_array_bytes(struct pg_json_array *a, size_t *len);
 
+/* The first value's text, its length in *len, not NUL-terminated; NULL when
+ * it is SQL NULL or there is none. Valid until the next add. */
+const char *pg_json_array_first(const struct pg_json_array *a, size_t *len);
+
 void pg_json_array_free(struct pg_json_array *a);
 
 #endif

@@ -55,6 +55,26 @@ static void test_read_back(void)
 	pg_json_array_free(&a);
 }
 
+/* The first value, for a statement that takes one row's as json. */
+static void test_first(void)
+{
+	struct pg_json_array a;
+	const char *first;
+	size_t len = 0;
+
+	pg_json_array_init(&a);
+	ok(!pg_json_array_first(&a, &len), "no first value in an empty array");
+	pg_json_array_add(&a, "{\"x\":1}", 7);
+	pg_json_array_add(&a, "{}", 2);
+	first = pg_json_array_first(&a, &len);
+	ok(first && len == 7 && memcmp(first, "{\"x\":1}", 7) == 0, "the first value's text and length");
+	pg_json_array_free(&a);
+	pg_json_array_init(&a);
+	pg_json_array_add(&a, NULL, 0);
+	ok(!pg_json_array_first(&a, &len), "a NULL first value is NULL");
+	pg_json_array_free(&a);
+}
+
 /* An empty array is one dimension of 0 elements. */
 static void test_empty(void)
 {
@@ -73,6 +93,7 @@ int main(void)
 {
 	test_bytes();
 	test_read_back();
+	test_first();
 	test_empty();
 	return tap_done();
 }
