@@ -153,14 +153,21 @@ sub at {
 	return $rows;
 }
 
-# --- a populated database, upgraded -------------------------------------------------------
-my $before = tempdir(CLEANUP => 1);
-for my $f (glob "$root/sql/0*.sql") {
-	my ($n) = $f =~ m{/(\d{3})_[^/]*$};
-	copy($f, $before) or die "copy $f: $!" if $n < 25;
+# A directory of sql/migrate and the migrations numbered below $upto: the
+# schema as it was before migration $upto.
+sub migrations_before {
+	my ($upto) = @_;
+	my $dir = tempdir(CLEANUP => 1);
+	for my $f (glob "$root/sql/0*.sql") {
+		my ($n) = $f =~ m{/(\d{3})_[^/]*$};
+		copy($f, $dir) or die "copy $f: $!" if $n < $upto;
+	}
+	copy("$root/sql/migrate", "$dir/migrate") && chmod(0755, "$dir/migrate") or die "copy migrate: $!";
+	return $dir;
 }
-copy("$root/sql/migrate", "$before/migrate") && chmod(0755, "$before/migrate") or die "copy migrate: $!";
-my $up = scratch_db("tt_upgrade_$$", $before);
+
+# --- a populated database, upgraded -------------------------------------------------------
+my $up = scratch_db("tt_upgrade_$$", migrations_before(25));
 at($up, <<'SQL');
 INSERT INTO applications (name, ingest_key_sha256, ingest_key_prefix)
 VALUES ('a', repeat('a', 64), 'aaaaaaaa'), ('b', repeat('b', 64), 'bbbbbbbb');
@@ -215,13 +222,7 @@ like(at($up, "SELECT count(*) FROM partition_ranges WHERE lo >= day_floor(now())
 # exception as jsonb, upgraded: the values read back the same, as json, still
 # compressed with the server's lz4 where it has it, in old partitions and new.
 {
-	my $at032 = tempdir(CLEANUP => 1);
-	for my $f (glob "$root/sql/0*.sql") {
-		my ($n) = $f =~ m{/(\d{3})_[^/]*$};
-		copy($f, $at032) or die "copy $f: $!" if $n < 33;
-	}
-	copy("$root/sql/migrate", "$at032/migrate") && chmod(0755, "$at032/migrate") or die "copy migrate: $!";
-	my $js = scratch_db("tt_json_$$", $at032);
+	my $js = scratch_db("tt_json_$$", migrations_before(33));
 	# Stacks past the size the server compresses at (2 kB).
 	my $frames = join ', ', map { qq({"function": "f$_", "lineno": $_}) } 1 .. 100;
 	my $stack = qq({"values": [{"type": "KeyError", "stacktrace": {"frames": [$frames]}}]});
