@@ -74,10 +74,11 @@
 
 const struct db_statement ingest_statements[] = {
 	/* $1 app id, $2 key digest, $3 a JSON array of event_input_row objects,
-	 * $4 and $5 their stacks and contexts (EVENT_ROWS). Answers one row per item, in order: i, id, received_us, created; no row
-	 * at all when the application or key is wrong. An event_id the application
-	 * already has (stored before, or earlier in this array) answers the stored
-	 * event's id with created false.
+	 * $4 and $5 their stacks and contexts (EVENT_ROWS). Answers one row per
+	 * item, in order: i, id, received_us, created; no row at all when the
+	 * application or key is wrong. An event_id the application already has
+	 * (stored before, or earlier in this array) answers the stored event's id
+	 * with created false.
 	 * - The lock on the application's row keeps it from being deleted before
 	 *   the events are in (sql/008).
 	 * - $3 is read as json, not jsonb: json_to_recordset reads the text once,
@@ -103,10 +104,11 @@ const struct db_statement ingest_statements[] = {
 	 * the same lock and answer, without what an event_id needs (the
 	 * conflict check, the lookups of a stored twin); its plan has six nodes
 	 * against twenty-two (docs/benchmarks.md). Unzipping arrays cost this
-	 * statement 7 % more of the server's instructions. The application is locked in
-	 * a subquery, whose rows come locked: ISSUE_OF may make an issue, which
-	 * must not happen for an application deleted meanwhile (a lock taken by
-	 * the outer query would come after its columns are computed). */
+	 * statement 7 % more of the server's instructions. The application is
+	 * locked in a subquery, whose rows come locked: ISSUE_OF may make an
+	 * issue, which must not happen for an application deleted meanwhile (a
+	 * lock taken by the outer query would come after its columns are
+	 * computed). */
 	{ "events_ingest_one",
 	  "INSERT INTO events (application_id, occurred_at, level, message, stack, tags,"
 	  "   environment, release, context, issue_id)"

@@ -10,8 +10,9 @@
 
 #include "pure/error.h"
 
-/* Parameters for a statement, text unless said, with room for the digits of integers: as
- * many as the most any statement takes (logs_ingest's), and room to grow. */
+/* Parameters for a statement, text unless said otherwise, with room for the
+ * digits of integers: as many as the most any statement takes (logs_ingest's),
+ * and room to grow. */
 #define SQL_ARGS_MAX 24
 struct sql_args {
 	const char *values[SQL_ARGS_MAX];

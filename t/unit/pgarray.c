@@ -21,7 +21,8 @@ static void test_bytes(void)
 	pg_json_array_add(&a, NULL, 0);
 	pg_json_array_add(&a, "{\"a\":[1,\"\\\"\"]}", 14);
 	bytes = pg_json_array_bytes(&a, &len);
-	is_int(len, sizeof(want) - 1, "  its length: a header of five words, each element's length and bytes");
+	is_int(len, sizeof(want) - 1,
+	       "  its length: a header of five words, each element's length and bytes");
 	ok(bytes && memcmp(bytes, want, sizeof(want) - 1) == 0,
 	   "  one dimension from 1, a NULL among them, of type json (oid 114), quotes as they are");
 	pg_json_array_free(&a);
