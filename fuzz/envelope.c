@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "pure/envelope.h"
 #include "pure/event_input.h"
 #include "pure/inflate.h"

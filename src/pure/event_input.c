@@ -11,6 +11,7 @@
 
 #include "pure/fingerprint.h"
 #include "pure/hex.h"
+#include "pure/json.h"
 #include "pure/timefmt.h"
 #include "pure/utf8.h"
 
@@ -333,15 +334,12 @@ static int append_json_string(struct event_rows *rows, const char *s, size_t len
 static int add_value(struct pg_json_array *column, struct json_object *obj, const char *raw,
 		     size_t raw_len)
 {
-	size_t len;
 	const char *text = raw;
 
 	if (!raw && obj) {
-		text = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN |
-							      JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-		if (!text)
+		if (!(text = json_text(obj)))
 			return -1;
-		raw_len = len;
+		raw_len = strlen(text);
 	}
 	pg_json_array_add(column, text, raw_len);
 	return column->data.failed ? -1 : 0;
@@ -354,8 +352,7 @@ static int append_object(struct event_rows *rows, const char *key, struct json_o
 
 	if (!obj)
 		return 0;
-	text = json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
-						     JSON_C_TO_STRING_NOSLASHESCAPE);
+	text = json_text(obj);
 	if (!text || append_str(rows, key) != 0)
 		return -1;
 	return append_str(rows, text);

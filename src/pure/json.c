@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pure/jsonspan.h"
 #include "pure/timefmt.h"
 
 static const char *jsoncheck_message(enum jsoncheck_status st)
@@ -70,13 +71,6 @@ struct json_object *json_parse_body(const char *text, size_t len, struct error *
 	return json_check_body(text, len, err) == 0 ? json_parse_checked(text, len, err) : NULL;
 }
 
-static size_t skip_space(const char *text, size_t len, size_t at)
-{
-	while (at < len && (text[at] == ' ' || text[at] == '\t' || text[at] == '\n' || text[at] == '\r'))
-		at++;
-	return at;
-}
-
 /* The elements of a checked array, one at a time. json-c's strict mode
  * refuses what follows a value, so an element is read in its lenient mode:
  * jsoncheck has already held the whole text to RFC 8259. */
@@ -91,7 +85,7 @@ static int parse_elements(const char *text, size_t len, size_t at, json_each_fn 
 		return -1;
 	}
 	json_tokener_set_flags(tok, 0);         /* checked already, as in json_parse_checked */
-	at = skip_space(text, len, at + 1);
+	at = jsonspan_blanks(text, len, at + 1);
 	for (long i = 0; rc == 0 && at < len && text[at] != ']'; i++) {
 		struct json_object *elem;
 
@@ -102,9 +96,9 @@ static int parse_elements(const char *text, size_t len, size_t at, json_each_fn 
 			rc = -1;
 			break;
 		}
-		at = skip_space(text, len, at + json_tokener_get_parse_end(tok));
+		at = jsonspan_blanks(text, len, at + json_tokener_get_parse_end(tok));
 		if (at < len && text[at] == ',')
-			at = skip_space(text, len, at + 1);
+			at = jsonspan_blanks(text, len, at + 1);
 		rc = each(elem, i, ctx);
 		json_object_put(elem);
 	}
@@ -116,7 +110,7 @@ int json_parse_each(const char *text, size_t len, size_t single_max, json_each_f
 		    void *ctx, struct error *err)
 {
 	struct json_object *doc;
-	size_t at = skip_space(text, len, 0);
+	size_t at = jsonspan_blanks(text, len, 0);
 	int rc;
 
 	/* A document of one item is held to its own limit before anything of it

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pure/buf.h"
+#include "pure/json.h"
 #include "pure/jsonspan.h"
 #include "pure/urlcode.h"
 
@@ -367,8 +368,7 @@ static void put_string_value(struct buf *b, const char *s, size_t n)
 	else if (mask_string(str, &masked) != 0)
 		buf_puts(b, "\"" MASK_VALUE "\"");
 	else if (masked)
-		buf_puts(b, json_object_to_json_string_ext(masked, JSON_C_TO_STRING_PLAIN |
-							       JSON_C_TO_STRING_NOSLASHESCAPE));
+		buf_puts(b, json_text(masked));
 	else
 		buf_put(b, s, n);
 	json_object_put(masked);

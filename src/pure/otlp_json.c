@@ -26,6 +26,7 @@
 #include "otlp/trace.pb-c.h"
 #include "pure/json.h"
 #include "pure/jsoncheck.h"
+#include "pure/jsonspan.h"
 #include "pure/otlp_build.h"
 
 /* jsoncheck's deepest. A well-formed export nests at most 42 levels (values
@@ -764,7 +765,7 @@ static struct json_object *parse(const char *text, size_t len, struct error *err
 	struct jsoncheck_result check;
 	struct json_tokener *tok;
 	struct json_object *doc = NULL;
-	size_t at = 0;
+	size_t at;
 
 	if (len > INT32_MAX) {
 		error_set(err, 400, ERROR_BAD_REQUEST, NULL, "the body is too large to read");
@@ -774,8 +775,7 @@ static struct json_object *parse(const char *text, size_t len, struct error *err
 		refuse_check(err, &check);
 		return NULL;
 	}
-	while (at < len && (text[at] == ' ' || text[at] == '\t' || text[at] == '\n' || text[at] == '\r'))
-		at++;
+	at = jsonspan_blanks(text, len, 0);
 	if (text[at] != '{') {
 		error_set(err, 400, ERROR_BAD_REQUEST, NULL, "the body must be a JSON object");
 		return NULL;

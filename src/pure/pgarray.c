@@ -19,6 +19,13 @@ static void put_word(char *out, uint32_t v)
 	out[3] = (char)v;
 }
 
+static uint32_t word_at(const char *in)
+{
+	const unsigned char *u = (const unsigned char *)in;
+
+	return (uint32_t)u[0] << 24 | (uint32_t)u[1] << 16 | (uint32_t)u[2] << 8 | u[3];
+}
+
 static void append_word(struct buf *b, uint32_t v)
 {
 	char word[4];
@@ -63,16 +70,15 @@ const char *pg_json_array_bytes(struct pg_json_array *a, size_t *len)
 
 const char *pg_json_array_first(const struct pg_json_array *a, size_t *len)
 {
-	const unsigned char *p = (const unsigned char *)a->data.data + HEADER_WORDS * 4;
-	uint32_t first;
+	const char *first;
 
 	if (a->count == 0 || a->data.failed)
 		return NULL;
-	first = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-	if (first == UINT32_MAX)
+	first = a->data.data + HEADER_WORDS * 4;
+	if (word_at(first) == UINT32_MAX)
 		return NULL;
-	*len = first;
-	return (const char *)p + 4;
+	*len = word_at(first);
+	return first + 4;
 }
 
 void pg_json_array_free(struct pg_json_array *a)

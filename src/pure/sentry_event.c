@@ -722,9 +722,10 @@ int sentry_event_parse_masked(struct sentry_event *ev, const char *text, size_t 
 	struct json_object *doc;
 	char *light;
 	const char *id;
+	size_t start;
 
 	memset(ev, 0, sizeof(*ev));
-	if (!text || jsonspan_blanks(text, len, 0) >= len || text[jsonspan_blanks(text, len, 0)] != '{')
+	if (!text || (start = jsonspan_blanks(text, len, 0)) >= len || text[start] != '{')
 		return -1;
 	if (!(light = light_text(text, len, &values, &breadcrumbs)))
 		return -1;
