@@ -13,6 +13,7 @@
 
 #include "pure/hex.h"
 #include "pure/utf8.h"
+#include "pure/wordscan.h"
 
 #define JSONCHECK_FRAMES 64
 
@@ -229,6 +230,16 @@ static void skip_plain_ascii(struct checker *c)
 	const unsigned char *s = c->s;
 	size_t pos = c->pos;
 
+	for (; pos + 8 <= c->len; pos += 8) {
+		uint64_t w = wordscan_load((const char *)s + pos);
+		uint64_t stops = (w & WORDSCAN_HIGHS) | wordscan_below(w, 0x20) |
+				 wordscan_equal(w, '"') | wordscan_equal(w, '\\');
+
+		if (stops) {
+			c->pos = pos + wordscan_first(stops);
+			return;
+		}
+	}
 	while (pos < c->len && s[pos] >= 0x20 && s[pos] < 0x80 && s[pos] != '"' && s[pos] != '\\')
 		pos++;
 	c->pos = pos;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pure/wordscan.h"
+
 size_t jsonspan_blanks(const char *s, size_t n, size_t i)
 {
 	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
@@ -11,23 +13,25 @@ size_t jsonspan_blanks(const char *s, size_t n, size_t i)
 	return i;
 }
 
-/* Strings are most of a large event's text: the next quote is found with
- * memchr, and it closes the string unless an odd run of backslashes escapes
- * it. */
+/* Strings are most of a large event's text: they are read eight bytes at a
+ * time up to the next quote or backslash, and a backslash escapes the byte
+ * after it. */
 size_t jsonspan_string_end(const char *s, size_t n, size_t i)
 {
 	for (i++; i < n;) {
-		const char *quote = memchr(s + i, '"', n - i);
-		size_t at, slashes = 0;
+		if (i + 8 <= n) {
+			uint64_t w = wordscan_load(s + i);
+			uint64_t stops = wordscan_equal(w, '"') | wordscan_equal(w, '\\');
 
-		if (!quote)
-			return n;
-		at = (size_t)(quote - s);
-		while (at - slashes > i && s[at - slashes - 1] == '\\')
-			slashes++;
-		if (slashes % 2 == 0)
-			return at + 1;
-		i = at + 1;
+			if (!stops) {
+				i += 8;
+				continue;
+			}
+			i += wordscan_first(stops);
+		}
+		if (s[i] == '"')
+			return i + 1;
+		i += s[i] == '\\' ? 2 : 1;
 	}
 	return n;
 }
@@ -148,10 +152,12 @@ int jsonspan_key_is(const char *s, const struct jsonspan *key, const char *name)
 	size_t raw = key->end - key->at, len = strlen(name);
 	char small[64];
 
-	if (!memchr(s + key->at, '\\', raw))
+	/* Resolved, a key is no longer than its raw text, and shorter when it
+	 * holds an escape: a raw text as long as the name is compared as it is,
+	 * a longer one only when it holds an escape. A small buffer holds any
+	 * that can be one of the names compared. */
+	if (raw <= len)
 		return raw == len && memcmp(s + key->at, name, len) == 0;
-	/* Resolved, a key is no longer than its raw text: a small buffer holds
-	 * any that can be one of the names compared. */
-	return raw < sizeof(small) && jsonspan_decode_key(s + key->at, raw, small) == len &&
-	       memcmp(small, name, len) == 0;
+	return memchr(s + key->at, '\\', raw) && raw < sizeof(small) &&
+	       jsonspan_decode_key(s + key->at, raw, small) == len && memcmp(small, name, len) == 0;
 }

@@ -11,6 +11,7 @@
 #include "pure/json.h"
 #include "pure/jsonspan.h"
 #include "pure/urlcode.h"
+#include "pure/wordscan.h"
 
 
 #define CARD_MIN_DIGITS 13
@@ -331,6 +332,26 @@ static int key_sensitive_seen(const char *s, size_t n, const struct mask_fields 
 
 static int mask_string(struct json_object *str, struct json_object **replacement);
 
+/* A JSON text being masked. out holds s[0..copied), masked; the rest of s is
+ * written out only where a secret begins, so that the strings and numbers of
+ * a text that holds none are copied once, together, not one by one. */
+struct text_masking {
+	struct buf out;
+	const char *s;
+	size_t n, copied;
+	const struct mask_fields *extra;
+	struct safe_keys safe;
+};
+
+/* Writes out what is left of s before at, and skips s[at..end): the caller
+ * writes what stands in its place. Returns the buffer to write it to. */
+static struct buf *replace(struct text_masking *m, size_t at, size_t end)
+{
+	buf_put(&m->out, m->s + m->copied, at - m->copied);
+	m->copied = end;
+	return &m->out;
+}
+
 /* 1 when s[0..n) holds a \u escape (or what looks like one). */
 static int has_unicode_escape(const char *s, size_t n)
 {
@@ -344,83 +365,113 @@ static int has_unicode_escape(const char *s, size_t n)
 	return 0;
 }
 
-/* Appends the JSON string s[0..n) (its quotes included) with its card
- * numbers masked. Digits can be written as \u escapes: a string with one is
- * read through json-c and masked as a tree's string is, and written out again
- * only when it held a card number. */
-static void put_string_value(struct buf *b, const char *s, size_t n)
+/* What a string's raw text needs looked at for card numbers. */
+enum string_look {
+	STRING_PLAIN,           /* fewer digits than a card and no escape: most strings */
+	STRING_DIGITS,          /* enough digits, all written as digits */
+	STRING_ESCAPED,         /* a \u escape, which may write a digit */
+};
+
+/* One pass over the raw text, counting digits and noting backslashes,
+ * eight bytes at a time. */
+static enum string_look string_look(const char *s, size_t n)
 {
+	size_t digits = 0, slashes = 0, i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w = wordscan_load(s + i);
+
+		digits += wordscan_count(wordscan_digits(w));
+		slashes |= wordscan_equal(w, '\\');
+	}
+	for (; i < n; i++) {
+		digits += is_digit(s[i]);
+		slashes |= s[i] == '\\';
+	}
+	if (slashes && has_unicode_escape(s, n))
+		return STRING_ESCAPED;
+	return digits >= CARD_MIN_DIGITS ? STRING_DIGITS : STRING_PLAIN;
+}
+
+/* The JSON string s[at..end) (its quotes included), its card numbers masked.
+ * Digits can be written as \u escapes: a string with one is read through
+ * json-c and masked as a tree's string is, and written out again only when
+ * it held a card number. */
+static void mask_string_text(struct text_masking *m, size_t at, size_t end)
+{
+	const char *s = m->s + at;
+	size_t n = end - at;
+	enum string_look look = string_look(s, n);
 	struct json_tokener *tok;
 	struct json_object *str, *masked = NULL;
 
-	if (!has_unicode_escape(s, n)) {
-		put_cards(b, s, n);
+	if (look == STRING_PLAIN)
+		return;
+	if (look == STRING_DIGITS) {
+		put_cards(replace(m, at, end), s, n);
 		return;
 	}
 	if (!(tok = json_tokener_new())) {
-		buf_puts(b, "\"" MASK_VALUE "\"");   /* masking too much is the safe fault */
+		buf_puts(replace(m, at, end), "\"" MASK_VALUE "\"");   /* masking too much is the safe fault */
 		return;
 	}
 	str = json_tokener_parse_ex(tok, s, (int)n);
 	json_tokener_free(tok);
 	if (!json_object_is_type(str, json_type_string))
-		put_cards(b, s, n);             /* not a string after all: broken text */
+		put_cards(replace(m, at, end), s, n);   /* not a string after all: broken text */
 	else if (mask_string(str, &masked) != 0)
-		buf_puts(b, "\"" MASK_VALUE "\"");
+		buf_puts(replace(m, at, end), "\"" MASK_VALUE "\"");
 	else if (masked)
-		buf_puts(b, json_text(masked));
-	else
-		buf_put(b, s, n);
+		buf_puts(replace(m, at, end), json_text(masked));
 	json_object_put(masked);
 	json_object_put(str);
 }
 
-/* Appends the string or key at s[i] (its quotes included). A sensitive key is
- * followed by its colon and a masked value. Returns where the scan goes on. */
-static size_t put_string(struct buf *b, const char *s, size_t n, size_t i,
-			 const struct mask_fields *extra, struct safe_keys *safe)
+/* The string or key at s[i]. A sensitive key's value, after its colon, is
+ * masked whole. Returns where the scan goes on. */
+static size_t mask_string_at(struct text_masking *m, size_t i)
 {
-	size_t end = jsonspan_string_end(s, n, i);
-	size_t colon = jsonspan_blanks(s, n, end), value;
+	const char *s = m->s;
+	size_t n = m->n, end = jsonspan_string_end(s, n, i);
+	size_t colon = jsonspan_blanks(s, n, end), value, value_end;
 
 	if (colon >= n || s[colon] != ':' || end - i < 2 ||
-	    !key_sensitive_seen(s + i + 1, end - i - 2, extra, safe)) {
-		put_string_value(b, s + i, end - i);
+	    !key_sensitive_seen(s + i + 1, end - i - 2, m->extra, &m->safe)) {
+		mask_string_text(m, i, end);
 		return end;
 	}
 	value = jsonspan_blanks(s, n, colon + 1);
-	buf_put(b, s + i, value - i);
-	buf_puts(b, "\"" MASK_VALUE "\"");
-	return jsonspan_value_end(s, n, value);
+	value_end = jsonspan_value_end(s, n, value);
+	buf_puts(replace(m, value, value_end), "\"" MASK_VALUE "\"");
+	return value_end;
+}
+
+/* The number at s[i]: an integer that is a card number is masked. Returns
+ * where it ends. */
+static size_t mask_number_at(struct text_masking *m, size_t i)
+{
+	size_t end = jsonspan_scalar_end(m->s, m->n, i);
+
+	if (integer_is_card(m->s + i, end - i))
+		buf_puts(replace(m, i, end), "\"" MASK_VALUE "\"");
+	return end;
 }
 
 char *mask_json_text(const char *s, size_t n, size_t *out_len, const struct mask_fields *extra)
 {
-	struct buf b = { 0 };
-	struct safe_keys safe = { 0 };
-	size_t i = 0, copied = 0;
+	struct text_masking m = { .s = s, .n = n, .extra = extra };
+	size_t i = 0;
 
 	while (i < n) {
-		size_t end;
-
-		if (s[i] != '"' && s[i] != '-' && !is_digit(s[i])) {
+		if (s[i] == '"')
+			i = mask_string_at(&m, i);
+		else if (s[i] == '-' || is_digit(s[i]))
+			i = mask_number_at(&m, i);
+		else
 			i++;
-			continue;
-		}
-		buf_put(&b, s + copied, i - copied);
-		if (s[i] == '"') {
-			end = put_string(&b, s, n, i, extra, &safe);
-		} else {
-			end = jsonspan_scalar_end(s, n, i);
-			if (integer_is_card(s + i, end - i))
-				buf_puts(&b, "\"" MASK_VALUE "\"");
-			else
-				buf_put(&b, s + i, end - i);
-		}
-		copied = i = end;
 	}
-	buf_put(&b, s + copied, n - copied);
-	return buf_finish(&b, out_len);
+	replace(&m, n, n);
+	return buf_finish(&m.out, out_len);
 }
 
 static void put_query(struct buf *b, const char *s, size_t n, const struct mask_fields *extra);
