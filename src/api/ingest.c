@@ -118,6 +118,41 @@ const struct db_statement ingest_statements[] = {
 	  " FROM (SELECT id FROM applications WHERE id = $1 AND ingest_key_sha256 = $2"
 	  "       FOR KEY SHARE) a, json_to_recordset($3::json) AS x(" EVENT_ROW_COLUMNS ")"
 	  " RETURNING 0, id, ts_to_usec(received_at), true" },
+	/* events_ingest for one event with an event_id, which every Sentry
+	 * event has (the worker gives one to an event sent without): the same
+	 * parameters as events_ingest_one, and events_ingest's answer. The id is
+	 * claimed first; only a claimed event is stored and has its issue found
+	 * or made; an event_id the application has answers the stored event.
+	 * The general statement's joins over the array, its hash tables and its
+	 * twenty-two plan nodes cost more than a large event's whole insert
+	 * (docs/benchmarks.md). The row is read with json_to_record, which
+	 * the planner knows makes one row: json_to_recordset's guess of a
+	 * hundred, joined three times, planned for a million. The application's
+	 * row is locked by the first CTE, which claim reads before ins runs. */
+	{ "events_ingest_one_id",
+	  "WITH app AS ("
+	  "  SELECT id FROM applications WHERE id = $1 AND ingest_key_sha256 = $2"
+	  "  FOR KEY SHARE"
+	  "), x AS ("
+	  "  SELECT * FROM json_to_record($3::json -> 0) AS x(" EVENT_ROW_COLUMNS ")"
+	  "), claim AS ("
+	  "  INSERT INTO event_ids (application_id, event_id, id)"
+	  "  SELECT app.id, x.event_id, nextval('events_id_seq') FROM app, x"
+	  "  ON CONFLICT DO NOTHING"
+	  "  RETURNING id"
+	  "), ins AS ("
+	  "  INSERT INTO events (id, application_id, event_id, occurred_at, level, message, stack, tags,"
+	  "    environment, release, context, issue_id)"
+	  "  SELECT claim.id, app.id, x.event_id, usec_to_ts(x.occurred_us), x.level, x.message,"
+	  "    $4::json, x.tags, x.environment, x.release, $5::json, " ISSUE_OF("app.id", "x")
+	  "  FROM claim, app, x"
+	  "  RETURNING id, ts_to_usec(received_at) AS received_us"
+	  ")"
+	  " SELECT 0, coalesce(ins.id, old.id), coalesce(ins.received_us, ts_to_usec(old.received_at)),"
+	  "   ins.id IS NOT NULL"
+	  " FROM app CROSS JOIN x LEFT JOIN ins ON true"
+	  " LEFT JOIN LATERAL (SELECT id, received_at FROM event_ids"
+	  "   WHERE ins.id IS NULL AND application_id = $1 AND event_id = x.event_id OFFSET 0) old ON true" },
 	/* The key check alone: for a refused body (403 for a wrong key comes
 	 * first) and for a Sentry envelope without events. */
 	{ "ingest_key_check",
@@ -177,8 +212,9 @@ int ingest_store(int64_t app_id, const char *key_digest, struct event_rows *rows
 {
 	struct sql_args a = { 0 };
 	const char *text = event_rows_text(rows);
-	int one = rows->count == 1 && rows->with_event_id == 0;
-	const char *statement = one ? "events_ingest_one" : "events_ingest";
+	int one = rows->count == 1;
+	const char *statement = !one ? "events_ingest" :
+				rows->with_event_id ? "events_ingest_one_id" : "events_ingest_one";
 
 	*res = NULL;
 	if (!text)
