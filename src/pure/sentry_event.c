@@ -700,6 +700,43 @@ static int stack_text(const char *s, size_t n, const struct jsonspan *values,
 	return 0;
 }
 
+/* stack_text when every exception value is an object, as SDKs send them:
+ * the list is masked whole, as it was written, without a walk over the
+ * stack's text to find each value. */
+static int whole_stack_text(const char *s, const struct jsonspan *values,
+			    const struct mask_fields *extra, char **out, size_t *out_len)
+{
+	struct buf b = { 0 };
+	size_t len;
+	char *masked = mask_json_text(s + values->at, values->end - values->at, &len, extra);
+
+	*out = NULL;
+	if (!masked)
+		return -1;
+	buf_puts(&b, "{\"values\":");
+	buf_put(&b, masked, len);
+	buf_puts(&b, "}");
+	free(masked);
+	*out = buf_finish(&b, out_len);
+	return *out ? 0 : -1;
+}
+
+/* The event's stack as text, from the exception values at values: none
+ * when the tree's stack holds none, the whole list when the tree kept every
+ * value, else the values that are objects. */
+static int map_stack_text(struct sentry_event *ev, struct json_object *doc, const char *s, size_t n,
+			  const struct jsonspan *values, const struct mask_fields *extra)
+{
+	struct json_object *kept = NULL, *all = exception_values(doc);
+
+	if (!ev->input.stack)
+		return 0;
+	json_object_object_get_ex(ev->input.stack, "values", &kept);
+	if (kept && all && json_object_array_length(kept) == json_object_array_length(all))
+		return whole_stack_text(s, values, extra, &ev->stack_buf, &ev->input.stack_text_len);
+	return stack_text(s, n, values, extra, &ev->stack_buf, &ev->input.stack_text_len);
+}
+
 /* The context as text: the tree's members (masked already) and the
  * breadcrumbs, masked in the text. Returns 0, or -1 on no memory. */
 static int context_text(struct sentry_event *ev, const char *s, const struct jsonspan *breadcrumbs,
@@ -756,7 +793,7 @@ int sentry_event_parse_masked(struct sentry_event *ev, const char *text, size_t 
 	ev->input.occurred_at = map_time(doc, now_usec);
 	if (map_message(ev, doc) != 0 || map_stack(ev, doc, extra) != 0 || map_tags(ev, doc) != 0 ||
 	    map_context(ev, doc, extra) != 0 ||
-	    stack_text(text, len, &values, extra, &ev->stack_buf, &ev->input.stack_text_len) != 0 ||
+	    map_stack_text(ev, doc, text, len, &values, extra) != 0 ||
 	    context_text(ev, text, &breadcrumbs, extra) != 0)
 		return -1;
 	ev->input.stack_text = ev->stack_buf;
