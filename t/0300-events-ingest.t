@@ -8,7 +8,6 @@ use Test::More;
 use Encode ();
 use IO::Select;
 use IO::Socket::INET;
-use POSIX ();
 use Time::HiRes ();
 use Telltale;
 
@@ -465,43 +464,19 @@ for my $ct ('application/json; charset=utf-8', 'APPLICATION/JSON', 'application/
 
 # --- one event_id sent at once from several connections ----------------------------------------
 
-# Sends $event from $n processes at once, each on its own connection;
-# returns their answers as [status, id].
-sub ingest_at_once {
-	my ($n, $event) = @_;
-	my ($host, $port) = url() =~ m{^https?://([^/:]+):(\d+)};
-	my $go = Time::HiRes::time() + 0.5;
-	my @pids;
-	pipe(my $r, my $w) or die "pipe: $!";
-	for (1 .. $n) {
-		my $pid = fork // die "fork: $!";
-		if (!$pid) {
-			close $r;
-			Time::HiRes::sleep($go - Time::HiRes::time()) if $go > Time::HiRes::time();
-			my $res = http_once($host, $port, 'POST', "/apps/$app->{id}/events", body => json_bytes($event),
-					    headers => { 'X-Ingest-Key' => $app->{ingest_key},
-							 'Content-Type' => 'application/json' });
-			my $id = $res->{body} =~ /"id"\s*:\s*"?(\d+)/ ? $1 : 'none';
-			syswrite($w, "$res->{status} $id\n");
-			POSIX::_exit(0);
-		}
-		push @pids, $pid;
-	}
-	close $w;
-	my @answers = map { [ split ' ' ] } <$r>;
-	waitpid($_, 0) for @pids;
-	return @answers;
-}
-
 {
 	my $id = new_event_id();
 	my $before = count_events($app);
-	my @answers = ingest_at_once(8, ev(event_id => $id, message => 'sent at once'));
-	is(scalar @answers, 8, 'eight concurrent ingests of one event_id all answer');
-	is(scalar(grep { $_->[0] == 201 } @answers), 1, '  one of them 201');
-	is(scalar(grep { $_->[0] == 200 } @answers), 7, '  the others 200');
-	my %ids = map { $_->[1] => 1 } @answers;
-	is_deeply([ keys %ids ], [ $answers[0][1] ], '  all with the one stored event\'s id');
+	my $body = body_of(ev(event_id => $id, message => 'sent at once'));
+	my $request = "POST /apps/$app->{id}/events HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+		. "X-Ingest-Key: $app->{ingest_key}\r\nContent-Type: application/json\r\n"
+		. 'Content-Length: ' . length($body) . "\r\n\r\n$body";
+	my @answers = map { @$_ } flood(($request) x 8);
+	is(scalar @answers, 8, 'eight concurrent ingests of one event_id, each on its own connection, all answer');
+	is(scalar(grep { $_->{status} == 201 } @answers), 1, '  one of them 201');
+	is(scalar(grep { $_->{status} == 200 } @answers), 7, '  the others 200');
+	my %ids = map { ($_->{json}{id} // 'none') => 1 } @answers;
+	is_deeply([ keys %ids ], [ $answers[0]{json}{id} ], '  all with the one stored event\'s id');
 	is(count_events($app), $before + 1, '  which is stored once');
 	is(scalar @{ events_with_event_id($app, $id) }, 1, '  under that event_id');
 	$stored++;
