@@ -149,15 +149,21 @@ int jsonspan_next_element(const char *s, size_t n, size_t *at, struct jsonspan *
 
 int jsonspan_key_is(const char *s, const struct jsonspan *key, const char *name)
 {
-	size_t raw = key->end - key->at, len = strlen(name);
+	const char *k = s + key->at;
+	size_t raw = key->end - key->at, i = 0;
 	char small[64];
 
-	/* Resolved, a key is no longer than its raw text, and shorter when it
-	 * holds an escape: a raw text as long as the name is compared as it is,
-	 * a longer one only when it holds an escape. A small buffer holds any
-	 * that can be one of the names compared. */
-	if (raw <= len)
-		return raw == len && memcmp(s + key->at, name, len) == 0;
-	return memchr(s + key->at, '\\', raw) && raw < sizeof(small) &&
-	       jsonspan_decode_key(s + key->at, raw, small) == len && memcmp(small, name, len) == 0;
+	/* Compared as written up to the first difference, where most keys part
+	 * from a name at their first byte. Before it the key holds no escape (a
+	 * name holds no backslash), so only a backslash there can make the
+	 * resolved key the name. A small buffer holds any resolved key that can
+	 * be one of the names compared. */
+	while (i < raw && name[i] && k[i] == name[i])
+		i++;
+	if (i == raw)
+		return name[i] == '\0';
+	if (k[i] != '\\')
+		return 0;
+	return raw < sizeof(small) && jsonspan_decode_key(k, raw, small) == strlen(name) &&
+	       memcmp(small, name, strlen(name)) == 0;
 }

@@ -49,7 +49,8 @@ size_t jsonspan_close(const char *s, size_t n, size_t at);
 /* jsonspan_element_at, with value set and *at moved past it. */
 int jsonspan_next_element(const char *s, size_t n, size_t *at, struct jsonspan *value);
 
-/* 1 when the key with raw text s[key] is name, its escapes resolved. */
+/* 1 when the key with raw text s[key] is name (which holds no backslash),
+ * its escapes resolved. */
 int jsonspan_key_is(const char *s, const struct jsonspan *key, const char *name);
 
 #endif

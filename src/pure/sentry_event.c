@@ -469,28 +469,12 @@ static size_t put_value(struct buf *b, const char *s, size_t n, size_t at)
 	return end;
 }
 
-/* 1 when the raw text k[0..n) is name, byte for byte. */
-static int raw_is(const char *k, size_t n, const char *name)
-{
-	size_t i = 0;
-
-	while (i < n && name[i] && k[i] == name[i])
-		i++;
-	return i == n && name[i] == '\0';
-}
-
-/* The member of members that key names, or NULL. A key without an escape,
- * as all but a hostile few are, is compared as it is written: most differ
- * from a name at the first byte. */
+/* The member of members that key names, or NULL. */
 static const struct light_member *member_named(const char *s, const struct jsonspan *key,
 					       const struct light_member *members, size_t count)
 {
-	size_t n = key->end - key->at;
-	int escaped = memchr(s + key->at, '\\', n) != NULL;
-
 	for (size_t m = 0; m < count; m++)
-		if (escaped ? jsonspan_key_is(s, key, members[m].name)
-			    : raw_is(s + key->at, n, members[m].name))
+		if (jsonspan_key_is(s, key, members[m].name))
 			return &members[m];
 	return NULL;
 }
