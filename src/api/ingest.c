@@ -33,11 +33,19 @@
 	"  WHERE f.application_id = " app " AND f.fingerprint = " x ".fp AND NOT f.resolved)," \
 	" issue_for(" app ", " x ".fp, " x ".title, " x ".culprit, " x ".level, " x ".release))"
 
+/* The application of $1 when $2 is its key's digest, its row locked so that
+ * it cannot be deleted before the events are in (sql/008). */
+#define APP_OF_KEY \
+	"SELECT id FROM applications WHERE id = $1 AND ingest_key_sha256 = $2 FOR KEY SHARE"
+
+/* An insert of events with their ids and event_ids given. */
+#define INSERT_EVENTS_WITH_IDS \
+	"INSERT INTO events (id, application_id, event_id, occurred_at, level, message, stack, tags," \
+	"  environment, release, context, issue_id)"
+
 /* The statement of events_ingest. */
 #define EVENTS_INGEST \
-	"WITH app AS (" \
-	"  SELECT id FROM applications WHERE id = $1 AND ingest_key_sha256 = $2" \
-	"  FOR KEY SHARE" \
+	"WITH app AS (" APP_OF_KEY \
 	"), item AS (" \
 	"  SELECT x.*, nextval('events_id_seq') AS new_id" \
 	"  FROM app, " EVENT_ROWS("x") \
@@ -50,9 +58,7 @@
 	"  WHERE item.event_id IS NOT NULL ORDER BY item.i" \
 	"  ON CONFLICT DO NOTHING" \
 	"  RETURNING id" \
-	"), ins AS (" \
-	"  INSERT INTO events (id, application_id, event_id, occurred_at, level, message, stack, tags," \
-	"    environment, release, context, issue_id)" \
+	"), ins AS (" INSERT_EVENTS_WITH_IDS \
 	"  SELECT item.new_id, app.id, item.event_id, usec_to_ts(item.occurred_us), item.level," \
 	"    item.message, item.stack, item.tags, item.environment, item.release, item.context," \
 	"    issue.issue_id" \
@@ -79,8 +85,6 @@ const struct db_statement ingest_statements[] = {
 	 * application or key is wrong. An event_id the application already has
 	 * (stored before, or earlier in this array) answers the stored event's id
 	 * with created false.
-	 * - The lock on the application's row keeps it from being deleted before
-	 *   the events are in (sql/008).
 	 * - $3 is read as json, not jsonb: json_to_recordset reads the text once,
 	 *   where a cast to jsonb would first build the whole array.
 	 * - ISSUE_OF finds or makes the issue of each group of rows (a
@@ -115,8 +119,7 @@ const struct db_statement ingest_statements[] = {
 	  " SELECT a.id, usec_to_ts(x.occurred_us), x.level, x.message, $4::json, x.tags,"
 	  "   x.environment, x.release, $5::json,"
 	  "   " ISSUE_OF("a.id", "x")
-	  " FROM (SELECT id FROM applications WHERE id = $1 AND ingest_key_sha256 = $2"
-	  "       FOR KEY SHARE) a, json_to_recordset($3::json) AS x(" EVENT_ROW_COLUMNS ")"
+	  " FROM (" APP_OF_KEY ") a, json_to_recordset($3::json) AS x(" EVENT_ROW_COLUMNS ")"
 	  " RETURNING 0, id, ts_to_usec(received_at), true" },
 	/* events_ingest for one event with an event_id, which every Sentry
 	 * event has (the worker gives one to an event sent without): the same
@@ -130,9 +133,7 @@ const struct db_statement ingest_statements[] = {
 	 * hundred, joined three times, planned for a million. The application's
 	 * row is locked by the first CTE, which claim reads before ins runs. */
 	{ "events_ingest_one_id",
-	  "WITH app AS ("
-	  "  SELECT id FROM applications WHERE id = $1 AND ingest_key_sha256 = $2"
-	  "  FOR KEY SHARE"
+	  "WITH app AS (" APP_OF_KEY
 	  "), x AS ("
 	  "  SELECT * FROM json_to_record($3::json -> 0) AS x(" EVENT_ROW_COLUMNS ")"
 	  "), claim AS ("
@@ -140,9 +141,7 @@ const struct db_statement ingest_statements[] = {
 	  "  SELECT app.id, x.event_id, nextval('events_id_seq') FROM app, x"
 	  "  ON CONFLICT DO NOTHING"
 	  "  RETURNING id"
-	  "), ins AS ("
-	  "  INSERT INTO events (id, application_id, event_id, occurred_at, level, message, stack, tags,"
-	  "    environment, release, context, issue_id)"
+	  "), ins AS (" INSERT_EVENTS_WITH_IDS
 	  "  SELECT claim.id, app.id, x.event_id, usec_to_ts(x.occurred_us), x.level, x.message,"
 	  "    $4::json, x.tags, x.environment, x.release, $5::json, " ISSUE_OF("app.id", "x")
 	  "  FROM claim, app, x"
