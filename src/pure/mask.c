@@ -260,12 +260,15 @@ char *mask_cards(const char *text, size_t len, size_t *out_len, size_t *masked)
 }
 
 /* 0 when s[0..n) has too few digits to hold a card number: most strings,
- * which are then kept without the copy that masking makes. */
+ * which are then kept without the copy that masking makes. Counted eight
+ * bytes at a time. */
 static int may_hold_card(const char *s, size_t n)
 {
-	size_t digits = 0;
+	size_t digits = 0, i = 0;
 
-	for (size_t i = 0; i < n && digits < CARD_MIN_DIGITS; i++)
+	for (; i + 8 <= n; i += 8)
+		digits += wordscan_count(wordscan_digits(wordscan_load(s + i)));
+	for (; i < n; i++)
 		digits += is_digit(s[i]);
 	return digits >= CARD_MIN_DIGITS;
 }
@@ -372,25 +375,11 @@ enum string_look {
 	STRING_ESCAPED,         /* a \u escape, which may write a digit */
 };
 
-/* One pass over the raw text, counting digits and noting backslashes,
- * eight bytes at a time. */
 static enum string_look string_look(const char *s, size_t n)
 {
-	size_t digits = 0, slashes = 0, i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w = wordscan_load(s + i);
-
-		digits += wordscan_count(wordscan_digits(w));
-		slashes |= wordscan_equal(w, '\\');
-	}
-	for (; i < n; i++) {
-		digits += is_digit(s[i]);
-		slashes |= s[i] == '\\';
-	}
-	if (slashes && has_unicode_escape(s, n))
+	if (has_unicode_escape(s, n))
 		return STRING_ESCAPED;
-	return digits >= CARD_MIN_DIGITS ? STRING_DIGITS : STRING_PLAIN;
+	return may_hold_card(s, n) ? STRING_DIGITS : STRING_PLAIN;
 }
 
 /* The JSON string s[at..end) (its quotes included), its card numbers masked.

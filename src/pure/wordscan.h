@@ -1,6 +1,6 @@
 /* wordscan: tests on eight bytes at once, for the loops that read every byte
- * of a large text: the run of plain characters in a string (jsoncheck), the
- * digits and backslashes of a string (mask). A byte-at-a-time loop spent ten
+ * of a large text: the run of plain characters in a string (jsoncheck), a
+ * string's end (jsonspan), its digits (mask). A byte-at-a-time loop spent ten
  * instructions a byte there. Each test reads one 64-bit word and works on
  * its bytes in parallel; none lets a carry cross from one byte to the next,
  * so each is exact. */
