@@ -71,13 +71,14 @@ const char *pg_json_array_bytes(struct pg_json_array *a, size_t *len)
 const char *pg_json_array_first(const struct pg_json_array *a, size_t *len)
 {
 	const char *first;
+	uint32_t first_len;
 
 	if (a->count == 0 || a->data.failed)
 		return NULL;
 	first = a->data.data + HEADER_WORDS * 4;
-	if (word_at(first) == UINT32_MAX)
+	if ((first_len = word_at(first)) == UINT32_MAX)
 		return NULL;
-	*len = word_at(first);
+	*len = first_len;
 	return first + 4;
 }
 
