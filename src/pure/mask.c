@@ -355,19 +355,6 @@ static struct buf *replace(struct text_masking *m, size_t at, size_t end)
 	return &m->out;
 }
 
-/* 1 when s[0..n) holds a \u escape (or what looks like one). */
-static int has_unicode_escape(const char *s, size_t n)
-{
-	const char *p = s, *end = s + n;
-
-	while ((p = memchr(p, '\\', (size_t)(end - p))) != NULL && p + 1 < end) {
-		if (p[1] == 'u')
-			return 1;
-		p += 2;
-	}
-	return 0;
-}
-
 /* What a string's raw text needs looked at for card numbers. */
 enum string_look {
 	STRING_PLAIN,           /* fewer digits than a card and no escape: most strings */
@@ -375,22 +362,56 @@ enum string_look {
 	STRING_ESCAPED,         /* a \u escape, which may write a digit */
 };
 
-static enum string_look string_look(const char *s, size_t n)
+/* The end of the string at s[at] (past its closing quote, or n), as
+ * jsonspan_string_end finds it, and in the same pass what *look it needs:
+ * its end, its escapes and its digits were three readings of each string. */
+static size_t string_scan(const char *s, size_t n, size_t at, enum string_look *look)
 {
-	if (has_unicode_escape(s, n))
-		return STRING_ESCAPED;
-	return may_hold_card(s, n) ? STRING_DIGITS : STRING_PLAIN;
+	size_t i = at + 1, digits = 0;
+	int unicode = 0;
+
+	while (i < n) {
+		if (i + 8 <= n) {
+			uint64_t w = wordscan_load(s + i);
+			uint64_t stops = wordscan_equal(w, '"') | wordscan_equal(w, '\\');
+			uint64_t marks = wordscan_digits(w);
+
+			if (!stops) {
+				digits += wordscan_count(marks);
+				i += 8;
+				continue;
+			}
+			/* The digits before the stop: its bit and all above it cleared. */
+			digits += wordscan_count(marks & (stops ^ (stops - 1)) >> 1);
+			i += wordscan_first(stops);
+		}
+		if (s[i] == '"') {
+			i++;
+			break;
+		}
+		if (s[i] == '\\') {
+			/* What follows a backslash counts as it stands, as broken text
+			 * (\5) is masked as written. */
+			unicode |= i + 1 < n && s[i + 1] == 'u';
+			digits += i + 1 < n && is_digit(s[i + 1]);
+			i += 2;
+			continue;
+		}
+		digits += is_digit(s[i]);
+		i++;
+	}
+	*look = unicode ? STRING_ESCAPED : digits >= CARD_MIN_DIGITS ? STRING_DIGITS : STRING_PLAIN;
+	return i < n ? i : n;
 }
 
 /* The JSON string s[at..end) (its quotes included), its card numbers masked.
  * Digits can be written as \u escapes: a string with one is read through
  * json-c and masked as a tree's string is, and written out again only when
  * it held a card number. */
-static void mask_string_text(struct text_masking *m, size_t at, size_t end)
+static void mask_string_text(struct text_masking *m, size_t at, size_t end, enum string_look look)
 {
 	const char *s = m->s + at;
 	size_t n = end - at;
-	enum string_look look = string_look(s, n);
 	struct json_tokener *tok;
 	struct json_object *str, *masked = NULL;
 
@@ -421,12 +442,13 @@ static void mask_string_text(struct text_masking *m, size_t at, size_t end)
 static size_t mask_string_at(struct text_masking *m, size_t i)
 {
 	const char *s = m->s;
-	size_t n = m->n, end = jsonspan_string_end(s, n, i);
+	enum string_look look;
+	size_t n = m->n, end = string_scan(s, n, i, &look);
 	size_t colon = jsonspan_blanks(s, n, end), value, value_end;
 
 	if (colon >= n || s[colon] != ':' || end - i < 2 ||
 	    !key_sensitive_seen(s + i + 1, end - i - 2, m->extra, &m->safe)) {
-		mask_string_text(m, i, end);
+		mask_string_text(m, i, end, look);
 		return end;
 	}
 	value = jsonspan_blanks(s, n, colon + 1);
@@ -446,20 +468,52 @@ static size_t mask_number_at(struct text_masking *m, size_t i)
 	return end;
 }
 
+/* Masks the text from s[i] on: to the text's end, or, with one_value, to
+ * the end of the value at s[i]. Returns where it stopped. */
+static size_t mask_from(struct text_masking *m, size_t i, int one_value)
+{
+	const char *s = m->s;
+	size_t depth = 0;
+
+	while (i < m->n) {
+		char c = s[i];
+
+		if (c == '"') {
+			i = mask_string_at(m, i);
+		} else if (c == '-' || is_digit(c)) {
+			i = mask_number_at(m, i);
+		} else {
+			i++;
+			if (c == '{' || c == '[')
+				depth++;
+			else if ((c == '}' || c == ']') && depth > 0)
+				depth--;
+		}
+		if (one_value && depth == 0)
+			break;
+	}
+	return i;
+}
+
 char *mask_json_text(const char *s, size_t n, size_t *out_len, const struct mask_fields *extra)
 {
 	struct text_masking m = { .s = s, .n = n, .extra = extra };
-	size_t i = 0;
 
-	while (i < n) {
-		if (s[i] == '"')
-			i = mask_string_at(&m, i);
-		else if (s[i] == '-' || is_digit(s[i]))
-			i = mask_number_at(&m, i);
-		else
-			i++;
-	}
-	replace(&m, n, n);
+	replace(&m, mask_from(&m, 0, 0), n);
+	return buf_finish(&m.out, out_len);
+}
+
+char *mask_json_value(const char *s, size_t n, size_t at, size_t *end, size_t *out_len,
+		      const struct mask_fields *extra)
+{
+	struct text_masking m = { .s = s, .n = n, .copied = at, .extra = extra };
+	char c = at < n ? s[at] : '\0';
+
+	/* true, false and null hold nothing to mask, and are not read a
+	 * byte at a time as inside a container. */
+	*end = c == '{' || c == '[' || c == '"' || c == '-' || is_digit(c) ? mask_from(&m, at, 1)
+									     : jsonspan_value_end(s, n, at);
+	replace(&m, *end, *end);
 	return buf_finish(&m.out, out_len);
 }
 

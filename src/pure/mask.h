@@ -71,6 +71,12 @@ char *mask_body(const char *text, size_t len, size_t *out_len,
  * it) and sets *out_len, or NULL on no memory. */
 char *mask_json_text(const char *s, size_t n, size_t *out_len, const struct mask_fields *extra);
 
+/* The JSON value at s[at] (within s[0..n)) masked as mask_json_text masks a
+ * text, read once: its end is found in the same pass and set in *end (n
+ * when the text ends first). Returns what mask_json_text returns. */
+char *mask_json_value(const char *s, size_t n, size_t at, size_t *end, size_t *out_len,
+		      const struct mask_fields *extra);
+
 /* A copy of a URL (or a path) whose query string, and a fragment of
  * name=value pairs, has the value of each sensitive parameter replaced by
  * MASK_VALUE and card numbers in the other values masked (decoded first, so

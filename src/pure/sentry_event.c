@@ -579,8 +579,7 @@ static size_t put_light_exception(struct buf *b, const char *s, size_t n, size_t
 				  struct jsonspan *values)
 {
 	struct jsonspan key;
-	size_t list = 0;
-	int found = 0;
+	size_t mark = b->len;
 
 	values->at = values->end = 0;
 	if (s[at] == '[')
@@ -589,17 +588,21 @@ static size_t put_light_exception(struct buf *b, const char *s, size_t n, size_t
 		buf_puts(b, "null");
 		return jsonspan_value_end(s, n, at);
 	}
-	/* The last "values" is the one read: found first, copied after. */
+	/* The last "values" is the one read: each is copied as it comes, over
+	 * the copy of any before it, so that the list is read once. */
 	while (jsonspan_member_at(s, n, &at, &key)) {
-		if (jsonspan_key_is(s, &key, "values")) {
-			found = s[at] == '[';
-			list = at;
+		if (!jsonspan_key_is(s, &key, "values")) {
+			at = jsonspan_value_end(s, n, at);
+			continue;
 		}
-		at = jsonspan_value_end(s, n, at);
+		b->len = mark;
+		values->at = values->end = 0;
+		if (s[at] == '[')
+			at = put_light_values(b, s, n, at, values);
+		else
+			at = jsonspan_value_end(s, n, at);
 	}
-	if (found)
-		put_light_values(b, s, n, list, values);
-	else
+	if (values->at == values->end)
 		buf_puts(b, "null");
 	return jsonspan_close(s, n, at);
 }
@@ -614,26 +617,45 @@ static const struct light_member read_members[] = {
 	{ "fingerprint", put_value },
 };
 
-/* The light copy of the event text s[0..n), which must be an object; the
- * span of its exception values (the last exception's) and of its (last)
- * breadcrumbs (empty: none). */
-static char *light_text(const char *s, size_t n, struct jsonspan *values, struct jsonspan *breadcrumbs)
+/* What light_text finds in the event's text besides the light copy. */
+struct light_finds {
+	struct jsonspan values;         /* the (last) exception's values; empty: none */
+	char *breadcrumbs;              /* the (last) breadcrumbs, masked; NULL: none */
+	size_t breadcrumbs_len;
+};
+
+/* The (last) breadcrumbs, at s[at]: masked as they are passed over, not
+ * passed over and then read again to mask them. Returns where they end. */
+static size_t mask_breadcrumbs(const char *s, size_t n, size_t at, struct light_finds *finds,
+			       const struct mask_fields *extra, int *no_memory)
+{
+	size_t end;
+
+	free(finds->breadcrumbs);
+	finds->breadcrumbs = mask_json_value(s, n, at, &end, &finds->breadcrumbs_len, extra);
+	*no_memory |= !finds->breadcrumbs;
+	return end;
+}
+
+/* The light copy of the event text s[0..n), which must be an object, and
+ * what *finds holds; NULL on no memory. */
+static char *light_text(const char *s, size_t n, struct light_finds *finds,
+			const struct mask_fields *extra)
 {
 	struct buf b = { 0 };
 	struct jsonspan key;
 	const struct light_member *m;
 	size_t at = jsonspan_blanks(s, n, 0);
-	int first = 1;
+	int first = 1, no_memory = 0;
 
-	values->at = values->end = breadcrumbs->at = breadcrumbs->end = 0;
+	memset(finds, 0, sizeof(*finds));
 	buf_puts(&b, "{");
 	while (jsonspan_member_at(s, n, &at, &key)) {
 		if (jsonspan_key_is(s, &key, "exception")) {
 			put_member(&b, s, &key, &first);
-			at = put_light_exception(&b, s, n, at, values);
+			at = put_light_exception(&b, s, n, at, &finds->values);
 		} else if (jsonspan_key_is(s, &key, "breadcrumbs")) {
-			breadcrumbs->at = at;
-			at = breadcrumbs->end = jsonspan_value_end(s, n, at);
+			at = mask_breadcrumbs(s, n, at, finds, extra, &no_memory);
 		} else if ((m = member_named(s, &key, read_members, COUNT_OF(read_members))) != NULL) {
 			put_member(&b, s, &key, &first);
 			at = m->read(&b, s, n, at);
@@ -642,6 +664,12 @@ static char *light_text(const char *s, size_t n, struct jsonspan *values, struct
 		}
 	}
 	buf_puts(&b, "}");
+	if (no_memory) {
+		free(buf_finish(&b, NULL));
+		free(finds->breadcrumbs);
+		finds->breadcrumbs = NULL;
+		return NULL;
+	}
 	return buf_finish(&b, NULL);
 }
 
@@ -652,20 +680,21 @@ static int stack_text(const char *s, size_t n, const struct jsonspan *values,
 		      const struct mask_fields *extra, char **out, size_t *out_len)
 {
 	struct buf b = { 0 };
-	struct jsonspan v;
 	size_t at = values->at, count = 0;
 
 	*out = NULL;
 	if (values->at == values->end)
 		return 0;
 	buf_puts(&b, "{\"values\":[");
-	while (jsonspan_next_element(s, n, &at, &v)) {
+	while (jsonspan_element_at(s, n, &at)) {
 		size_t len;
 		char *masked;
 
-		if (s[v.at] != '{')
+		if (s[at] != '{') {
+			at = jsonspan_value_end(s, n, at);
 			continue;
-		if (!(masked = mask_json_text(s + v.at, v.end - v.at, &len, extra))) {
+		}
+		if (!(masked = mask_json_value(s, n, at, &at, &len, extra))) {
 			free(buf_finish(&b, NULL));
 			return -1;
 		}
@@ -722,25 +751,20 @@ static int map_stack_text(struct sentry_event *ev, struct json_object *doc, cons
 }
 
 /* The context as text: the tree's members (masked already) and the
- * breadcrumbs, masked in the text. Returns 0, or -1 on no memory. */
-static int context_text(struct sentry_event *ev, const char *s, const struct jsonspan *breadcrumbs,
-			const struct mask_fields *extra)
+ * breadcrumbs, masked in the text already. Returns 0, or -1 on no memory. */
+static int context_text(struct sentry_event *ev, const struct light_finds *finds)
 {
 	const char *members = ev->input.context ? json_text(ev->input.context) : "{}";
-	size_t len, members_len = strlen(members);
+	size_t members_len = strlen(members);
 	struct buf b = { 0 };
-	char *masked;
 
-	if (breadcrumbs->at == breadcrumbs->end ||
-	    (breadcrumbs->end - breadcrumbs->at == 4 && memcmp(s + breadcrumbs->at, "null", 4) == 0))
+	if (!finds->breadcrumbs || finds->breadcrumbs_len == 0 ||
+	    (finds->breadcrumbs_len == 4 && memcmp(finds->breadcrumbs, "null", 4) == 0))
 		return 0;       /* a null member is left out, as the tree's readers do */
-	if (!(masked = mask_json_text(s + breadcrumbs->at, breadcrumbs->end - breadcrumbs->at, &len, extra)))
-		return -1;
 	buf_put(&b, members, members_len - 1);
 	buf_puts(&b, members_len > 2 ? ",\"breadcrumbs\":" : "\"breadcrumbs\":");
-	buf_put(&b, masked, len);
+	buf_put(&b, finds->breadcrumbs, finds->breadcrumbs_len);
 	buf_puts(&b, "}");
-	free(masked);
 	ev->context_buf = buf_finish(&b, &ev->input.context_text_len);
 	ev->input.context_text = ev->context_buf;
 	return ev->context_buf ? 0 : -1;
@@ -751,38 +775,47 @@ int sentry_event_parse(struct sentry_event *ev, const char *text, size_t len, in
 	return sentry_event_parse_masked(ev, text, len, now_usec, NULL);
 }
 
-int sentry_event_parse_masked(struct sentry_event *ev, const char *text, size_t len, int64_t now_usec,
-			      const struct mask_fields *extra)
+/* The event from doc, the tree of its light copy, and from its text. */
+static int map_event(struct sentry_event *ev, struct json_object *doc, const char *text, size_t len,
+		     const struct light_finds *finds, int64_t now_usec, const struct mask_fields *extra)
 {
-	struct jsonspan values, breadcrumbs;
-	struct error err;
-	struct json_object *doc;
-	char *light;
-	const char *id;
-	size_t start;
+	const char *id = string_field(doc, "event_id", NULL);
 
-	memset(ev, 0, sizeof(*ev));
-	if (!text || (start = jsonspan_blanks(text, len, 0)) >= len || text[start] != '{')
-		return -1;
-	if (!(light = light_text(text, len, &values, &breadcrumbs)))
-		return -1;
-	doc = ev->doc = json_parse_checked(light, strlen(light), &err);
-	free(light);
-	if (!json_object_is_type(doc, json_type_object))
-		return -1;
-	id = string_field(doc, "event_id", NULL);
 	if (!id || event_input_parse_id(id, ev->input.event_id) != 0)
 		ev->input.event_id[0] = '\0';
 	ev->input.level = sentry_event_level(string_field(doc, "level", NULL));
 	ev->input.occurred_at = map_time(doc, now_usec);
 	if (map_message(ev, doc) != 0 || map_stack(ev, doc, extra) != 0 || map_tags(ev, doc) != 0 ||
 	    map_context(ev, doc, extra) != 0 ||
-	    map_stack_text(ev, doc, text, len, &values, extra) != 0 ||
-	    context_text(ev, text, &breadcrumbs, extra) != 0)
+	    map_stack_text(ev, doc, text, len, &finds->values, extra) != 0 ||
+	    context_text(ev, finds) != 0)
 		return -1;
 	ev->input.stack_text = ev->stack_buf;
 	map_grouping(ev, doc);
 	return 0;
+}
+
+int sentry_event_parse_masked(struct sentry_event *ev, const char *text, size_t len, int64_t now_usec,
+			      const struct mask_fields *extra)
+{
+	struct light_finds finds;
+	struct error err;
+	struct json_object *doc;
+	char *light;
+	size_t start;
+	int rc = -1;
+
+	memset(ev, 0, sizeof(*ev));
+	if (!text || (start = jsonspan_blanks(text, len, 0)) >= len || text[start] != '{')
+		return -1;
+	if (!(light = light_text(text, len, &finds, extra)))
+		return -1;
+	doc = ev->doc = json_parse_checked(light, strlen(light), &err);
+	free(light);
+	if (json_object_is_type(doc, json_type_object))
+		rc = map_event(ev, doc, text, len, &finds, now_usec, extra);
+	free(finds.breadcrumbs);
+	return rc;
 }
 
 void sentry_event_release(struct sentry_event *ev)

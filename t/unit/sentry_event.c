@@ -394,6 +394,10 @@ static void test_text_as_tree(void)
 		("{\"exception\":[{\"type\":\"E\",\"value\":\"v\",\"stacktrace\":{\"frames\":[{\"function\":\"g\","
 		"\"filename\":\"g.py\",\"in_app\":true}]}}],\"breadcrumbs\":null}"),
 		("{\"exception\":{\"values\":{\"type\":\"E\"}},\"breadcrumbs\":[],\"request\":{\"url\":\"https://u:p@h/x\"}}"),
+		/* a list of values, then values that are no list; breadcrumbs
+		 * twice, the last no list */
+		("{\"exception\":{\"values\":[{\"type\":\"A\",\"value\":\"4111111111111111\"}],\"values\":5},"
+		"\"breadcrumbs\":[{\"password\":\"p\"}],\"breadcrumbs\":\"x\"}"),
 	};
 
 	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {

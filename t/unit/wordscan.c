@@ -119,8 +119,41 @@ static void test_card_at_every_place(void)
 		masked = mask_json_text(text, n, &out_len, NULL);
 		wrong += !masked || out_len != n || memcmp(masked, text, n) != 0;
 		free(masked);
+
+		/* The digits end where the string does, or at an escape: those
+		 * before the stop in its word count, the stop's own byte not. */
+		n = (size_t)snprintf(text, sizeof(text), "{\"note\":\"%.*s4111111111111111\",\"b\":1}",
+				     (int)at, "pay with card numbered ");
+		masked = mask_json_text(text, n, &out_len, NULL);
+		wrong += !masked || !strstr(masked, MASK_VALUE) || strstr(masked, "4111");
+		free(masked);
+		n = (size_t)snprintf(text, sizeof(text), "{\"note\":\"%.*s4111111111111111\\nx\"}", (int)at,
+				     "pay with card numbered ");
+		masked = mask_json_text(text, n, &out_len, NULL);
+		wrong += !masked || !strstr(masked, MASK_VALUE) || strstr(masked, "4111");
+		free(masked);
+		n = (size_t)snprintf(text, sizeof(text), "{\"note\":\"%.*s411111111111\\n\"}", (int)at,
+				     "pay with card numbered ");
+		masked = mask_json_text(text, n, &out_len, NULL);
+		wrong += !masked || out_len != n || memcmp(masked, text, n) != 0;
+		free(masked);
+
+		/* A digit written as a \u escape, wherever it stands. */
+		n = (size_t)snprintf(text, sizeof(text), "{\"note\":\"%.*s411111111111111\\u0031\"}", (int)at,
+				     "pay with card numbered ");
+		masked = mask_json_text(text, n, &out_len, NULL);
+		wrong += !masked || !strstr(masked, MASK_VALUE) || strstr(masked, "4111");
+		free(masked);
 	}
-	is_int(wrong, 0, "a card masked at every place; twelve digits kept as they are");
+	is_int(wrong, 0, "a card masked at every place, before a quote, an escape or in one; "
+	       "twelve digits kept as they are");
+
+	/* Broken text: a digit after a backslash counts as written. */
+	size_t out_len = 0;
+	char *masked = mask_json_text("{\"n\":\"\\4222222222222\"}", 22, &out_len, NULL);
+	ok(masked && strstr(masked, MASK_VALUE) && !strstr(masked, "2222"),
+	   "a digit escaped by mistake still counts toward a card");
+	free(masked);
 }
 
 int main(void)
