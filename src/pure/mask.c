@@ -308,28 +308,35 @@ static int key_sensitive(const char *s, size_t n, const struct mask_fields *extr
 	return sensitive;
 }
 
-/* The keys of one text found not sensitive, the latest few: the keys of a
- * stack's frames and of breadcrumbs repeat in each, and looking one up here
- * costs a tenth of telling it again. */
-#define SAFE_KEYS 16
+/* The keys of one text found not sensitive, one in each slot of a small
+ * table: the keys of a stack's frames and of breadcrumbs repeat in each, and
+ * looking one up here costs a tenth of telling it again. */
+#define SAFE_KEYS 64
 struct safe_keys {
 	const char *key[SAFE_KEYS];
 	size_t len[SAFE_KEYS];
-	unsigned next;
 };
+
+/* A key's slot, from its length and its first and last bytes: the keys of
+ * a frame (function, module, filename, lineno, ...) each find one of their
+ * own. */
+static unsigned safe_slot(const char *s, size_t n)
+{
+	return n ? (unsigned)(n * 31 + (unsigned char)s[0] * 7 + (unsigned char)s[n - 1]) % SAFE_KEYS : 0;
+}
 
 /* key_sensitive, through the keys known safe. */
 static int key_sensitive_seen(const char *s, size_t n, const struct mask_fields *extra,
 			      struct safe_keys *safe)
 {
-	for (unsigned k = 0; k < SAFE_KEYS; k++)
-		if (safe->len[k] == n && safe->key[k] && memcmp(safe->key[k], s, n) == 0)
-			return 0;
+	unsigned k = safe_slot(s, n);
+
+	if (safe->key[k] && safe->len[k] == n && memcmp(safe->key[k], s, n) == 0)
+		return 0;
 	if (key_sensitive(s, n, extra))
 		return 1;
-	safe->key[safe->next] = s;
-	safe->len[safe->next] = n;
-	safe->next = (safe->next + 1) % SAFE_KEYS;
+	safe->key[k] = s;
+	safe->len[k] = n;
 	return 0;
 }
 
@@ -503,18 +510,68 @@ char *mask_json_text(const char *s, size_t n, size_t *out_len, const struct mask
 	return buf_finish(&m.out, out_len);
 }
 
+size_t mask_walk_value(struct text_masking *m, size_t at)
+{
+	char c = at < m->n ? m->s[at] : '\0';
+
+	/* true, false and null hold nothing to mask, and are not read a
+	 * byte at a time as inside a container. */
+	if (c == '{' || c == '[' || c == '"' || c == '-' || is_digit(c))
+		return mask_from(m, at, 1);
+	return jsonspan_value_end(m->s, m->n, at);
+}
+
 char *mask_json_value(const char *s, size_t n, size_t at, size_t *end, size_t *out_len,
 		      const struct mask_fields *extra)
 {
 	struct text_masking m = { .s = s, .n = n, .copied = at, .extra = extra };
-	char c = at < n ? s[at] : '\0';
 
-	/* true, false and null hold nothing to mask, and are not read a
-	 * byte at a time as inside a container. */
-	*end = c == '{' || c == '[' || c == '"' || c == '-' || is_digit(c) ? mask_from(&m, at, 1)
-									     : jsonspan_value_end(s, n, at);
+	*end = mask_walk_value(&m, at);
 	replace(&m, *end, *end);
 	return buf_finish(&m.out, out_len);
+}
+
+struct text_masking *mask_walk_begin(const char *s, size_t n, size_t at, const struct mask_fields *extra)
+{
+	struct text_masking *m = calloc(1, sizeof(*m));
+
+	if (m) {
+		m->s = s;
+		m->n = n;
+		m->copied = at;
+		m->extra = extra;
+	}
+	return m;
+}
+
+int mask_walk_key(struct text_masking *m, const struct jsonspan *key, size_t value, size_t *value_end)
+{
+	size_t len = key->end - key->at;
+	enum string_look look;
+
+	if (!key_sensitive_seen(m->s + key->at, len, m->extra, &m->safe)) {
+		/* A key of fewer bytes than a card's digits holds no card
+		 * number, escaped or not: most keys, left unread. */
+		if (len >= CARD_MIN_DIGITS) {
+			size_t end = string_scan(m->s, m->n, key->at - 1, &look);
+
+			mask_string_text(m, key->at - 1, end, look);
+		}
+		return 0;
+	}
+	*value_end = jsonspan_value_end(m->s, m->n, value);
+	buf_puts(replace(m, value, *value_end), "\"" MASK_VALUE "\"");
+	return 1;
+}
+
+char *mask_walk_end(struct text_masking *m, size_t end, size_t *out_len)
+{
+	char *out;
+
+	replace(m, end, end);
+	out = buf_finish(&m->out, out_len);
+	free(m);
+	return out;
 }
 
 static void put_query(struct buf *b, const char *s, size_t n, const struct mask_fields *extra);

@@ -77,6 +77,29 @@ char *mask_json_text(const char *s, size_t n, size_t *out_len, const struct mask
 char *mask_json_value(const char *s, size_t n, size_t at, size_t *end, size_t *out_len,
 		      const struct mask_fields *extra);
 
+/* A JSON text masked as a reader walks it, so that the text is read once
+ * for both: the reader hands every member's key and every value it passes
+ * over, in order, and gets the part from the first to the last masked as
+ * mask_json_text masks it. */
+struct text_masking;
+struct jsonspan;
+
+/* A walk over s[0..n) from s[at], or NULL on no memory. */
+struct text_masking *mask_walk_begin(const char *s, size_t n, size_t at, const struct mask_fields *extra);
+
+/* The member whose key's raw text is s[key] (between its quotes), its value
+ * at s[value]: 1 when the key is sensitive, and then the value is masked
+ * whole and *value_end set past it; else 0, the key's own card numbers
+ * masked, and the value left to the reader. */
+int mask_walk_key(struct text_masking *m, const struct jsonspan *key, size_t value, size_t *value_end);
+
+/* The value at s[at], masked whole. Returns where it ends. */
+size_t mask_walk_value(struct text_masking *m, size_t at);
+
+/* The text from the walk's start to s[end], masked, as mask_json_text
+ * returns it; frees m. */
+char *mask_walk_end(struct text_masking *m, size_t end, size_t *out_len);
+
 /* A copy of a URL (or a path) whose query string, and a fragment of
  * name=value pairs, has the value of each sensitive parameter replaced by
  * MASK_VALUE and card numbers in the other values masked (decoded first, so

@@ -442,17 +442,37 @@ static void map_grouping(struct sentry_event *ev, struct json_object *doc)
  * what the message and the fingerprint read, no breadcrumbs. The stack and the
  * breadcrumbs are masked in the text and written out from there. */
 
-static void put_member(struct buf *b, const char *s, const struct jsonspan *key, int *first)
+/* What light_text finds in the event's text besides the light copy. */
+struct light_finds {
+	struct jsonspan values;         /* the (last) exception's values; empty: none */
+	char *values_masked;            /* their text, masked */
+	size_t values_masked_len;
+	char *breadcrumbs;              /* the (last) breadcrumbs, masked; NULL: none */
+	size_t breadcrumbs_len;
+};
+
+/* A light copy being made of the event's text s[0..n) into b. */
+struct light_copy {
+	struct buf b;
+	const char *s;
+	size_t n;
+	const struct mask_fields *extra;
+	struct light_finds finds;
+	int no_memory;
+};
+
+static void put_member(struct light_copy *c, const struct jsonspan *key, int *first)
 {
-	buf_puts(b, *first ? "\"" : ",\"");
-	buf_put(b, s + key->at, key->end - key->at);
-	buf_puts(b, "\":");
+	buf_puts(&c->b, *first ? "\"" : ",\"");
+	buf_put(&c->b, c->s + key->at, key->end - key->at);
+	buf_puts(&c->b, "\":");
 	*first = 0;
 }
 
 /* The light copies below read the value at s[at] once, going into what they
- * keep and past the rest, and return where it ends. */
-typedef size_t (*light_reader)(struct buf *b, const char *s, size_t n, size_t at);
+ * keep and past the rest, and return where it ends. Within the exception
+ * values m masks the text as they pass over it (NULL: no masking). */
+typedef size_t (*light_reader)(struct light_copy *c, size_t at, struct text_masking *m);
 
 /* A member kept, and how its value is copied. */
 struct light_member {
@@ -460,12 +480,18 @@ struct light_member {
 	light_reader read;
 };
 
-/* The value at s[at] as it is. */
-static size_t put_value(struct buf *b, const char *s, size_t n, size_t at)
+/* Past the value at s[at], masked on the way when m is given. */
+static size_t pass_value(struct light_copy *c, size_t at, struct text_masking *m)
 {
-	size_t end = jsonspan_value_end(s, n, at);
+	return m ? mask_walk_value(m, at) : jsonspan_value_end(c->s, c->n, at);
+}
 
-	buf_put(b, s + at, end - at);
+/* The value at s[at] as it is. */
+static size_t put_value(struct light_copy *c, size_t at, struct text_masking *m)
+{
+	size_t end = pass_value(c, at, m);
+
+	buf_put(&c->b, c->s + at, end - at);
 	return end;
 }
 
@@ -480,50 +506,60 @@ static const struct light_member *member_named(const char *s, const struct jsons
 }
 
 /* The object at s[at] with only the members named, each copied by its
- * reader; null for any other value. */
-static size_t put_light_object(struct buf *b, const char *s, size_t n, size_t at,
+ * reader; null for any other value. A sensitive member's value is masked
+ * whole, so a reader goes into it without masking. */
+static size_t put_light_object(struct light_copy *c, size_t at, struct text_masking *m,
 			       const struct light_member *members, size_t count)
 {
 	struct jsonspan key;
 	int first = 1;
 
-	if (s[at] != '{') {
-		buf_puts(b, "null");
-		return jsonspan_value_end(s, n, at);
+	if (c->s[at] != '{') {
+		buf_puts(&c->b, "null");
+		return pass_value(c, at, m);
 	}
-	buf_puts(b, "{");
-	while (jsonspan_member_at(s, n, &at, &key)) {
-		const struct light_member *m = member_named(s, &key, members, count);
+	buf_puts(&c->b, "{");
+	while (jsonspan_member_at(c->s, c->n, &at, &key)) {
+		const struct light_member *kept = member_named(c->s, &key, members, count);
+		struct text_masking *within = m;
+		size_t end;
 
-		if (m) {
-			put_member(b, s, &key, &first);
-			at = m->read(b, s, n, at);
+		if (m && mask_walk_key(m, &key, at, &end)) {
+			within = NULL;
+			if (!kept) {
+				at = end;
+				continue;
+			}
+		}
+		if (kept) {
+			put_member(c, &key, &first);
+			at = kept->read(c, at, within);
 		} else {
-			at = jsonspan_value_end(s, n, at);
+			at = pass_value(c, at, within);
 		}
 	}
-	buf_puts(b, "}");
-	return jsonspan_close(s, n, at);
+	buf_puts(&c->b, "}");
+	return jsonspan_close(c->s, c->n, at);
 }
 
 /* The array at s[at], each element copied by read, as many and in order;
  * null for any other value. */
-static size_t put_light_list(struct buf *b, const char *s, size_t n, size_t at, light_reader read)
+static size_t put_light_list(struct light_copy *c, size_t at, struct text_masking *m, light_reader read)
 {
 	int first = 1;
 
-	if (s[at] != '[') {
-		buf_puts(b, "null");
-		return jsonspan_value_end(s, n, at);
+	if (c->s[at] != '[') {
+		buf_puts(&c->b, "null");
+		return pass_value(c, at, m);
 	}
-	buf_puts(b, "[");
-	while (jsonspan_element_at(s, n, &at)) {
-		buf_puts(b, first ? "" : ",");
+	buf_puts(&c->b, "[");
+	while (jsonspan_element_at(c->s, c->n, &at)) {
+		buf_puts(&c->b, first ? "" : ",");
 		first = 0;
-		at = read(b, s, n, at);
+		at = read(c, at, m);
 	}
-	buf_puts(b, "]");
-	return jsonspan_close(s, n, at);
+	buf_puts(&c->b, "]");
+	return jsonspan_close(c->s, c->n, at);
 }
 
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
@@ -536,21 +572,21 @@ static const struct light_member frame_members[] = {
 	{ "file", put_value }, { "in_app", put_value },
 };
 
-static size_t put_light_frame(struct buf *b, const char *s, size_t n, size_t at)
+static size_t put_light_frame(struct light_copy *c, size_t at, struct text_masking *m)
 {
-	return put_light_object(b, s, n, at, frame_members, COUNT_OF(frame_members));
+	return put_light_object(c, at, m, frame_members, COUNT_OF(frame_members));
 }
 
-static size_t put_light_frames(struct buf *b, const char *s, size_t n, size_t at)
+static size_t put_light_frames(struct light_copy *c, size_t at, struct text_masking *m)
 {
-	return put_light_list(b, s, n, at, put_light_frame);
+	return put_light_list(c, at, m, put_light_frame);
 }
 
 static const struct light_member trace_members[] = { { "frames", put_light_frames } };
 
-static size_t put_light_trace(struct buf *b, const char *s, size_t n, size_t at)
+static size_t put_light_trace(struct light_copy *c, size_t at, struct text_masking *m)
 {
-	return put_light_object(b, s, n, at, trace_members, COUNT_OF(trace_members));
+	return put_light_object(c, at, m, trace_members, COUNT_OF(trace_members));
 }
 
 static const struct light_member value_members[] = {
@@ -558,53 +594,61 @@ static const struct light_member value_members[] = {
 	{ "stacktrace", put_light_trace },
 };
 
-static size_t put_light_value(struct buf *b, const char *s, size_t n, size_t at)
+static size_t put_light_value(struct light_copy *c, size_t at, struct text_masking *m)
 {
-	return put_light_object(b, s, n, at, value_members, COUNT_OF(value_members));
+	return put_light_object(c, at, m, value_members, COUNT_OF(value_members));
 }
 
-/* The exception values at s[at], an array, as a bare list of light values;
- * sets *values to their span. */
-static size_t put_light_values(struct buf *b, const char *s, size_t n, size_t at,
-			       struct jsonspan *values)
+/* The exception values at s[at], an array, as a bare list of light values,
+ * and their text masked as the copy passes over it: the stack's text is
+ * read once for both. */
+static size_t put_light_values(struct light_copy *c, size_t at)
 {
-	values->at = at;
-	return values->end = put_light_list(b, s, n, at, put_light_value);
+	struct light_finds *f = &c->finds;
+	struct text_masking *m = mask_walk_begin(c->s, c->n, at, c->extra);
+
+	c->no_memory |= !m;
+	f->values.at = at;
+	f->values.end = put_light_list(c, at, m, put_light_value);
+	free(f->values_masked);
+	f->values_masked = m ? mask_walk_end(m, f->values.end, &f->values_masked_len) : NULL;
+	c->no_memory |= !f->values_masked;
+	return f->values.end;
 }
 
 /* The exception at s[at]: exception.values (the last of either name wins,
  * as in a tree), or exception as a bare list, as a bare list of light
- * values, its span in *values; else null, and *values empty. */
-static size_t put_light_exception(struct buf *b, const char *s, size_t n, size_t at,
-				  struct jsonspan *values)
+ * values; else null, and no values found. */
+static size_t put_light_exception(struct light_copy *c, size_t at)
 {
+	struct light_finds *f = &c->finds;
 	struct jsonspan key;
-	size_t mark = b->len;
+	size_t mark = c->b.len;
 
-	values->at = values->end = 0;
-	if (s[at] == '[')
-		return put_light_values(b, s, n, at, values);
-	if (s[at] != '{') {
-		buf_puts(b, "null");
-		return jsonspan_value_end(s, n, at);
+	f->values.at = f->values.end = 0;
+	if (c->s[at] == '[')
+		return put_light_values(c, at);
+	if (c->s[at] != '{') {
+		buf_puts(&c->b, "null");
+		return jsonspan_value_end(c->s, c->n, at);
 	}
 	/* The last "values" is the one read: each is copied as it comes, over
 	 * the copy of any before it, so that the list is read once. */
-	while (jsonspan_member_at(s, n, &at, &key)) {
-		if (!jsonspan_key_is(s, &key, "values")) {
-			at = jsonspan_value_end(s, n, at);
+	while (jsonspan_member_at(c->s, c->n, &at, &key)) {
+		if (!jsonspan_key_is(c->s, &key, "values")) {
+			at = jsonspan_value_end(c->s, c->n, at);
 			continue;
 		}
-		b->len = mark;
-		values->at = values->end = 0;
-		if (s[at] == '[')
-			at = put_light_values(b, s, n, at, values);
+		c->b.len = mark;
+		f->values.at = f->values.end = 0;
+		if (c->s[at] == '[')
+			at = put_light_values(c, at);
 		else
-			at = jsonspan_value_end(s, n, at);
+			at = jsonspan_value_end(c->s, c->n, at);
 	}
-	if (values->at == values->end)
-		buf_puts(b, "null");
-	return jsonspan_close(s, n, at);
+	if (f->values.at == f->values.end)
+		buf_puts(&c->b, "null");
+	return jsonspan_close(c->s, c->n, at);
 }
 
 /* The top-level members the readers above read, besides the exception. */
@@ -617,60 +661,60 @@ static const struct light_member read_members[] = {
 	{ "fingerprint", put_value },
 };
 
-/* What light_text finds in the event's text besides the light copy. */
-struct light_finds {
-	struct jsonspan values;         /* the (last) exception's values; empty: none */
-	char *breadcrumbs;              /* the (last) breadcrumbs, masked; NULL: none */
-	size_t breadcrumbs_len;
-};
-
 /* The (last) breadcrumbs, at s[at]: masked as they are passed over, not
  * passed over and then read again to mask them. Returns where they end. */
-static size_t mask_breadcrumbs(const char *s, size_t n, size_t at, struct light_finds *finds,
-			       const struct mask_fields *extra, int *no_memory)
+static size_t mask_breadcrumbs(struct light_copy *c, size_t at)
 {
+	struct light_finds *f = &c->finds;
 	size_t end;
 
-	free(finds->breadcrumbs);
-	finds->breadcrumbs = mask_json_value(s, n, at, &end, &finds->breadcrumbs_len, extra);
-	*no_memory |= !finds->breadcrumbs;
+	free(f->breadcrumbs);
+	f->breadcrumbs = mask_json_value(c->s, c->n, at, &end, &f->breadcrumbs_len, c->extra);
+	c->no_memory |= !f->breadcrumbs;
 	return end;
 }
 
+static void light_finds_free(struct light_finds *f)
+{
+	free(f->values_masked);
+	free(f->breadcrumbs);
+	memset(f, 0, sizeof(*f));
+}
+
 /* The light copy of the event text s[0..n), which must be an object, and
- * what *finds holds; NULL on no memory. */
+ * what *finds holds (the caller frees it with light_finds_free); NULL on no
+ * memory. */
 static char *light_text(const char *s, size_t n, struct light_finds *finds,
 			const struct mask_fields *extra)
 {
-	struct buf b = { 0 };
+	struct light_copy c = { .s = s, .n = n, .extra = extra };
 	struct jsonspan key;
 	const struct light_member *m;
 	size_t at = jsonspan_blanks(s, n, 0);
-	int first = 1, no_memory = 0;
+	int first = 1;
 
-	memset(finds, 0, sizeof(*finds));
-	buf_puts(&b, "{");
+	buf_puts(&c.b, "{");
 	while (jsonspan_member_at(s, n, &at, &key)) {
 		if (jsonspan_key_is(s, &key, "exception")) {
-			put_member(&b, s, &key, &first);
-			at = put_light_exception(&b, s, n, at, &finds->values);
+			put_member(&c, &key, &first);
+			at = put_light_exception(&c, at);
 		} else if (jsonspan_key_is(s, &key, "breadcrumbs")) {
-			at = mask_breadcrumbs(s, n, at, finds, extra, &no_memory);
+			at = mask_breadcrumbs(&c, at);
 		} else if ((m = member_named(s, &key, read_members, COUNT_OF(read_members))) != NULL) {
-			put_member(&b, s, &key, &first);
-			at = m->read(&b, s, n, at);
+			put_member(&c, &key, &first);
+			at = m->read(&c, at, NULL);
 		} else {
 			at = jsonspan_value_end(s, n, at);
 		}
 	}
-	buf_puts(&b, "}");
-	if (no_memory) {
-		free(buf_finish(&b, NULL));
-		free(finds->breadcrumbs);
-		finds->breadcrumbs = NULL;
+	buf_puts(&c.b, "}");
+	*finds = c.finds;
+	if (c.no_memory) {
+		free(buf_finish(&c.b, NULL));
+		light_finds_free(finds);
 		return NULL;
 	}
-	return buf_finish(&b, NULL);
+	return buf_finish(&c.b, NULL);
 }
 
 /* {"values":[...]}: the exception values (values, an array's span) that
@@ -714,31 +758,23 @@ static int stack_text(const char *s, size_t n, const struct jsonspan *values,
 }
 
 /* stack_text when every exception value is an object, as SDKs send them:
- * the list is masked whole, as it was written, without a walk over the
- * stack's text to find each value. */
-static int whole_stack_text(const char *s, const struct jsonspan *values,
-			    const struct mask_fields *extra, char **out, size_t *out_len)
+ * the whole list, as it was written, masked as the light copy read it. */
+static int whole_stack_text(const struct light_finds *finds, char **out, size_t *out_len)
 {
 	struct buf b = { 0 };
-	size_t len;
-	char *masked = mask_json_text(s + values->at, values->end - values->at, &len, extra);
 
-	*out = NULL;
-	if (!masked)
-		return -1;
 	buf_puts(&b, "{\"values\":");
-	buf_put(&b, masked, len);
+	buf_put(&b, finds->values_masked, finds->values_masked_len);
 	buf_puts(&b, "}");
-	free(masked);
 	*out = buf_finish(&b, out_len);
 	return *out ? 0 : -1;
 }
 
-/* The event's stack as text, from the exception values at values: none
- * when the tree's stack holds none, the whole list when the tree kept every
+/* The event's stack as text, from the exception values found: none when
+ * the tree's stack holds none, the whole list when the tree kept every
  * value, else the values that are objects. */
 static int map_stack_text(struct sentry_event *ev, struct json_object *doc, const char *s, size_t n,
-			  const struct jsonspan *values, const struct mask_fields *extra)
+			  const struct light_finds *finds, const struct mask_fields *extra)
 {
 	struct json_object *kept = NULL, *all = exception_values(doc);
 
@@ -746,8 +782,8 @@ static int map_stack_text(struct sentry_event *ev, struct json_object *doc, cons
 		return 0;
 	json_object_object_get_ex(ev->input.stack, "values", &kept);
 	if (kept && all && json_object_array_length(kept) == json_object_array_length(all))
-		return whole_stack_text(s, values, extra, &ev->stack_buf, &ev->input.stack_text_len);
-	return stack_text(s, n, values, extra, &ev->stack_buf, &ev->input.stack_text_len);
+		return whole_stack_text(finds, &ev->stack_buf, &ev->input.stack_text_len);
+	return stack_text(s, n, &finds->values, extra, &ev->stack_buf, &ev->input.stack_text_len);
 }
 
 /* The context as text: the tree's members (masked already) and the
@@ -787,7 +823,7 @@ static int map_event(struct sentry_event *ev, struct json_object *doc, const cha
 	ev->input.occurred_at = map_time(doc, now_usec);
 	if (map_message(ev, doc) != 0 || map_stack(ev, doc, extra) != 0 || map_tags(ev, doc) != 0 ||
 	    map_context(ev, doc, extra) != 0 ||
-	    map_stack_text(ev, doc, text, len, &finds->values, extra) != 0 ||
+	    map_stack_text(ev, doc, text, len, finds, extra) != 0 ||
 	    context_text(ev, finds) != 0)
 		return -1;
 	ev->input.stack_text = ev->stack_buf;
@@ -814,7 +850,7 @@ int sentry_event_parse_masked(struct sentry_event *ev, const char *text, size_t 
 	free(light);
 	if (json_object_is_type(doc, json_type_object))
 		rc = map_event(ev, doc, text, len, &finds, now_usec, extra);
-	free(finds.breadcrumbs);
+	light_finds_free(&finds);
 	return rc;
 }
 

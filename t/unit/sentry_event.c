@@ -363,6 +363,32 @@ static const char *label(size_t i, const char *what)
 	return buf;
 }
 
+/* The exception values, all objects, are masked as the light copy reads
+ * them: the stored stack is the list as mask_json_text masks it, keys that
+ * are card numbers (which a tree keeps) included, wherever they stand. */
+static void test_values_masked_as_text(void)
+{
+	static const char list[] =
+		"[{\"type\":\"E\",\"4111111111111111\":\"k\",\"value\":\"v 5555555555554444\","
+		"\"stacktrace\":{\"frames\":[{\"function\":\"f\",\"5555555555554444\":[1],\"api_key\":{\"a\":1},"
+		"\"vars\":{\"4111111111111111\":2,\"s\\u0065cret\":\"x\",\"n\":4111111111111111}},"
+		"{\"module\":\"m\",\"frames\":\"no list\",\"in_app\":null}],\"token\":1}},"
+		"{\"type\":\"F\",\"frames\":[7,\"x\",{\"file\":\"4111111111111111\"}]}]";
+	char body[1024], want[1024];
+	struct sentry_event ev;
+	size_t len;
+	char *masked = mask_json_text(list, strlen(list), &len, NULL);
+
+	snprintf(body, sizeof(body), "{\"message\":\"m\",\"exception\":{\"values\":%s}}", list);
+	snprintf(want, sizeof(want), "{\"values\":%s}", masked ? masked : "");
+	ok(sentry_event_parse(&ev, body, strlen(body), NOW_USEC) == 0, "an event of object values parsed");
+	is_str(ev.input.stack_text ? ev.input.stack_text : "(none)", want,
+	       "  its stack is the list masked as a text");
+	ok(!strstr(want, "4111") && !strstr(want, "5555"), "  with no card number left");
+	sentry_event_release(&ev);
+	free(masked);
+}
+
 /* The event's text is masked and cut without a tree of it: what is stored,
  * and what the fingerprint, the title and the culprit are, must be what a
  * tree of the whole event gives, for the shapes of text a tree would read
@@ -394,6 +420,17 @@ static void test_text_as_tree(void)
 		("{\"exception\":[{\"type\":\"E\",\"value\":\"v\",\"stacktrace\":{\"frames\":[{\"function\":\"g\","
 		"\"filename\":\"g.py\",\"in_app\":true}]}}],\"breadcrumbs\":null}"),
 		("{\"exception\":{\"values\":{\"type\":\"E\"}},\"breadcrumbs\":[],\"request\":{\"url\":\"https://u:p@h/x\"}}"),
+		/* every value an object, masked as the light copy reads it:
+		 * sensitive members beside the ones kept, at every level; card
+		 * numbers as strings and integers; escapes */
+		("{\"exception\":{\"values\":[{\"type\":\"KeyError\",\"value\":\"x \\\"]}\\\" 4111111111111111\","
+		"\"module\":\"app.views\",\"password\":\"pv\",\"stacktrace\":{\"frames\":["
+		"{\"function\":\"a\",\"module\":\"app.a\",\"in_app\":true,\"token\":{\"a\":[1,2]},"
+		"\"vars\":{\"password\":\"p\",\"pass\\u0077ord\":\"q\",\"card\":\"4111 1111 1111 1111\","
+		"\"esc\":\"4\\u0031\\u00311111111111111\",\"n\":4111111111111111,\"list\":[1,\"]\",{\"token\":[1,2]}]}},"
+		"{\"filename\":\"b.py\",\"function\":\"b\",\"in_app\":false,\"secret\":null,"
+		"\"context_line\":\"  return {'a': [1, 2]}\"}]}},"
+		"{\"type\":\"ValueError\",\"value\":\"bad\",\"frames\":[{\"function\":\"c\",\"file\":\"c.js\"}]}]}}"),
 		/* a list of values, then values that are no list; breadcrumbs
 		 * twice, the last no list */
 		("{\"exception\":{\"values\":[{\"type\":\"A\",\"value\":\"4111111111111111\"}],\"values\":5},"
@@ -476,6 +513,7 @@ static void test_cut_text(void)
 
 int main(void)
 {
+	test_values_masked_as_text();
 	test_text_as_tree();
 	test_cut_text();
 	test_vars_scrubbed();
