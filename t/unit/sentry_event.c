@@ -431,6 +431,18 @@ static void test_text_as_tree(void)
 		"{\"filename\":\"b.py\",\"function\":\"b\",\"in_app\":false,\"secret\":null,"
 		"\"context_line\":\"  return {'a': [1, 2]}\"}]}},"
 		"{\"type\":\"ValueError\",\"value\":\"bad\",\"frames\":[{\"function\":\"c\",\"file\":\"c.js\"}]}]}}"),
+		/* the places a frame names, and in_app, in every shape: empty,
+		 * no string, repeated (the last counts), escaped names */
+		("{\"exception\":{\"values\":[{\"type\":\"E\",\"stacktrace\":{\"frames\":["
+		"{\"function\":\"a\",\"filename\":\"a.py\",\"module\":\"\",\"in_app\":false},"
+		"{\"function\":\"b\",\"file\":\"b.js\",\"filename\":\"b.py\",\"module\":5,\"in_app\":\"true\"},"
+		"{\"function\":\"c\",\"filename\":\"\",\"file\":\"c.js\",\"in_app\":true,\"in_app\":false},"
+		"{\"function\":\"d\",\"module\":\"d.m\",\"filename\":\"d.py\",\"module\":null,\"in_app\":true},"
+		"{\"function\":\"e\",\"filename\":\"e.py\",\"mod\\u0075le\":\"e.m\",\"in_app\":false,\"in_app\":true},"
+		"{\"function\":7,\"module\":\"f.m\",\"file\":\"f.js\",\"in_app\":true},"
+		"{\"filename\":\"g.py\"}]}},"
+		"{\"type\":\"F\",\"frames\":[{\"function\":\"h\",\"module\":\"h.m\",\"filename\":\"h.py\"},"
+		"{\"function\":\"i\",\"filename\":\"i.py\",\"file\":\"i.js\"}]}]}}"),
 		/* a list of values, then values that are no list; breadcrumbs
 		 * twice, the last no list */
 		("{\"exception\":{\"values\":[{\"type\":\"A\",\"value\":\"4111111111111111\"}],\"values\":5},"
