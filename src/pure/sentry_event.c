@@ -440,10 +440,16 @@ static void map_grouping(struct sentry_event *ev, struct json_object *doc)
  * three quarters of an event's work, so the tree is made of a light copy of
  * the text: the members the readers above read, the exception values cut to
  * what the message and the fingerprint read, no breadcrumbs. The stack and the
- * breadcrumbs are masked in the text and written out from there. */
+ * breadcrumbs are masked in the text and written out from there.
+ *
+ * The exception values' light copy is a tree built as the text is read, not
+ * text for json-c to read again: their frames were most of the copy, and
+ * reading it back cost more than making its objects. */
 
 /* What light_text finds in the event's text besides the light copy. */
 struct light_finds {
+	int has_exception;              /* the event has an exception member */
+	struct json_object *exception;  /* its light tree: a list of values, or NULL */
 	struct jsonspan values;         /* the (last) exception's values; empty: none */
 	char *values_masked;            /* their text, masked */
 	size_t values_masked_len;
@@ -451,79 +457,120 @@ struct light_finds {
 	size_t breadcrumbs_len;
 };
 
-/* A light copy being made of the event's text s[0..n) into b. */
+/* A light copy being made of the event's text s[0..n): the members other
+ * than the exception as text in b, the exception as a tree in finds. */
 struct light_copy {
 	struct buf b;
 	const char *s;
 	size_t n;
 	const struct mask_fields *extra;
 	struct light_finds finds;
+	struct json_tokener *tok;       /* for the values light_value reads with json-c */
+	struct buf value;               /* such a value, NUL-terminated */
 	int no_memory;
 };
 
-static void put_member(struct light_copy *c, const struct jsonspan *key, int *first)
+#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Which of names key is, or count when none. */
+static size_t name_index(const char *s, const struct jsonspan *key, const char *const *names, size_t count)
 {
-	buf_puts(&c->b, *first ? "\"" : ",\"");
-	buf_put(&c->b, c->s + key->at, key->end - key->at);
-	buf_puts(&c->b, "\":");
-	*first = 0;
+	size_t i = 0;
+
+	while (i < count && !jsonspan_key_is(s, key, names[i]))
+		i++;
+	return i;
 }
 
-/* The light copies below read the value at s[at] once, going into what they
- * keep and past the rest, and return where it ends. Within the exception
- * values m masks the text as they pass over it (NULL: no masking). */
-typedef size_t (*light_reader)(struct light_copy *c, size_t at, struct text_masking *m);
-
-/* A member kept, and how its value is copied. */
-struct light_member {
-	const char *name;
-	light_reader read;
-};
-
-/* Past the value at s[at], masked on the way when m is given. */
+/* Past the value at s[at], masked on the way when m is given (NULL within
+ * a value masked whole, and outside the exception values). */
 static size_t pass_value(struct light_copy *c, size_t at, struct text_masking *m)
 {
 	return m ? mask_walk_value(m, at) : jsonspan_value_end(c->s, c->n, at);
 }
 
+/* The value s[at..end) as json-c reads it, NULL for null. A string with
+ * no escape is its text, as most are; anything else is read by json-c. */
+static struct json_object *light_value(struct light_copy *c, size_t at, size_t end)
+{
+	const char *s = c->s + at;
+	size_t n = end - at;
+	struct json_object *v = NULL;
+
+	if (n == 4 && memcmp(s, "null", 4) == 0)
+		return NULL;
+	if (n >= 2 && s[0] == '"' && !memchr(s + 1, '\\', n - 2)) {
+		v = json_object_new_string_len(s + 1, (int)(n - 2));
+	} else if (n == 4 && memcmp(s, "true", 4) == 0) {
+		v = json_object_new_boolean(1);
+	} else {
+		/* Read from a copy, whose terminating NUL ends a bare number,
+		 * with one tokener for all. */
+		if (!c->tok && (c->tok = json_tokener_new_ex(JSON_MAX_DEPTH + 1)) != NULL)
+			json_tokener_set_flags(c->tok, 0);     /* checked already, as in json.c */
+		c->value.len = 0;
+		buf_put(&c->value, s, n);
+		if (c->tok && !c->value.failed) {
+			json_tokener_reset(c->tok);
+			v = json_tokener_parse_ex(c->tok, c->value.data, (int)n + 1);
+		}
+	}
+	c->no_memory |= !v;
+	return v;
+}
+
+/* The readers of the exception values read the value at s[at] once, going
+ * into what they keep and past the rest, masking the text on the way with m;
+ * they set *out to the value's light tree and return where it ends. */
+typedef size_t (*light_reader)(struct light_copy *c, size_t at, struct text_masking *m,
+			       struct json_object **out);
+
+/* A member kept, and how its value is read. */
+struct light_member {
+	const char *name;
+	light_reader read;
+};
+
+static void add_member(struct light_copy *c, struct json_object *obj, const char *name, struct json_object *v)
+{
+	if (!obj || json_object_object_add(obj, name, v) != 0) {
+		json_object_put(v);
+		c->no_memory = 1;
+	}
+}
+
 /* The value at s[at] as it is. */
-static size_t put_value(struct light_copy *c, size_t at, struct text_masking *m)
+static size_t read_value(struct light_copy *c, size_t at, struct text_masking *m, struct json_object **out)
 {
 	size_t end = pass_value(c, at, m);
 
-	buf_put(&c->b, c->s + at, end - at);
+	*out = light_value(c, at, end);
 	return end;
 }
 
-/* The member of members that key names, or NULL. */
-static const struct light_member *member_named(const char *s, const struct jsonspan *key,
-					       const struct light_member *members, size_t count)
-{
-	for (size_t m = 0; m < count; m++)
-		if (jsonspan_key_is(s, key, members[m].name))
-			return &members[m];
-	return NULL;
-}
-
-/* The object at s[at] with only the members named, each copied by its
+/* The object at s[at] with only the members named, each read by its
  * reader; null for any other value. A sensitive member's value is masked
  * whole, so a reader goes into it without masking. */
-static size_t put_light_object(struct light_copy *c, size_t at, struct text_masking *m,
-			       const struct light_member *members, size_t count)
+static size_t read_light_object(struct light_copy *c, size_t at, struct text_masking *m,
+				const struct light_member *members, size_t count, struct json_object **out)
 {
 	struct jsonspan key;
-	int first = 1;
+	struct json_object *obj;
 
-	if (c->s[at] != '{') {
-		buf_puts(&c->b, "null");
+	*out = NULL;
+	if (c->s[at] != '{')
 		return pass_value(c, at, m);
-	}
-	buf_puts(&c->b, "{");
+	obj = *out = json_object_new_object();
+	c->no_memory |= !obj;
 	while (jsonspan_member_at(c->s, c->n, &at, &key)) {
-		const struct light_member *kept = member_named(c->s, &key, members, count);
+		const struct light_member *kept = NULL;
 		struct text_masking *within = m;
+		struct json_object *v;
 		size_t end;
 
+		for (size_t i = 0; !kept && i < count; i++)
+			if (jsonspan_key_is(c->s, &key, members[i].name))
+				kept = &members[i];
 		if (m && mask_walk_key(m, &key, at, &end)) {
 			within = NULL;
 			if (!kept) {
@@ -531,38 +578,39 @@ static size_t put_light_object(struct light_copy *c, size_t at, struct text_mask
 				continue;
 			}
 		}
-		if (kept) {
-			put_member(c, &key, &first);
-			at = kept->read(c, at, within);
-		} else {
+		if (!kept) {
 			at = pass_value(c, at, within);
+			continue;
+		}
+		at = kept->read(c, at, within, &v);
+		add_member(c, obj, kept->name, v);
+	}
+	return jsonspan_close(c->s, c->n, at);
+}
+
+/* The array at s[at], each element read by read, as many and in order;
+ * null for any other value. */
+static size_t read_light_list(struct light_copy *c, size_t at, struct text_masking *m, light_reader read,
+			      struct json_object **out)
+{
+	struct json_object *list;
+
+	*out = NULL;
+	if (c->s[at] != '[')
+		return pass_value(c, at, m);
+	list = *out = json_object_new_array();
+	c->no_memory |= !list;
+	while (jsonspan_element_at(c->s, c->n, &at)) {
+		struct json_object *v;
+
+		at = read(c, at, m, &v);
+		if (!list || json_object_array_add(list, v) != 0) {
+			json_object_put(v);
+			c->no_memory = 1;
 		}
 	}
-	buf_puts(&c->b, "}");
 	return jsonspan_close(c->s, c->n, at);
 }
-
-/* The array at s[at], each element copied by read, as many and in order;
- * null for any other value. */
-static size_t put_light_list(struct light_copy *c, size_t at, struct text_masking *m, light_reader read)
-{
-	int first = 1;
-
-	if (c->s[at] != '[') {
-		buf_puts(&c->b, "null");
-		return pass_value(c, at, m);
-	}
-	buf_puts(&c->b, "[");
-	while (jsonspan_element_at(c->s, c->n, &at)) {
-		buf_puts(&c->b, first ? "" : ",");
-		first = 0;
-		at = read(c, at, m);
-	}
-	buf_puts(&c->b, "]");
-	return jsonspan_close(c->s, c->n, at);
-}
-
-#define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 /* What the message, the fingerprint, the title and the culprit read of an
  * exception value (pure/fingerprint.c): its type and value, and of each of
@@ -579,7 +627,7 @@ static int has_text(const char *s, const struct jsonspan *v)
 	return v->end - v->at > 2 && s[v->at] == '"';
 }
 
-/* The member of a frame to copy, from the value last seen of each name
+/* The member of a frame to keep, from the value last seen of each name
  * (the one a tree keeps): none of a place after one with text, and in_app
  * only when true, which is all the readers tell apart. */
 static int frame_member_read(const char *s, const struct jsonspan *seen, enum frame_member f)
@@ -597,24 +645,20 @@ static int frame_member_read(const char *s, const struct jsonspan *seen, enum fr
 	}
 }
 
-/* A frame at s[at]: read through (and masked on the way), then copied with
+/* A frame at s[at]: read through (and masked on the way), then kept with
  * the members above that its readers read. Most frames name a module and a
- * file both, and a tree of members never read cost a quarter of the copy's
- * parse. */
-static size_t put_light_frame(struct light_copy *c, size_t at, struct text_masking *m)
+ * file both, and a tree of members never read cost a quarter of the copy. */
+static size_t read_light_frame(struct light_copy *c, size_t at, struct text_masking *m,
+			       struct json_object **out)
 {
 	struct jsonspan key, seen[FRAME__MAX] = { { 0, 0 } };
-	int first = 1;
 
-	if (c->s[at] != '{') {
-		buf_puts(&c->b, "null");
+	*out = NULL;
+	if (c->s[at] != '{')
 		return pass_value(c, at, m);
-	}
 	while (jsonspan_member_at(c->s, c->n, &at, &key)) {
-		size_t end, f = 0;
+		size_t end, f = name_index(c->s, &key, frame_names, FRAME__MAX);
 
-		while (f < FRAME__MAX && !jsonspan_key_is(c->s, &key, frame_names[f]))
-			f++;
 		if (m && mask_walk_key(m, &key, at, &end)) {
 			if (f < FRAME__MAX)
 				seen[f] = (struct jsonspan){ at, jsonspan_value_end(c->s, c->n, at) };
@@ -626,53 +670,50 @@ static size_t put_light_frame(struct light_copy *c, size_t at, struct text_maski
 			seen[f] = (struct jsonspan){ at, end };
 		at = end;
 	}
-	buf_puts(&c->b, "{");
-	for (enum frame_member f = 0; f < FRAME__MAX; f++) {
-		if (seen[f].end == 0 || !frame_member_read(c->s, seen, f))
-			continue;
-		buf_puts(&c->b, first ? "\"" : ",\"");
-		buf_puts(&c->b, frame_names[f]);
-		buf_puts(&c->b, "\":");
-		buf_put(&c->b, c->s + seen[f].at, seen[f].end - seen[f].at);
-		first = 0;
-	}
-	buf_puts(&c->b, "}");
+	*out = json_object_new_object();
+	c->no_memory |= !*out;
+	for (enum frame_member f = 0; f < FRAME__MAX; f++)
+		if (seen[f].end != 0 && frame_member_read(c->s, seen, f))
+			add_member(c, *out, frame_names[f], light_value(c, seen[f].at, seen[f].end));
 	return jsonspan_close(c->s, c->n, at);
 }
 
-static size_t put_light_frames(struct light_copy *c, size_t at, struct text_masking *m)
+static size_t read_light_frames(struct light_copy *c, size_t at, struct text_masking *m,
+				struct json_object **out)
 {
-	return put_light_list(c, at, m, put_light_frame);
+	return read_light_list(c, at, m, read_light_frame, out);
 }
 
-static const struct light_member trace_members[] = { { "frames", put_light_frames } };
+static const struct light_member trace_members[] = { { "frames", read_light_frames } };
 
-static size_t put_light_trace(struct light_copy *c, size_t at, struct text_masking *m)
+static size_t read_light_trace(struct light_copy *c, size_t at, struct text_masking *m,
+			       struct json_object **out)
 {
-	return put_light_object(c, at, m, trace_members, COUNT_OF(trace_members));
+	return read_light_object(c, at, m, trace_members, COUNT_OF(trace_members), out);
 }
 
 static const struct light_member value_members[] = {
-	{ "type", put_value }, { "value", put_value }, { "frames", put_light_frames },
-	{ "stacktrace", put_light_trace },
+	{ "type", read_value }, { "value", read_value }, { "frames", read_light_frames },
+	{ "stacktrace", read_light_trace },
 };
 
-static size_t put_light_value(struct light_copy *c, size_t at, struct text_masking *m)
+static size_t read_light_value(struct light_copy *c, size_t at, struct text_masking *m,
+			       struct json_object **out)
 {
-	return put_light_object(c, at, m, value_members, COUNT_OF(value_members));
+	return read_light_object(c, at, m, value_members, COUNT_OF(value_members), out);
 }
 
-/* The exception values at s[at], an array, as a bare list of light values,
- * and their text masked as the copy passes over it: the stack's text is
- * read once for both. */
-static size_t put_light_values(struct light_copy *c, size_t at)
+/* The exception values at s[at], an array, as a list of light values, and
+ * their text masked as the list is read: the stack's text is read once for
+ * both. */
+static size_t read_light_values(struct light_copy *c, size_t at)
 {
 	struct light_finds *f = &c->finds;
 	struct text_masking *m = mask_walk_begin(c->s, c->n, at, c->extra);
 
 	c->no_memory |= !m;
 	f->values.at = at;
-	f->values.end = put_light_list(c, at, m, put_light_value);
+	f->values.end = read_light_list(c, at, m, read_light_value, &f->exception);
 	free(f->values_masked);
 	f->values_masked = m ? mask_walk_end(m, f->values.end, &f->values_masked_len) : NULL;
 	c->no_memory |= !f->values_masked;
@@ -680,48 +721,44 @@ static size_t put_light_values(struct light_copy *c, size_t at)
 }
 
 /* The exception at s[at]: exception.values (the last of either name wins,
- * as in a tree), or exception as a bare list, as a bare list of light
- * values; else null, and no values found. */
-static size_t put_light_exception(struct light_copy *c, size_t at)
+ * as in a tree), or exception as a bare list, as a list of light values;
+ * else null, and no values found. */
+static size_t read_light_exception(struct light_copy *c, size_t at)
 {
 	struct light_finds *f = &c->finds;
 	struct jsonspan key;
-	size_t mark = c->b.len;
 
+	json_object_put(f->exception);
+	f->exception = NULL;
+	f->has_exception = 1;
 	f->values.at = f->values.end = 0;
 	if (c->s[at] == '[')
-		return put_light_values(c, at);
-	if (c->s[at] != '{') {
-		buf_puts(&c->b, "null");
+		return read_light_values(c, at);
+	if (c->s[at] != '{')
 		return jsonspan_value_end(c->s, c->n, at);
-	}
-	/* The last "values" is the one read: each is copied as it comes, over
-	 * the copy of any before it, so that the list is read once. */
+	/* The last "values" is the one kept: each is read as it comes, in
+	 * place of any before it, so that the list is read once. */
 	while (jsonspan_member_at(c->s, c->n, &at, &key)) {
 		if (!jsonspan_key_is(c->s, &key, "values")) {
 			at = jsonspan_value_end(c->s, c->n, at);
 			continue;
 		}
-		c->b.len = mark;
+		json_object_put(f->exception);
+		f->exception = NULL;
 		f->values.at = f->values.end = 0;
 		if (c->s[at] == '[')
-			at = put_light_values(c, at);
+			at = read_light_values(c, at);
 		else
 			at = jsonspan_value_end(c->s, c->n, at);
 	}
-	if (f->values.at == f->values.end)
-		buf_puts(&c->b, "null");
 	return jsonspan_close(c->s, c->n, at);
 }
 
-/* The top-level members the readers above read, besides the exception. */
-static const struct light_member read_members[] = {
-	{ "event_id", put_value }, { "level", put_value }, { "timestamp", put_value },
-	{ "logentry", put_value }, { "message", put_value }, { "tags", put_value },
-	{ "environment", put_value }, { "release", put_value }, { "platform", put_value },
-	{ "server_name", put_value }, { "sdk", put_value }, { "request", put_value },
-	{ "contexts", put_value }, { "user", put_value }, { "extra", put_value },
-	{ "fingerprint", put_value },
+/* The top-level members the readers above read, besides the exception,
+ * copied as text. */
+static const char *const read_names[] = {
+	"event_id", "level", "timestamp", "logentry", "message", "tags", "environment", "release",
+	"platform", "server_name", "sdk", "request", "contexts", "user", "extra", "fingerprint",
 };
 
 /* The (last) breadcrumbs, at s[at]: masked as they are passed over, not
@@ -739,6 +776,7 @@ static size_t mask_breadcrumbs(struct light_copy *c, size_t at)
 
 static void light_finds_free(struct light_finds *f)
 {
+	json_object_put(f->exception);
 	free(f->values_masked);
 	free(f->breadcrumbs);
 	memset(f, 0, sizeof(*f));
@@ -752,25 +790,33 @@ static char *light_text(const char *s, size_t n, struct light_finds *finds,
 {
 	struct light_copy c = { .s = s, .n = n, .extra = extra };
 	struct jsonspan key;
-	const struct light_member *m;
 	size_t at = jsonspan_blanks(s, n, 0);
 	int first = 1;
 
 	buf_puts(&c.b, "{");
 	while (jsonspan_member_at(s, n, &at, &key)) {
+		size_t end;
+
 		if (jsonspan_key_is(s, &key, "exception")) {
-			put_member(&c, &key, &first);
-			at = put_light_exception(&c, at);
+			at = read_light_exception(&c, at);
 		} else if (jsonspan_key_is(s, &key, "breadcrumbs")) {
 			at = mask_breadcrumbs(&c, at);
-		} else if ((m = member_named(s, &key, read_members, COUNT_OF(read_members))) != NULL) {
-			put_member(&c, &key, &first);
-			at = m->read(&c, at, NULL);
+		} else if (name_index(s, &key, read_names, COUNT_OF(read_names)) < COUNT_OF(read_names)) {
+			end = jsonspan_value_end(s, n, at);
+			buf_puts(&c.b, first ? "\"" : ",\"");
+			buf_put(&c.b, s + key.at, key.end - key.at);
+			buf_puts(&c.b, "\":");
+			buf_put(&c.b, s + at, end - at);
+			first = 0;
+			at = end;
 		} else {
 			at = jsonspan_value_end(s, n, at);
 		}
 	}
 	buf_puts(&c.b, "}");
+	if (c.tok)
+		json_tokener_free(c.tok);
+	free(c.value.data);
 	*finds = c.finds;
 	if (c.no_memory) {
 		free(buf_finish(&c.b, NULL));
@@ -894,6 +940,18 @@ static int map_event(struct sentry_event *ev, struct json_object *doc, const cha
 	return 0;
 }
 
+/* The exception's light tree, when the event has one, into doc, where the
+ * readers above look for it. Returns 0, or -1 on no memory. */
+static int attach_exception(struct json_object *doc, struct light_finds *finds)
+{
+	if (!finds->has_exception)
+		return 0;
+	if (json_object_object_add(doc, "exception", finds->exception) != 0)
+		return -1;
+	finds->exception = NULL;        /* doc's now */
+	return 0;
+}
+
 int sentry_event_parse_masked(struct sentry_event *ev, const char *text, size_t len, int64_t now_usec,
 			      const struct mask_fields *extra)
 {
@@ -911,7 +969,7 @@ int sentry_event_parse_masked(struct sentry_event *ev, const char *text, size_t 
 		return -1;
 	doc = ev->doc = json_parse_checked(light, strlen(light), &err);
 	free(light);
-	if (json_object_is_type(doc, json_type_object))
+	if (json_object_is_type(doc, json_type_object) && attach_exception(doc, &finds) == 0)
 		rc = map_event(ev, doc, text, len, &finds, now_usec, extra);
 	light_finds_free(&finds);
 	return rc;

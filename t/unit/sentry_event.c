@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 
+#include "pure/buf.h"
 #include "pure/mask.h"
 #include "pure/sentry_event.h"
 #include "pgarray_read.h"
@@ -363,6 +364,46 @@ static const char *label(size_t i, const char *what)
 	return buf;
 }
 
+/* Frames whose members json-c must read (escapes, numbers), by the
+ * thousand: each is read, and in its place. */
+static void test_many_escaped_frames(void)
+{
+	enum { FRAMES = 3000 };
+	struct buf b = { 0 };
+	struct sentry_event ev = { 0 };
+	struct json_object *values = NULL, *frames = NULL, *frame;
+	char *body;
+	int wrong = 0;
+
+	buf_puts(&b, "{\"exception\":{\"values\":[{\"type\":\"E\\u0041\",\"stacktrace\":{\"frames\":[");
+	for (int i = 0; i < FRAMES; i++) {
+		char frame_text[96];
+
+		snprintf(frame_text, sizeof(frame_text), "%s{\"function\":\"f\\u0041%d\",\"module\":%d,"
+			 "\"filename\":\"a\\/b.py\"}", i ? "," : "", i, i);
+		buf_puts(&b, frame_text);
+	}
+	buf_puts(&b, "]}}]}}");
+	body = buf_finish(&b, NULL);
+	ok(body && sentry_event_parse(&ev, body, strlen(body), NOW_USEC) == 0, "3000 frames of escapes parsed");
+	if (ev.input.stack && json_object_object_get_ex(ev.input.stack, "values", &values))
+		json_object_object_get_ex(json_object_object_get(json_object_array_get_idx(values, 0), "stacktrace"),
+					  "frames", &frames);
+	is_int((int)json_object_array_length(frames), FRAMES, "  all of them in the tree");
+	for (int i = 0; frames && i < FRAMES; i++) {
+		char want[32];
+
+		frame = json_object_array_get_idx(frames, (size_t)i);
+		snprintf(want, sizeof(want), "fA%d", i);
+		wrong += strcmp(json_object_get_string(json_object_object_get(frame, "function")), want) != 0 ||
+			 json_object_get_int(json_object_object_get(frame, "module")) != i ||
+			 strcmp(json_object_get_string(json_object_object_get(frame, "filename")), "a/b.py") != 0;
+	}
+	is_int(wrong, 0, "  each with its own function, module and file, resolved");
+	sentry_event_release(&ev);
+	free(body);
+}
+
 /* The exception values, all objects, are masked as the light copy reads
  * them: the stored stack is the list as mask_json_text masks it, keys that
  * are card numbers (which a tree keeps) included, wherever they stand. */
@@ -526,6 +567,7 @@ static void test_cut_text(void)
 int main(void)
 {
 	test_values_masked_as_text();
+	test_many_escaped_frames();
 	test_text_as_tree();
 	test_cut_text();
 	test_vars_scrubbed();
