@@ -362,6 +362,22 @@ static struct buf *replace(struct text_masking *m, size_t at, size_t end)
 	return &m->out;
 }
 
+/* The value at s[at] replaced by MASK_VALUE whole. Returns where it ends. */
+static size_t mask_whole(struct text_masking *m, size_t at)
+{
+	size_t end = jsonspan_value_end(m->s, m->n, at);
+
+	buf_puts(replace(m, at, end), "\"" MASK_VALUE "\"");
+	return end;
+}
+
+/* The masked text, from where the masking started up to s[end]. */
+static char *masked_text(struct text_masking *m, size_t end, size_t *out_len)
+{
+	replace(m, end, end);
+	return buf_finish(&m->out, out_len);
+}
+
 /* What a string's raw text needs looked at for card numbers. */
 enum string_look {
 	STRING_PLAIN,           /* fewer digits than a card and no escape: most strings */
@@ -451,17 +467,14 @@ static size_t mask_string_at(struct text_masking *m, size_t i)
 	const char *s = m->s;
 	enum string_look look;
 	size_t n = m->n, end = string_scan(s, n, i, &look);
-	size_t colon = jsonspan_blanks(s, n, end), value, value_end;
+	size_t colon = jsonspan_blanks(s, n, end);
 
 	if (colon >= n || s[colon] != ':' || end - i < 2 ||
 	    !key_sensitive_seen(s + i + 1, end - i - 2, m->extra, &m->safe)) {
 		mask_string_text(m, i, end, look);
 		return end;
 	}
-	value = jsonspan_blanks(s, n, colon + 1);
-	value_end = jsonspan_value_end(s, n, value);
-	buf_puts(replace(m, value, value_end), "\"" MASK_VALUE "\"");
-	return value_end;
+	return mask_whole(m, jsonspan_blanks(s, n, colon + 1));
 }
 
 /* The number at s[i]: an integer that is a card number is masked. Returns
@@ -506,8 +519,7 @@ char *mask_json_text(const char *s, size_t n, size_t *out_len, const struct mask
 {
 	struct text_masking m = { .s = s, .n = n, .extra = extra };
 
-	replace(&m, mask_from(&m, 0, 0), n);
-	return buf_finish(&m.out, out_len);
+	return masked_text(&m, mask_from(&m, 0, 0), out_len);
 }
 
 size_t mask_walk_value(struct text_masking *m, size_t at)
@@ -527,8 +539,7 @@ char *mask_json_value(const char *s, size_t n, size_t at, size_t *end, size_t *o
 	struct text_masking m = { .s = s, .n = n, .copied = at, .extra = extra };
 
 	*end = mask_walk_value(&m, at);
-	replace(&m, *end, *end);
-	return buf_finish(&m.out, out_len);
+	return masked_text(&m, *end, out_len);
 }
 
 struct text_masking *mask_walk_begin(const char *s, size_t n, size_t at, const struct mask_fields *extra)
@@ -559,17 +570,14 @@ int mask_walk_key(struct text_masking *m, const struct jsonspan *key, size_t val
 		}
 		return 0;
 	}
-	*value_end = jsonspan_value_end(m->s, m->n, value);
-	buf_puts(replace(m, value, *value_end), "\"" MASK_VALUE "\"");
+	*value_end = mask_whole(m, value);
 	return 1;
 }
 
 char *mask_walk_end(struct text_masking *m, size_t end, size_t *out_len)
 {
-	char *out;
+	char *out = masked_text(m, end, out_len);
 
-	replace(m, end, end);
-	out = buf_finish(&m->out, out_len);
 	free(m);
 	return out;
 }

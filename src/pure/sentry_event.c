@@ -659,13 +659,9 @@ static size_t read_light_frame(struct light_copy *c, size_t at, struct text_mask
 	while (jsonspan_member_at(c->s, c->n, &at, &key)) {
 		size_t end, f = name_index(c->s, &key, frame_names, FRAME__MAX);
 
-		if (m && mask_walk_key(m, &key, at, &end)) {
-			if (f < FRAME__MAX)
-				seen[f] = (struct jsonspan){ at, jsonspan_value_end(c->s, c->n, at) };
-			at = end;
-			continue;
-		}
-		end = pass_value(c, at, m);
+		/* A sensitive member's value is masked whole, and ends there. */
+		if (!m || !mask_walk_key(m, &key, at, &end))
+			end = pass_value(c, at, m);
 		if (f < FRAME__MAX)
 			seen[f] = (struct jsonspan){ at, end };
 		at = end;
@@ -703,6 +699,17 @@ static size_t read_light_value(struct light_copy *c, size_t at, struct text_mask
 	return read_light_object(c, at, m, value_members, COUNT_OF(value_members), out);
 }
 
+/* Forgets the exception values found so far: a later exception or
+ * "values" member takes their place, as in a tree. */
+static void forget_values(struct light_finds *f)
+{
+	json_object_put(f->exception);
+	f->exception = NULL;
+	free(f->values_masked);
+	f->values_masked = NULL;
+	f->values.at = f->values.end = 0;
+}
+
 /* The exception values at s[at], an array, as a list of light values, and
  * their text masked as the list is read: the stack's text is read once for
  * both. */
@@ -714,7 +721,6 @@ static size_t read_light_values(struct light_copy *c, size_t at)
 	c->no_memory |= !m;
 	f->values.at = at;
 	f->values.end = read_light_list(c, at, m, read_light_value, &f->exception);
-	free(f->values_masked);
 	f->values_masked = m ? mask_walk_end(m, f->values.end, &f->values_masked_len) : NULL;
 	c->no_memory |= !f->values_masked;
 	return f->values.end;
@@ -728,10 +734,8 @@ static size_t read_light_exception(struct light_copy *c, size_t at)
 	struct light_finds *f = &c->finds;
 	struct jsonspan key;
 
-	json_object_put(f->exception);
-	f->exception = NULL;
+	forget_values(f);
 	f->has_exception = 1;
-	f->values.at = f->values.end = 0;
 	if (c->s[at] == '[')
 		return read_light_values(c, at);
 	if (c->s[at] != '{')
@@ -743,9 +747,7 @@ static size_t read_light_exception(struct light_copy *c, size_t at)
 			at = jsonspan_value_end(c->s, c->n, at);
 			continue;
 		}
-		json_object_put(f->exception);
-		f->exception = NULL;
-		f->values.at = f->values.end = 0;
+		forget_values(f);
 		if (c->s[at] == '[')
 			at = read_light_values(c, at);
 		else
@@ -776,8 +778,7 @@ static size_t mask_breadcrumbs(struct light_copy *c, size_t at)
 
 static void light_finds_free(struct light_finds *f)
 {
-	json_object_put(f->exception);
-	free(f->values_masked);
+	forget_values(f);
 	free(f->breadcrumbs);
 	memset(f, 0, sizeof(*f));
 }
