@@ -93,6 +93,10 @@ db_query("UPDATE events SET received_at = now() - interval '2 days' WHERE id IN 
 is_deeply([ map { $_->{id} } @{ req('GET', "/apps/$short->{id}/events")->{json}{items} } ], [$new_short],
 	  'an event past its application\'s retention is not listed');
 error_ok(req('GET', "/apps/$short->{id}/events/$old_short"), 404, 'NOT_FOUND', undef, '  nor read');
+my $old_issue = db_query("SELECT issue_id FROM events WHERE id = $old_short")->[0][0];
+my $same = ingest($short, ev(message => "old-$tag"))->{json}{id};
+is_deeply([ map { $_->{id} } @{ req('GET', "/apps/$short->{id}/issues/$old_issue/events")->{json}{items} } ],
+	  [$same], '  nor listed among its issue\'s events');
 is(req('GET', "/apps/$app->{id}/events/$old_keep")->{status}, 200,
    'an event as old within its own application\'s retention is read');
 ok(wait_for(30, sub { db_query("SELECT count(*) FROM events WHERE id = $old_short")->[0][0] == 0 }),

@@ -71,12 +71,10 @@ const struct db_statement issues_statements[] = {
 	  "    LEFT JOIN issue_counts_hourly c ON c.issue_id = i.id AND c.hour = h.h)"
 	  " FROM issues i WHERE i.application_id = $1 AND i.id = $2" },
 	{ "issues_row", "SELECT " ISSUE_COLUMNS " FROM issues i WHERE i.application_id = $1 AND i.id = $2" },
-	/* $1 app, $2 issue, $3 cursor (0: the first page), $4 limit + 1. */
+	/* $1 app, $2 issue, $3 cursor (0: the first page), $4 limit + 1; through
+	 * a function that keeps one plan a session (sql/034). */
 	{ "issues_events",
-	  "SELECT " EVENT_COLUMNS " FROM events e"
-	  " WHERE e.issue_id = $2 AND e.application_id = $1 AND ($3 = 0 OR e.id < $3)"
-	  "   AND e.received_at >= event_floor($1)"
-	  " ORDER BY e.id DESC LIMIT $4" },
+	  "SELECT " EVENT_COLUMNS " FROM issue_events_page($1, $2, $3, $4) e ORDER BY e.id DESC" },
 	{ "issues_release_seen", "SELECT 1 FROM releases WHERE application_id = $1 AND name = $2" },
 	/* $1 app, $2 issue, $3 status, $4 resolved_in_release or NULL. */
 	{ "issues_change",
