@@ -137,6 +137,52 @@ is(scalar @all, 45, '45 logs of the service');
 	   'an application whose events are all 20 days old lists them');
 }
 
+# --- the first look's upper bound -----------------------------------------------------
+# The first look also stops a minute above the worker's clock, which leaves
+# out the partitions made for the week ahead, and its last column says
+# whether the database's clock was within that bound (should the worker's
+# clock be behind by more, the list looks again without it). Each list's own
+# statement, from the running worker, planned for a first look's values.
+{
+	my ($pid) = worker_pids();
+	my $worker = readlink "/proc/$pid/exe";
+	my $now = db_query("SELECT ts_to_usec(now())")->[0][0];
+	my $day = 86_400_000_000;
+	my ($tomorrow) = @{ db_query("SELECT to_char(now() + interval '1 day', 'YYYYMMDD')")->[0] };
+	my ($ahead) = @{ db_query("SELECT count(*) FROM partition_ranges WHERE parent = 'events'::regclass"
+				  . " AND lo > now() + interval '1 day'")->[0] };
+	ok($ahead > 0, "$ahead partitions of events are made beyond tomorrow");
+	# A row of each, ten minutes old, which every bound below keeps.
+	my $app = new_app("bound-$tag");
+	ingest($app, ev(message => 'bound'));
+	my $svc = new_service("bound-$tag");
+	ingest_log(new_key($svc)->{raw_key}, log_ev(path => '/bound'));
+	db_query("UPDATE events SET received_at = now() - interval '10 minutes' WHERE application_id = $app->{id};"
+		 . " UPDATE logs SET received_at = now() - interval '10 minutes' WHERE service_id = '$svc->{id}'");
+	# Each list's arguments before its two bounds, on a first page.
+	my %args = (events_list => "$app->{id}, NULL, NULL, NULL, 21, 0, NULL, NULL, NULL, NULL",
+		    logs_list => "'$svc->{id}', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 21, 0,"
+		    . " NULL, NULL, NULL, NULL");
+	for my $stmt (sort keys %args) {
+		my $sql = `$worker --statement $stmt`;
+		my $run = sub {
+			my ($above, $explain) = @_;
+			my $args = "$args{$stmt}, " . ($now - $day) . ", " . ($now + $above);
+			my $out = db_query("SET plan_cache_mode = force_custom_plan; PREPARE q AS $sql;"
+					   . ($explain ? " EXPLAIN (COSTS OFF)" : "") . " EXECUTE q($args)");
+			return $explain ? join("\n", map { $_->[0] } @$out) : $out;
+		};
+		my $rows = $run->(600_000_000);
+		is_deeply([ scalar @$rows, $rows->[0][-1] ], [ 1, 't' ], "$stmt: the row, and a bound above the clock holds");
+		$rows = $run->(-60_000_000);
+		is_deeply([ scalar @$rows, $rows->[0][-1] ], [ 1, 'f' ], '  one a minute below it does not');
+		my $plan = $run->(600_000_000, 1);
+		my @days = $plan =~ /_p(\d{8})\b/g;
+		ok(@days && !grep({ $_ gt $tomorrow } @days),
+		   "  the first look plans no partition beyond tomorrow (@{[ scalar @days ]} planned)") or diag($plan);
+	}
+}
+
 # --- a rule's alert events -----------------------------------------------------------
 {
 	my $rule = new_alert($svc, name => "every 5xx $tag");

@@ -20,15 +20,17 @@
 const struct db_statement events_statements[] = {
 	/* $1 app, $2 level or NULL, $3 since or NULL, $4 until or NULL, $5 limit + 1,
 	 * $6 offset, $7 environment or NULL, $8 release or NULL, $9 and $10 the
-	 * cursor's time and id or NULL, $11 a lower bound of received_at or NULL
-	 * (handler_exec_recent_first_or_respond). Each time bound is also written
-	 * as a comparison of received_at with a constant, which prunes partitions
-	 * when the statement is planned. One row with NULL columns when the
-	 * application has no match; no row when the application does not exist.
-	 * Events past the application's retention are hidden (event_floor, sql/025)
-	 * until telltale-maintain deletes them. */
+	 * cursor's time and id or NULL, $11 and $12 a lower and an upper bound of
+	 * received_at or NULL (handler_exec_recent_first_or_respond), the last
+	 * column whether the database's clock is within $12. Each time bound is
+	 * also written as a comparison of received_at with a constant, which
+	 * prunes partitions when the statement is planned. One row with NULL
+	 * columns when the application has no match; no row when the application
+	 * does not exist. Events past the application's retention are hidden
+	 * (event_floor, sql/025) until telltale-maintain deletes them. */
 	{ "events_list",
-	  "SELECT " EVENT_COLUMNS " FROM applications a LEFT JOIN LATERAL ("
+	  "SELECT " EVENT_COLUMNS ", " RECENT_FIRST_CLOCK_HELD("$12")
+	  " FROM applications a LEFT JOIN LATERAL ("
 	  "  SELECT * FROM events"
 	  "  WHERE application_id = a.id AND received_at >= event_floor(a.id)"
 	  "    AND ($2::text IS NULL OR level = $2)"
@@ -36,6 +38,7 @@ const struct db_statement events_statements[] = {
 	  "    AND ($4::bigint IS NULL OR received_at < usec_to_ts($4))"
 	  "    AND ($7::text IS NULL OR environment = $7) AND ($8::text IS NULL OR release = $8)"
 	  "    AND received_at >= coalesce(usec_to_ts($11), '-infinity')"
+	  "    AND received_at <= coalesce(usec_to_ts($12), 'infinity')"
 	  "    AND received_at <= coalesce(usec_to_ts($9), 'infinity')"
 	  "    AND ($9::bigint IS NULL OR (received_at, id) < (usec_to_ts($9), $10::bigint))"
 	  "  ORDER BY received_at DESC, id DESC LIMIT $5 OFFSET $6"

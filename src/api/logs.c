@@ -102,12 +102,14 @@ const struct db_statement logs_statements[] = {
 	/* Each filter is NULL when not asked for. $3 is a substring of the path,
 	 * matched literally (LIKE's wildcards escaped). $11 limit + 1, $12 offset,
 	 * $13 route and $14 trace_id, exact; $15 and $16 the cursor's time and id;
-	 * $17 a lower bound of received_at (handler_exec_recent_first_or_respond).
-	 * The time bounds are also comparisons of received_at with constants, which
-	 * prune partitions when the statement is planned.
-	 * Logs past their service's retention are hidden (log_floor, sql/025). */
+	 * $17 and $18 a lower and an upper bound of received_at
+	 * (handler_exec_recent_first_or_respond), the last column whether the
+	 * database's clock is within $18. The time bounds are also comparisons of
+	 * received_at with constants, which prune partitions when the statement
+	 * is planned. Logs past their service's retention are hidden (log_floor,
+	 * sql/025). */
 	{ "logs_list",
-	  "SELECT " LOG_COLUMNS " FROM logs l"
+	  "SELECT " LOG_COLUMNS ", " RECENT_FIRST_CLOCK_HELD("$18") " FROM logs l"
 	  " WHERE ($1::uuid IS NULL OR l.service_id = $1) AND l.received_at >= log_floor(l.service_id)"
 	  "  AND ($2::text IS NULL OR l.method = $2)"
 	  "  AND ($3::text IS NULL OR l.path LIKE '%' || replace(replace(replace($3,"
@@ -122,6 +124,7 @@ const struct db_statement logs_statements[] = {
 	  "  AND ($13::text IS NULL OR l.route = $13)"
 	  "  AND ($14::text IS NULL OR l.trace_id = $14)"
 	  "  AND l.received_at >= coalesce(usec_to_ts($17), '-infinity')"
+	  "  AND l.received_at <= coalesce(usec_to_ts($18), 'infinity')"
 	  "  AND l.received_at <= coalesce(usec_to_ts($15), 'infinity')"
 	  "  AND ($15::bigint IS NULL OR (l.received_at, l.id) < (usec_to_ts($15), $16::uuid))"
 	  " ORDER BY l.received_at DESC, l.id DESC LIMIT $11 OFFSET $12" },
