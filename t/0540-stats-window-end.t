@@ -80,6 +80,39 @@ is($series, $total, 'so does the timeseries');
 is(scalar @{ $answers{'top-messages'}{json}{items} // [] }, 10, 'top-messages lists ten messages');
 ok($read < 1000, "the three statements read $read events (the hour holds $total)");
 
+# The end the statements are given, for a request without until, is the
+# worker's clock and a minute: a constant above every stored event, which
+# leaves out the partitions made for the week ahead when a statement is
+# planned. Each answers, last, whether the database's clock was still within
+# it (should it not be, the worker runs the statement again without it).
+# Each statistic's own statement, planned for its values, with the split
+# stats_window reads for a window without an end.
+{
+	my ($pid) = worker_pids();
+	my $worker = readlink "/proc/$pid/exe";
+	my $now = db_query("SELECT ts_to_usec(now())")->[0][0];
+	my $since = $now - 86_400_000_000;
+	my ($tomorrow) = @{ db_query("SELECT to_char(now() + interval '1 day', 'YYYYMMDD')")->[0] };
+	my $split_sql = `$worker --statement stats_window`;
+	my $split = join ', ', @{ db_query("PREPARE w AS $split_sql; EXECUTE w($since, NULL)")->[0] };
+	my %tail = (stats_timeseries => ", 3600000000, 0", stats_by_level => '', stats_top_messages => ', 10');
+	for my $name (sort keys %tail) {
+		my $sql = `$worker --statement $name`;
+		my $run = sub {
+			my ($end, $explain) = @_;
+			my $args = "$app->{id}, $since, $end, NULL, NULL, NULL, $split$tail{$name}";
+			return db_query("SET plan_cache_mode = force_custom_plan; PREPARE q AS $sql;"
+					. ($explain ? ' EXPLAIN (COSTS OFF)' : '') . " EXECUTE q($args)");
+		};
+		is($run->($now + 600_000_000)->[0][-1], 't', "$name: an end above the clock holds");
+		is($run->($now - 60_000_000)->[0][-1], 'f', '  one a minute below it does not');
+		my $plan = join "\n", map { $_->[0] } @{ $run->($now + 600_000_000, 1) };
+		my @days = $plan =~ /events_p(\d{8})\b/g;
+		ok(@days && !grep({ $_ gt $tomorrow } @days),
+		   "  its plan reads no partition of events beyond tomorrow (@{[ scalar @days ]} read)") or diag($plan);
+	}
+}
+
 is(req('DELETE', "/apps/$app->{id}")->{status}, 204, 'the application is deleted');
 
 done_testing;

@@ -21,15 +21,15 @@ const struct db_statement events_statements[] = {
 	/* $1 app, $2 level or NULL, $3 since or NULL, $4 until or NULL, $5 limit + 1,
 	 * $6 offset, $7 environment or NULL, $8 release or NULL, $9 and $10 the
 	 * cursor's time and id or NULL, $11 and $12 a lower and an upper bound of
-	 * received_at or NULL (handler_exec_recent_first_or_respond), the last
-	 * column whether the database's clock is within $12. Each time bound is
-	 * also written as a comparison of received_at with a constant, which
-	 * prunes partitions when the statement is planned. One row with NULL
+	 * received_at or NULL (handler_exec_recent_first_or_respond); the last
+	 * column is CLOCK_WITHIN($12). Each time bound is also written as a
+	 * comparison of received_at with a constant, which prunes partitions
+	 * when the statement is planned. One row with NULL
 	 * columns when the application has no match; no row when the application
 	 * does not exist. Events past the application's retention are hidden
 	 * (event_floor, sql/025) until telltale-maintain deletes them. */
 	{ "events_list",
-	  "SELECT " EVENT_COLUMNS ", " RECENT_FIRST_CLOCK_HELD("$12")
+	  "SELECT " EVENT_COLUMNS ", " CLOCK_WITHIN("$12")
 	  " FROM applications a LEFT JOIN LATERAL ("
 	  "  SELECT * FROM events"
 	  "  WHERE application_id = a.id AND received_at >= event_floor(a.id)"

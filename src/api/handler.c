@@ -287,13 +287,15 @@ void handler_arg_cursor(struct sql_args *a, const struct page_request *p)
 /* How far below a page's top the first run of a list looks: a day holds a
  * page of any but the sparsest application or service. */
 #define RECENT_SPAN_USEC (INT64_C(86400) * 1000000)
-/* How far above the worker's clock it looks: what the database's clock may
- * be ahead of it. */
+/* What the database's clock may be ahead of the worker's. */
 #define CLOCK_SLACK_USEC (INT64_C(60) * 1000000)
 
-/* 1 when the database's clock was within the first run's upper bound (the
- * statement's last column; a run that answered no row cannot tell). */
-static int clock_held(const PGresult *res)
+int64_t handler_clock_bound_usec(void)
+{
+	return handler_now_usec() + CLOCK_SLACK_USEC;
+}
+
+int handler_clock_held(const PGresult *res)
 {
 	return PQntuples(res) > 0 && strcmp(PQgetvalue(res, 0, PQnfields(res) - 1), "t") == 0;
 }
@@ -302,8 +304,8 @@ int handler_exec_recent_first_or_respond(struct request *req, const char *stmt, 
 					 const struct page_request *p, int64_t since, int64_t until,
 					 PGresult **result)
 {
-	int64_t now = handler_now_usec();
-	int64_t top = until != INT64_MAX ? until : now;
+	int64_t above = handler_clock_bound_usec();
+	int64_t top = until != INT64_MAX ? until : handler_now_usec();
 	int bounded_below, n = a->n;
 
 	if (p->by_cursor && p->after.usec < top)
@@ -313,10 +315,10 @@ int handler_exec_recent_first_or_respond(struct request *req, const char *stmt, 
 		sql_arg_int(a, top - RECENT_SPAN_USEC);
 	else
 		sql_arg_text(a, NULL);
-	sql_arg_int(a, now + CLOCK_SLACK_USEC);
+	sql_arg_int(a, above);
 	if (handler_exec_or_respond(req, stmt, a, result) != 0)
 		return -1;
-	if (clock_held(*result) && (!bounded_below || PQntuples(*result) > p->limit))
+	if (handler_clock_held(*result) && (!bounded_below || PQntuples(*result) > p->limit))
 		return 0;
 	PQclear(*result);
 	a->n = n;

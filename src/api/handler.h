@@ -102,24 +102,28 @@ int handler_query_page_or_respond(struct request *req, int64_t def, int64_t max,
  * (microseconds) and its id, both NULL without one. */
 void handler_arg_cursor(struct sql_args *a, const struct page_request *p);
 
+/* A bound of received_at above every row stored so far, for a statement
+ * that would otherwise plan every partition made for the week ahead: the
+ * worker's clock and a minute, for the database's clock being ahead of it
+ * (a row's received_at is the database's clock when it was stored). A
+ * statement given one answers CLOCK_WITHIN of its parameter as its last
+ * column: whether the database's clock was still within the bound as it
+ * ran, after its snapshot. When it was not (the worker's clock is behind by
+ * more than the minute), or no row answered to tell, handler_clock_held is
+ * 0 and the statement must run again without the bound. */
+#define CLOCK_WITHIN(param) "clock_timestamp() <= coalesce(usec_to_ts(" param "), 'infinity')"
+int64_t handler_clock_bound_usec(void);
+int handler_clock_held(const PGresult *res);
+
 /* Runs stmt, a page of a collection in day partitions (events, logs) whose
  * last two arguments bound received_at from below and from above (NULL: no
  * bound), with the arguments in a and then those bounds. First a day below
  * the page's top (its cursor, else until, else now; none when since is
- * closer) and a minute above now, which plans and opens one or two
- * partitions instead of every one down to the oldest and up to the week
- * ahead that partitions are made for; when a bound below left the page
- * short (limit + 1 rows), again with no bounds. Either answer is exact:
+ * closer) and handler_clock_bound_usec above, which plans and opens one or
+ * two partitions; when a bound below left the page short (limit + 1 rows),
+ * or the clock did not hold, again with no bounds. Either answer is exact:
  * every row the first run leaves out below is older than all it found, and
- * none is above, since a row's received_at is the database's clock when it
- * was stored. The statement's last column, RECENT_FIRST_CLOCK_HELD of the
- * upper bound's parameter, tells whether that clock is still within the
- * bound; should the worker's clock be behind the database's by more than
- * the minute, or no row answer, the second run answers. 0 with *result, or
- * -1 when it answered. */
-#define RECENT_FIRST_CLOCK_HELD(param) \
-	"clock_timestamp() <= coalesce(usec_to_ts(" param "), 'infinity')"
-
+ * none is above. 0 with *result, or -1 when it answered. */
 int handler_exec_recent_first_or_respond(struct request *req, const char *stmt, struct sql_args *a,
 					 const struct page_request *p, int64_t since, int64_t until,
 					 PGresult **result);

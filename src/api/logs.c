@@ -103,13 +103,13 @@ const struct db_statement logs_statements[] = {
 	 * matched literally (LIKE's wildcards escaped). $11 limit + 1, $12 offset,
 	 * $13 route and $14 trace_id, exact; $15 and $16 the cursor's time and id;
 	 * $17 and $18 a lower and an upper bound of received_at
-	 * (handler_exec_recent_first_or_respond), the last column whether the
-	 * database's clock is within $18. The time bounds are also comparisons of
+	 * (handler_exec_recent_first_or_respond); the last column is
+	 * CLOCK_WITHIN($18). The time bounds are also comparisons of
 	 * received_at with constants, which prune partitions when the statement
 	 * is planned. Logs past their service's retention are hidden (log_floor,
 	 * sql/025). */
 	{ "logs_list",
-	  "SELECT " LOG_COLUMNS ", " RECENT_FIRST_CLOCK_HELD("$18") " FROM logs l"
+	  "SELECT " LOG_COLUMNS ", " CLOCK_WITHIN("$18") " FROM logs l"
 	  " WHERE ($1::uuid IS NULL OR l.service_id = $1) AND l.received_at >= log_floor(l.service_id)"
 	  "  AND ($2::text IS NULL OR l.method = $2)"
 	  "  AND ($3::text IS NULL OR l.path LIKE '%' || replace(replace(replace($3,"

@@ -21,20 +21,20 @@
 /* Every statement takes $1 app, $2 since, $3 until, $4 level, $5
  * environment and $6 release (NULL: any), and answers no row when the
  * application does not exist, and one row of NULLs when it exists but has
- * nothing in the window. A statement of the rollups is run only without an
+ * nothing in the window; its last column is CLOCK_WITHIN($3). A statement of the rollups is run only without an
  * environment or a release, and takes the window's split as $7 to $12 (see
  * M_LO), all named in FOR_APP_ROLLED because some statements read only a
  * few. */
 #define FOR_APP(select, from_where) \
-	"SELECT " select " FROM applications a LEFT JOIN LATERAL (" from_where ") s ON true" \
-	" WHERE a.id = $1"
+	"SELECT " select ", " CLOCK_WITHIN("$3") \
+	" FROM applications a LEFT JOIN LATERAL (" from_where ") s ON true WHERE a.id = $1"
 #define FOR_APP_ROLLED(select, from_where) \
 	FOR_APP(select, from_where) " AND $5::text IS NULL AND $6::text IS NULL" \
 	" AND num_nulls($7::bigint, $8::bigint, $9::bigint, $10::bigint, $11::bigint, $12::bigint) = 0"
 #define LEVEL_IS "($4::text IS NULL OR level = $4)"
 #define WHERE_IS "($5::text IS NULL OR environment = $5) AND ($6::text IS NULL OR release = $6)"
-/* The window's end: NULL when the request named none, for "until the
- * statement's snapshot" (see window_args). */
+/* The window's end: when the request named none, a bound above every row
+ * stored so far (see window_args). */
 #define UNTIL "coalesce(usec_to_ts($3), 'infinity')"
 #define IN_WINDOW \
 	" WHERE application_id = a.id AND received_at >= usec_to_ts($2)" \
@@ -150,10 +150,12 @@ const struct db_statement stats_statements[] = {
 };
 
 /* The arguments every statistic shares: app, since, until, level,
- * environment and release (w, as where_or_respond read them). A request
- * without until counts up to its statement's snapshot (until goes as NULL),
- * and until in the answer is the worker's clock when the request came. Sent
- * as that clock instead, until could fall a moment before the rollup's
+ * environment and release (w, as where_or_respond read them). Until, in the
+ * answer, is the worker's clock when the request came. A request without
+ * until counts up to its statement's snapshot: until goes as
+ * handler_clock_bound_usec, which the statement checks (*bounded is 1), so
+ * that the partitions made for the week ahead are not planned. Sent as the
+ * worker's clock itself, until could fall a moment before the rollup's
  * progress, which the rollup may have moved on since; the window's last
  * hour could then no longer come from its hourly counts, and the statement
  * read its minutes and up to a minute of events instead (see
@@ -163,33 +165,34 @@ struct where {
 	const char *environment, *release;
 };
 
-static void window_args(struct sql_args *a, const struct request *req, int64_t app_id,
-			int64_t since, int64_t until, const char *level, const struct where *w)
+static void window_args(struct sql_args *a, int64_t app_id, int64_t since, int64_t until,
+			int bounded, const char *level, const struct where *w)
 {
-	int malformed = 0;
-
 	sql_arg_int(a, app_id);
 	sql_arg_int(a, since);
-	sql_arg_int_or_null(a, request_query(req, "until", &malformed) != NULL, until);
+	sql_arg_int(a, bounded ? handler_clock_bound_usec() : until);
 	sql_arg_text(a, level);
 	sql_arg_text(a, w->environment);
 	sql_arg_text(a, w->release);
 }
 
 /* window_args, then, for a statistic of the rollups (not filtered), the
- * window's split from stats_window. 0, or -1 when it has answered. */
+ * window's split from stats_window, for until as the request named it
+ * (NULL: the statement's snapshot). 0, or -1 when it has answered. */
 static int stat_args_or_respond(struct request *req, struct sql_args *a, int64_t app_id,
 				int64_t since, int64_t until, const char *level,
-				const struct where *w, int filtered)
+				const struct where *w, int filtered, int *bounded)
 {
 	struct sql_args bounds_args = { 0 };
 	PGresult *bounds;
+	int malformed = 0;
 
-	window_args(a, req, app_id, since, until, level, w);
+	*bounded = request_query(req, "until", &malformed) == NULL;
+	window_args(a, app_id, since, until, *bounded, level, w);
 	if (filtered)
 		return 0;
-	for (int i = 1; i <= 2; i++)	/* since and until, as window_args gave them */
-		sql_arg_text(&bounds_args, a->values[i]);
+	sql_arg_int(&bounds_args, since);
+	sql_arg_int_or_null(&bounds_args, !*bounded, until);
 	if (handler_exec_or_respond(req, "stats_window", &bounds_args, &bounds) != 0)
 		return -1;
 	for (int col = 0; col < PQnfields(bounds); col++)
@@ -198,9 +201,6 @@ static int stat_args_or_respond(struct request *req, struct sql_args *a, int64_t
 	return 0;
 }
 
-/* environment and release into *w: 422 unless valid text when given.
- * Returns 1 when either is given (the statistic is then read from the
- * events), 0 when neither, -1 when it has answered. */
 static int where_or_respond(struct request *req, struct where *w)
 {
 	if (handler_query_text_or_respond(req, "environment", &w->environment) != 0 ||
@@ -209,13 +209,24 @@ static int where_or_respond(struct request *req, struct where *w)
 	return w->environment || w->release;
 }
 
-/* Runs a statistic; 404 when the application does not exist. Returns the
- * number of data rows (0 for none) or -1 when it has answered. */
-static int run_stat_or_respond(struct request *req, const char *stmt, const struct sql_args *a,
-			       PGresult **res)
+/* The argument window_args made of until. */
+#define UNTIL_ARG 2
+
+/* Runs a statistic, again with until as NULL when the bound given in its
+ * place (bounded) did not hold; 404 when the application does not exist.
+ * Returns the number of data rows (0 for none) or -1 when it has
+ * answered. */
+static int run_stat_or_respond(struct request *req, const char *stmt, struct sql_args *a,
+			       int bounded, PGresult **res)
 {
 	if (handler_exec_or_respond(req, stmt, a, res) != 0)
 		return -1;
+	if (bounded && !handler_clock_held(*res)) {
+		PQclear(*res);
+		a->values[UNTIL_ARG] = NULL;
+		if (handler_exec_or_respond(req, stmt, a, res) != 0)
+			return -1;
+	}
 	if (PQntuples(*res) == 0) {
 		PQclear(*res);
 		*res = NULL;
@@ -288,7 +299,7 @@ void stats_timeseries(struct request *req)
 	const char *level;
 	int64_t app_id, since, until, first, last;
 	struct where w;
-	int rows, filtered;
+	int rows, filtered, bounded;
 
 	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
 	    interval_or_respond(req, &iv) != 0 ||
@@ -303,11 +314,11 @@ void stats_timeseries(struct request *req)
 			      "the window holds more than %d buckets of this interval", MAX_BUCKETS);
 		return;
 	}
-	if (stat_args_or_respond(req, &a, app_id, since, until, level, &w, filtered) != 0)
+	if (stat_args_or_respond(req, &a, app_id, since, until, level, &w, filtered, &bounded) != 0)
 		return;
 	sql_arg_int(&a, interval_usec[iv]);
 	sql_arg_int(&a, params_bucket_start(iv, 0));
-	if ((rows = run_stat_or_respond(req, timeseries_statement(iv, filtered), &a, &res)) < 0)
+	if ((rows = run_stat_or_respond(req, timeseries_statement(iv, filtered), &a, bounded, &res)) < 0)
 		return;
 	body = window_json(since, until);
 	json_object_object_add(body, "interval", json_object_new_string(interval_names[iv]));
@@ -325,16 +336,16 @@ void stats_by_level(struct request *req)
 	PGresult *res = NULL;
 	int64_t app_id, since, until;
 	struct where w;
-	int rows, filtered;
+	int rows, filtered, bounded;
 
 	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
 	    handler_query_window_or_respond(req, DEFAULT_SPAN_USEC, &since, &until) != 0 ||
 	    (filtered = where_or_respond(req, &w)) < 0)
 		return;
-	if (stat_args_or_respond(req, &a, app_id, since, until, NULL, &w, filtered) != 0)
+	if (stat_args_or_respond(req, &a, app_id, since, until, NULL, &w, filtered, &bounded) != 0)
 		return;
 	if ((rows = run_stat_or_respond(req, filtered ? "stats_by_level_events" : "stats_by_level",
-					&a, &res)) < 0)
+					&a, bounded, &res)) < 0)
 		return;
 	body = window_json(since, until);
 	items = json_object_new_array();
@@ -360,7 +371,7 @@ void stats_top_messages(struct request *req)
 	const char *level;
 	int64_t app_id, since, until, limit;
 	struct where w;
-	int rows, filtered;
+	int rows, filtered, bounded;
 
 	if (handler_path_id_or_respond(req, 1, &app_id) != 0 ||
 	    handler_query_int_or_respond(req, "limit", TOP_LIMIT_DEFAULT, 1, TOP_LIMIT_MAX, &limit) != 0 ||
@@ -368,11 +379,11 @@ void stats_top_messages(struct request *req)
 	    handler_query_window_or_respond(req, DEFAULT_SPAN_USEC, &since, &until) != 0 ||
 	    (filtered = where_or_respond(req, &w)) < 0)
 		return;
-	if (stat_args_or_respond(req, &a, app_id, since, until, level, &w, filtered) != 0)
+	if (stat_args_or_respond(req, &a, app_id, since, until, level, &w, filtered, &bounded) != 0)
 		return;
 	sql_arg_int(&a, limit);
 	if ((rows = run_stat_or_respond(req, filtered ? "stats_top_messages_events" : "stats_top_messages",
-					&a, &res)) < 0)
+					&a, bounded, &res)) < 0)
 		return;
 	body = window_json(since, until);
 	json_add_int(body, "limit", limit);
