@@ -15,6 +15,7 @@ use warnings;
 use Test::More;
 use JSON::PP ();
 use Telltale;
+use Telltale::DB qw(database_url);
 
 my $HOUR = 3600 * 1_000_000;
 my $MIN = 60 * 1_000_000;
@@ -257,6 +258,35 @@ ok(wait_for(20, sub {
 my $rolled = metrics_ok('a', $h0 - $HOUR, $until, 'counted once, not twice, after the rollup');
 delete $_->{avg_latency_ms} for $rolled, $tail;
 is_deeply($rolled, $tail, 'the same answer as before the rollup (the average aside)');
+
+# --- a window without an end -------------------------------------------------------------
+# Without until, the functions read the logs up to the database's clock as
+# they run (every log they can see is older), not up to 'infinity': the
+# plans of their statements, which auto_explain reports, leave out the
+# partitions made for the week ahead. The counts are those of an end hours
+# ahead.
+{
+	my $since = $h0 - $HOUR;
+	my ($tomorrow) = @{ db_query("SELECT to_char(now() + interval '1 day', 'YYYYMMDD')")->[0] };
+	my $conninfo = database_url('t/1210');
+	my $out = `psql -X -q -At -d '$conninfo' 2>&1 <<'SQL'
+LOAD 'auto_explain';
+SET auto_explain.log_min_duration = 0;
+SET auto_explain.log_nested_statements = on;
+SET auto_explain.log_level = notice;
+SELECT total_requests FROM log_metrics('$svc{a}{id}', $since, NULL);
+SELECT sum(n) FROM log_route_metrics('$svc{a}{id}', $since, NULL);
+SQL
+`;
+	is($?, 0, 'log_metrics and log_route_metrics run without an end') or diag($out);
+	my @days = $out =~ /logs_p(\d{8})\b/g;
+	ok(@days && !grep({ $_ gt $tomorrow } @days),
+	   'their plans read no partition of logs beyond tomorrow (' . scalar(@days) . ' read)') or diag($out);
+	my @open = grep { /^\d+$/ } split /\n/, $out;
+	my $ahead = db_query("SELECT (SELECT total_requests FROM log_metrics('$svc{a}{id}', $since, $until)),"
+			     . " (SELECT sum(n) FROM log_route_metrics('$svc{a}{id}', $since, $until))")->[0];
+	is_deeply(\@open, $ahead, "  and count what an end hours ahead counts (@$ahead)");
+}
 
 # --- deleting a service --------------------------------------------------------------------
 
