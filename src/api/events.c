@@ -17,6 +17,10 @@
 #define LIST_LIMIT_DEFAULT 20
 #define LIST_LIMIT_MAX 50
 
+#define EVENTS_GET \
+	"SELECT " EVENT_COLUMNS " FROM events e WHERE e.application_id = $1 AND e.id = $2" \
+	"  AND e.received_at >= event_floor($1)"
+
 const struct db_statement events_statements[] = {
 	/* $1 app, $2 level or NULL, $3 since or NULL, $4 until or NULL, $5 limit + 1,
 	 * $6 offset, $7 environment or NULL, $8 release or NULL, $9 and $10 the
@@ -43,9 +47,10 @@ const struct db_statement events_statements[] = {
 	  "    AND ($9::bigint IS NULL OR (received_at, id) < (usec_to_ts($9), $10::bigint))"
 	  "  ORDER BY received_at DESC, id DESC LIMIT $5 OFFSET $6"
 	  ") e ON true WHERE a.id = $1" },
-	{ "events_get",
-	  "SELECT " EVENT_COLUMNS " FROM events e WHERE e.application_id = $1 AND e.id = $2"
-	  "  AND e.received_at >= event_floor($1)" },
+	/* $1 app, $2 id; and, for the first look, $3 and $4 bounds of
+	 * received_at (handler_exec_recent_row_or_respond). */
+	{ "events_get", EVENTS_GET },
+	{ "events_get_recent", EVENTS_GET " AND e.received_at >= usec_to_ts($3) AND e.received_at <= usec_to_ts($4)" },
 	{ NULL, NULL }
 };
 
@@ -247,7 +252,7 @@ void events_get(struct request *req)
 		return;
 	sql_arg_int(&a, app_id);
 	sql_arg_int(&a, id);
-	if (handler_exec_or_respond(req, "events_get", &a, &res) != 0)
+	if (handler_exec_recent_row_or_respond(req, "events_get_recent", "events_get", &a, &res) != 0)
 		return;
 	handler_respond_row(req, res, event_json, NULL, "no such event");
 	PQclear(res);

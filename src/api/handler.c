@@ -327,6 +327,22 @@ int handler_exec_recent_first_or_respond(struct request *req, const char *stmt, 
 	return handler_exec_or_respond(req, stmt, a, result);
 }
 
+int handler_exec_recent_row_or_respond(struct request *req, const char *stmt_recent, const char *stmt,
+				       struct sql_args *a, PGresult **result)
+{
+	int n = a->n;
+
+	sql_arg_int(a, handler_now_usec() - RECENT_SPAN_USEC);
+	sql_arg_int(a, handler_clock_bound_usec());
+	if (handler_exec_or_respond(req, stmt_recent, a, result) != 0)
+		return -1;
+	if (PQntuples(*result) > 0)
+		return 0;
+	PQclear(*result);
+	a->n = n;
+	return handler_exec_or_respond(req, stmt, a, result);
+}
+
 void handler_respond_keyset_page(struct request *req, struct json_object *items, const PGresult *res,
 				 int64_t rows, const struct page_request *p, int time_col, int id_col)
 {

@@ -51,6 +51,9 @@ enum log_column {
 
 enum ingest_column { IN_ID, IN_SERVICE_ID, IN_LATENCY, IN_SOURCE_IP, IN_RECEIVED };
 
+#define LOGS_GET \
+	"SELECT " LOG_DETAIL_COLUMNS " FROM logs l WHERE l.id = $1 AND l.received_at >= log_floor(l.service_id)"
+
 const struct db_statement logs_statements[] = {
 	/* $1 the key's digest, $2..$17 the members of log_input_row's row
 	 * (ROW_MEMBERS), each as text or SQL NULL, $18 the new log's id
@@ -128,8 +131,10 @@ const struct db_statement logs_statements[] = {
 	  "  AND l.received_at <= coalesce(usec_to_ts($15), 'infinity')"
 	  "  AND ($15::bigint IS NULL OR (l.received_at, l.id) < (usec_to_ts($15), $16::uuid))"
 	  " ORDER BY l.received_at DESC, l.id DESC LIMIT $11 OFFSET $12" },
-	{ "logs_get", "SELECT " LOG_DETAIL_COLUMNS " FROM logs l"
-	  " WHERE l.id = $1 AND l.received_at >= log_floor(l.service_id)" },
+	/* $1 id; and, for the first look, $2 and $3 bounds of received_at
+	 * (handler_exec_recent_row_or_respond). */
+	{ "logs_get", LOGS_GET },
+	{ "logs_get_recent", LOGS_GET " AND l.received_at >= usec_to_ts($2) AND l.received_at <= usec_to_ts($3)" },
 	{ NULL, NULL }
 };
 
@@ -595,7 +600,7 @@ void logs_get(struct request *req)
 	if (handler_path_uuid_or_respond(req, 2, id) != 0)
 		return;
 	sql_arg_text(&a, id);
-	if (handler_exec_or_respond(req, "logs_get", &a, &res) != 0)
+	if (handler_exec_recent_row_or_respond(req, "logs_get_recent", "logs_get", &a, &res) != 0)
 		return;
 	if (PQntuples(res) == 0) {
 		respond_error(req, 404, "NOT_FOUND", NULL, "no such log");
