@@ -181,6 +181,27 @@ is(scalar @all, 45, '45 logs of the service');
 		ok(@days && !grep({ $_ gt $tomorrow } @days),
 		   "  the first look plans no partition beyond tomorrow (@{[ scalar @days ]} planned)") or diag($plan);
 	}
+	# One event or log by id looks at the same day first, then at all days.
+	my ($yesterday) = @{ db_query("SELECT to_char(now() - interval '1 day', 'YYYYMMDD')")->[0] };
+	my ($event) = @{ db_query("SELECT id FROM events WHERE application_id = $app->{id}")->[0] };
+	my ($log) = @{ db_query("SELECT id FROM logs WHERE service_id = '$svc->{id}'")->[0] };
+	my %get = (events_get_recent => "$app->{id}, $event", logs_get_recent => "'$log'");
+	for my $stmt (sort keys %get) {
+		my $sql = `$worker --statement $stmt`;
+		my $args = "$get{$stmt}, " . ($now - $day) . ", " . ($now + 600_000_000);
+		my $plan = join "\n", map { $_->[0] } @{ db_query("SET plan_cache_mode = force_custom_plan;"
+			. " PREPARE q AS $sql; EXPLAIN (COSTS OFF) EXECUTE q($args)") };
+		my @days = $plan =~ /_p(\d{8})\b/g;
+		ok(@days && !grep({ $_ gt $tomorrow || $_ lt $yesterday } @days),
+		   "$stmt plans the partitions of the last day only (@days)") or diag($plan);
+		is(scalar @{ db_query("PREPARE q AS $sql; EXECUTE q($args)") }, 1, '  and finds the row');
+	}
+	is(req('GET', "/apps/$app->{id}/events/$event")->{status}, 200, 'the event is read');
+	is(req('GET', "/v1/logs/$log")->{status}, 200, 'so is the log');
+	db_query("UPDATE events SET received_at = now() - interval '5 days' WHERE id = $event;"
+		 . " UPDATE logs SET received_at = now() - interval '5 days' WHERE id = '$log'");
+	is(req('GET', "/apps/$app->{id}/events/$event")->{json}{id}, $event, '  and five days old, still read');
+	is(req('GET', "/v1/logs/$log")->{json}{id}, $log, '  and so is the log');
 }
 
 # --- a rule's alert events -----------------------------------------------------------
