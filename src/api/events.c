@@ -28,10 +28,10 @@ const struct db_statement events_statements[] = {
 	 * received_at or NULL (handler_exec_recent_first_or_respond); the last
 	 * column is CLOCK_WITHIN($12). Each time bound is also written as a
 	 * comparison of received_at with a constant, which prunes partitions
-	 * when the statement is planned. One row with NULL
-	 * columns when the application has no match; no row when the application
-	 * does not exist. Events past the application's retention are hidden
-	 * (event_floor, sql/025) until telltale-maintain deletes them. */
+	 * when the statement is planned. One row with NULL columns when the
+	 * application has no match; no row when the application does not exist.
+	 * Events past the application's retention are hidden (event_floor,
+	 * sql/025) until telltale-maintain deletes them. */
 	{ "events_list",
 	  "SELECT " EVENT_COLUMNS ", " CLOCK_WITHIN("$12")
 	  " FROM applications a LEFT JOIN LATERAL ("
@@ -50,7 +50,8 @@ const struct db_statement events_statements[] = {
 	/* $1 app, $2 id; and, for the first look, $3 and $4 bounds of
 	 * received_at (handler_exec_recent_row_or_respond). */
 	{ "events_get", EVENTS_GET },
-	{ "events_get_recent", EVENTS_GET " AND e.received_at >= usec_to_ts($3) AND e.received_at <= usec_to_ts($4)" },
+	{ "events_get_recent",
+	  EVENTS_GET " AND e.received_at >= usec_to_ts($3) AND e.received_at <= usec_to_ts($4)" },
 	{ NULL, NULL }
 };
 

@@ -124,6 +124,10 @@ int handler_clock_held(const PGresult *res);
  * or the clock did not hold, again with no bounds. Either answer is exact:
  * every row the first run leaves out below is older than all it found, and
  * none is above. 0 with *result, or -1 when it answered. */
+int handler_exec_recent_first_or_respond(struct request *req, const char *stmt, struct sql_args *a,
+					 const struct page_request *p, int64_t since, int64_t until,
+					 PGresult **result);
+
 /* Runs stmt_recent, a read of one row of events or logs by id, with the
  * arguments in a and then two bounds of received_at, a day below now and
  * handler_clock_bound_usec above: it plans only that day's partitions,
@@ -132,10 +136,6 @@ int handler_clock_held(const PGresult *res);
  * *result, or -1 when it answered. */
 int handler_exec_recent_row_or_respond(struct request *req, const char *stmt_recent, const char *stmt,
 				       struct sql_args *a, PGresult **result);
-
-int handler_exec_recent_first_or_respond(struct request *req, const char *stmt, struct sql_args *a,
-					 const struct page_request *p, int64_t since, int64_t until,
-					 PGresult **result);
 
 /* Answers 200 {"items": items, "next_cursor", "next_offset"}, taking items
  * over. rows is how many rows of res the statement gave for the page (it

@@ -52,7 +52,8 @@ enum log_column {
 enum ingest_column { IN_ID, IN_SERVICE_ID, IN_LATENCY, IN_SOURCE_IP, IN_RECEIVED };
 
 #define LOGS_GET \
-	"SELECT " LOG_DETAIL_COLUMNS " FROM logs l WHERE l.id = $1 AND l.received_at >= log_floor(l.service_id)"
+	"SELECT " LOG_DETAIL_COLUMNS " FROM logs l" \
+	" WHERE l.id = $1 AND l.received_at >= log_floor(l.service_id)"
 
 const struct db_statement logs_statements[] = {
 	/* $1 the key's digest, $2..$17 the members of log_input_row's row
@@ -134,7 +135,8 @@ const struct db_statement logs_statements[] = {
 	/* $1 id; and, for the first look, $2 and $3 bounds of received_at
 	 * (handler_exec_recent_row_or_respond). */
 	{ "logs_get", LOGS_GET },
-	{ "logs_get_recent", LOGS_GET " AND l.received_at >= usec_to_ts($2) AND l.received_at <= usec_to_ts($3)" },
+	{ "logs_get_recent",
+	  LOGS_GET " AND l.received_at >= usec_to_ts($2) AND l.received_at <= usec_to_ts($3)" },
 	{ NULL, NULL }
 };
 

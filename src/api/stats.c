@@ -21,10 +21,10 @@
 /* Every statement takes $1 app, $2 since, $3 until, $4 level, $5
  * environment and $6 release (NULL: any), and answers no row when the
  * application does not exist, and one row of NULLs when it exists but has
- * nothing in the window; its last column is CLOCK_WITHIN($3). A statement of the rollups is run only without an
- * environment or a release, and takes the window's split as $7 to $12 (see
- * M_LO), all named in FOR_APP_ROLLED because some statements read only a
- * few. */
+ * nothing in the window; its last column is CLOCK_WITHIN($3). A statement
+ * of the rollups is run only without an environment or a release, and takes
+ * the window's split as $7 to $12 (see M_LO), all named in FOR_APP_ROLLED
+ * because some statements read only a few. */
 #define FOR_APP(select, from_where) \
 	"SELECT " select ", " CLOCK_WITHIN("$3") \
 	" FROM applications a LEFT JOIN LATERAL (" from_where ") s ON true WHERE a.id = $1"
@@ -201,6 +201,9 @@ static int stat_args_or_respond(struct request *req, struct sql_args *a, int64_t
 	return 0;
 }
 
+/* environment and release into *w: 422 unless valid text when given.
+ * Returns 1 when either is given (the statistic is then read from the
+ * events), 0 when neither, -1 when it has answered. */
 static int where_or_respond(struct request *req, struct where *w)
 {
 	if (handler_query_text_or_respond(req, "environment", &w->environment) != 0 ||
