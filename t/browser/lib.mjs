@@ -207,6 +207,26 @@ export async function screenshot(page, name) {
 	await page.screenshot({ path: path.join(OUT, `${name}.png`), fullPage: true });
 }
 
+/** Holds back the page's requests whose URL (a URL object) matches, until
+ *  release(): for answers that come after the page has moved on. asked() and
+ *  answered() wait for such a request and its answer (call them before what
+ *  causes it); stop() lets later requests through untouched. */
+export async function holdBack(page, matches) {
+	let release;
+	const held = new Promise((r) => { release = r; });
+	const handler = async (route) => {
+		await held;
+		await route.continue().catch(() => {});   // the page may be closed by then
+	};
+	await page.route(matches, handler);
+	return {
+		release,
+		asked: () => page.waitForRequest((req) => matches(new URL(req.url()))),
+		answered: () => page.waitForResponse((res) => matches(new URL(res.url()))),
+		stop: () => page.unroute(matches, handler),
+	};
+}
+
 /** Waits until every region of the page has left its loading state. */
 export async function settled(page) {
 	await page.waitForFunction(() => !document.querySelector('.state.loading'), null, { timeout: 15000 });

@@ -1,5 +1,5 @@
 // / — services and their keys.
-import { api, apiOk, assert, rendersAsText, rows, screenshot, settled, test, XSS } from '../lib.mjs';
+import { api, apiOk, assert, holdBack, rendersAsText, rows, screenshot, settled, test, XSS } from '../lib.mjs';
 import { S, uniq } from '../seed.mjs';
 
 test('/ lists the services; a description renders as text', async ({ page }) => {
@@ -70,6 +70,26 @@ test('/?service=<id> opens with that service\'s keys', async ({ page }) => {
 	const keyRows = await rows(page, '#keys-table');
 	assert.ok(keyRows.some((r) => r.includes(S.checkoutKey.key_prefix)), 'the seeded key is listed by prefix');
 	assert.ok(!(await page.content()).includes(S.checkoutKey.raw_key), 'no raw key on the page');
+});
+
+test('/: keys still loading when the service is closed (Back) leave no region loading', async ({ page }) => {
+	const keys = await holdBack(page, (url) => url.pathname === `/v1/services/${S.search.id}/keys`);
+	try {
+		await page.goto('/');
+		await page.waitForSelector('#services-table');
+		const asked = keys.asked();
+		await page.click(`#services-table tr[data-id="${S.search.id}"] button.link`);
+		await asked;
+		await page.goBack();
+		await page.waitForSelector('#keys-panel.hidden', { state: 'attached' });
+		const late = keys.answered();
+		keys.release();
+		await late;
+		await settled(page);
+		assert.equal(await page.locator('#keys').textContent(), '');
+	} finally {
+		keys.release();
+	}
 });
 
 test('/ shows a form error from the API (a duplicate name)', async ({ page }) => {

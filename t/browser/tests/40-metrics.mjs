@@ -1,5 +1,5 @@
 // /metrics-ui — figures and charts.
-import { assert, chartDrawn, rows, screenshot, settled, test } from '../lib.mjs';
+import { assert, chartDrawn, holdBack, rows, screenshot, settled, test } from '../lib.mjs';
 import { S } from '../seed.mjs';
 
 async function cards(page) {
@@ -53,6 +53,26 @@ test('/metrics-ui: the service filter narrows the figures; all services lists ea
 	assert.ok(r.some((x) => x.startsWith(S.search.name) && x.includes(' | 3 | 0 | 0.0 %')), r.join('\n'));
 	await chartDrawn(page, '#chart-time');
 	await screenshot(page, 'metrics-all');
+});
+
+test('/metrics-ui: a service picked while each service loads leaves no region loading', async ({ page }) => {
+	// The per-service figures of search are held back until checkout is shown.
+	const search = await holdBack(page, (url) => url.pathname === '/v1/metrics' && url.searchParams.get('service_id') === S.search.id);
+	try {
+		const asked = search.asked();
+		await page.goto('/metrics-ui');
+		await asked;
+		assert.equal(await page.locator('#per-service .state.loading').count(), 1, 'each service is loading');
+		await page.selectOption('#filters [name=service_id]', S.checkout.id);
+		await page.waitForSelector('#per-service-panel.hidden', { state: 'attached' });
+		const late = search.answered();
+		search.release();
+		await late;
+		await settled(page);
+		assert.equal((await cards(page)).Requests, '5');
+	} finally {
+		search.release();
+	}
 });
 
 test('/metrics-ui: the time window is in the URL', async ({ page }) => {

@@ -1,5 +1,7 @@
 // /errors/<app_id> — events, filters, pages, detail, charts.
-import { apiOk, assert, chartDrawn, eventually, rendersAsText, rowIds, rows, screenshot, settled, test, XSS, XSS_SCRIPT } from '../lib.mjs';
+import {
+	apiOk, assert, chartDrawn, eventually, holdBack, rendersAsText, rowIds, rows, screenshot, settled, test, XSS, XSS_SCRIPT,
+} from '../lib.mjs';
 import { ingestEvents, makeApp, S } from '../seed.mjs';
 
 async function eventRows(page, n) {
@@ -172,6 +174,43 @@ test('/errors/<app_id>: a click shows the event\'s stack and tags; HTML in a mes
 	assert.equal(await page.locator('#event-message').textContent(), XSS);
 	await rendersAsText(page, '#event', XSS);
 	await rendersAsText(page, '#event', XSS_SCRIPT);
+});
+
+test('/errors/<app_id>: an event\'s late answer does not cover the one picked after it', async ({ page }) => {
+	// The declined event is held back until the XSS event is shown, then closed.
+	const ofDeclined = (url) => url.pathname === `/apps/${S.shop.id}/events/${S.declined.id}`;
+	let declined = await holdBack(page, ofDeclined);
+	try {
+		await page.goto(`/errors/${S.shop.id}?level=ERROR`);
+		await eventRows(page, 2);
+		const asked = declined.asked();
+		await page.click(`#events-table tr[data-id="${S.declined.id}"]`);
+		await asked;
+		await page.click(`#events-table tr[data-id="${S.xssEvent.id}"]`);
+		await page.waitForSelector('#event-message');
+		let late = declined.answered();
+		declined.release();
+		await (await late).finished();
+		await page.evaluate(() => new Promise((r) => setTimeout(r, 200)));   // the page's turn to read it
+		await settled(page);
+		assert.equal(await page.locator('#event-title').textContent(), `Event ${S.xssEvent.id}`);
+		assert.equal(await page.locator('#event-message').textContent(), XSS);
+
+		// Closed while an event loads: the panel is left empty, not loading.
+		await declined.stop();
+		declined = await holdBack(page, ofDeclined);
+		await page.click(`#events-table tr[data-id="${S.declined.id}"]`);
+		await page.waitForSelector('#event .state.loading');
+		late = declined.answered();
+		await page.click('#close-event');
+		declined.release();
+		await late;
+		await settled(page);
+		assert.equal(await page.locator('#event-panel').isVisible(), false);
+		assert.equal(await page.locator('#event').textContent(), '');
+	} finally {
+		declined.release();
+	}
 });
 
 test('/errors/<app_id>?event=… opens a Sentry-style stack', async ({ page }) => {

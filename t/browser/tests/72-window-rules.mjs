@@ -6,7 +6,7 @@
 // admits loopback (REPLAY_ALLOW=127.0.0.1/32), and is quickest on one that
 // evaluates the rules often (TELLTALE_ALERT_INTERVAL_S=1).
 import {
-	api, apiOk, assert, chartDrawn, psql, receiver, rendersAsText, routeServed, rows, screenshot, settled, signIn, Skip, test, XSS,
+	api, apiOk, assert, chartDrawn, holdBack, psql, receiver, rendersAsText, routeServed, rows, screenshot, settled, signIn, Skip, test, XSS,
 } from '../lib.mjs';
 import { S, uniq } from '../seed.mjs';
 
@@ -267,6 +267,39 @@ test('/alerts-ui: application rules — an event count with its preview, a new i
 	} finally {
 		for (const rule of made)
 			await apiOk(204, 'DELETE', `/apps/${S.shop.id}/alerts/${rule.id}`);
+	}
+});
+
+test('/alerts-ui: an answer that comes after its rule was left leaves no region loading', async ({ page }) => {
+	await needWindowRules();
+	const rule = (json) => apiOk(201, 'POST', `/apps/${S.shop.id}/alerts`, { json: { kind: 'window', ...json } });
+	// A count that does not fire: "Firing now" asks nothing of it.
+	const count = await rule({ name: `${uniq} held count`, metric: 'event_count', operator: '>=', threshold: 1e9, window_seconds: 300 });
+	const once = await rule({ name: `${uniq} held once`, metric: 'new_issue' });
+	// The count rule's chart and events are held back while another rule,
+	// then another owner, is picked; they arrive after.
+	const ofCount = await holdBack(page, (url) => url.pathname.startsWith(`/v1/alerts/${count.id}/`));
+	try {
+		const asked = ofCount.asked();
+		await page.goto(`/alerts-ui?application_id=${S.shop.id}&alert=${count.id}`);
+		await asked;
+		await page.click(`#rules-table tr[data-id="${once.id}"] td:nth-child(3)`);
+		await page.waitForFunction((name) => document.querySelector('#events-title').textContent.includes(name), once.name);
+		await settled(page);
+		assert.equal(await page.locator('#series-box').isVisible(), false, 'a new_issue rule has no chart');
+
+		await page.click(`#rules-table tr[data-id="${count.id}"] td:nth-child(3)`);
+		await page.selectOption('#filters [name=owner]', String(S.search.id));
+		await page.waitForSelector('#events-panel.hidden', { state: 'attached' });
+		const late = ofCount.answered();
+		ofCount.release();
+		await late;
+		await settled(page);
+		assert.equal(await page.locator('#events-panel .state.loading').count(), 0);
+	} finally {
+		ofCount.release();
+		for (const r of [count, once])
+			await apiOk(204, 'DELETE', `/apps/${S.shop.id}/alerts/${r.id}`);
 	}
 });
 

@@ -301,6 +301,15 @@ async function deleteRule(rule) {
 
 // --- one rule: its state, its last 24 hours, its events ---------------------------
 
+/** Hides the detail panel and empties what it was loading: the answers still
+ *  on their way are for a rule no longer shown, and are dropped. */
+function hideDetail() {
+	++detailGeneration;
+	$('#events-panel').classList.add('hidden');
+	$('#series-note').replaceChildren();
+	eventsBox.replaceChildren();
+}
+
 /** Shows rule id in the detail panel; scroll: bring the panel into view. */
 async function selectRule(ruleId, resetPage = true, scroll = false) {
 	const id = ruleId ? String(ruleId) : '';
@@ -312,10 +321,12 @@ async function selectRule(ruleId, resetPage = true, scroll = false) {
 	writeQuery(state, { data: walk.entry() });
 	for (const row of rulesBox.querySelectorAll('tbody tr'))
 		row.classList.toggle('selected', row.dataset.id === id);
-	const panel = $('#events-panel');
-	panel.classList.toggle('hidden', !id);
-	if (!id)
+	if (!id) {
+		hideDetail();
 		return;
+	}
+	const panel = $('#events-panel');
+	panel.classList.remove('hidden');
 	const mine = ++detailGeneration;
 	let rule = rules.find((r) => String(r.id) === id);
 	if (!rule) {
@@ -336,6 +347,8 @@ async function selectRule(ruleId, resetPage = true, scroll = false) {
 	$('#series-box').classList.toggle('hidden', !charted);
 	if (charted)
 		loadSeries(rule, mine);
+	else
+		$('#series-note').replaceChildren();   // a late answer of the rule before is dropped
 	loadEvents(rule);
 }
 
@@ -569,7 +582,7 @@ filter.elements.owner.addEventListener('change', () => {
 	}
 	if (state.application_id)
 		forms.appForm.elements.application_id.value = state.application_id;
-	$('#events-panel').classList.add('hidden');
+	hideDetail();
 	writeQuery(state, { push: true });
 	loadRules();
 	forms.refresh();
@@ -599,7 +612,8 @@ window.addEventListener('popstate', () => {
 	walk.restore(state.cursor);
 	walkRule = state.alert;
 	filter.elements.owner.value = state.service_id || state.application_id || '';
-	$('#events-panel').classList.toggle('hidden', !state.alert);
+	if (!state.alert)
+		hideDetail();
 	loadRules();
 });
 setInterval(() => {

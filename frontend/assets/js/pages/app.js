@@ -159,16 +159,21 @@ async function showEvent(id) {
 	const panel = $('#event-panel');
 	const box = $('#event');
 	panel.classList.toggle('hidden', !id);
-	if (!id)
+	if (!id) {
+		box.replaceChildren();   // a late answer of the event before is dropped
 		return;
+	}
 	showLoading(box, 'Loading the event…');
 	let ev;
 	try {
 		ev = await api(`/apps/${seg(appId)}/events/${seg(id)}`);
 	} catch (err) {
-		showError(box, err);
+		if (id === openEvent)
+			showError(box, err);
 		return;
 	}
+	if (id !== openEvent)
+		return;   // another event was picked meanwhile
 	$('#event-title').textContent = `Event ${ev.id}`;
 	setChildren(box,
 		h('dl', { class: 'kv' },

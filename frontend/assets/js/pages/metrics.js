@@ -249,8 +249,10 @@ async function loadPerService(mine, serviceId, since, until) {
 	const panel = $('#per-service-panel');
 	const box = $('#per-service');
 	panel.classList.toggle('hidden', Boolean(serviceId));
-	if (serviceId)
+	if (serviceId) {
+		box.replaceChildren();   // a late answer of the load before is dropped
 		return;
+	}
 	if (!services.length) {
 		showEmpty(box, 'No services yet: register one on the Services page.');
 		return;

@@ -74,8 +74,10 @@ function selectService(id, push = true) {
 	const service = services.find((s) => s.id === id);
 	keysPanel.classList.toggle('hidden', !service);
 	connectPanel.classList.toggle('hidden', !service);
-	if (!service)
+	if (!service) {
+		keysList.replaceChildren();   // a late answer of the service before is dropped
 		return;
+	}
 	$('#connect-title').textContent = `Connect ${service.name} with OpenTelemetry`;
 	renderConnect();
 	$('#keys-title').textContent = `Keys of ${service.name}`;
@@ -98,7 +100,8 @@ async function loadKeys() {
 	try {
 		keys = await api(`/v1/services/${seg(id)}/keys`);
 	} catch (err) {
-		showError(keysList, err, loadKeys);
+		if (id === selected)
+			showError(keysList, err, loadKeys);
 		return;
 	}
 	if (id !== selected)
