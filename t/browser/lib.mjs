@@ -208,9 +208,10 @@ export async function screenshot(page, name) {
 }
 
 /** Holds back the page's requests whose URL (a URL object) matches, until
- *  release(): for answers that come after the page has moved on. asked() and
- *  answered() wait for such a request and its answer (call them before what
- *  causes it); stop() lets later requests through untouched. */
+ *  release(): for answers that come after the page has moved on. asked()
+ *  waits for such a request (call it before what causes it); letGo()
+ *  releases them and waits for the first answer; stop() lets later requests
+ *  through untouched. */
 export async function holdBack(page, matches) {
 	let release;
 	const held = new Promise((r) => { release = r; });
@@ -222,7 +223,11 @@ export async function holdBack(page, matches) {
 	return {
 		release,
 		asked: () => page.waitForRequest((req) => matches(new URL(req.url()))),
-		answered: () => page.waitForResponse((res) => matches(new URL(res.url()))),
+		letGo: () => {
+			const answered = page.waitForResponse((res) => matches(new URL(res.url())));
+			release();
+			return answered;
+		},
 		stop: () => page.unroute(matches, handler),
 	};
 }

@@ -82,9 +82,7 @@ test('/: keys still loading when the service is closed (Back) leave no region lo
 		await asked;
 		await page.goBack();
 		await page.waitForSelector('#keys-panel.hidden', { state: 'attached' });
-		const late = keys.answered();
-		keys.release();
-		await late;
+		await keys.letGo();
 		await settled(page);
 		assert.equal(await page.locator('#keys').textContent(), '');
 	} finally {

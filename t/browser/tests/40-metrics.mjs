@@ -65,9 +65,7 @@ test('/metrics-ui: a service picked while each service loads leaves no region lo
 		assert.equal(await page.locator('#per-service .state.loading').count(), 1, 'each service is loading');
 		await page.selectOption('#filters [name=service_id]', S.checkout.id);
 		await page.waitForSelector('#per-service-panel.hidden', { state: 'attached' });
-		const late = search.answered();
-		search.release();
-		await late;
+		await search.letGo();
 		await settled(page);
 		assert.equal((await cards(page)).Requests, '5');
 	} finally {

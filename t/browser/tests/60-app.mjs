@@ -188,9 +188,7 @@ test('/errors/<app_id>: an event\'s late answer does not cover the one picked af
 		await asked;
 		await page.click(`#events-table tr[data-id="${S.xssEvent.id}"]`);
 		await page.waitForSelector('#event-message');
-		let late = declined.answered();
-		declined.release();
-		await (await late).finished();
+		await (await declined.letGo()).finished();
 		await page.evaluate(() => new Promise((r) => setTimeout(r, 200)));   // the page's turn to read it
 		await settled(page);
 		assert.equal(await page.locator('#event-title').textContent(), `Event ${S.xssEvent.id}`);
@@ -201,10 +199,8 @@ test('/errors/<app_id>: an event\'s late answer does not cover the one picked af
 		declined = await holdBack(page, ofDeclined);
 		await page.click(`#events-table tr[data-id="${S.declined.id}"]`);
 		await page.waitForSelector('#event .state.loading');
-		late = declined.answered();
 		await page.click('#close-event');
-		declined.release();
-		await late;
+		await declined.letGo();
 		await settled(page);
 		assert.equal(await page.locator('#event-panel').isVisible(), false);
 		assert.equal(await page.locator('#event').textContent(), '');

@@ -291,9 +291,7 @@ test('/alerts-ui: an answer that comes after its rule was left leaves no region 
 		await page.click(`#rules-table tr[data-id="${count.id}"] td:nth-child(3)`);
 		await page.selectOption('#filters [name=owner]', String(S.search.id));
 		await page.waitForSelector('#events-panel.hidden', { state: 'attached' });
-		const late = ofCount.answered();
-		ofCount.release();
-		await late;
+		await ofCount.letGo();
 		await settled(page);
 		assert.equal(await page.locator('#events-panel .state.loading').count(), 0);
 	} finally {
